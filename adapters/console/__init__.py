@@ -1,0 +1,3 @@
+from adapters.console.adapter import ConsoleChat
+
+__all__ = ["ConsoleChat"]

@@ -1,0 +1,363 @@
+"""Chat commands, for participants and organisers, on every platform.
+
+Platforms with their own command UI (Telegram's menu, Discord's slash
+commands) build their lists from `COMMANDS`; every platform hands the command
+to `handle` as the text "/name arguments".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from babel.lists import format_list
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import catalog, onboarding, rounds
+from bot.i18n import _, current_language, format_moment, language_name, ngettext, reading_in
+from bot.storage.models import ChatKind, Discussion, Participant, Question, RoundStatus, Venue
+from bot.turn import Turn
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+
+def N_(message: str) -> str:
+    """Marks a string for translation where it is defined; it is translated where it is shown."""
+    return message
+
+
+Handler = Callable[["Engine", Turn, list[str]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    description: str  # msgid, translated where shown
+    handler: Handler
+    organiser_only: bool = False
+    arguments: str = ""  # shown in /help, e.g. "N"
+
+
+async def start(engine: Engine, turn: Turn, args: list[str]) -> None:
+    if args:
+        discussion = await catalog.find_discussion(turn.session, args[0])
+        if discussion is None:
+            turn.reply(_("There is no discussion called {name}.").format(name=args[0]))
+            return
+        turn.discussion = discussion
+    if turn.discussion is None:
+        turn.reply(_("No discussion is running here yet."))
+        return
+    if not turn.private:
+        turn.reply(_("Write to me in a private chat to subscribe. Here, simply answer the questions when they are posted."))
+        return
+    await onboarding.subscribe(engine, turn)
+
+
+async def help_(engine: Engine, turn: Turn, args: list[str]) -> None:
+    organiser = await turn.is_organiser()
+    lines = [_("What you can do:")]
+    for command in COMMANDS:
+        if command.organiser_only and not organiser:
+            continue
+        usage = f"/{command.name}" + (f" {command.arguments}" if command.arguments else "")
+        lines.append(f"{usage}: {_(command.description)}")
+    lines.append("")
+    lines.append(_("To answer a question, reply to its message, or start your message with its number, for example «Q2: …»."))
+    turn.reply("\n".join(lines))
+
+
+async def language(engine: Engine, turn: Turn, args: list[str]) -> None:
+    if turn.discussion is None:
+        turn.reply(_("No discussion is running here yet."))
+        return
+    participant = await turn.ensure_participant()
+    if not args:
+        turn.reply(
+            _("Which language shall I write to you in?"),
+            buttons=onboarding.language_buttons(turn.discussion.languages),
+        )
+        return
+    code = args[0].lower()
+    if code not in turn.discussion.languages:
+        turn.reply(
+            _("This discussion is held in {languages}. Send, for example, /language {example}.").format(
+                languages=format_list([language_name(c, current_language()) for c in turn.discussion.languages], locale=current_language()),
+                example=turn.discussion.languages[0],
+            )
+        )
+        return
+    participant.language = code
+    with reading_in(code):
+        turn.reply(_("From now on I will write to you in {language}.").format(language=language_name(code)))
+
+
+async def profile(engine: Engine, turn: Turn, args: list[str]) -> None:
+    if not turn.private:
+        turn.reply(_("Write to me in a private chat to change your profile."))
+        return
+    await onboarding.restart_profile(engine, turn)
+
+
+async def skip(engine: Engine, turn: Turn, args: list[str]) -> None:
+    await onboarding.skip(engine, turn)
+
+
+async def questions(engine: Engine, turn: Turn, args: list[str]) -> None:
+    """The open round's questions again, as text (their first posting keeps the reply links)."""
+    if turn.discussion is None:
+        turn.reply(_("No discussion is running here yet."))
+        return
+    round_, late = await catalog.current_round(turn.session, turn.discussion)
+    if round_ is None or late:
+        turn.reply(_("No round is open at the moment."))
+        return
+    rows = await turn.session.scalars(
+        select(Question).where(Question.round_id == round_.id, Question.position > 0).order_by(Question.position)
+    )
+    lines = [
+        _("Round {number}, open until {closes}:").format(
+            number=round_.number, closes=format_moment(round_.closes_at, turn.discussion.timezone)
+        )
+    ]
+    lines += [f"\n{q.key}. {rounds.question_text(q, turn.language, turn.discussion)}" for q in rows]
+    turn.reply("\n".join(lines))
+
+
+async def reminders(engine: Engine, turn: Turn, args: list[str]) -> None:
+    participant = await turn.ensure_participant()
+    choice = args[0].lower() if args else ""
+    if choice not in ("on", "off"):
+        turn.reply(_("Send /reminders on or /reminders off."))
+        return
+    participant.reminders = choice == "on"
+    turn.reply(_("Reminders are on.") if participant.reminders else _("Reminders are off."))
+
+
+def _round_number(turn: Turn, args: list[str], count: int) -> int | None:
+    if len(args) == 1 and args[0].isdigit() and 1 <= int(args[0]) <= count:
+        return int(args[0])
+    return None
+
+
+async def _set_round(engine: Engine, turn: Turn, args: list[str], opening: bool) -> None:
+    assert turn.discussion is not None
+    all_rounds = await catalog.rounds_of(turn.session, turn.discussion)
+    number = _round_number(turn, args, len(all_rounds))
+    if number is None:
+        turn.reply(
+            _("Give a round number from 1 to {count}, for example /{command} 1.").format(
+                count=len(all_rounds), command="open_round" if opening else "close_round"
+            )
+        )
+        return
+    round_ = all_rounds[number - 1]
+    if opening:
+        changed = await rounds.open_round(turn.session, turn.discussion, round_, turn.now)
+        turn.reply(
+            _("Round {number} is open; its questions are being posted.").format(number=number)
+            if changed
+            else _("Round {number} is already open.").format(number=number)
+        )
+        turn.post_everywhere = True
+    else:
+        changed = await rounds.close_round(turn.session, round_, turn.now)
+        turn.reply(
+            _("Round {number} is closed. Late answers are still recorded, marked as late.").format(number=number)
+            if changed
+            else _("Round {number} is not open.").format(number=number)
+        )
+
+
+async def open_round(engine: Engine, turn: Turn, args: list[str]) -> None:
+    await _set_round(engine, turn, args, opening=True)
+
+
+async def close_round(engine: Engine, turn: Turn, args: list[str]) -> None:
+    await _set_round(engine, turn, args, opening=False)
+
+
+async def status(engine: Engine, turn: Turn, args: list[str]) -> None:
+    assert turn.discussion is not None
+    turn.reply(await status_text(turn.session, turn.discussion))
+
+
+STATUS_NAMES = {RoundStatus.scheduled: N_("scheduled"), RoundStatus.open: N_("open"), RoundStatus.closed: N_("closed")}
+
+
+async def status_text(session: AsyncSession, discussion: Discussion) -> str:
+    """Participation per round and question, in the reader's language."""
+    figures = await rounds.participation(session, discussion)
+    lines = [discussion.title.get(current_language()) or discussion.slug]
+    for round_ in figures:
+        lines.append("")
+        lines.append(
+            _("Round {number} ({status}, {opens} – {closes}):").format(
+                number=round_.number,
+                status=_(STATUS_NAMES[round_.status]),
+                opens=format_moment(round_.opens_at, discussion.timezone),
+                closes=format_moment(round_.closes_at, discussion.timezone),
+            )
+            + " "
+            + ngettext("{count} participant", "{count} participants", round_.participants).format(count=round_.participants)
+        )
+        for question in round_.questions:
+            languages = format_list([language_name(code, current_language()) for code in question.languages], locale=current_language()) or "—"
+            lines.append(
+                "  "
+                + question.key
+                + ": "
+                + ngettext("{count} contribution", "{count} contributions", question.contributions).format(
+                    count=question.contributions
+                )
+                + ", "
+                + ngettext("{count} participant", "{count} participants", question.participants).format(
+                    count=question.participants
+                )
+                + f" ({languages})"
+            )
+    return "\n".join(lines)
+
+
+ROLE_NAMES = {"participant": N_("participant"), "local_authority": N_("local authority staff"), "organiser": N_("organiser")}
+
+
+async def participants(engine: Engine, turn: Turn, args: list[str]) -> None:
+    assert turn.discussion is not None
+    rows = await turn.session.execute(
+        select(Participant, Venue.platform)
+        .join(Venue, Venue.participant_id == Participant.id)
+        .where(Venue.discussion_id == turn.discussion.id)
+        .order_by(Participant.id)
+    )
+    people = rows.all()
+    lines = [ngettext("{count} participant subscribed:", "{count} participants subscribed:", len(people)).format(count=len(people))]
+    for person, platform in people:
+        details = ", ".join(
+            part
+            for part in (person.organisation, person.country, _(ROLE_NAMES[person.role.value]), person.language, platform)
+            if part
+        )
+        lines.append(f"- {person.name or person.display_name or '—'} ({details})")
+    turn.reply("\n".join(lines))
+
+
+_IDENTITY = re.compile(r"^([a-z]+):(\S+)$")
+
+
+async def _organiser_change(engine: Engine, turn: Turn, args: list[str], granting: bool) -> None:
+    assert turn.discussion is not None
+    match = _IDENTITY.match(args[0]) if len(args) == 1 else None
+    if not match:
+        turn.reply(_("Give the person as PLATFORM:USER_ID, for example telegram:123456."))
+        return
+    platform, user_id = match.groups()
+    if granting:
+        changed = await catalog.grant_organiser(turn.session, turn.discussion, platform, user_id, turn.now)
+        turn.reply(
+            _("{who} now organises this discussion.").format(who=args[0])
+            if changed
+            else _("{who} already organises this discussion.").format(who=args[0])
+        )
+    else:
+        changed = await catalog.revoke_organiser(turn.session, turn.discussion, platform, user_id)
+        turn.reply(
+            _("{who} no longer organises this discussion.").format(who=args[0])
+            if changed
+            else _("{who} was not an organiser of this discussion.").format(who=args[0])
+        )
+
+
+async def organiser_add(engine: Engine, turn: Turn, args: list[str]) -> None:
+    await _organiser_change(engine, turn, args, granting=True)
+
+
+async def organiser_remove(engine: Engine, turn: Turn, args: list[str]) -> None:
+    await _organiser_change(engine, turn, args, granting=False)
+
+
+async def attach(engine: Engine, turn: Turn, args: list[str]) -> None:
+    """Post the discussion in this group or channel, in the given language."""
+    assert turn.discussion is not None
+    if turn.private:
+        turn.reply(_("Use /attach in a group or channel, to post the discussion there."))
+        return
+    code = args[0].lower() if len(args) == 1 else ""
+    if code not in turn.discussion.languages:
+        turn.reply(
+            _("Give the language of this group, one of {languages}, for example /attach {example}.").format(
+                languages=", ".join(turn.discussion.languages), example=turn.discussion.languages[0]
+            )
+        )
+        return
+    if turn.venue is None:
+        turn.venue = Venue(
+            discussion_id=turn.discussion.id,
+            platform=turn.chat.platform,
+            chat_id=turn.chat.chat_id,
+            kind=turn.chat.kind if turn.chat.kind != ChatKind.private else ChatKind.group,
+            created_at=turn.now,
+        )
+        turn.session.add(turn.venue)
+    turn.venue.discussion_id = turn.discussion.id
+    turn.venue.language, turn.venue.active, turn.venue.unreachable = code, True, False
+    await turn.session.flush()
+    with reading_in(code):
+        turn.reply(
+            _("This chat now follows «{title}», in {language}. The questions of each round will be posted here.").format(
+                title=turn.discussion.title.get(code, turn.discussion.slug), language=language_name(code)
+            )
+        )
+    turn.post_questions = True
+
+
+async def detach(engine: Engine, turn: Turn, args: list[str]) -> None:
+    if turn.venue is None or turn.private:
+        turn.reply(_("This chat does not follow a discussion."))
+        return
+    turn.venue.active = False
+    turn.reply(_("No more questions will be posted in this chat."))
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", N_("join the discussion"), start),
+    Command("help", N_("what you can do"), help_),
+    Command("questions", N_("the open round's questions"), questions),
+    Command("language", N_("change your language"), language, arguments="fr|en|es"),
+    Command("profile", N_("your name, organisation, country and role"), profile),
+    Command("skip", N_("skip the current question about you"), skip),
+    Command("reminders", N_("turn reminders on or off"), reminders, arguments="on|off"),
+    Command("open_round", N_("open a round and post its questions"), open_round, organiser_only=True, arguments="N"),
+    Command("close_round", N_("close a round"), close_round, organiser_only=True, arguments="N"),
+    Command("status", N_("contributions per round and question"), status, organiser_only=True),
+    Command("participants", N_("who has subscribed"), participants, organiser_only=True),
+    Command("organiser_add", N_("let someone organise the discussion"), organiser_add, organiser_only=True, arguments="PLATFORM:USER_ID"),
+    Command("organiser_remove", N_("stop someone organising the discussion"), organiser_remove, organiser_only=True, arguments="PLATFORM:USER_ID"),
+    Command("attach", N_("post the discussion in this group, in its language"), attach, organiser_only=True, arguments="LANG"),
+    Command("detach", N_("stop posting the discussion in this group"), detach, organiser_only=True),
+)
+_BY_NAME = {command.name: command for command in COMMANDS}
+
+
+async def handle(engine: Engine, turn: Turn, text: str) -> None:
+    """Run "/name args…" ("/name@botname" as Telegram groups write it)."""
+    head, *args = text.split()
+    name = head[1:].split("@", 1)[0].lower()
+    command = _BY_NAME.get(name)
+    if command is None:
+        turn.reply(_("I do not know the command /{name}. Send /help to see what you can do.").format(name=name[:40]))
+        return
+    if command.organiser_only:
+        if turn.discussion is None:
+            turn.reply(_("No discussion is running here yet."))
+            return
+        if not await turn.is_organiser():
+            turn.reply(
+                _("Only the organisers of this discussion can use /{name}.").format(name=name), private=True
+            )
+            return
+    await command.handler(engine, turn, args)

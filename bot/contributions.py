@@ -1,0 +1,290 @@
+"""Receiving answers: tie each to its question, store it, acknowledge it.
+
+A message is stored once (unique platform, chat and message id); each part of
+it that answers a question is a `Contribution`. When the linking engine is not
+sure which question a part answers, the part is kept pending and the
+participant is asked, the likeliest questions first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from babel.lists import format_list
+from sqlalchemy import or_, select
+
+from bot import catalog
+from bot.events import Button, IncomingMessage
+from bot.i18n import _, current_language, format_moment
+from bot.linking import Linked, Segment
+from bot.rounds import question_text
+from bot.storage.models import (
+    Contribution,
+    ContributionStatus,
+    Delivery,
+    Message,
+    MessageRevision,
+    Question,
+    Round,
+    RoundStatus,
+)
+from bot.text import shorten
+from bot.turn import Turn
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+MAX_LENGTH = 16_000  # four times the longest contribution of the 2013 e-discussion
+MAX_CHOICES = 4
+_BARE_REFERENCE = re.compile(r"^(?:q|question|pregunta|questão|domanda)?\s*[#n°º.]*\s*(\d+(?:\.\d+)?)\s*[.:)]?$", re.I)
+
+
+async def receive(engine: Engine, turn: Turn, message: IncomingMessage, text: str) -> None:
+    assert turn.discussion is not None and turn.venue is not None
+    participant = await turn.ensure_participant()
+    stored = await turn.session.scalar(
+        select(Message).where(
+            Message.platform == turn.chat.platform,
+            Message.chat_id == turn.chat.chat_id,
+            Message.message_id == message.message_id,
+        )
+    )
+    if stored is not None and (not message.edited or stored.text == text):
+        return  # delivered twice: stored and acknowledged the first time
+    if stored is None and not message.reply_to and await _resolve_typed_choice(turn, text):
+        return
+
+    round_, _late = await catalog.current_round(turn.session, turn.discussion)
+    if round_ is None:
+        first = await catalog.round_by_number(turn.session, turn.discussion, 1)
+        turn.reply(
+            _("No round is open yet, so nothing was recorded. The first round opens on {opens}.").format(
+                opens=format_moment(first.opens_at, turn.discussion.timezone)
+            )
+            if first
+            else _("No round is open yet, so nothing was recorded.")
+        )
+        return
+
+    replied_question = await _question_replied_to(turn, message)
+    linker = await engine.linker_for(turn.session, turn.discussion)
+    linked = linker.link(
+        text,
+        open_round=round_.number,
+        reply_to=replied_question,
+        in_thread=bool(message.thread_id) and replied_question is not None and not message.reply_to,
+        participant_language=participant.language,
+    )
+    if not linked.segments:
+        if stored is None:
+            turn.reply(
+                _("Thank you! To answer a question, reply to its message or start with its number, for example «Q2: …».")
+            )
+        return
+
+    if stored is None:
+        stored = Message(
+            discussion_id=turn.discussion.id,
+            participant_id=participant.id,
+            platform=turn.chat.platform,
+            chat_id=turn.chat.chat_id,
+            message_id=message.message_id,
+            text=text,
+            language=linked.language,
+            round_id=round_.id,
+            received_at=turn.now,
+            contributions=[],
+        )
+        turn.session.add(stored)
+        edited = False
+    else:
+        await turn.session.refresh(stored, ["contributions"])
+        turn.session.add(MessageRevision(message_id=stored.id, text=stored.text, replaced_at=turn.now))
+        stored.text, stored.language, stored.edited_at = text, linked.language, turn.now
+        stored.contributions.clear()
+        await turn.session.flush()
+        edited = True
+    await _store_segments(turn, stored, linked)
+    await acknowledge(turn, stored, message.message_id, edited)
+
+
+async def _store_segments(turn: Turn, stored: Message, linked: Linked) -> None:
+    assert turn.discussion is not None
+    questions = {q.key: (q, number) for q, number in await catalog.questions_of(turn.session, turn.discussion)}
+    statuses = {r.number: r.status for r in await catalog.rounds_of(turn.session, turn.discussion)}
+    for position, segment in enumerate(linked.segments, start=1):
+        question, round_number = questions.get(segment.question or "", (None, None))
+        contribution = Contribution(
+            position=position,
+            question_id=question.id if question else None,
+            status=ContributionStatus.filed if question else ContributionStatus.pending,
+            text=segment.text,
+            method=segment.method if question else None,
+            confidence=segment.confidence,
+            candidates=[key for key in segment.candidates if key in questions][:MAX_CHOICES] if not question else [],
+            late=question is not None and statuses.get(round_number) == RoundStatus.closed,
+            created_at=turn.now,
+            updated_at=turn.now,
+        )
+        stored.contributions.append(contribution)
+    await turn.session.flush()
+
+
+async def acknowledge(turn: Turn, stored: Message, message_id: str, edited: bool) -> None:
+    """Say where each part went, and ask about each part that is pending."""
+    assert turn.discussion is not None
+    filed = [c for c in stored.contributions if c.status == ContributionStatus.filed]
+    if filed:
+        keys = [await _key_of(turn, c) for c in filed]
+        listed = format_list(keys, locale=current_language())
+        if edited:
+            text = _("Your edit is saved under {questions}; the earlier text is kept.").format(questions=listed)
+        elif len(keys) == 1:
+            question = await turn.session.get(Question, filed[0].question_id)
+            text = _("Thank you! Recorded under question {key}: «{question}».").format(
+                key=keys[0], question=shorten(question_text(question, turn.language, turn.discussion), 90)
+            )
+        else:
+            text = _("Thank you! Recorded under questions {questions}.").format(questions=listed)
+        if any(c.late for c in filed):
+            text += " " + _("That round is closed: the answer is kept, marked as late.")
+        turn.reply(text, reply_to=message_id)
+    for contribution in stored.contributions:
+        if contribution.status == ContributionStatus.pending:
+            await ask_which_question(turn, contribution, message_id)
+
+
+async def ask_which_question(turn: Turn, contribution: Contribution, message_id: str) -> None:
+    assert turn.discussion is not None
+    all_questions = await catalog.questions_of(turn.session, turn.discussion)
+    current = await _round_number(turn)
+    keys = contribution.candidates or [q.key for q, number in all_questions if number == current][:MAX_CHOICES]
+    questions = {q.key: q for q, _number in all_questions}
+    buttons = tuple(
+        Button(
+            f"{key} · " + shorten(question_text(questions[key], turn.language, turn.discussion), 40),
+            f"file:{contribution.id}:{key}",
+        )
+        for key in keys
+        if key in questions
+    ) + (Button(_("None of them"), f"drop:{contribution.id}"),)
+    turn.reply(
+        _("Which question does this answer? «{excerpt}» Tap a question, or send its number.").format(
+            excerpt=shorten(contribution.text, 80)
+        ),
+        buttons=buttons,
+        reply_to=message_id,
+    )
+
+
+async def handle_button(engine: Engine, turn: Turn, data: str) -> bool:
+    kind, _sep, rest = data.partition(":")
+    if kind not in ("file", "drop"):
+        return False
+    contribution_id, _sep, key = rest.partition(":")
+    contribution = await _own_contribution(turn, contribution_id)
+    if contribution is None:
+        turn.reply(_("That choice is not yours to make, or has expired."), private=True)
+        return True
+    if contribution.status == ContributionStatus.filed:
+        turn.reply(_("This answer is already recorded under question {key}.").format(key=await _key_of(turn, contribution)))
+        return True
+    if kind == "drop":
+        await turn.session.delete(contribution)
+        turn.reply(_("Understood: that text is not recorded as an answer."))
+        return True
+    await _file(turn, contribution, key)
+    return True
+
+
+async def _file(turn: Turn, contribution: Contribution, key: str) -> bool:
+    assert turn.discussion is not None
+    question = await turn.session.scalar(
+        select(Question).where(Question.discussion_id == turn.discussion.id, Question.key == key, Question.position > 0)
+    )
+    if question is None:
+        turn.reply(_("There is no question {key}.").format(key=key))
+        return False
+    round_ = await turn.session.get(Round, question.round_id)
+    contribution.question_id = question.id
+    contribution.status = ContributionStatus.filed
+    contribution.method = "chosen"
+    contribution.confidence = 1.0
+    contribution.late = round_.status == RoundStatus.closed
+    contribution.updated_at = turn.now
+    text = _("Thank you! Recorded under question {key}: «{question}».").format(
+        key=key, question=shorten(question_text(question, turn.language, turn.discussion), 90)
+    )
+    if contribution.late:
+        text += " " + _("That round is closed: the answer is kept, marked as late.")
+    turn.reply(text)
+    return True
+
+
+async def _resolve_typed_choice(turn: Turn, text: str) -> bool:
+    """A bare number ("2", "1.2", "Q2") while a part is pending answers "which question?"."""
+    match = _BARE_REFERENCE.match(text)
+    if not match or turn.participant is None:
+        return False
+    pending = await turn.session.scalar(
+        select(Contribution)
+        .join(Message)
+        .where(
+            Message.participant_id == turn.participant.id,
+            Message.platform == turn.chat.platform,
+            Message.chat_id == turn.chat.chat_id,
+            Contribution.status == ContributionStatus.pending,
+        )
+        .order_by(Contribution.id)
+        .limit(1)
+    )
+    if pending is None:
+        return False
+    reference = match.group(1)
+    if "." not in reference:
+        number = await _round_number(turn)
+        reference = next(
+            (q.key for q, n in await catalog.questions_of(turn.session, turn.discussion) if n == number and q.position == int(reference)),
+            reference,
+        )
+    await _file(turn, pending, reference)
+    return True
+
+
+async def _question_replied_to(turn: Turn, message: IncomingMessage) -> str | None:
+    """The question whose message this replies to, or whose thread it is posted in."""
+    if not (message.reply_to or message.thread_id) or turn.venue is None:
+        return None
+    conditions = []
+    if message.reply_to:
+        conditions.append(Delivery.message_id == message.reply_to)
+    if message.thread_id:
+        conditions.append(Delivery.thread_id == message.thread_id)
+    return await turn.session.scalar(
+        select(Question.key)
+        .join(Delivery, Delivery.question_id == Question.id)
+        .where(Delivery.venue_id == turn.venue.id, or_(*conditions))
+        .limit(1)
+    )
+
+
+async def _own_contribution(turn: Turn, contribution_id: str) -> Contribution | None:
+    if not contribution_id.isdigit() or turn.participant is None:
+        return None
+    return await turn.session.scalar(
+        select(Contribution)
+        .join(Message)
+        .where(Contribution.id == int(contribution_id), Message.participant_id == turn.participant.id)
+    )
+
+
+async def _key_of(turn: Turn, contribution: Contribution) -> str:
+    question = await turn.session.get(Question, contribution.question_id)
+    return question.key if question else "?"
+
+
+async def _round_number(turn: Turn) -> int | None:
+    assert turn.discussion is not None
+    round_, _late = await catalog.current_round(turn.session, turn.discussion)
+    return round_.number if round_ else None

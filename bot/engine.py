@@ -1,0 +1,190 @@
+"""The engine: every platform's events come in here, every answer goes out
+through a `ChatPlatform`. It imports no platform library.
+
+Each update is handled in its own `AsyncSession` (a `Turn`); what it changed
+is committed before any reply is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import catalog, commands, contributions, onboarding, rounds
+from bot.discussion import DiscussionSpec
+from bot.events import ButtonPress, ChatRef, IncomingMessage, OutgoingMessage, Person, SentMessage
+from bot.i18n import _, reading_in
+from bot.linking import Linker
+from bot.ports import ChatPlatform, RecipientUnreachable
+from bot.storage.models import Discussion
+from bot.text import clean_text
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Engine:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        platforms: Iterable[ChatPlatform] = (),
+        clock: Callable[[], dt.datetime] = utc_now,
+    ):
+        self.sessions = sessions
+        self.platforms: dict[str, ChatPlatform] = {p.name: p for p in platforms}
+        self.clock = clock
+        self._linkers: dict[int, tuple[dt.datetime, Linker]] = {}
+        self._posting = asyncio.Lock()
+        self._posting_task: asyncio.Task | None = None
+        self._post_again = False
+
+    def attach(self, platform: ChatPlatform) -> None:
+        self.platforms[platform.name] = platform
+
+    async def load(self, spec: DiscussionSpec) -> Discussion:
+        async with self.sessions() as session:
+            discussion = await catalog.store_discussion(session, spec, self.clock())
+            await session.commit()
+            return discussion
+
+    # --- incoming -------------------------------------------------------
+
+    async def handle_message(self, message: IncomingMessage) -> None:
+        await self._handle(message.chat, message.sender, lambda turn: self._dispatch_message(turn, message))
+
+    async def handle_button(self, press: ButtonPress) -> None:
+        async def dispatch(turn: Turn) -> None:
+            if not await onboarding.handle_button(self, turn, press.data):
+                if not await contributions.handle_button(self, turn, press.data):
+                    turn.reply(_("That button has expired. Send /help to see what you can do."), private=True)
+
+        await self._handle(press.chat, press.sender, dispatch)
+
+    async def _handle(self, chat: ChatRef, sender: Person, dispatch: Callable[[Turn], Awaitable[None]]) -> None:
+        """One update, in its own session: dispatch, commit, then answer."""
+        async with self.sessions() as session:
+            turn = Turn(session=session, chat=chat, sender=sender, now=self.clock())
+            await turn.load_context()
+            with reading_in(turn.language):
+                await dispatch(turn)
+            try:
+                await session.commit()
+            except IntegrityError:
+                # The same message, delivered twice at once, was stored by the
+                # other delivery, which acknowledges it.
+                log.info("an update raced with its own redelivery; kept the first")
+                return
+        await self._flush(turn)
+        if turn.post_everywhere:
+            self.kick()
+        elif turn.post_questions and turn.venue is not None:
+            async with self._posting:
+                await rounds.post_missing_questions(
+                    self.sessions, self.send, self.platforms.keys(), self.clock, only_venue_id=turn.venue.id
+                )
+
+    async def _dispatch_message(self, turn: Turn, message: IncomingMessage) -> None:
+        if message.undecodable:
+            turn.reply(_("Part of your message could not be read (it was not valid text). Nothing was recorded; please send it again."))
+            return
+        if message.attachment_only:
+            turn.reply(_("Only text is recorded. Please write your answer as a message (a caption on a photo counts)."))
+            return
+        text = clean_text(message.text)
+        if text.startswith("/"):
+            await commands.handle(self, turn, text)
+            return
+        if turn.discussion is None:
+            if turn.private:
+                turn.reply(_("No discussion is running here yet."))
+            return
+        if turn.venue is None:
+            if turn.private:
+                turn.reply(_("Welcome! Send /start to join the discussion."))
+            return  # a group that follows no discussion: stay silent
+        if not text:
+            turn.reply(_("Your message is empty: nothing was recorded."))
+            return
+        if len(text) > contributions.MAX_LENGTH:
+            turn.reply(
+                _("Your message is too long ({length} characters; the limit is {limit}). Nothing was recorded: please send it in several parts.").format(
+                    length=len(text), limit=contributions.MAX_LENGTH
+                )
+            )
+            return
+        if await onboarding.handle_text(self, turn, text, message):
+            return
+        await contributions.receive(self, turn, message, text)
+
+    # --- outgoing -------------------------------------------------------
+
+    async def send(self, message: OutgoingMessage) -> SentMessage:
+        platform = self.platforms.get(message.chat.platform)
+        if platform is None:
+            raise RecipientUnreachable(f"no {message.chat.platform} adapter is running")
+        return await platform.send(message)
+
+    async def _flush(self, turn: Turn) -> None:
+        for reply in turn.replies:
+            try:
+                await self.send(reply)
+            except RecipientUnreachable:
+                log.info("a reply on %s could not be delivered: recipient unreachable", reply.chat.platform)
+                break
+
+    # --- posting rounds -------------------------------------------------
+
+    async def post_pending(self) -> int:
+        """Post whatever open rounds' questions are missing in any venue. Safe
+        to call at any time, from anywhere: one posting runs at a time."""
+        async with self._posting:
+            return await rounds.post_missing_questions(self.sessions, self.send, self.platforms.keys(), self.clock)
+
+    def kick(self) -> None:
+        """Post pending questions in the background (after a round opens, a
+        chat subscribes...), without holding up the update that caused it."""
+        if self._posting_task is not None and not self._posting_task.done():
+            self._post_again = True
+            return
+
+        async def run() -> None:
+            while True:
+                self._post_again = False
+                try:
+                    await self.post_pending()
+                except Exception:
+                    log.exception("posting questions failed; the next check retries")
+                if not self._post_again:
+                    return
+
+        self._posting_task = asyncio.get_running_loop().create_task(run())
+
+    async def drain(self) -> None:
+        """Wait for background posting to finish (end of input, shutdown, tests)."""
+        while self._posting_task is not None and not self._posting_task.done():
+            await self._posting_task
+
+    async def watch(self, interval: float = 3.0) -> None:
+        """Follow the database: a round opened from the CLI, or left half-posted
+        by a crash, is posted within `interval` seconds."""
+        while True:
+            self.kick()
+            await asyncio.sleep(interval)
+
+    # --- linking --------------------------------------------------------
+
+    async def linker_for(self, session: AsyncSession, discussion: Discussion) -> Linker:
+        cached = self._linkers.get(discussion.id)
+        if cached is None or cached[0] != discussion.loaded_at:
+            linker = Linker(await catalog.link_questions(session, discussion), discussion.languages)
+            cached = self._linkers[discussion.id] = (discussion.loaded_at, linker)
+        return cached[1]

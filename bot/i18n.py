@@ -1,0 +1,98 @@
+"""Translations and locale-aware formatting.
+
+The reader's language travels with the event in a ContextVar (set per chat
+with `reading_in`), never through a process-wide `gettext.install`, so two
+chats in two languages handled at once each read their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext as _gettext
+import io
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError, negotiate_locale
+from babel.dates import format_skeleton, format_time
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+
+from locales import CATALOG_DIR, DOMAIN
+
+FALLBACK_LANGUAGE = "en"
+_reader_language: ContextVar[str] = ContextVar("reader_language", default=FALLBACK_LANGUAGE)
+
+
+@cache
+def translations(language: str) -> _gettext.NullTranslations:
+    """One language's catalog, compiled in memory from its committed .po
+    sources: one per part of the product (core, each adapter, schedules,
+    reports), so that each part keeps its own sentences."""
+    merged = Catalog(locale=language, domain=DOMAIN)
+    for po_path in sorted((CATALOG_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with po_path.open("rb") as po_file:
+            for message in read_po(po_file, locale=language):
+                if message.id and message.string and not message.fuzzy:
+                    merged[message.id] = message
+    if not len(merged):
+        return _gettext.NullTranslations()
+    buffer = io.BytesIO()
+    write_mo(buffer, merged)
+    buffer.seek(0)
+    return _gettext.GNUTranslations(buffer)
+
+
+def current_language() -> str:
+    return _reader_language.get()
+
+
+@contextmanager
+def reading_in(language: str | None) -> Iterator[str]:
+    """Everything said inside the block is in `language` (or the fallback)."""
+    token = _reader_language.set(language or FALLBACK_LANGUAGE)
+    try:
+        yield _reader_language.get()
+    finally:
+        _reader_language.reset(token)
+
+
+def _(message: str) -> str:
+    return translations(current_language()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current_language()).ngettext(singular, plural, n)
+
+
+def negotiate(language_code: str | None, available: Sequence[str]) -> str | None:
+    """The discussion language closest to what a platform reports ("es-AR" → "es")."""
+    if not language_code:
+        return None
+    return negotiate_locale([language_code.replace("-", "_")], list(available))
+
+
+def language_name(code: str, in_language: str | None = None) -> str:
+    """A language's own name ("Español"), or its name in another language."""
+    try:
+        name = Locale.parse(code).get_display_name(in_language or code) or code
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:]
+
+
+def format_moment(moment: dt.datetime, timezone: str) -> str:
+    """A date and time in the reader's locale and the given zone, named:
+    "lun. 15 juil. 2013 09:00 (Europe/Brussels)"."""
+    zone, locale = ZoneInfo(timezone), current_language()
+    day = format_skeleton("yMMMEd", moment, tzinfo=zone, locale=locale)
+    return f"{day} {format_time(moment, 'short', tzinfo=zone, locale=locale)} ({timezone})"
+
+
+def format_number(n: int | float) -> str:
+    return format_decimal(n, locale=current_language())

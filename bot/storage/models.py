@@ -1,0 +1,297 @@
+"""The database schema. The database is the source of truth: every process
+(the running bot, the CLI, scheduled jobs) reads and writes state here, never
+keeps it only in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite keeps no time zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use aware UTC times")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+    type_annotation_map = {dt.datetime: UTCDateTime()}
+
+
+class RoundStatus(str, enum.Enum):
+    scheduled = "scheduled"
+    open = "open"
+    closed = "closed"
+
+
+class Role(str, enum.Enum):
+    participant = "participant"
+    local_authority = "local_authority"
+    organiser = "organiser"
+
+
+class ChatKind(str, enum.Enum):
+    private = "private"
+    group = "group"
+    channel = "channel"
+
+
+class ContributionStatus(str, enum.Enum):
+    filed = "filed"
+    pending = "pending"  # waiting for the participant to say which question
+
+
+def _enum(cls):
+    return Enum(cls, native_enum=False, length=20, validate_strings=True)
+
+
+class Discussion(Base):
+    __tablename__ = "discussions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    languages: Mapped[list] = mapped_column(JSON)
+    timezone: Mapped[str] = mapped_column(String(64))
+    title: Mapped[dict] = mapped_column(JSON)
+    invitation: Mapped[dict] = mapped_column(JSON)
+    reminder_offsets: Mapped[list] = mapped_column(JSON, default=list)  # seconds before closing
+    on_forget: Mapped[str] = mapped_column(String(16), default="anonymise")
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(Text, default="")
+    loaded_at: Mapped[dt.datetime]
+
+    rounds: Mapped[list[Round]] = relationship(back_populates="discussion", order_by="Round.number")
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+    __table_args__ = (UniqueConstraint("discussion_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    opens_at: Mapped[dt.datetime]
+    closes_at: Mapped[dt.datetime]
+    status: Mapped[RoundStatus] = mapped_column(_enum(RoundStatus), default=RoundStatus.scheduled)
+    opened_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+
+    discussion: Mapped[Discussion] = relationship(back_populates="rounds")
+    questions: Mapped[list[Question]] = relationship(back_populates="round", order_by="Question.position")
+
+
+class Question(Base):
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("discussion_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int]
+    texts: Mapped[dict] = mapped_column(JSON)
+
+    round: Mapped[Round] = relationship(back_populates="questions")
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str | None] = mapped_column(String(200))
+    organisation: Mapped[str | None] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.participant)
+    language: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    consent: Mapped[bool | None]  # None: not asked or skipped; published only when True
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    onboarding_step: Mapped[str | None] = mapped_column(String(20))  # the prompt the next message answers
+    created_at: Mapped[dt.datetime]
+
+    identities: Mapped[list[PlatformIdentity]] = relationship(back_populates="participant")
+
+
+class PlatformIdentity(Base):
+    __tablename__ = "platform_identities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(64))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+
+    participant: Mapped[Participant] = relationship(back_populates="identities")
+
+
+class OrganiserGrant(Base):
+    """Who may run a discussion, by platform identity, so an organiser can be
+    named before they ever write to the bot."""
+
+    __tablename__ = "organiser_grants"
+    __table_args__ = (UniqueConstraint("discussion_id", "platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(64))
+    from_file: Mapped[bool] = mapped_column(Boolean, default=False)
+    granted_at: Mapped[dt.datetime]
+
+
+class Venue(Base):
+    """A chat where the discussion is posted: a participant's private chat, or
+    a group or channel with its language. A chat follows one discussion."""
+
+    __tablename__ = "venues"
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[ChatKind] = mapped_column(_enum(ChatKind))
+    language: Mapped[str | None] = mapped_column(String(16))  # groups; private chats follow the participant
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime]
+
+    participant: Mapped[Participant | None] = relationship()
+
+
+class Delivery(Base):
+    """A question posted in a venue, with the platform's message id so that a
+    reply to it, or a message in its thread, is tied to it."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("venue_id", "question_id"),
+        Index("ix_deliveries_venue_message", "venue_id", "message_id"),
+        Index("ix_deliveries_venue_thread", "venue_id", "thread_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(64))
+    thread_id: Mapped[str | None] = mapped_column(String(64))
+    posted_at: Mapped[dt.datetime]
+
+
+class Message(Base):
+    """A participant's message as received. Unique per platform, chat and
+    message id, so a message delivered twice is stored once."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", ondelete="SET NULL"))
+    received_at: Mapped[dt.datetime]
+    edited_at: Mapped[dt.datetime | None]
+
+    contributions: Mapped[list[Contribution]] = relationship(
+        back_populates="message", order_by="Contribution.position", cascade="all, delete-orphan"
+    )
+    revisions: Mapped[list[MessageRevision]] = relationship(
+        order_by="MessageRevision.id", cascade="all, delete-orphan"
+    )
+
+
+class MessageRevision(Base):
+    """An earlier text of an edited message."""
+
+    __tablename__ = "message_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    replaced_at: Mapped[dt.datetime]
+
+
+class Contribution(Base):
+    """One answer: the part of a message tied to one question (or pending)."""
+
+    __tablename__ = "contributions"
+    __table_args__ = (UniqueConstraint("message_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"), index=True)
+    status: Mapped[ContributionStatus] = mapped_column(_enum(ContributionStatus))
+    text: Mapped[str] = mapped_column(Text)
+    method: Mapped[str | None] = mapped_column(String(16))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    candidates: Mapped[list] = mapped_column(JSON, default=list)  # offered question keys while pending
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    message: Mapped[Message] = relationship(back_populates="contributions")
+    question: Mapped[Question | None] = relationship()
+
+
+class ReminderSent(Base):
+    """A reminder already sent, so a re-run job never sends it twice."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("round_id", "participant_id", "offset_seconds"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    offset_seconds: Mapped[int] = mapped_column(Integer)
+    sent_at: Mapped[dt.datetime]

@@ -1,0 +1,90 @@
+"""One update being handled: its session, who sent it, where, and the replies
+to send once what it changed is committed (an acknowledged contribution must
+survive a crash, so nothing is acknowledged before it is stored)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import catalog
+from bot.events import Button, ChatRef, OutgoingMessage, Person
+from bot.i18n import negotiate
+from bot.storage.models import ChatKind, Discussion, Participant, PlatformIdentity, Venue
+
+
+@dataclass
+class Turn:
+    session: AsyncSession
+    chat: ChatRef
+    sender: Person
+    now: dt.datetime
+    discussion: Discussion | None = None
+    venue: Venue | None = None
+    participant: Participant | None = None
+    replies: list[OutgoingMessage] = field(default_factory=list)
+    post_questions: bool = False  # post the open round's missing questions in this chat, after the replies
+    post_everywhere: bool = False  # a round opened: post its questions in every chat, in the background
+
+    @property
+    def private(self) -> bool:
+        return self.chat.kind == ChatKind.private
+
+    @property
+    def language(self) -> str:
+        """The language this turn answers in: the sender's, else the chat's, else the discussion's first."""
+        languages = self.discussion.languages if self.discussion else []
+        if self.participant and self.participant.language:
+            return self.participant.language
+        negotiated = negotiate(self.sender.language_code, languages) if languages else None
+        if negotiated:
+            return negotiated
+        if self.venue and self.venue.language:
+            return self.venue.language
+        return languages[0] if languages else "en"
+
+    def reply(self, text: str, buttons: tuple[Button, ...] = (), reply_to: str | None = None, private: bool = False) -> None:
+        self.replies.append(
+            OutgoingMessage(chat=self.chat, text=text, buttons=buttons, reply_to=reply_to, private=private)
+        )
+
+    async def load_context(self) -> None:
+        self.venue = await catalog.venue_for_chat(self.session, self.chat.platform, self.chat.chat_id)
+        if self.venue is not None:
+            self.discussion = await self.session.get(Discussion, self.venue.discussion_id)
+        else:
+            self.discussion = await catalog.find_discussion(self.session)
+        self.participant = await self.session.scalar(
+            select(Participant)
+            .join(PlatformIdentity)
+            .where(PlatformIdentity.platform == self.sender.platform, PlatformIdentity.external_id == self.sender.user_id)
+        )
+
+    async def ensure_participant(self) -> Participant:
+        """The sender as a participant, created on first contact."""
+        if self.participant is None:
+            languages = self.discussion.languages if self.discussion else []
+            self.participant = Participant(
+                display_name=self.sender.display_name[:200],
+                language=negotiate(self.sender.language_code, languages) if languages else None,
+                created_at=self.now,
+            )
+            self.session.add(self.participant)
+            await self.session.flush()
+            self.session.add(
+                PlatformIdentity(
+                    platform=self.sender.platform, external_id=self.sender.user_id, participant_id=self.participant.id
+                )
+            )
+            await self.session.flush()
+        elif self.sender.display_name and self.participant.display_name != self.sender.display_name[:200]:
+            self.participant.display_name = self.sender.display_name[:200]
+        return self.participant
+
+    async def is_organiser(self) -> bool:
+        return self.discussion is not None and await catalog.is_organiser(
+            self.session, self.discussion, self.sender.platform, self.sender.user_id
+        )

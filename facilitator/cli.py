@@ -1,0 +1,218 @@
+"""The `facilitator` command: runs the bot, and lets organisers act on the
+database from a shell while it runs (the database is the meeting point)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+import sys
+from pathlib import Path
+
+from bot import catalog, rounds
+from bot.commands import status_text
+from bot.discussion import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
+from bot.engine import Engine, utc_now
+from bot.i18n import reading_in
+from facilitator import link_command
+from facilitator.settings import Settings
+from bot.storage.database import create_engine, migrate, safe_url, session_factory
+
+log = logging.getLogger("facilitator")
+EXIT_PROBLEM = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except CommandError as error:
+        print(f"facilitator: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+
+
+class CommandError(Exception):
+    """A problem the person at the shell can fix; printed without a traceback."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="facilitator", description="Runs multilingual e-discussions in chat.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="load a discussion and start every configured chat platform")
+    run.add_argument("--discussion", type=Path, default=None, help="discussion file (default: the 2013 example)")
+    run.add_argument("--organiser", action="store_true", help="in the console, you are also an organiser")
+    run.set_defaults(handler=lambda a: asyncio.run(run_bot(a)))
+
+    validate = commands.add_parser("validate", help="check a discussion file")
+    validate.add_argument("file", type=Path)
+    validate.set_defaults(handler=validate_file)
+
+    round_ = commands.add_parser("round", help="open or close a round").add_subparsers(required=True, metavar="ACTION")
+    for action in ("open", "close"):
+        sub = round_.add_parser(action, help=f"{action} round N")
+        sub.add_argument("number", type=int)
+        add_discussion_option(sub)
+        sub.set_defaults(handler=lambda a, action=action: asyncio.run(set_round(a, action == "open")))
+
+    status = commands.add_parser("status", help="contributions per round and question")
+    add_discussion_option(status)
+    status.add_argument("--lang", default="en", help="language of the report (default en)")
+    status.set_defaults(handler=lambda a: asyncio.run(show_status(a)))
+
+    organiser = commands.add_parser("organiser", help="grant or revoke organiser rights").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    for action in ("add", "remove"):
+        sub = organiser.add_parser(action, help=f"{action} an organiser, as PLATFORM:USER_ID (e.g. telegram:123456)")
+        sub.add_argument("identity")
+        add_discussion_option(sub)
+        sub.set_defaults(handler=lambda a, action=action: asyncio.run(change_organiser(a, action == "add")))
+
+    link_command.register(commands)
+    return parser
+
+
+def add_discussion_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--discussion", help="the discussion's id, where more than one is loaded")
+
+
+def validate_file(args: argparse.Namespace) -> int:
+    try:
+        spec = load_discussion(args.file)
+    except DiscussionFileError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_PROBLEM
+    print(f"{args.file}: valid: {spec.slug}, {len(spec.rounds)} rounds, {len(spec.questions)} questions, languages {', '.join(spec.languages)}")
+    return 0
+
+
+def load_spec(path: Path | None) -> DiscussionSpec:
+    try:
+        return load_discussion(path or example_discussion_path())
+    except DiscussionFileError as error:
+        raise CommandError("the discussion file has problems:\n" + str(error)) from None
+
+
+async def open_database(settings: Settings):
+    engine = create_engine(settings.database_url.reveal())
+    try:
+        await migrate(engine)
+    except Exception as error:
+        await engine.dispose()
+        raise CommandError(f"cannot use the database {safe_url(settings.database_url.reveal())}: {type(error).__name__}") from None
+    return engine
+
+
+async def run_bot(args: argparse.Namespace) -> int:
+    from adapters.registry import configured_platforms
+
+    settings = Settings.from_environment()
+    spec = load_spec(args.discussion)
+    database = await open_database(settings)
+    try:
+        engine = Engine(session_factory(database))
+        discussion = await engine.load(spec)
+        if args.organiser:
+            async with engine.sessions() as session:
+                await catalog.grant_organiser(session, discussion, "console", "local", utc_now())
+                await session.commit()
+        platforms = configured_platforms(settings)
+        for platform in platforms:
+            engine.attach(platform)
+        log.info("discussion %s loaded; platforms: %s", spec.slug, ", ".join(p.name for p in platforms))
+        watcher = asyncio.create_task(engine.watch())
+        try:
+            await asyncio.gather(*(platform.serve(engine) for platform in platforms))
+        finally:
+            watcher.cancel()
+            await engine.drain()
+    finally:
+        await database.dispose()
+    return 0
+
+
+async def with_discussion(args: argparse.Namespace, action) -> int:
+    settings = Settings.from_environment()
+    database = await open_database(settings)
+    try:
+        async with session_factory(database)() as session:
+            discussions = await catalog.list_discussions(session)
+            if args.discussion:
+                chosen = [d for d in discussions if d.slug == args.discussion]
+            else:
+                chosen = discussions if len(discussions) <= 1 else []
+                if not chosen and discussions:
+                    raise CommandError(
+                        "several discussions are loaded; name one with --discussion: " + ", ".join(d.slug for d in discussions)
+                    )
+            if not chosen:
+                raise CommandError(
+                    f"no discussion {args.discussion!r} in the database" if args.discussion else "no discussion loaded yet: run `facilitator run` first"
+                )
+            result = await action(session, chosen[0])
+            await session.commit()
+            return result
+    finally:
+        await database.dispose()
+
+
+async def set_round(args: argparse.Namespace, opening: bool) -> int:
+    async def act(session, discussion) -> int:
+        round_ = await catalog.round_by_number(session, discussion, args.number)
+        if round_ is None:
+            count = len(await catalog.rounds_of(session, discussion))
+            raise CommandError(f"{discussion.slug} has rounds 1 to {count}; there is no round {args.number}")
+        if opening:
+            changed = await rounds.open_round(session, discussion, round_, utc_now())
+            print(
+                f"round {args.number} of {discussion.slug} is open; the running bot posts its questions within seconds"
+                if changed
+                else f"round {args.number} of {discussion.slug} was already open"
+            )
+        else:
+            changed = await rounds.close_round(session, round_, utc_now())
+            print(f"round {args.number} of {discussion.slug} is closed" if changed else f"round {args.number} was not open")
+        return 0
+
+    return await with_discussion(args, act)
+
+
+async def show_status(args: argparse.Namespace) -> int:
+    async def act(session, discussion) -> int:
+        with reading_in(args.lang):
+            print(await status_text(session, discussion))
+        return 0
+
+    return await with_discussion(args, act)
+
+
+async def change_organiser(args: argparse.Namespace, granting: bool) -> int:
+    match = re.fullmatch(r"([a-z]+):(\S+)", args.identity)
+    if not match:
+        raise CommandError(f"{args.identity!r} is not PLATFORM:USER_ID, such as telegram:123456")
+    platform, user_id = match.groups()
+
+    async def act(session, discussion) -> int:
+        if granting:
+            changed = await catalog.grant_organiser(session, discussion, platform, user_id, utc_now())
+            print(f"{args.identity} {'now organises' if changed else 'already organises'} {discussion.slug}")
+        else:
+            changed = await catalog.revoke_organiser(session, discussion, platform, user_id)
+            print(f"{args.identity} {'no longer organises' if changed else 'was not an organiser of'} {discussion.slug}")
+        return 0
+
+    return await with_discussion(args, act)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

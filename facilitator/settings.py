@@ -1,0 +1,43 @@
+"""Settings from the environment. Secrets are wrapped so that no log line,
+error message or repr ever shows them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from bot.storage.database import DEFAULT_DATABASE_URL
+
+
+class Secret:
+    def __init__(self, value: str):
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: Secret  # may hold a password
+    telegram_token: Secret
+    telegram_api_url: str
+    discord_token: Secret
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=Secret(env.get("FACILITATOR_DATABASE_URL") or DEFAULT_DATABASE_URL),
+            telegram_token=Secret(env.get("FACILITATOR_TELEGRAM_TOKEN", "").strip()),
+            telegram_api_url=env.get("FACILITATOR_TELEGRAM_API_URL") or "https://api.telegram.org/bot",
+            discord_token=Secret(env.get("FACILITATOR_DISCORD_TOKEN", "").strip()),
+        )
