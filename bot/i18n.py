@@ -78,12 +78,12 @@ def negotiate(language_code: str | None, available: Sequence[str]) -> str | None
 
 
 def language_name(code: str, in_language: str | None = None) -> str:
-    """A language's own name ("Español"), or its name in another language."""
+    """A language's own name ("español"), or its name in another language,
+    as written inside a sentence."""
     try:
-        name = Locale.parse(code).get_display_name(in_language or code) or code
+        return Locale.parse(code).get_display_name(in_language or code) or code
     except (ValueError, UnknownLocaleError):
         return code
-    return name[:1].upper() + name[1:]
 
 
 def format_moment(moment: dt.datetime, timezone: str) -> str:

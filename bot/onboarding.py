@@ -29,7 +29,8 @@ def skip_button() -> Button:
 
 
 def language_buttons(languages: list[str]) -> tuple[Button, ...]:
-    return tuple(Button(language_name(code), f"lang:{code}") for code in languages)
+    """Each language named in itself, as a label: "Français", "English", "Español"."""
+    return tuple(Button(language_name(code)[:1].upper() + language_name(code)[1:], f"lang:{code}") for code in languages)
 
 
 def prompt(turn: Turn, step: str) -> None:

@@ -74,7 +74,7 @@ def question_text(question: Question, language: str, discussion: Discussion) -> 
 def question_post(discussion: Discussion, round_: Round, question: Question, count: int, language: str) -> str:
     """One question as posted; the first of a round carries the round's header. Call inside `reading_in`."""
     body = _("Question {key}").format(key=question.key) + "\n" + question_text(question, language, discussion)
-    footer = _("Reply to this message to answer this question.")
+    footer = _("To answer, reply to this message or start your message with «{key}:».").format(key=question.key)
     if question.position != 1:
         return f"{body}\n\n{footer}"
     header = ngettext(

@@ -38,8 +38,10 @@ class ConsoleChat:
     async def send(self, message: OutgoingMessage) -> SentMessage:
         lines = message.text.splitlines() or [""]
         self.output.write("facilitator> " + "\n             ".join(lines) + "\n")
+        # Buttons answer the message that carries them: once the bot has said
+        # something else, a number typed is text again.
+        self._buttons = message.buttons
         if message.buttons:
-            self._buttons = message.buttons
             self.output.write("             " + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(message.buttons, 1)) + "\n")
         self.output.flush()
         return SentMessage(message_id=f"out-{next(self._sent_ids)}")

@@ -1,0 +1,125 @@
+"""Bad input gets a clear answer in the sender's language: no crash, nothing lost or doubled."""
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.events import IncomingMessage
+from bot.storage.models import Contribution, Message
+from tests.test_engine_flow import organiser, subscribed
+
+
+async def count(engine, model) -> int:
+    async with engine.sessions() as session:
+        return await session.scalar(select(func.count(model.id)))
+
+
+@pytest.fixture
+async def open_round(engine, user):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.drain()
+
+
+async def test_empty_message(engine, platform, user, open_round):
+    ana = await subscribed(engine, user, "ana", "es")
+    await engine.handle_message(ana.message("   \n "))
+    assert platform.last(ana.dm).text == "Su mensaje está vacío: no se ha registrado nada."
+    assert await count(engine, Message) == 0
+
+
+async def test_message_of_twenty_thousand_characters(engine, platform, user, open_round):
+    marie = await subscribed(engine, user, "marie", "fr")
+    await engine.handle_message(marie.message("Q1: " + "a" * 20_000))
+    assert platform.last(marie.dm).text.startswith("Votre message est trop long (20")
+    assert await count(engine, Message) == 0
+
+
+async def test_control_characters_are_removed_and_the_rest_kept(engine, platform, user, open_round):
+    john = await subscribed(engine, user, "john", "en")
+    await engine.handle_message(john.message("Q1: twin\x00ning\x1b[31m of towns\x07"))
+    async with engine.sessions() as session:
+        assert await session.scalar(select(Contribution.text)) == "twinning[31m of towns"
+    assert platform.last(john.dm).text.startswith("Thank you! Recorded under question 1.1")
+
+
+async def test_invalid_utf8_is_refused_in_the_senders_language(engine, platform, user, open_round):
+    marie = await subscribed(engine, user, "marie", "fr")
+    await engine.handle_message(marie.message("Q1: caf\ufffd", undecodable=True))
+    assert "n’a pas pu être lue" in platform.last(marie.dm).text
+    assert await count(engine, Message) == 0
+
+
+async def test_attachment_without_text(engine, platform, user, open_round):
+    ana = await subscribed(engine, user, "ana", "es")
+    await engine.handle_message(ana.message("", attachment_only=True))
+    assert platform.last(ana.dm).text.startswith("Solo se registra texto")
+
+
+async def test_unknown_command(engine, platform, user):
+    ana = user("ana", "es")
+    await engine.handle_message(ana.message("/frobnicate now"))
+    assert platform.last(ana.dm).text == "No conozco el comando /frobnicate. Envíe /help para ver lo que puede hacer."
+
+
+@pytest.mark.parametrize("argument", ["", "0", "5", "two", "1 2", "-1"])
+async def test_command_with_a_wrong_argument(engine, platform, user, argument):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message(f"/open_round {argument}"))
+    assert platform.last(boss.dm).text == "Give a round number from 1 to 4, for example /open_round 1."
+
+
+async def test_wrong_language_argument_lists_the_discussion_languages(engine, platform, user):
+    marie = user("marie", "fr")
+    await engine.handle_message(marie.message("/language de"))
+    assert platform.last(marie.dm).text == (
+        "Cette discussion se tient en français, anglais et espagnol. Envoyez par exemple /language fr."
+    )
+
+
+async def test_answer_before_any_round_is_open_is_not_silently_lost(engine, platform, user):
+    ana = await subscribed(engine, user, "ana", "es")
+    await engine.handle_message(ana.message("Pregunta 1: algo"))
+    assert platform.last(ana.dm).text.startswith("Todavía no hay ninguna ronda abierta, así que no se ha registrado nada.")
+
+
+async def test_message_before_subscribing_points_to_start(engine, platform, user):
+    ana = user("ana", "es")
+    await engine.handle_message(ana.message("hola"))
+    assert platform.last(ana.dm).text == "¡Bienvenido/a! Envíe /start para unirse a la discusión."
+
+
+async def test_stale_or_forged_button(engine, platform, user, open_round):
+    ana = await subscribed(engine, user, "ana", "es")
+    for data in ("file:999999:1.1", "file:abc:1.1", "nonsense", "lang:de"):
+        await engine.handle_button(ana.press(data))
+    assert all("caducado" in text or "no le corresponde" in text for text in platform.texts(ana.dm)[-4:])
+    assert await count(engine, Contribution) == 0
+
+
+async def test_someone_elses_clarification_cannot_be_answered(engine, platform, user, open_round):
+    john = await subscribed(engine, user, "john", "en")
+    ana = await subscribed(engine, user, "ana", "es")
+    await engine.handle_message(john.message("Something about our town, hard to place."))
+    data = platform.last(john.dm).buttons[0].data
+    await engine.handle_button(ana.press(data))
+    assert platform.last(ana.dm).text == "Esa elección no le corresponde, o ha caducado."
+    async with engine.sessions() as session:
+        assert await session.scalar(select(Contribution.question_id)) is None
+
+
+async def test_a_crash_after_storing_keeps_the_contribution(engine, platform, user, open_round):
+    """Acknowledged means committed: a reply that fails to go out loses nothing."""
+    john = await subscribed(engine, user, "john", "en")
+    platform.unreachable.add(john.dm)
+    await engine.handle_message(john.message("Q2: coordination committees", message_id="x1"))
+    platform.unreachable.clear()
+    async with engine.sessions() as session:
+        assert await session.scalar(select(func.count(Contribution.id))) == 1
+    await engine.handle_message(john.message("Q2: coordination committees", message_id="x1"))
+    assert await count(engine, Contribution) == 1
+
+
+async def test_an_unknown_group_is_not_answered(engine, platform, user):
+    ana = user("ana", "es")
+    await engine.handle_message(IncomingMessage(chat=ana.chat("some-group"), sender=ana.person, message_id="g1", text="hola a todos"))
+    assert platform.sent == []

@@ -1,0 +1,98 @@
+"""Organiser operations: refused to everyone else, in their language; the CLI
+acts on the running bot through the database."""
+
+import asyncio
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from bot import catalog
+from bot.commands import COMMANDS
+from bot.storage.models import Round, RoundStatus
+from facilitator.cli import main
+from tests.test_engine_flow import organiser, subscribed
+
+ORGANISER_COMMANDS = [c for c in COMMANDS if c.organiser_only]
+
+
+def test_the_organiser_operations_are_all_guarded():
+    names = {c.name for c in ORGANISER_COMMANDS}
+    assert {"open_round", "close_round", "status", "participants", "organiser_add", "organiser_remove"} <= names
+
+
+@pytest.mark.parametrize("command", ORGANISER_COMMANDS, ids=lambda c: c.name)
+async def test_non_organiser_is_refused_every_organiser_command(engine, platform, user, command):
+    ana = await subscribed(engine, user, "ana", "es")
+    platform.clear()
+    await engine.handle_message(ana.message(f"/{command.name} 1"))
+    [refusal] = platform.to(ana.dm)
+    assert refusal.text == f"Solo los organizadores de esta discusión pueden usar /{command.name}."
+    async with engine.sessions() as session:
+        assert all(r.status == RoundStatus.scheduled for r in await session.scalars(select(Round)))
+        discussion = await catalog.find_discussion(session)
+        assert not await catalog.is_organiser(session, discussion, "memory", "1")
+
+
+async def test_organiser_grants_and_revokes(engine, platform, user):
+    boss = await organiser(engine, user)
+    marie = await subscribed(engine, user, "marie", "fr")
+    await engine.handle_message(boss.message("/organiser_add memory:marie"))
+    assert platform.last(boss.dm).text == "memory:marie now organises this discussion."
+    await engine.handle_message(marie.message("/open_round 2"))
+    assert platform.last(marie.dm).text == "Le tour 2 est ouvert ; ses questions sont en cours de publication."
+    await engine.handle_message(boss.message("/organiser_remove memory:marie"))
+    await engine.handle_message(marie.message("/close_round 2"))
+    assert platform.last(marie.dm).text == "Seuls les organisateurs de cette discussion peuvent utiliser /close_round."
+
+
+async def test_status_counts_contributions_participants_and_languages(engine, platform, user):
+    boss = await organiser(engine, user)
+    ana = await subscribed(engine, user, "ana", "es")
+    john = await subscribed(engine, user, "john", "en")
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.drain()
+    await engine.handle_message(ana.message("Pregunta 1: convenios entre municipios y ministerios.\nPregunta 3: redes de ciudades."))
+    await engine.handle_message(john.message("Q1: city-to-city partnerships with migrant associations."))
+    await engine.handle_message(boss.message("/status"))
+    status = platform.last(boss.dm).text
+    assert "Round 1 (open," in status and "2 participants" in status
+    assert "  1.1: 2 contributions, 2 participants (English and Spanish)" in status
+    assert "  1.3: 1 contribution, 1 participant (Spanish)" in status
+    assert "  1.2: 0 contributions, 0 participants (—)" in status
+
+
+async def test_round_opened_from_the_cli_reaches_the_running_bot(engine, platform, user, database, monkeypatch, tmp_path):
+    """The CLI and the bot share only the database."""
+    if database.dialect.name != "sqlite":
+        pytest.skip("the CLI's own database URL is exercised on the SQLite file")
+    marie = await subscribed(engine, user, "marie", "fr")
+    platform.clear()
+    monkeypatch.setenv("FACILITATOR_DATABASE_URL", str(database.url))
+    watching = asyncio.create_task(engine.watch(interval=0.05))
+    try:
+        code = await asyncio.to_thread(main, ["round", "open", "1"])
+        assert code == 0
+        for _ in range(100):
+            if len(platform.to(marie.dm)) == 5:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        watching.cancel()
+    assert len(platform.texts(marie.dm)) == 5
+    assert "Question 1.5" in platform.texts(marie.dm)[-1]
+
+
+async def test_cli_organiser_add_takes_effect_in_the_running_bot(engine, platform, user, database, monkeypatch):
+    if database.dialect.name != "sqlite":
+        pytest.skip("the CLI's own database URL is exercised on the SQLite file")
+    marie = await subscribed(engine, user, "marie", "fr")
+    monkeypatch.setenv("FACILITATOR_DATABASE_URL", str(database.url))
+    assert await asyncio.to_thread(main, ["organiser", "add", "memory:marie"]) == 0
+    await engine.handle_message(marie.message("/open_round 1"))
+    assert platform.last(marie.dm).text.startswith("Le tour 1 est ouvert")
+
+
+def test_cli_refuses_a_malformed_identity(capsys):
+    assert main(["organiser", "add", "marie"]) == 2
+    assert "is not PLATFORM:USER_ID" in capsys.readouterr().err
