@@ -5,12 +5,13 @@ organises)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.discussion import DiscussionSpec
-from bot.linking import LinkQuestion
+from bot.linking import Linker, LinkQuestion
 from bot.storage.models import (
     Discussion,
     OrganiserGrant,
@@ -138,23 +139,20 @@ async def round_by_number(session: AsyncSession, discussion: Discussion, number:
     return await session.scalar(select(Round).where(Round.discussion_id == discussion.id, Round.number == number))
 
 
+def current_of(rounds: list[Round]) -> tuple[Round | None, bool]:
+    """The open round (the latest, should several be), or else the round closed
+    last, and whether answers to it are late."""
+    opened = [r for r in rounds if r.status == RoundStatus.open]
+    if opened:
+        return max(opened, key=lambda r: r.number), False
+    closed = [r for r in rounds if r.status == RoundStatus.closed]
+    if closed:
+        return max(closed, key=lambda r: (r.closed_at or r.closes_at, r.number)), True
+    return None, False
+
+
 async def current_round(session: AsyncSession, discussion: Discussion) -> tuple[Round | None, bool]:
-    """The open round, or else the latest closed one, and whether answers to it are late."""
-    open_round = await session.scalar(
-        select(Round)
-        .where(Round.discussion_id == discussion.id, Round.status == RoundStatus.open)
-        .order_by(Round.number.desc())
-        .limit(1)
-    )
-    if open_round is not None:
-        return open_round, False
-    closed = await session.scalar(
-        select(Round)
-        .where(Round.discussion_id == discussion.id, Round.status == RoundStatus.closed)
-        .order_by(Round.closed_at.desc(), Round.number.desc())
-        .limit(1)
-    )
-    return closed, closed is not None
+    return current_of(await rounds_of(session, discussion))
 
 
 async def questions_of(session: AsyncSession, discussion: Discussion) -> list[tuple[Question, int]]:
@@ -168,8 +166,37 @@ async def questions_of(session: AsyncSession, discussion: Discussion) -> list[tu
     return [(question, number) for question, number in rows]
 
 
-async def link_questions(session: AsyncSession, discussion: Discussion) -> list[LinkQuestion]:
-    return [
-        LinkQuestion(key=q.key, round_number=number, position=q.position, texts=q.texts)
+@dataclass(frozen=True)
+class IndexedQuestion:
+    id: int
+    key: str
+    round_number: int
+    position: int
+    texts: dict[str, str]
+
+
+@dataclass(frozen=True)
+class DiscussionIndex:
+    """What stays the same between two loads of a discussion file, kept in
+    memory so that an update does not query it again."""
+
+    questions: dict[str, IndexedQuestion]  # by key, in discussion order
+    by_id: dict[int, IndexedQuestion]
+    linker: Linker
+
+    def round_keys(self, number: int | None) -> list[str]:
+        return [q.key for q in self.questions.values() if q.round_number == number]
+
+
+async def build_index(session: AsyncSession, discussion: Discussion) -> DiscussionIndex:
+    questions = [
+        IndexedQuestion(id=q.id, key=q.key, round_number=number, position=q.position, texts=dict(q.texts))
         for q, number in await questions_of(session, discussion)
     ]
+    linker = Linker(
+        [LinkQuestion(key=q.key, round_number=q.round_number, position=q.position, texts=q.texts) for q in questions],
+        discussion.languages,
+    )
+    return DiscussionIndex(
+        questions={q.key: q for q in questions}, by_id={q.id: q for q in questions}, linker=linker
+    )

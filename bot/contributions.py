@@ -15,9 +15,10 @@ from babel.lists import format_list
 from sqlalchemy import or_, select
 
 from bot import catalog
+from bot.catalog import DiscussionIndex, IndexedQuestion
 from bot.events import Button, IncomingMessage
 from bot.i18n import _, current_language, format_moment
-from bot.linking import Linked, Segment
+from bot.linking import Linked
 from bot.rounds import question_text
 from bot.storage.models import (
     Contribution,
@@ -43,21 +44,27 @@ _BARE_REFERENCE = re.compile(r"^(?:q|question|pregunta|questão|domanda)?\s*[#n�
 async def receive(engine: Engine, turn: Turn, message: IncomingMessage, text: str) -> None:
     assert turn.discussion is not None and turn.venue is not None
     participant = await turn.ensure_participant()
-    stored = await turn.session.scalar(
-        select(Message).where(
-            Message.platform == turn.chat.platform,
-            Message.chat_id == turn.chat.chat_id,
-            Message.message_id == message.message_id,
+    index = await engine.index_for(turn.session, turn.discussion)
+    rounds = await catalog.rounds_of(turn.session, turn.discussion)
+    stored = None
+    if message.edited:
+        stored = await turn.session.scalar(
+            select(Message).where(
+                Message.platform == turn.chat.platform,
+                Message.chat_id == turn.chat.chat_id,
+                Message.message_id == message.message_id,
+            )
         )
-    )
-    if stored is not None and (not message.edited or stored.text == text):
-        return  # delivered twice: stored and acknowledged the first time
-    if stored is None and not message.reply_to and await _resolve_typed_choice(turn, text):
+        if stored is not None and stored.text == text:
+            return
+    # A message delivered twice is refused by the database's uniqueness when
+    # stored; the engine then drops this handling and its replies.
+    elif not message.reply_to and await _resolve_typed_choice(turn, index, rounds, text):
         return
 
-    round_, _late = await catalog.current_round(turn.session, turn.discussion)
+    round_, _late = catalog.current_of(rounds)
     if round_ is None:
-        first = await catalog.round_by_number(turn.session, turn.discussion, 1)
+        first = rounds[0] if rounds else None
         turn.reply(
             _("No round is open yet, so nothing was recorded. The first round opens on {opens}.").format(
                 opens=format_moment(first.opens_at, turn.discussion.timezone)
@@ -68,8 +75,7 @@ async def receive(engine: Engine, turn: Turn, message: IncomingMessage, text: st
         return
 
     replied_question = await _question_replied_to(turn, message)
-    linker = await engine.linker_for(turn.session, turn.discussion)
-    linked = linker.link(
+    linked = index.linker.link(
         text,
         open_round=round_.number,
         reply_to=replied_question,
@@ -83,6 +89,7 @@ async def receive(engine: Engine, turn: Turn, message: IncomingMessage, text: st
             )
         return
 
+    edited = stored is not None
     if stored is None:
         stored = Message(
             discussion_id=turn.discussion.id,
@@ -97,77 +104,80 @@ async def receive(engine: Engine, turn: Turn, message: IncomingMessage, text: st
             contributions=[],
         )
         turn.session.add(stored)
-        edited = False
     else:
         await turn.session.refresh(stored, ["contributions"])
         turn.session.add(MessageRevision(message_id=stored.id, text=stored.text, replaced_at=turn.now))
         stored.text, stored.language, stored.edited_at = text, linked.language, turn.now
         stored.contributions.clear()
         await turn.session.flush()
-        edited = True
-    await _store_segments(turn, stored, linked)
-    await acknowledge(turn, stored, message.message_id, edited)
-
-
-async def _store_segments(turn: Turn, stored: Message, linked: Linked) -> None:
-    assert turn.discussion is not None
-    questions = {q.key: (q, number) for q, number in await catalog.questions_of(turn.session, turn.discussion)}
-    statuses = {r.number: r.status for r in await catalog.rounds_of(turn.session, turn.discussion)}
-    for position, segment in enumerate(linked.segments, start=1):
-        question, round_number = questions.get(segment.question or "", (None, None))
-        contribution = Contribution(
-            position=position,
-            question_id=question.id if question else None,
-            status=ContributionStatus.filed if question else ContributionStatus.pending,
-            text=segment.text,
-            method=segment.method if question else None,
-            confidence=segment.confidence,
-            candidates=[key for key in segment.candidates if key in questions][:MAX_CHOICES] if not question else [],
-            late=question is not None and statuses.get(round_number) == RoundStatus.closed,
-            created_at=turn.now,
-            updated_at=turn.now,
-        )
-        stored.contributions.append(contribution)
+    _store_segments(turn, index, rounds, stored, linked)
     await turn.session.flush()
+    acknowledge(turn, index, rounds, stored, message.message_id, edited)
 
 
-async def acknowledge(turn: Turn, stored: Message, message_id: str, edited: bool) -> None:
-    """Say where each part went, and ask about each part that is pending."""
-    assert turn.discussion is not None
-    filed = [c for c in stored.contributions if c.status == ContributionStatus.filed]
-    if filed:
-        keys = [await _key_of(turn, c) for c in filed]
-        listed = format_list(keys, locale=current_language())
-        if edited:
-            text = _("Your edit is saved under {questions}; the earlier text is kept.").format(questions=listed)
-        elif len(keys) == 1:
-            question = await turn.session.get(Question, filed[0].question_id)
-            text = _("Thank you! Recorded under question {key}: «{question}».").format(
-                key=keys[0], question=shorten(question_text(question, turn.language, turn.discussion), 90)
+def _store_segments(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored: Message, linked: Linked) -> None:
+    closed = {r.number for r in rounds if r.status == RoundStatus.closed}
+    for position, segment in enumerate(linked.segments, start=1):
+        question = index.questions.get(segment.question or "")
+        stored.contributions.append(
+            Contribution(
+                position=position,
+                question_id=question.id if question else None,
+                status=ContributionStatus.filed if question else ContributionStatus.pending,
+                text=segment.text,
+                method=segment.method if question else None,
+                confidence=segment.confidence,
+                candidates=[] if question else [k for k in segment.candidates if k in index.questions][:MAX_CHOICES],
+                late=question is not None and question.round_number in closed,
+                created_at=turn.now,
+                updated_at=turn.now,
             )
+        )
+
+
+def acknowledge(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored: Message, message_id: str, edited: bool) -> None:
+    """Say where each part went, and ask about each part that is pending."""
+    filed = [index.by_id[c.question_id] for c in stored.contributions if c.status == ContributionStatus.filed]
+    if filed:
+        keys = [question.key for question in filed]
+        if edited:
+            text = _("Your edit is saved under {questions}; the earlier text is kept.").format(
+                questions=format_list(keys, locale=current_language())
+            )
+        elif len(filed) == 1:
+            text = recorded_under(turn, filed[0])
         else:
-            text = _("Thank you! Recorded under questions {questions}.").format(questions=listed)
-        if any(c.late for c in filed):
+            text = _("Thank you! Recorded under questions {questions}.").format(
+                questions=format_list(keys, locale=current_language())
+            )
+        if any(c.late for c in stored.contributions):
             text += " " + _("That round is closed: the answer is kept, marked as late.")
         turn.reply(text, reply_to=message_id)
+    current, _late = catalog.current_of(rounds)
     for contribution in stored.contributions:
         if contribution.status == ContributionStatus.pending:
-            await ask_which_question(turn, contribution, message_id)
+            ask_which_question(turn, index, contribution, current.number if current else None, message_id)
 
 
-async def ask_which_question(turn: Turn, contribution: Contribution, message_id: str) -> None:
+def recorded_under(turn: Turn, question: IndexedQuestion) -> str:
     assert turn.discussion is not None
-    all_questions = await catalog.questions_of(turn.session, turn.discussion)
-    current = await _round_number(turn)
-    keys = contribution.candidates or [q.key for q, number in all_questions if number == current][:MAX_CHOICES]
-    questions = {q.key: q for q, _number in all_questions}
+    return _("Thank you! Recorded under question {key}: «{question}».").format(
+        key=question.key, question=shorten(question_text(question, turn.language, turn.discussion), 90)
+    )
+
+
+def ask_which_question(
+    turn: Turn, index: DiscussionIndex, contribution: Contribution, round_number: int | None, message_id: str
+) -> None:
+    assert turn.discussion is not None
+    keys = contribution.candidates or index.round_keys(round_number)[:MAX_CHOICES]
     buttons = tuple(
         Button(
-            f"{key} · " + shorten(question_text(questions[key], turn.language, turn.discussion), 40),
+            f"{key} · " + shorten(question_text(index.questions[key], turn.language, turn.discussion), 40),
             f"file:{contribution.id}:{key}",
         )
         for key in keys
-        if key in questions
+        if key in index.questions
     ) + (Button(_("None of them"), f"drop:{contribution.id}"),)
     turn.reply(
         _("Which question does this answer? «{excerpt}» Tap a question, or send its number.").format(
@@ -184,45 +194,41 @@ async def handle_button(engine: Engine, turn: Turn, data: str) -> bool:
         return False
     contribution_id, _sep, key = rest.partition(":")
     contribution = await _own_contribution(turn, contribution_id)
-    if contribution is None:
+    if contribution is None or turn.discussion is None:
         turn.reply(_("That choice is not yours to make, or has expired."), private=True)
         return True
+    index = await engine.index_for(turn.session, turn.discussion)
     if contribution.status == ContributionStatus.filed:
-        turn.reply(_("This answer is already recorded under question {key}.").format(key=await _key_of(turn, contribution)))
+        question = index.by_id.get(contribution.question_id)
+        turn.reply(_("This answer is already recorded under question {key}.").format(key=question.key if question else "?"))
         return True
     if kind == "drop":
         await turn.session.delete(contribution)
         turn.reply(_("Understood: that text is not recorded as an answer."))
         return True
-    await _file(turn, contribution, key)
+    await _file(turn, index, contribution, key)
     return True
 
 
-async def _file(turn: Turn, contribution: Contribution, key: str) -> bool:
-    assert turn.discussion is not None
-    question = await turn.session.scalar(
-        select(Question).where(Question.discussion_id == turn.discussion.id, Question.key == key, Question.position > 0)
-    )
+async def _file(turn: Turn, index: DiscussionIndex, contribution: Contribution, key: str) -> None:
+    question = index.questions.get(key)
     if question is None:
         turn.reply(_("There is no question {key}.").format(key=key))
-        return False
-    round_ = await turn.session.get(Round, question.round_id)
+        return
+    round_status = await turn.session.scalar(select(Round.status).join(Question).where(Question.id == question.id))
     contribution.question_id = question.id
     contribution.status = ContributionStatus.filed
     contribution.method = "chosen"
     contribution.confidence = 1.0
-    contribution.late = round_.status == RoundStatus.closed
+    contribution.late = round_status == RoundStatus.closed
     contribution.updated_at = turn.now
-    text = _("Thank you! Recorded under question {key}: «{question}».").format(
-        key=key, question=shorten(question_text(question, turn.language, turn.discussion), 90)
-    )
+    text = recorded_under(turn, question)
     if contribution.late:
         text += " " + _("That round is closed: the answer is kept, marked as late.")
     turn.reply(text)
-    return True
 
 
-async def _resolve_typed_choice(turn: Turn, text: str) -> bool:
+async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: list[Round], text: str) -> bool:
     """A bare number ("2", "1.2", "Q2") while a part is pending answers "which question?"."""
     match = _BARE_REFERENCE.match(text)
     if not match or turn.participant is None:
@@ -243,12 +249,11 @@ async def _resolve_typed_choice(turn: Turn, text: str) -> bool:
         return False
     reference = match.group(1)
     if "." not in reference:
-        number = await _round_number(turn)
-        reference = next(
-            (q.key for q, n in await catalog.questions_of(turn.session, turn.discussion) if n == number and q.position == int(reference)),
-            reference,
-        )
-    await _file(turn, pending, reference)
+        current, _late = catalog.current_of(rounds)
+        in_round = index.round_keys(current.number if current else None)
+        number = int(reference)
+        reference = in_round[number - 1] if 1 <= number <= len(in_round) else reference
+    await _file(turn, index, pending, reference)
     return True
 
 
@@ -277,14 +282,3 @@ async def _own_contribution(turn: Turn, contribution_id: str) -> Contribution | 
         .join(Message)
         .where(Contribution.id == int(contribution_id), Message.participant_id == turn.participant.id)
     )
-
-
-async def _key_of(turn: Turn, contribution: Contribution) -> str:
-    question = await turn.session.get(Question, contribution.question_id)
-    return question.key if question else "?"
-
-
-async def _round_number(turn: Turn) -> int | None:
-    assert turn.discussion is not None
-    round_, _late = await catalog.current_round(turn.session, turn.discussion)
-    return round_.number if round_ else None

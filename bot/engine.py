@@ -19,7 +19,6 @@ from bot import catalog, commands, contributions, onboarding, rounds
 from bot.discussion import DiscussionSpec
 from bot.events import ButtonPress, ChatRef, IncomingMessage, OutgoingMessage, Person, SentMessage
 from bot.i18n import _, reading_in
-from bot.linking import Linker
 from bot.ports import ChatPlatform, RecipientUnreachable
 from bot.storage.models import Discussion
 from bot.text import clean_text
@@ -42,7 +41,7 @@ class Engine:
         self.sessions = sessions
         self.platforms: dict[str, ChatPlatform] = {p.name: p for p in platforms}
         self.clock = clock
-        self._linkers: dict[int, tuple[dt.datetime, Linker]] = {}
+        self._indexes: dict[int, tuple[dt.datetime, catalog.DiscussionIndex]] = {}
         self._posting = asyncio.Lock()
         self._posting_task: asyncio.Task | None = None
         self._post_again = False
@@ -54,6 +53,7 @@ class Engine:
         async with self.sessions() as session:
             discussion = await catalog.store_discussion(session, spec, self.clock())
             await session.commit()
+            await self.index_for(session, discussion)  # built now rather than on the first answer
             return discussion
 
     # --- incoming -------------------------------------------------------
@@ -74,14 +74,14 @@ class Engine:
         async with self.sessions() as session:
             turn = Turn(session=session, chat=chat, sender=sender, now=self.clock())
             await turn.load_context()
-            with reading_in(turn.language):
-                await dispatch(turn)
             try:
+                with reading_in(turn.language):
+                    await dispatch(turn)
                 await session.commit()
             except IntegrityError:
-                # The same message, delivered twice at once, was stored by the
-                # other delivery, which acknowledges it.
-                log.info("an update raced with its own redelivery; kept the first")
+                # A message already stored (a redelivery, or the same message
+                # handled twice at once): the first handling acknowledged it.
+                log.info("a message was delivered again; it is stored once")
                 return
         await self._flush(turn)
         if turn.post_everywhere:
@@ -180,11 +180,11 @@ class Engine:
             self.kick()
             await asyncio.sleep(interval)
 
-    # --- linking --------------------------------------------------------
+    # --- what a discussion's updates share ------------------------------
 
-    async def linker_for(self, session: AsyncSession, discussion: Discussion) -> Linker:
-        cached = self._linkers.get(discussion.id)
+    async def index_for(self, session: AsyncSession, discussion: Discussion) -> catalog.DiscussionIndex:
+        """The discussion's questions and linker, rebuilt when its file is loaded again."""
+        cached = self._indexes.get(discussion.id)
         if cached is None or cached[0] != discussion.loaded_at:
-            linker = Linker(await catalog.link_questions(session, discussion), discussion.languages)
-            cached = self._linkers[discussion.id] = (discussion.loaded_at, linker)
+            cached = self._indexes[discussion.id] = (discussion.loaded_at, await catalog.build_index(session, discussion))
         return cached[1]

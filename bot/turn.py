@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
@@ -52,16 +52,24 @@ class Turn:
         )
 
     async def load_context(self) -> None:
-        self.venue = await catalog.venue_for_chat(self.session, self.chat.platform, self.chat.chat_id)
-        if self.venue is not None:
-            self.discussion = await self.session.get(Discussion, self.venue.discussion_id)
-        else:
-            self.discussion = await catalog.find_discussion(self.session)
-        self.participant = await self.session.scalar(
-            select(Participant)
-            .join(PlatformIdentity)
-            .where(PlatformIdentity.platform == self.sender.platform, PlatformIdentity.external_id == self.sender.user_id)
+        """The chat's venue and discussion, and the sender as a participant, in one query on the usual path."""
+        sender_identity = and_(
+            PlatformIdentity.platform == self.sender.platform, PlatformIdentity.external_id == self.sender.user_id
         )
+        row = (
+            await self.session.execute(
+                select(Venue, Discussion, Participant)
+                .join(Discussion, Venue.discussion_id == Discussion.id)
+                .outerjoin(PlatformIdentity, sender_identity)
+                .outerjoin(Participant, PlatformIdentity.participant_id == Participant.id)
+                .where(Venue.platform == self.chat.platform, Venue.chat_id == self.chat.chat_id)
+            )
+        ).first()
+        if row is not None:
+            self.venue, self.discussion, self.participant = row
+            return
+        self.discussion = await catalog.find_discussion(self.session)
+        self.participant = await self.session.scalar(select(Participant).join(PlatformIdentity).where(sender_identity))
 
     async def ensure_participant(self) -> Participant:
         """The sender as a participant, created on first contact."""
@@ -85,6 +93,7 @@ class Turn:
         return self.participant
 
     async def is_organiser(self) -> bool:
-        return self.discussion is not None and await catalog.is_organiser(
-            self.session, self.discussion, self.sender.platform, self.sender.user_id
+        return self.discussion is not None and (
+            self.sender.organiser
+            or await catalog.is_organiser(self.session, self.discussion, self.sender.platform, self.sender.user_id)
         )
