@@ -1,0 +1,154 @@
+"""`facilitator link`: which question(s) a message answers, from a shell.
+
+    facilitator link --round 1 < message.txt          one message in, one JSON object out
+    facilitator link --jsonl < messages.jsonl          {"text": …, "round": 2, "reply_to": "2.1"} per line
+    facilitator link --eval tests/data/linking_seed.jsonl   right / unsure / wrong per method
+
+Each answer is `{"language": "es", "segments": [{"question": "1.2", "text": "…",
+"method": "reference", "confidence": 0.97}]}`: "question" is null when the linker is
+unsure (then "candidates" lists the likeliest questions first), and "segments" is
+empty when the message is not a contribution (a greeting, thanks, an introduction).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from bot.discussion import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
+from bot.linking import Linked, Linker, LinkQuestion
+from bot.linking_eval import TARGET_RIGHT, TARGET_WRONG, evaluate
+
+EXIT_BELOW_TARGET = 1
+EXIT_PROBLEM = 2
+
+
+class LinkInputError(ValueError):
+    """A message the linker cannot be asked about: the text of the error says why."""
+
+
+def register(subparsers) -> None:
+    link = subparsers.add_parser(
+        "link",
+        help="tell which question(s) a message answers",
+        description="Reads one message on standard input and prints which question(s) it answers, as JSON.",
+    )
+    link.add_argument("--discussion", type=Path, default=None, help="discussion file (default: the 2013 example)")
+    link.add_argument("--round", type=int, default=None, help="the round open when the message was posted")
+    mode = link.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--jsonl",
+        action="store_true",
+        help='read JSON lines {"text": …, "round": N, "reply_to": KEY} and write one answer per line',
+    )
+    mode.add_argument("--eval", type=Path, metavar="FILE", help="measure the linker on a labelled corpus")
+    link.set_defaults(handler=run)
+
+
+def build_linker(spec: DiscussionSpec) -> Linker:
+    questions = [LinkQuestion(q.key, q.round_number, q.position, q.texts) for q in spec.questions]
+    return Linker(questions, spec.languages)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        spec = load_discussion(args.discussion or example_discussion_path())
+    except DiscussionFileError as error:
+        return _fail(str(error))
+    linker = build_linker(spec)
+    if args.eval:
+        return _evaluate(linker, args.eval, verbose=getattr(args, "verbose", False))
+    if args.jsonl:
+        for line in link_lines(linker, spec, sys.stdin.buffer, default_round=args.round):
+            sys.stdout.write(line + "\n")
+        return 0
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+        open_round = _round(spec, args.round)
+    except UnicodeDecodeError:
+        return _fail("standard input is not UTF-8 text")
+    except LinkInputError as error:
+        return _fail(str(error))
+    print(json.dumps(as_json(linker.link(text, open_round=open_round)), ensure_ascii=False))
+    return 0
+
+
+def link_lines(linker: Linker, spec: DiscussionSpec, lines: Iterable[bytes], default_round: int | None) -> Iterator[str]:
+    """One JSON answer per input line, in order; a bad line gets {"error": …} and the rest go on."""
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            request = _request(raw, spec, default_round)
+            linked = linker.link(
+                request["text"],
+                open_round=request["round"],
+                reply_to=request.get("reply_to"),
+                in_thread=bool(request.get("in_thread", False)),
+                participant_language=request.get("participant_language"),
+            )
+            yield json.dumps(as_json(linked), ensure_ascii=False)
+        except LinkInputError as error:
+            yield json.dumps({"error": f"line {number}: {error}"}, ensure_ascii=False)
+
+
+def as_json(linked: Linked) -> dict:
+    segments = []
+    for segment in linked.segments:
+        item = {"question": segment.question, "text": segment.text, "method": segment.method,
+                "confidence": segment.confidence}
+        if segment.question is None:
+            item["candidates"] = list(segment.candidates)
+        segments.append(item)
+    return {"language": linked.language, "segments": segments}
+
+
+def _request(raw: bytes, spec: DiscussionSpec, default_round: int | None) -> dict:
+    try:
+        request = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise LinkInputError("not UTF-8 text") from None
+    except json.JSONDecodeError as error:
+        raise LinkInputError(f"not valid JSON ({error.msg})") from None
+    if not isinstance(request, dict):
+        raise LinkInputError('expected an object such as {"text": "…", "round": 1}')
+    if not isinstance(request.get("text"), str):
+        raise LinkInputError('"text" is missing or not a string')
+    request["round"] = _round(spec, request.get("round", default_round))
+    reply_to = request.get("reply_to")
+    if reply_to is not None and reply_to not in {q.key for q in spec.questions}:
+        raise LinkInputError(f'"reply_to": {reply_to!r} is not a question of the discussion')
+    return request
+
+
+def _round(spec: DiscussionSpec, number) -> int:
+    numbers = [r.number for r in spec.rounds]
+    if number is None:
+        raise LinkInputError(f"which round was open? give --round or \"round\" ({numbers[0]} to {numbers[-1]})")
+    if isinstance(number, bool) or not isinstance(number, int) or number not in numbers:
+        raise LinkInputError(f"round {number!r} is not a round of the discussion ({numbers[0]} to {numbers[-1]})")
+    return number
+
+
+def _evaluate(linker: Linker, path: Path, verbose: bool) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        cases = [json.loads(line) for line in lines if line.strip()]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        return _fail(f"{path}: cannot read the corpus: {error}")
+    evaluation = evaluate(linker, cases)
+    print(evaluation.report())
+    if verbose:
+        print("\n".join(evaluation.failures), file=sys.stderr)
+    if evaluation.share("right") < TARGET_RIGHT or evaluation.share("wrong") > TARGET_WRONG:
+        print(f"below target: at least {TARGET_RIGHT:.0%} right and at most {TARGET_WRONG:.0%} wrong", file=sys.stderr)
+        return EXIT_BELOW_TARGET
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"facilitator link: {message}", file=sys.stderr)
+    return EXIT_PROBLEM

@@ -1,0 +1,106 @@
+"""`facilitator link`, run in-process through its argparse subcommand."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from facilitator import link_command
+
+DATA = Path(__file__).parent / "data"
+
+
+def run_link(monkeypatch, capsys, arguments: list[str], stdin: bytes) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="facilitator")
+    link_command.register(parser.add_subparsers(required=True))
+    args = parser.parse_args(["link", *arguments])
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+    code = args.handler(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_one_message_prints_its_language_and_segments(monkeypatch, capsys):
+    message = "Pregunta 1: hay que coordinar esfuerzos.\nPregunta 3: compartir lecciones aprendidas.".encode()
+    code, out, _ = run_link(monkeypatch, capsys, ["--round", "1"], message)
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["language"] == "es"
+    assert [(s["question"], s["method"], s["text"]) for s in answer["segments"]] == [
+        ("1.1", "reference", "hay que coordinar esfuerzos."),
+        ("1.3", "reference", "compartir lecciones aprendidas."),
+    ]
+    assert all(0 < s["confidence"] <= 1 for s in answer["segments"])
+
+
+def test_unsure_is_null_with_candidates_and_a_greeting_has_no_segment(monkeypatch, capsys):
+    _, out, _ = run_link(monkeypatch, capsys, ["--round", "4"], b"Q5: the diaspora should sign too")
+    (segment,) = json.loads(out)["segments"]
+    assert segment["question"] is None and set(segment["candidates"]) == {"4.1", "4.2", "4.3", "4.4"}
+    _, out, _ = run_link(monkeypatch, capsys, ["--round", "1"], "¡Hola a todos!".encode())
+    assert json.loads(out)["segments"] == []
+
+
+def test_jsonl_answers_every_line_in_order_and_reports_bad_lines(monkeypatch, capsys):
+    lines = [
+        json.dumps({"text": "Q1: the mayors", "round": 2}),
+        "not json",
+        json.dumps({"text": "hola", "round": 9}),
+        json.dumps({"round": 1}),
+        json.dumps({"text": "we did exactly that", "round": 3, "reply_to": "3.2"}),
+        json.dumps({"text": "ok", "round": 1, "reply_to": "9.9"}),
+    ]
+    stdin = ("\n".join(lines[:2]) + "\n").encode() + b"\xff\xfe\n" + ("\n".join(lines[2:]) + "\n").encode()
+    code, out, _ = run_link(monkeypatch, capsys, ["--jsonl"], stdin)
+    assert code == 0
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert len(answers) == 7
+    assert answers[0]["segments"][0]["question"] == "2.1"
+    assert "JSON" in answers[1]["error"] and answers[1]["error"].startswith("line 2")
+    assert "UTF-8" in answers[2]["error"]
+    assert "round 9" in answers[3]["error"]
+    assert '"text"' in answers[4]["error"]
+    assert answers[5]["segments"][0] == {"question": "3.2", "text": "we did exactly that", "method": "reply", "confidence": 1.0}
+    assert "9.9" in answers[6]["error"]
+
+
+def test_jsonl_uses_the_round_option_when_a_line_has_none(monkeypatch, capsys):
+    _, out, _ = run_link(monkeypatch, capsys, ["--jsonl", "--round", "3"], json.dumps({"text": "Q2: yes"}).encode())
+    assert json.loads(out)["segments"][0]["question"] == "3.2"
+
+
+@pytest.mark.parametrize(
+    "arguments, stdin, complaint",
+    [
+        (["--round", "1"], b"\xff\xfe broken", "not UTF-8"),
+        (["--round", "7"], b"Q1: yes", "round 7"),
+        ([], b"Q1: yes", "--round"),
+        (["--round", "1", "--discussion", "/nonexistent/discussion.yaml"], b"Q1: yes", "no such file"),
+    ],
+)
+def test_bad_input_for_one_message_is_a_clear_error_and_a_nonzero_exit(monkeypatch, capsys, arguments, stdin, complaint):
+    code, out, err = run_link(monkeypatch, capsys, arguments, stdin)
+    assert code != 0 and out == ""
+    assert complaint in err and err.startswith("facilitator link:")
+
+
+def test_eval_prints_right_unsure_wrong_per_method_and_overall(monkeypatch, capsys):
+    code, out, _ = run_link(monkeypatch, capsys, ["--eval", str(DATA / "linking_seed.jsonl")], b"")
+    assert code == 0
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line and line.split()[0].isalpha()}
+    assert rows["method"] == ["right", "unsure", "wrong", "total"]
+    assert {"reference", "restated", "content", "overall"} <= set(rows)
+    assert rows["overall"][3] == "31"
+
+
+def test_eval_exits_nonzero_below_target(monkeypatch, capsys, tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"text": "Q1: yes", "round": 1, "expected": [
+        {"question": "1.2", "method": "reference", "text_starts": "yes"}]}) + "\n", encoding="utf-8")
+    code, out, err = run_link(monkeypatch, capsys, ["--eval", str(corpus)], b"")
+    assert code == link_command.EXIT_BELOW_TARGET and "below target" in err

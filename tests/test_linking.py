@@ -1,0 +1,178 @@
+"""The linker on the forms of issue 3, one behaviour per test, on the 2013 example discussion."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.discussion import example_discussion_path, load_discussion
+from bot.linking import Linker, LinkQuestion
+from facilitator.link_command import build_linker
+
+
+@pytest.fixture(scope="module")
+def linker() -> Linker:
+    return build_linker(load_discussion(example_discussion_path()))
+
+
+def tied(linker: Linker, text: str, open_round: int, **context) -> list[tuple[str | None, str | None]]:
+    return [(s.question, s.method) for s in linker.link(text, open_round=open_round, **context).segments]
+
+
+@pytest.mark.parametrize(
+    "text, open_round, expected",
+    [
+        ("Q1: twinning between cities", 1, "1.1"),
+        ("1) les jumelages entre villes", 1, "1.1"),
+        ("1. les jumelages entre villes", 1, "1.1"),
+        ("- Q2: un comité national", 1, "1.2"),
+        ("Pregunta 3: intercambios entre técnicos", 1, "1.3"),
+        ("question 2: il faut un comité", 2, "2.2"),
+        ("la deuxième question : il faut un comité", 1, "1.2"),
+        ("tercera pregunta: compartir experiencias", 1, "1.3"),
+        ("Q°1 : les radios communautaires", 3, "3.1"),
+        ("#4 yes, Naga City", 1, "1.4"),
+        ("3.2 oui, à Kayes", 4, "3.2"),
+        ("5) nobody owns the topic", 1, "1.5"),
+        ("Semaine 2, question 1 : cours de français", 3, "2.1"),
+        ("semana 1 pregunta 2: mesas de coordinación", 2, "1.2"),
+        ("last week's Q4: we have one", 2, "1.4"),
+        ("la dernière question : formaliser les accords", 4, "4.4"),
+        ("Questão 2: conselhos de migrantes", 2, "2.2"),
+        ("Domanda 1: il comune di Torino", 2, "2.1"),
+        ("qestion 2: city council meetings", 2, "2.2"),
+    ],
+)
+def test_a_marker_or_reference_ties_the_answer_to_its_question(linker, text, open_round, expected):
+    assert tied(linker, text, open_round) == [(expected, "reference")]
+
+
+def test_a_reference_in_the_first_sentence_ties_the_whole_answer(linker):
+    text = "Deux points que je soumets par rapport à la première question de la semaine.\n\nLe codéveloppement aide."
+    linked = linker.link(text, open_round=1)
+    assert [(s.question, s.method) for s in linked.segments] == [("1.1", "reference")]
+    assert linked.segments[0].text.startswith("Deux points")
+
+
+@pytest.mark.parametrize("text, open_round", [("Q5: the diaspora should sign too", 4), ("question 7 - no idea", 2)])
+def test_a_reference_to_no_question_leaves_the_answer_unsure_with_the_round_offered(linker, text, open_round):
+    (segment,) = linker.link(text, open_round=open_round).segments
+    assert segment.question is None and segment.method is None
+    assert sorted(segment.candidates) == [q.key for q in linker.round_questions(open_round)]
+
+
+def test_several_answers_in_one_message_become_one_segment_each_with_their_text(linker):
+    text = "Pregunta 1: redes de ciudades. Pregunta 3: convenios. Pregunta 5: la falta de datos"
+    segments = linker.link(text, open_round=1).segments
+    assert [(s.question, s.text) for s in segments] == [
+        ("1.1", "redes de ciudades."),
+        ("1.3", "convenios."),
+        ("1.5", "la falta de datos"),
+    ]
+
+
+def test_the_round_a_header_names_is_the_round_of_the_numbers_under_it(linker):
+    text = "Semana 2:\nPregunta 3: organizarse en asociaciones\nSemana 3:\nPregunta 1: con la radio local"
+    assert tied(linker, text, 3) == [("2.3", "reference"), ("3.1", "reference")]
+
+
+def test_a_numbered_list_inside_an_answer_is_not_taken_for_question_numbers(linker):
+    text = "Q5: three challenges:\n1. no budget\n2. no data\n3. no mandate"
+    segments = linker.link(text, open_round=1).segments
+    assert [s.question for s in segments] == ["1.5"]
+    assert "3. no mandate" in segments[0].text
+
+
+@pytest.mark.parametrize(
+    "text, open_round, expected",
+    [
+        ("Q: What can migrants do to raise awareness about their needs?\nOrganise in associations.", 2, "2.3"),
+        ("¿Qué pueden hacer los migrantes para que se conozcan sus necesidades?\nOrganizarse en redes.", 2, "2.3"),
+        # restated in English, answered in Spanish, posted a round later
+        ("What institutions are at the forefront to make migrants' initiatives sustainable?\nLas cooperativas.", 4, "4.3"),
+        ("Q: mechanisms of coordination aligned with national strategies?\nA joint committee.", 2, "1.2"),
+    ],
+)
+def test_a_restated_question_ties_the_answer_in_any_language(linker, text, open_round, expected):
+    (segment,) = linker.link(text, open_round=open_round).segments
+    assert (segment.question, segment.method) == (expected, "restated")
+    assert "?" not in segment.text  # the answer, not the question
+
+
+def test_content_ties_an_answer_without_marker_only_when_one_question_is_clearly_ahead(linker):
+    clear = "el mayor desafío es que los migrantes participen en la gobernanza local, casi nunca votan"
+    assert tied(linker, clear, 2) == [("2.2", "content")]
+    vague = linker.link("It depends on the country really.", open_round=4).segments
+    assert [s.question for s in vague] == [None]
+    assert sorted(vague[0].candidates) == ["4.1", "4.2", "4.3", "4.4"]
+
+
+def test_unsure_candidates_put_the_closest_question_first(linker):
+    (segment,) = linker.link("Q9: the diaspora radio reaches migrants in their country of origin", open_round=3).segments
+    assert segment.question is None and segment.candidates[0] == "3.1"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hola a todos!", "ok", "Merci beaucoup !", "Thanks everyone, great discussion 👍", "👍",
+     "Hi all, I'm Marco from the City of Milan.", "Bonjour, je suis Aminata, chargée de mission à la mairie de Dakar."],
+)
+def test_greetings_thanks_and_bare_introductions_are_not_contributions(linker, text):
+    assert linker.link(text, open_round=1).segments == ()
+
+
+def test_a_short_answer_starting_with_yes_is_a_contribution(linker):
+    assert tied(linker, "yes, in Batangas they did exactly that", 3, reply_to="3.2") == [("3.2", "reply")]
+
+
+def test_a_greeting_and_introduction_before_the_answers_are_left_out(linker):
+    text = "Hello everyone! I'm Ana, I work at the municipality of Quito.\n\nQ1: we partner with Madrid\nQ2: not really"
+    segments = linker.link(text, open_round=1).segments
+    assert [(s.question, s.text) for s in segments] == [("1.1", "we partner with Madrid"), ("1.2", "not really")]
+
+
+def test_the_signature_is_not_part_of_the_answer(linker):
+    (segment,) = linker.link("Pregunta 2: los migrantes no tienen tiempo\n\nSaludos, Lucía", open_round=2).segments
+    assert segment.text == "los migrantes no tienen tiempo"
+
+
+def test_a_reply_or_thread_ties_an_unmarked_answer_but_a_marker_wins(linker):
+    assert tied(linker, "we did exactly that", 3, reply_to="3.2") == [("3.2", "reply")]
+    assert tied(linker, "we did exactly that", 3, reply_to="3.2", in_thread=True) == [("3.2", "thread")]
+    assert tied(linker, "Q3: also a website for the diaspora", 3, reply_to="3.1") == [("3.3", "reference")]
+    assert tied(linker, "merci !", 2, reply_to="2.1") == []
+
+
+@pytest.mark.parametrize(
+    "text, participant_language, expected",
+    [
+        ("La coordinación entre autoridades locales es fundamental para el desarrollo", None, "es"),
+        ("Les autorités locales doivent associer les migrants aux décisions", None, "fr"),
+        ("Local authorities should involve migrants in their decisions", None, "en"),
+        ("Pregunta 1: sí", None, "es"),
+        ("hola", None, "es"),
+        ("merci !", None, "fr"),
+        ("ok", "es", "es"),
+        ("Q2: 100%", "fr", "fr"),
+    ],
+)
+def test_language_is_detected_with_the_participants_language_for_very_short_texts(
+    linker, text, participant_language, expected
+):
+    assert linker.link(text, open_round=1, participant_language=participant_language).language == expected
+
+
+def test_the_language_of_the_answer_wins_over_a_question_quoted_in_another(linker):
+    text = "Q: What can migrants do to raise awareness about their needs?\nOrganizarse en asociaciones y redes de apoyo."
+    assert linker.link(text, open_round=2).language == "es"
+
+
+def test_any_discussion_any_languages():
+    questions = [
+        LinkQuestion("a", 1, 1, {"pt": "Como envolver a diáspora no planeamento local?", "it": "Come coinvolgere la diaspora nella pianificazione locale?"}),
+        LinkQuestion("b", 1, 2, {"pt": "Quais são os desafios das remessas?", "it": "Quali sono le sfide delle rimesse?"}),
+    ]
+    linker = Linker(questions, ["pt", "it"])
+    assert tied(linker, "Pergunta 2: o custo das transferências", 1) == [("b", "reference")]
+    linked = linker.link("Quali sono le sfide delle rimesse?\nIl costo dei trasferimenti bancari.", open_round=1)
+    assert [(s.question, s.method) for s in linked.segments] == [("b", "restated")]
+    assert linked.language == "it"
