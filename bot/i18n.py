@@ -86,12 +86,22 @@ def language_name(code: str, in_language: str | None = None) -> str:
         return code
 
 
+def _day_and_time(moment: dt.datetime, zone: ZoneInfo) -> str:
+    locale = current_language()
+    day = format_skeleton("yMMMEd", moment, tzinfo=zone, locale=locale)
+    return f"{day} {format_time(moment, 'short', tzinfo=zone, locale=locale)}"
+
+
 def format_moment(moment: dt.datetime, timezone: str) -> str:
     """A date and time in the reader's locale and the given zone, named:
     "lun. 15 juil. 2013 09:00 (Europe/Brussels)"."""
-    zone, locale = ZoneInfo(timezone), current_language()
-    day = format_skeleton("yMMMEd", moment, tzinfo=zone, locale=locale)
-    return f"{day} {format_time(moment, 'short', tzinfo=zone, locale=locale)} ({timezone})"
+    return f"{_day_and_time(moment, ZoneInfo(timezone))} ({timezone})"
+
+
+def format_period(start: dt.datetime, end: dt.datetime, timezone: str) -> str:
+    """"lun. 8 juil. 2013 09:00 – lun. 15 juil. 2013 09:00 (Europe/Brussels)"."""
+    zone = ZoneInfo(timezone)
+    return f"{_day_and_time(start, zone)} – {_day_and_time(end, zone)} ({timezone})"
 
 
 def format_number(n: int | float) -> str:
