@@ -45,7 +45,7 @@ async def receive(engine: Engine, turn: Turn, message: IncomingMessage, text: st
     assert turn.discussion is not None and turn.venue is not None
     participant = await turn.ensure_participant()
     index = await engine.index_for(turn.session, turn.discussion)
-    rounds = await catalog.rounds_of(turn.session, turn.discussion)
+    rounds = turn.rounds
     stored = None
     if message.edited:
         stored = await turn.session.scalar(

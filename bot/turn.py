@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import catalog
 from bot.events import Button, ChatRef, OutgoingMessage, Person
 from bot.i18n import negotiate
-from bot.storage.models import ChatKind, Discussion, Participant, PlatformIdentity, Venue
+from bot.storage.models import ChatKind, Discussion, Participant, PlatformIdentity, Round, Venue
 
 
 @dataclass
@@ -25,6 +25,7 @@ class Turn:
     discussion: Discussion | None = None
     venue: Venue | None = None
     participant: Participant | None = None
+    rounds: list[Round] = field(default_factory=list)  # the discussion's, in order, as they stand now
     replies: list[OutgoingMessage] = field(default_factory=list)
     post_questions: bool = False  # post the open round's missing questions in this chat, after the replies
     post_everywhere: bool = False  # a round opened: post its questions in every chat, in the background
@@ -52,24 +53,29 @@ class Turn:
         )
 
     async def load_context(self) -> None:
-        """The chat's venue and discussion, and the sender as a participant, in one query on the usual path."""
+        """The chat's venue, discussion and rounds, and the sender as a
+        participant: one query (a row per round) on the usual path."""
         sender_identity = and_(
             PlatformIdentity.platform == self.sender.platform, PlatformIdentity.external_id == self.sender.user_id
         )
-        row = (
+        rows = (
             await self.session.execute(
-                select(Venue, Discussion, Participant)
+                select(Venue, Discussion, Participant, Round)
                 .join(Discussion, Venue.discussion_id == Discussion.id)
+                .outerjoin(Round, Round.discussion_id == Discussion.id)
                 .outerjoin(PlatformIdentity, sender_identity)
                 .outerjoin(Participant, PlatformIdentity.participant_id == Participant.id)
                 .where(Venue.platform == self.chat.platform, Venue.chat_id == self.chat.chat_id)
+                .order_by(Round.number)
             )
-        ).first()
-        if row is not None:
-            self.venue, self.discussion, self.participant = row
+        ).all()
+        if rows:
+            self.venue, self.discussion, self.participant, _round = rows[0]
+            self.rounds = [row[3] for row in rows if row[3] is not None]
             return
         self.discussion = await catalog.find_discussion(self.session)
         self.participant = await self.session.scalar(select(Participant).join(PlatformIdentity).where(sender_identity))
+        self.rounds = await catalog.rounds_of(self.session, self.discussion) if self.discussion else []
 
     async def ensure_participant(self) -> Participant:
         """The sender as a participant, created on first contact."""

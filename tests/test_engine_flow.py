@@ -117,3 +117,68 @@ async def test_edit_updates_the_contribution_and_keeps_the_earlier_text(engine, 
     async with engine.sessions() as session:
         assert await session.scalar(select(MessageRevision.text)) == "Q1: first thought"
         assert await session.scalar(select(func.count(Message.id))) == 1
+
+
+async def test_subscribing_while_a_round_is_open_brings_its_questions_at_once(engine, platform, user):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/open_round 2"))
+    await engine.drain()
+    ana = user("ana", "es")
+    await engine.handle_message(ana.message("/start"))
+    await engine.handle_button(ana.press("lang:es"))
+    texts = platform.texts(ana.dm)
+    assert [t for t in texts if t.startswith(("Pregunta 2.", "La ronda 2"))][0].startswith("La ronda 2 está abierta hasta")
+    assert sum("Pregunta 2." in t for t in texts) == 3
+    assert texts.index(next(t for t in texts if "Pregunta 2.1" in t)) > texts.index("A partir de ahora le escribiré en español.")
+
+
+async def test_a_group_gets_a_thread_per_question_and_answers_in_a_thread_are_tied_to_it(engine, platform, user):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/attach fr", group="mairies"))
+    await engine.handle_message(boss.message("/open_round 1", group="mairies"))
+    await engine.drain()
+    posted = [(m, s) for m, s in platform.sent if m.chat.chat_id == "mairies" and m.new_thread_title]
+    assert [m.new_thread_title.split(" · ")[0] for m, _s in posted] == ["1.1", "1.2", "1.3", "1.4", "1.5"]
+    thread_of_1_4 = posted[3][1].thread_id
+    marie = user("marie", "fr")
+    await engine.handle_message(marie.message("Le plan communal de Chunchi intègre la migration.", group="mairies", thread_id=thread_of_1_4))
+    [(key, _text, _status, _language)] = await stored(engine)
+    assert key == "1.4"
+    assert platform.last("mairies").text.startswith("Merci ! Enregistré sous la question 1.4")
+
+
+async def test_questions_language_and_profile_commands(engine, platform, user):
+    boss = await organiser(engine, user)
+    john = await subscribed(engine, user, "john", "en")
+    await engine.handle_message(john.message("/questions"))
+    assert platform.last(john.dm).text == "No round is open at the moment."
+    await engine.handle_message(boss.message("/open_round 3"))
+    await engine.drain()
+    await engine.handle_message(john.message("/language fr"))
+    assert platform.last(john.dm).text == "Désormais, je vous écrirai en français."
+    await engine.handle_message(john.message("/questions"))
+    listing = platform.last(john.dm).text
+    assert listing.startswith("Tour 3, ouvert jusqu’au") and "\n3.3. " in listing
+    await engine.handle_message(john.message("/profile"))
+    await engine.handle_message(john.message("John Smith"))
+    await engine.handle_message(john.message("Metropolis"))
+    await engine.handle_message(john.message("Canada"))
+    async with engine.sessions() as session:
+        person = await session.scalar(select(Participant))
+    assert (person.name, person.organisation, person.country) == ("John Smith", "Metropolis", "Canada")
+
+
+async def test_a_long_answer_during_the_profile_prompt_is_a_contribution_not_a_name(engine, platform, user):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.drain()
+    ana = user("ana", "es")
+    await engine.handle_message(ana.message("/start"))
+    await engine.handle_button(ana.press("skip"))
+    await engine.handle_button(ana.press("skip"))  # consent: now the name is asked
+    answer = "Pregunta 1: Se deberían coordinar y unir esfuerzos entre autoridades.\nPregunta 3: programas de empleo."
+    await engine.handle_message(ana.message(answer))
+    assert [k for k, *_rest in await stored(engine)] == ["1.1", "1.3"]
+    async with engine.sessions() as session:
+        person = await session.scalar(select(Participant))
+    assert person.name is None and person.onboarding_step == "name"
