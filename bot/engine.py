@@ -8,6 +8,7 @@ is committed before any reply is sent.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Iterable
@@ -59,7 +60,9 @@ class Engine:
     # --- incoming -------------------------------------------------------
 
     async def handle_message(self, message: IncomingMessage) -> None:
-        await self._handle(message.chat, message.sender, lambda turn: self._dispatch_message(turn, message))
+        await self._handle(
+            message.chat, message.sender, lambda turn: self._dispatch_message(turn, message), thread_id=message.thread_id
+        )
 
     async def handle_button(self, press: ButtonPress) -> None:
         async def dispatch(turn: Turn) -> None:
@@ -69,10 +72,12 @@ class Engine:
 
         await self._handle(press.chat, press.sender, dispatch)
 
-    async def _handle(self, chat: ChatRef, sender: Person, dispatch: Callable[[Turn], Awaitable[None]]) -> None:
+    async def _handle(
+        self, chat: ChatRef, sender: Person, dispatch: Callable[[Turn], Awaitable[None]], thread_id: str | None = None
+    ) -> None:
         """One update, in its own session: dispatch, commit, then answer."""
         async with self.sessions() as session:
-            turn = Turn(session=session, chat=chat, sender=sender, now=self.clock())
+            turn = Turn(session=session, chat=chat, sender=sender, now=self.clock(), thread_id=thread_id)
             await turn.load_context()
             try:
                 with reading_in(turn.language):
@@ -166,7 +171,8 @@ class Engine:
                 if not self._post_again:
                     return
 
-        self._posting_task = asyncio.get_running_loop().create_task(run())
+        # A fresh context: posting belongs to no update (nor to its reader's language).
+        self._posting_task = asyncio.get_running_loop().create_task(run(), context=contextvars.Context())
 
     async def drain(self) -> None:
         """Wait for background posting to finish (end of input, shutdown, tests)."""

@@ -17,6 +17,9 @@ class Person:
     user_id: str
     display_name: str = ""
     language_code: str | None = None  # as the platform reports it: "es", "pt-br", "en_US"
+    # The platform itself vouches that this person organises (a Discord server
+    # role named in the settings); organiser grants in the database are the other way.
+    organiser: bool = False
 
 
 @dataclass(frozen=True)

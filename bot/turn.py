@@ -22,6 +22,7 @@ class Turn:
     chat: ChatRef
     sender: Person
     now: dt.datetime
+    thread_id: str | None = None  # the thread or topic the update was posted in
     discussion: Discussion | None = None
     venue: Venue | None = None
     participant: Participant | None = None
@@ -48,8 +49,11 @@ class Turn:
         return languages[0] if languages else "en"
 
     def reply(self, text: str, buttons: tuple[Button, ...] = (), reply_to: str | None = None, private: bool = False) -> None:
+        """Answer in the chat, and in the thread, the update came from."""
         self.replies.append(
-            OutgoingMessage(chat=self.chat, text=text, buttons=buttons, reply_to=reply_to, private=private)
+            OutgoingMessage(
+                chat=self.chat, text=text, buttons=buttons, reply_to=reply_to, thread_id=self.thread_id, private=private
+            )
         )
 
     async def load_context(self) -> None:

@@ -1,0 +1,3 @@
+from adapters.discord.adapter import DiscordChat
+
+__all__ = ["DiscordChat"]

@@ -1,0 +1,103 @@
+"""The discord.py client: gateway events in, handed to the engine as its own events."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from adapters.discord.edge import incoming_message, person_of, place_of, written_by_a_person
+from adapters.discord.slash import CatalogTranslator, add_commands, catalog_languages
+from adapters.discord.views import pressed
+from bot.events import ButtonPress, IncomingMessage
+from bot.i18n import _, negotiate, reading_in
+
+if TYPE_CHECKING:
+    from adapters.discord.adapter import DiscordChat
+    from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+
+# Message Content (privileged) to read what people write in server channels;
+# no Server Members: the organiser role is read from the member data that
+# comes with each message and interaction.
+INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True, message_content=True)
+
+
+class DiscordClient(discord.Client):
+    engine: Engine  # set by `DiscordChat.login`, before any event comes in
+
+    def __init__(self, chat: DiscordChat, organiser_role_id: int | None):
+        # Texts quote what participants wrote: never let them ping anyone.
+        super().__init__(intents=INTENTS, allowed_mentions=discord.AllowedMentions.none())
+        self.chat = chat
+        self.organiser_role_id = organiser_role_id
+        self.tree = app_commands.CommandTree(self)
+        add_commands(self.tree, self.relay_command)
+
+    async def setup_hook(self) -> None:
+        await self.tree.set_translator(CatalogTranslator())
+        await self.tree.sync()
+
+    async def on_message(self, message: discord.Message) -> None:
+        if written_by_a_person(message):
+            await self._relay(await incoming_message(self, message, self.organiser_role_id))
+
+    async def on_raw_message_edit(self, update: discord.RawMessageUpdateEvent) -> None:
+        # An embed unfolding under a link also updates a message, without
+        # marking it edited: only the author's edits count.
+        if update.data.get("edited_timestamp") and written_by_a_person(update.message):
+            await self._relay(await incoming_message(self, update.message, self.organiser_role_id, edited=True))
+
+    async def _relay(self, message: IncomingMessage) -> None:
+        if message.thread_id is not None:
+            self.chat.remember_thread(message.message_id, message.thread_id)
+        await self.engine.handle_message(message)
+
+    async def relay_command(self, interaction: discord.Interaction, name: str, argument: str | None) -> None:
+        """A slash command, handed to the engine as "/name argument"."""
+        chat, thread_id = await place_of(self, interaction.channel)
+        async with self.chat.answering(interaction, chat) as answer:
+            # "Thinking…" until the engine answers: Discord allows 3 s for a first response.
+            await interaction.response.defer(ephemeral=answer.only_to_sender, thinking=True)
+            message = IncomingMessage(
+                chat=chat,
+                sender=person_of(interaction.user, interaction.locale, self.organiser_role_id),
+                message_id=str(interaction.id),
+                text=f"/{name} {argument}" if argument else f"/{name}",
+                thread_id=thread_id,
+            )
+            if await self._handled(interaction, self.engine.handle_message(message)) and not answer.answered:
+                await interaction.delete_original_response()
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """A button pressed or a select menu option chosen (slash commands go through the tree)."""
+        if interaction.type != discord.InteractionType.component:
+            return
+        data = pressed(interaction)
+        if not data:
+            return
+        chat, _thread_id = await place_of(self, interaction.channel)
+        async with self.chat.answering(interaction, chat):
+            await interaction.response.defer()  # acknowledged; the engine's answers follow
+            press = ButtonPress(
+                chat=chat,
+                sender=person_of(interaction.user, interaction.locale, self.organiser_role_id),
+                data=data,
+                message_id=str(interaction.message.id) if interaction.message else None,
+            )
+            await self._handled(interaction, self.engine.handle_button(press))
+
+    async def _handled(self, interaction: discord.Interaction, handling: Awaitable[None]) -> bool:
+        """Run the engine on an interaction; if it fails, tell the person rather than leave them waiting."""
+        try:
+            await handling
+        except Exception:
+            log.exception("a Discord interaction could not be handled")
+            with reading_in(negotiate(interaction.locale.value, catalog_languages())):
+                await interaction.followup.send(_("Something went wrong. Please try again in a moment."), ephemeral=True)
+            return False
+        return True

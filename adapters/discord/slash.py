@@ -1,0 +1,92 @@
+"""Slash commands built from the engine's `COMMANDS`, their names and
+descriptions shown in each person's Discord language.
+
+A slash command reaches the engine as the text "/name argument", under its
+English name whatever the language it was typed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import discord
+from babel.messages.extract import extract_python
+from discord import app_commands
+from discord.app_commands import TranslationContextLocation, locale_str
+
+from bot.commands import COMMANDS, Command
+from bot.i18n import negotiate, translations
+from locales import CATALOG_DIR
+
+Relay = Callable[[discord.Interaction, str, str | None], Awaitable[None]]
+
+# msgctxt of the localized command and parameter names in the discord catalogs:
+# a name ("aide") is not a sentence ("what you can do"), and must follow
+# Discord's rules (lower case, no spaces, at most 32 characters).
+NAME_CONTEXT = "discord command name"
+ARGUMENT = "value"  # the one optional parameter of commands that take an argument
+
+
+def extract_names(fileobj, keywords, comment_tags, options):
+    """Babel extractor for this file (see babel.cfg beside it): its own marked
+    sentences, and the command and parameter names, which live in `COMMANDS`:
+
+        pybabel extract -F adapters/discord/babel.cfg -k N_ -o /tmp/discord.pot adapters/discord
+        for l in fr en es; do pybabel update -i /tmp/discord.pot -d locales -D discord -l $l; done
+    """
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    for name in [command.name for command in COMMANDS] + [ARGUMENT]:
+        yield 0, "pgettext", [NAME_CONTEXT, name], []
+
+
+def catalog_languages() -> list[str]:
+    return sorted(path.name for path in CATALOG_DIR.iterdir() if (path / "LC_MESSAGES").is_dir())
+
+
+class CatalogTranslator(app_commands.Translator):
+    """discord.py asks for every string in every Discord locale when the
+    commands are synced; the answer comes from the product's catalogs
+    (descriptions from the core's, names from the discord part's)."""
+
+    def __init__(self, languages: list[str] | None = None):
+        self.languages = languages or catalog_languages()
+
+    async def translate(
+        self, string: locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
+    ) -> str | None:
+        language = negotiate(locale.value, self.languages)
+        if language is None:
+            return None
+        catalog = translations(language)
+        if context.location in (TranslationContextLocation.command_name, TranslationContextLocation.parameter_name):
+            translated = catalog.pgettext(NAME_CONTEXT, string.message)
+        elif context.location == TranslationContextLocation.command_description:
+            translated = catalog.gettext(string.message)
+        else:
+            return None
+        return translated if translated != string.message else None
+
+
+def slash_command(command: Command, relay: Relay) -> app_commands.Command:
+    if command.arguments:
+
+        async def run(interaction: discord.Interaction, value: str | None = None) -> None:
+            await relay(interaction, command.name, value)
+
+        run = app_commands.rename(value=locale_str(ARGUMENT))(run)
+        # Free text, described by the engine's usage ("N", "fr|en|es", "2d|12h"), and
+        # optional: without it, the engine asks or explains.
+        run = app_commands.describe(value=command.arguments)(run)
+    else:
+
+        async def run(interaction: discord.Interaction) -> None:
+            await relay(interaction, command.name, None)
+
+    return app_commands.Command(
+        name=locale_str(command.name), description=locale_str(command.description), callback=run
+    )
+
+
+def add_commands(tree: app_commands.CommandTree, relay: Relay) -> None:
+    for command in COMMANDS:
+        tree.add_command(slash_command(command, relay))
