@@ -108,9 +108,14 @@ async def receive(engine: Engine, turn: Turn, message: IncomingMessage, text: st
         await turn.session.refresh(stored, ["contributions"])
         turn.session.add(MessageRevision(message_id=stored.id, text=stored.text, replaced_at=turn.now))
         stored.text, stored.language, stored.edited_at = text, linked.language, turn.now
+        # An organiser's hiding survives the author's edits.
+        hidden_questions = {c.question_id for c in stored.contributions if c.hidden}
         stored.contributions.clear()
         await turn.session.flush()
     _store_segments(turn, index, rounds, stored, linked)
+    if edited:
+        for contribution in stored.contributions:
+            contribution.hidden = contribution.question_id in hidden_questions
     await turn.session.flush()
     acknowledge(turn, index, rounds, stored, message.message_id, edited)
 

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import catalog, commands, contributions, onboarding, rounds
+from bot import catalog, commands, contributions, onboarding, personal_data, rounds
 from bot.discussion import DiscussionSpec
 from bot.events import ButtonPress, ChatRef, IncomingMessage, OutgoingMessage, Person, SentMessage
 from bot.i18n import _, reading_in
@@ -26,6 +26,10 @@ from bot.text import clean_text
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
+
+
+# Each says whether a button's data is its own (and then handles it).
+BUTTON_HANDLERS = (onboarding.handle_button, contributions.handle_button, personal_data.handle_button)
 
 
 def utc_now() -> dt.datetime:
@@ -66,9 +70,10 @@ class Engine:
 
     async def handle_button(self, press: ButtonPress) -> None:
         async def dispatch(turn: Turn) -> None:
-            if not await onboarding.handle_button(self, turn, press.data):
-                if not await contributions.handle_button(self, turn, press.data):
-                    turn.reply(_("That button has expired. Send /help to see what you can do."), private=True)
+            for handler in BUTTON_HANDLERS:
+                if await handler(self, turn, press.data):
+                    return
+            turn.reply(_("That button has expired. Send /help to see what you can do."), private=True)
 
         await self._handle(press.chat, press.sender, dispatch)
 

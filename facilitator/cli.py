@@ -15,6 +15,8 @@ from bot.commands import status_text
 from bot.discussion import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
 from bot.engine import Engine, utc_now
 from bot.i18n import reading_in
+from bot.reports.data import gather
+from bot.reports.export import FORMATS, write_report
 from facilitator import link_command
 from facilitator.settings import Settings
 from bot.storage.database import create_engine, migrate, safe_url, session_factory
@@ -67,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_discussion_option(status)
     status.add_argument("--lang", default="en", help="language of the report (default en)")
     status.set_defaults(handler=lambda a: asyncio.run(show_status(a)))
+
+    export = commands.add_parser("export", help="write the consolidated report, or its data, to a file")
+    add_discussion_option(export)
+    export.add_argument("--format", choices=FORMATS, help="default: the output file's extension")
+    export.add_argument("--lang", help="the report's language (default: the discussion's first)")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    export.set_defaults(handler=lambda a: asyncio.run(export_report(a)))
 
     organiser = commands.add_parser("organiser", help="grant or revoke organiser rights").add_subparsers(
         required=True, metavar="ACTION"
@@ -191,6 +200,29 @@ async def show_status(args: argparse.Namespace) -> int:
     async def act(session, discussion) -> int:
         with reading_in(args.lang):
             print(await status_text(session, discussion))
+        return 0
+
+    return await with_discussion(args, act)
+
+
+async def export_report(args: argparse.Namespace) -> int:
+    format = args.format or args.output.suffix.lstrip(".").lower()
+    if format not in FORMATS:
+        raise CommandError(f"give --format, one of {', '.join(FORMATS)}, or an output file ending in one")
+
+    async def act(session, discussion) -> int:
+        language = args.lang or discussion.languages[0]
+        if language not in discussion.languages:
+            raise CommandError(f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}")
+        report = await gather(session, discussion, utc_now())
+        partial = args.output.with_name(args.output.name + ".part")  # no half-written report under the real name
+        try:
+            with partial.open("wb") as out:
+                write_report(report, format, language, out)
+            partial.replace(args.output)
+        except OSError as error:
+            raise CommandError(f"cannot write {args.output}: {error.strerror}") from None
+        print(f"{args.output}: {report.figures.contributions} contributions of {discussion.slug}, {format}, {language}")
         return 0
 
     return await with_discussion(args, act)

@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import os
 import time
+from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from bot.engine import Engine
@@ -38,6 +39,11 @@ class ConsoleChat:
     async def send(self, message: OutgoingMessage) -> SentMessage:
         lines = message.text.splitlines() or [""]
         self.output.write("facilitator> " + "\n             ".join(lines) + "\n")
+        if message.attachment is not None:
+            name, content = message.attachment
+            path = Path.cwd() / Path(name).name  # never outside the working directory
+            path.write_bytes(content)
+            self.output.write(f"             [{path}]\n")
         # Buttons answer the message that carries them: once the bot has said
         # something else, a number typed is text again.
         self._buttons = message.buttons

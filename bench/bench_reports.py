@@ -1,0 +1,229 @@
+"""Seconds and peak memory to build the consolidated report of a large
+discussion, in HTML and DOCX.
+
+    python bench/bench_reports.py [--contributions 100000] [--keep DIR]
+
+An SQLite file is filled with the example discussion, 5,000 participants and
+the contributions (bulk inserts, 10,000 rows a statement batch), in three
+languages, about 700 characters each, one message in ten answering two
+questions. Each report is then built in a fresh child process, from opening
+the database to the file written: gathering the data, drawing the charts,
+laying out every contribution.
+
+Peak memory is the child's resource.getrusage(RUSAGE_SELF).ru_maxrss: the
+whole process at its highest, interpreter and libraries included, C
+allocations (lxml, matplotlib) included, which tracemalloc would miss; the
+figure after the imports is printed beside it. Target for HTML: under 10 s
+and 500 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from bot import catalog  # noqa: E402
+from bot.discussion import example_discussion_path, load_discussion  # noqa: E402
+from bot.storage.database import create_engine, migrate, session_factory  # noqa: E402
+from bot.storage.models import Contribution, ContributionStatus, Message, Participant, Question, Role, Round  # noqa: E402
+
+NOW = dt.datetime(2013, 8, 5, 9, 0, tzinfo=dt.timezone.utc)
+PARTICIPANTS = 5_000
+BATCH = 10_000
+TARGETS = {"html": (10.0, 500.0)}  # seconds, MB
+SENTENCES = {
+    "fr": [
+        "Les autorités locales devraient coordonner leurs services de coopération et d'immigration.",
+        "Le plan communal de développement inclut la migration comme axe transversal.",
+        "Les associations de la diaspora cofinancent des projets d'eau et d'assainissement dans leur région d'origine.",
+        "Un guichet unique informe les migrants de retour sur les possibilités d'investissement local.",
+    ],
+    "en": [
+        "City-to-city partnerships help local governments share what works with migrants.",
+        "Our municipality set up a consultative council where diaspora associations sit with elected officials.",
+        "National strategies rarely give local authorities the budget to act on migration.",
+        "Remittances could be channelled into local development funds with matching grants.",
+    ],
+    "es": [
+        "Los convenios de cooperación interinstitucional con las autoridades nacionales son imprescindibles.",
+        "La migración fue considerada solo un factor económico positivo, sin ver sus costes sociales.",
+        "Las mesas de concertación reúnen a la municipalidad, las asociaciones y el gobierno regional.",
+        "Hace falta formar al personal municipal en la atención a las familias de migrantes.",
+    ],
+}
+LANGUAGES = tuple(SENTENCES)
+
+
+def text(rng: random.Random, language: str) -> str:
+    """About 700 characters (between 150 and 1,400), in paragraphs."""
+    sentences = rng.choices(SENTENCES[language], k=rng.randint(2, 15))
+    return "\n\n".join(" ".join(sentences[i : i + 3]) for i in range(0, len(sentences), 3))
+
+
+async def fill(path: Path, contributions: int) -> None:
+    database = create_engine(f"sqlite+aiosqlite:///{path}")
+    await migrate(database)
+    rng = random.Random(2013)
+    async with session_factory(database)() as session:
+        discussion = await catalog.store_discussion(session, load_discussion(example_discussion_path()), NOW)
+        rows = await session.execute(
+            select(Question.id, Round.id, Round.opens_at).join(Round, Question.round_id == Round.id).where(Question.position > 0)
+        )
+        questions = [tuple(row) for row in rows]
+        await session.execute(
+            insert(Participant),
+            [
+                {
+                    "id": n,
+                    "display_name": f"participant {n}",
+                    "name": f"Participant {n}",
+                    "organisation": f"Organisation {n % 700}",
+                    "country": rng.choice(["Senegal", "Ecuador", "Morocco", "Bolivia", "Spain", "France", "Mali", "Philippines"]),
+                    "role": Role.local_authority if n % 3 == 0 else Role.participant,
+                    "language": LANGUAGES[n % 3],
+                    "consent": (True, True, None, False)[n % 4],
+                    "anonymous": n % 8 == 1,
+                    "reminders": True,
+                    "created_at": NOW,
+                }
+                for n in range(1, PARTICIPANTS + 1)
+            ],
+        )
+        messages, parts = [], []
+        message_id = 0
+        while len(parts) < contributions:
+            message_id += 1
+            participant = rng.randint(1, PARTICIPANTS)
+            language = LANGUAGES[participant % 3]
+            question, round_id, opens_at = rng.choice(questions)
+            received = opens_at + dt.timedelta(seconds=rng.randrange(6 * 24 * 3600))
+            answers = 2 if message_id % 10 == 0 and len(parts) + 1 < contributions else 1
+            bodies = [text(rng, language) for _answer in range(answers)]
+            messages.append(
+                {
+                    "id": message_id,
+                    "discussion_id": discussion.id,
+                    "participant_id": participant,
+                    "platform": ("telegram", "discord", "console")[message_id % 3],
+                    "chat_id": f"chat-{participant}",
+                    "message_id": str(message_id),
+                    "text": "\n\n".join(bodies),
+                    "language": language,
+                    "round_id": round_id,
+                    "received_at": received,
+                    "edited_at": received + dt.timedelta(minutes=5) if message_id % 25 == 0 else None,
+                }
+            )
+            for position, body in enumerate(bodies, start=1):
+                parts.append(
+                    {
+                        "message_id": message_id,
+                        "position": position,
+                        "question_id": question if position == 1 else rng.choice(questions)[0],
+                        "status": ContributionStatus.filed,
+                        "text": body,
+                        "method": "reference",
+                        "candidates": [],
+                        "late": message_id % 40 == 0,
+                        "hidden": message_id % 500 == 0,
+                        "created_at": received,
+                        "updated_at": received,
+                    }
+                )
+        for start in range(0, len(messages), BATCH):
+            await session.execute(insert(Message), messages[start : start + BATCH])
+        for start in range(0, len(parts), BATCH):
+            await session.execute(insert(Contribution), parts[start : start + BATCH])
+        await session.commit()
+    await database.dispose()
+
+
+def maxrss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+async def measure(path: Path, format: str, output: Path) -> dict:
+    """In the child: one report, from opening the database to the file written."""
+    from bot.reports.data import gather
+    from bot.reports.export import write_report
+
+    after_imports = maxrss_mb()
+    start = time.perf_counter()
+    database = create_engine(f"sqlite+aiosqlite:///{path}")
+    async with session_factory(database)() as session:
+        report = await gather(session, await catalog.find_discussion(session), NOW)
+    gathered = time.perf_counter()
+    with output.open("wb") as out:
+        write_report(report, format, "en", out)
+    done = time.perf_counter()
+    await database.dispose()
+    return {
+        "format": format,
+        "contributions": report.figures.contributions,
+        "gather_seconds": gathered - start,
+        "seconds": done - start,
+        "maxrss_mb": maxrss_mb(),
+        "imports_mb": after_imports,
+        "size_mb": output.stat().st_size / 2**20,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--contributions", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="keep the database and reports in this directory")
+    parser.add_argument("--fill", type=int, help=argparse.SUPPRESS)  # child processes: fill the database,
+    parser.add_argument("--measure", help=argparse.SUPPRESS)  # or build one report (FORMAT)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.fill:
+        asyncio.run(fill(args.db, args.fill))
+        return
+    if args.measure:
+        print(json.dumps(asyncio.run(measure(args.db, args.measure, args.output))))
+        return
+
+    directory = args.keep or Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "reports.db"
+    path.unlink(missing_ok=True)
+    start = time.perf_counter()
+    # Filled in a child process too: Linux keeps ru_maxrss across fork and
+    # exec, so a parent that had grown would inflate the reports' figures.
+    subprocess.run([sys.executable, __file__, "--fill", str(args.contributions), "--db", str(path)], check=True)
+    print(f"filled {path} with {args.contributions:,} contributions in {time.perf_counter() - start:.1f} s")
+    for format in ("html", "docx"):
+        child = subprocess.run(
+            [sys.executable, __file__, "--measure", format, "--db", str(path), "--output", str(directory / f"report.{format}")],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        figures = json.loads(child.stdout.strip().splitlines()[-1])
+        line = (
+            f"{format:>4}: {figures['seconds']:6.2f} s (gathering {figures['gather_seconds']:.2f} s), "
+            f"peak memory {figures['maxrss_mb']:6.0f} MB (ru_maxrss; {figures['imports_mb']:.0f} MB after imports), "
+            f"file {figures['size_mb']:.1f} MB, {figures['contributions']:,} contributions published"
+        )
+        if format in TARGETS:
+            seconds, megabytes = TARGETS[format]
+            line += f" — {figures['seconds'] / seconds:.2f}× the {seconds:.0f} s target, {figures['maxrss_mb'] / megabytes:.2f}× the {megabytes:.0f} MB target"
+        print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()

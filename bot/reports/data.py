@@ -1,0 +1,236 @@
+"""A discussion's report data, gathered in a handful of queries (no query per
+round, question or contribution) into plain dataclasses that every renderer
+reads. The privacy rules are applied here, once: a renderer cannot publish
+what it is never given.
+
+What is published about an author:
+- consent True and not anonymous: the name, organisation, country and role
+  they gave;
+- everyone else (anonymous, refused, never answered, or forgotten): nothing.
+  Their contributions appear as "anonymous", and their country and role are
+  not counted in the participation figures either: a country or a role with
+  a single contributor would point at that person, and they never agreed to
+  either being published. Only the languages of their contributions are
+  counted, since every contribution shows its language anyway.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.models import (
+    Contribution,
+    ContributionStatus,
+    Discussion,
+    Message,
+    Participant,
+    Question,
+    Role,
+    Round,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """What may be published about who wrote a contribution."""
+
+    public: bool
+    name: str | None = None
+    organisation: str | None = None
+    country: str | None = None
+    role: Role | None = None
+
+
+ANONYMOUS = Author(public=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One contribution as published: the part of a message that answers one question."""
+
+    id: int  # the contribution's id, which organisers give to /hide
+    author: Author
+    language: str | None
+    platform: str
+    text: str  # the latest text, for an edited message
+    created_at: dt.datetime  # when the message was received
+    edited_at: dt.datetime | None
+    late: bool
+
+
+@dataclass(frozen=True)
+class QuestionData:
+    key: str
+    round_number: int
+    texts: dict[str, str]  # every translation, by language
+    entries: list[Entry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RoundData:
+    number: int
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+    questions: list[QuestionData]
+
+    @property
+    def contributions(self) -> int:
+        return sum(len(question.entries) for question in self.questions)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The participation summary. Participants are the people with at least
+    one published contribution; contributions of forgotten participants are
+    counted as contributions, not as anyone's."""
+
+    participants: int
+    contributions: int
+    by_language: dict[str, int]  # participants who wrote in each language (one may write in several)
+    by_country: dict[str | None, int]  # None: not published; "": not given
+    by_role: dict[Role | None, int]  # None: not published
+    unpublished_profiles: int  # participants whose profile is not published
+
+
+@dataclass(frozen=True)
+class ReportData:
+    slug: str
+    languages: list[str]
+    timezone: str
+    title: dict[str, str]
+    invitation: dict[str, str]
+    rounds: list[RoundData]
+    figures: Figures
+    public_authors: list[Author]  # the named participants, by name
+    generated_at: dt.datetime
+
+    @property
+    def questions(self) -> list[QuestionData]:
+        return [question for round_ in self.rounds for question in round_.questions]
+
+    @property
+    def opens_at(self) -> dt.datetime | None:
+        return self.rounds[0].opens_at if self.rounds else None
+
+    @property
+    def closes_at(self) -> dt.datetime | None:
+        return self.rounds[-1].closes_at if self.rounds else None
+
+
+def published_author(
+    consent: bool | None,
+    anonymous: bool,
+    name: str | None,
+    organisation: str | None,
+    country: str | None,
+    role: Role | None,
+) -> Author:
+    if consent is True and not anonymous:
+        return Author(public=True, name=name, organisation=organisation, country=country, role=role)
+    return ANONYMOUS
+
+
+def visible_contributions(discussion: Discussion):
+    """The conditions a contribution meets to be published: filed under a
+    question of this discussion, and not hidden by an organiser."""
+    return (
+        Message.discussion_id == discussion.id,
+        Contribution.status == ContributionStatus.filed,
+        Contribution.hidden.is_(False),
+    )
+
+
+async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime) -> ReportData:
+    """Everything a report shows, in four queries."""
+    question_rows = await session.execute(
+        select(Question.id, Question.key, Question.texts, Round.number, Round.opens_at, Round.closes_at)
+        .join(Round, Question.round_id == Round.id)
+        .where(Question.discussion_id == discussion.id, Question.position > 0)
+        .order_by(Round.number, Question.position)
+    )
+    rounds: dict[int, RoundData] = {}
+    questions: dict[int, QuestionData] = {}
+    for question_id, key, texts, number, opens_at, closes_at in question_rows:
+        round_ = rounds.get(number)
+        if round_ is None:
+            round_ = rounds[number] = RoundData(number, opens_at, closes_at, [])
+        questions[question_id] = QuestionData(key, number, dict(texts))
+        round_.questions.append(questions[question_id])
+    # Rounds without questions still show their dates.
+    for round_row in await session.execute(
+        select(Round.number, Round.opens_at, Round.closes_at).where(Round.discussion_id == discussion.id)
+    ):
+        rounds.setdefault(round_row.number, RoundData(round_row.number, round_row.opens_at, round_row.closes_at, []))
+
+    author_of: dict[int, Author] = {}
+    contributors = select(Message.participant_id).join(Contribution).where(*visible_contributions(discussion))
+    for row in await session.execute(
+        select(
+            Participant.id,
+            Participant.consent,
+            Participant.anonymous,
+            Participant.name,
+            Participant.organisation,
+            Participant.country,
+            Participant.role,
+        ).where(Participant.id.in_(contributors.scalar_subquery()))
+    ):
+        author_of[row.id] = published_author(row.consent, row.anonymous, row.name, row.organisation, row.country, row.role)
+
+    languages_of: dict[int, set[str]] = {}
+    contribution_rows = await session.execute(
+        select(
+            Contribution.id,
+            Contribution.question_id,
+            Contribution.text,
+            Contribution.late,
+            Message.participant_id,
+            Message.language,
+            Message.platform,
+            Message.received_at,
+            Message.edited_at,
+        )
+        .join(Message, Contribution.message_id == Message.id)
+        .where(*visible_contributions(discussion))
+        .order_by(Message.received_at, Message.id, Contribution.position)
+    )
+    for cid, question_id, text, late, participant_id, language, platform, received_at, edited_at in contribution_rows:
+        question = questions.get(question_id)
+        if question is None:
+            continue  # a question since removed from the discussion's file
+        author = author_of.get(participant_id, ANONYMOUS) if participant_id is not None else ANONYMOUS
+        question.entries.append(Entry(cid, author, language, platform, text, received_at, edited_at, late))
+        if participant_id is not None:
+            languages_of.setdefault(participant_id, set()).update([language] if language else [])
+
+    ordered_rounds = [rounds[number] for number in sorted(rounds)]
+    return ReportData(
+        slug=discussion.slug,
+        languages=list(discussion.languages),
+        timezone=discussion.timezone,
+        title=dict(discussion.title),
+        invitation=dict(discussion.invitation),
+        rounds=ordered_rounds,
+        figures=_figures(ordered_rounds, author_of, languages_of),
+        public_authors=sorted(
+            {a for a in author_of.values() if a.public}, key=lambda a: ((a.name or "").casefold(), a.organisation or "")
+        ),
+        generated_at=now,
+    )
+
+
+def _figures(rounds: list[RoundData], author_of: dict[int, Author], languages_of: dict[int, set[str]]) -> Figures:
+    people = [author_of.get(pid, ANONYMOUS) for pid in languages_of]
+    return Figures(
+        participants=len(people),
+        contributions=sum(round_.contributions for round_ in rounds),
+        by_language=dict(Counter(code for codes in languages_of.values() for code in codes).most_common()),
+        by_country=dict(Counter(((a.country or "").strip() if a.public else None) for a in people).most_common()),
+        by_role=dict(Counter(a.role if a.public else None for a in people).most_common()),
+        unpublished_profiles=sum(1 for a in people if not a.public),
+    )

@@ -1,0 +1,196 @@
+"""The report's data for other tools: JSON with everything publishable, and
+CSV and XLSX with one row per contribution for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from bot.i18n import _
+from bot.reports.data import Author, Entry, QuestionData, ReportData
+from bot.reports.wording import Wording
+from bot.reports.xml_text import xml_safe
+
+# What a spreadsheet would run as a formula ("=HYPERLINK(…)") rather than show.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _participant(words: Wording, author: Author) -> str:
+    return author.name if author.public and author.name else words.anonymous
+
+
+def _iso(moment: dt.datetime | None, words: Wording) -> str | None:
+    return moment.astimezone(words.zone).isoformat(timespec="seconds") if moment else None
+
+
+def _contributions(report: ReportData) -> Iterator[tuple[QuestionData, Entry]]:
+    for question in report.questions:
+        for entry in question.entries:
+            yield question, entry
+
+
+def write_json(report: ReportData, out: BinaryIO) -> None:
+    words = Wording(report)
+    figures = report.figures
+    document = {
+        "discussion": {
+            "id": report.slug,
+            "title": report.title,
+            "invitation": report.invitation,
+            "languages": report.languages,
+            "timezone": report.timezone,
+            "rounds": [
+                {"number": r.number, "opens_at": _iso(r.opens_at, words), "closes_at": _iso(r.closes_at, words)}
+                for r in report.rounds
+            ],
+        },
+        "report_language": words.language,
+        "generated_at": _iso(report.generated_at, words),
+        "summary": {
+            "participants": figures.participants,
+            "contributions": figures.contributions,
+            "participants_by_language": dict(figures.by_language),
+            "participants_by_country": [{"country": label, "participants": n} for label, n in words.by_country()],
+            "participants_by_role": [{"role": label, "participants": n} for label, n in words.by_role()],
+        },
+        "questions": [
+            {"key": q.key, "round": q.round_number, "texts": q.texts, "contributions": len(q.entries)}
+            for q in report.questions
+        ],
+        "participants": [
+            {"name": a.name, "organisation": a.organisation, "country": a.country, "role": words.role_name(a.role)}
+            for a in report.public_authors
+        ],
+        "contributions": [
+            {
+                "id": entry.id,
+                "round": question.round_number,
+                "question": question.key,
+                "participant": _participant(words, entry.author),
+                "organisation": entry.author.organisation,
+                "country": entry.author.country,
+                "language": entry.language,
+                "platform": entry.platform,
+                "text": entry.text,
+                "created_at": _iso(entry.created_at, words),
+                "edited_at": _iso(entry.edited_at, words),
+                "late": entry.late,
+            }
+            for question, entry in _contributions(report)
+        ],
+    }
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
+    try:
+        json.dump(document, text, ensure_ascii=False, indent=1)
+    finally:
+        text.flush()
+        text.detach()
+
+
+def _headers() -> tuple[str, ...]:
+    return (
+        _("ID"),
+        _("Round"),
+        _("Question"),
+        _("Participant"),
+        _("Organisation"),
+        _("Country"),
+        _("Language"),
+        _("Platform"),
+        _("Time"),
+        _("Edited"),
+        _("Late"),
+        _("Text"),
+    )
+
+
+def _rows(report: ReportData, words: Wording) -> Iterator[tuple]:
+    """One row per contribution, in the order of `_headers`; times as local
+    times of the discussion's zone."""
+    yes, no = _("yes"), _("no")
+    for question, entry in _contributions(report):
+        author = entry.author
+        yield (
+            entry.id,
+            question.round_number,
+            question.key,
+            _participant(words, author),
+            author.organisation or "",
+            author.country or "",
+            entry.language or "",
+            entry.platform,
+            entry.created_at.astimezone(words.zone).replace(tzinfo=None),
+            entry.edited_at.astimezone(words.zone).replace(tzinfo=None) if entry.edited_at else None,
+            yes if entry.late else no,
+            entry.text,
+        )
+
+
+def _csv_safe(value):
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value  # shown as text by spreadsheets, as OWASP advises
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    return "" if value is None else value
+
+
+def write_csv(report: ReportData, out: BinaryIO) -> None:
+    words = Wording(report)
+    # With a byte-order mark, so that Excel reads the accents right.
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    try:
+        writer = csv.writer(text)
+        writer.writerow(_headers())
+        writer.writerows([_csv_safe(value) for value in row] for row in _rows(report, words))
+    finally:
+        text.flush()
+        text.detach()
+
+
+def write_xlsx(report: ReportData, out: BinaryIO) -> None:
+    words = Wording(report)
+    workbook = Workbook(write_only=True)  # streamed: rows are not kept as cell objects
+    sheet = workbook.create_sheet(_sheet_title(words.contributions_heading))
+    for column, width in zip("ABCDEFGHIJKL", (8, 7, 9, 24, 28, 16, 9, 10, 17, 17, 7, 100)):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    sheet.append([_styled(sheet, header, bold) for header in _headers()])
+    for row in _rows(report, words):
+        sheet.append([_xlsx_cell(sheet, value) for value in row])
+
+    questions = workbook.create_sheet(_sheet_title(words.question_label))
+    questions.column_dimensions["C"].width = 100
+    questions.append([_styled(questions, h, bold) for h in (words.round_label, words.question_label, _("Text"))])
+    for question in report.questions:
+        questions.append([question.round_number, question.key, xml_safe(words.question_text(question))])
+    workbook.save(out)
+
+
+def _sheet_title(title: str) -> str:
+    return "".join(c for c in title if c not in "[]:*?/\\")[:31]
+
+
+def _styled(sheet, value, font: Font) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.font = font
+    return cell
+
+
+def _xlsx_cell(sheet, value):
+    if not isinstance(value, str):
+        return value
+    value = xml_safe(value)
+    if value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # text, never a formula
+        return cell
+    return value

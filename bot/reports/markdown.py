@@ -1,0 +1,65 @@
+"""The consolidated report as Markdown, charts embedded as data-URI images."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+from typing import BinaryIO
+
+from bot.reports.charts import charts
+from bot.reports.data import ReportData
+from bot.reports.wording import Wording
+
+# Characters Markdown would read as formatting (or raw HTML) in people's texts.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def escape(text: str) -> str:
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def quoted(text: str) -> str:
+    """A contribution as a block quote, its line breaks kept."""
+    return "\n".join("> " + line if line else ">" for line in escape(text).split("\n"))
+
+
+def _table(headers: tuple[str, ...], rows) -> str:
+    lines = ["| " + " | ".join(escape(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(escape(str(cell)) for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n\n"
+
+
+def write_markdown(report: ReportData, out: BinaryIO) -> None:
+    words = Wording(report)
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
+    try:
+        write = text.write
+        write(f"# {escape(words.title)}\n\n")
+        write(f"*{escape(words.document_kind)} · {escape(words.dates)}*\n\n")
+        write(escape(words.invitation.strip()) + "\n\n")
+        write(f"## {escape(words.summary_heading)}\n\n{escape(words.totals)}\n\n")
+        if words.unpublished_note:
+            write(escape(words.unpublished_note) + "\n\n")
+        write(_table((words.language_label, words.participants_label), words.by_language()))
+        write(_table((words.country_label, words.participants_label), words.by_country()))
+        write(_table((words.role_label, words.participants_label), words.by_role()))
+        write(_table((words.round_label, words.question_label, words.contributions_heading), words.per_question()))
+        write(f"## {escape(words.charts_heading)}\n\n")
+        for chart in charts(words):
+            write(f"![{escape(chart.title)}](data:image/png;base64,{base64.b64encode(chart.png).decode('ascii')})\n\n")
+        write(f"## {escape(words.contributions_heading)}\n\n{escape(words.original_languages_note)}\n\n")
+        for round_ in report.rounds:
+            write(f"## {escape(words.round_heading(round_))}\n\n")
+            for question in round_.questions:
+                write(f"### {escape(words.question_heading(question))}\n\n**{escape(words.question_text(question))}**\n\n")
+                if not question.entries:
+                    write(f"*{escape(words.no_contributions)}*\n\n")
+                for entry in question.entries:
+                    described = words.describe(entry)
+                    write(f"**{escape(described.author)}** · {described.meta}\n\n")  # meta: our own words only
+                    write(quoted(entry.text) + "\n\n")
+        write(f"---\n\n*{escape(words.generated)}*\n")
+    finally:
+        text.flush()
+        text.detach()

@@ -1,0 +1,117 @@
+"""The consolidated report as a Word document (python-docx), the format
+organisers circulate."""
+
+from __future__ import annotations
+
+import io
+from typing import BinaryIO
+
+from docx import Document
+from docx.shared import Cm, Pt
+from lxml import etree
+
+from bot.reports.charts import charts
+from bot.reports.data import ReportData
+from bot.reports.wording import Wording
+from bot.reports.xml_text import xml_safe
+
+GREY = "55606C"
+
+
+def _table(document, headers: tuple[str, ...], rows) -> None:
+    table = document.add_table(rows=1, cols=len(headers))
+    table.style = "Table Grid"
+    for cell, header in zip(table.rows[0].cells, headers):
+        cell.text = header
+        cell.paragraphs[0].runs[0].bold = True
+    for row in rows:
+        for cell, value in zip(table.add_row().cells, row):
+            cell.text = xml_safe(str(value))
+    document.add_paragraph()
+
+
+# Contributions are written as raw WordprocessingML: python-docx looks the
+# style up and scans the whole body for each paragraph it adds, which makes a
+# document of 100,000 contributions take hours; these take seconds.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def _paragraph(before: etree._Element, style: str | None = None, keep_with_next: bool = False) -> etree._Element:
+    paragraph = etree.Element(_W + "p")
+    if style or keep_with_next:
+        properties = etree.SubElement(paragraph, _W + "pPr")
+        if style:
+            etree.SubElement(properties, _W + "pStyle").set(_W + "val", style)
+        if keep_with_next:
+            etree.SubElement(properties, _W + "keepNext")
+            etree.SubElement(properties, _W + "spacing").set(_W + "after", "0")
+    before.addprevious(paragraph)
+    return paragraph
+
+
+def _run(paragraph: etree._Element, text: str, bold: bool = False, colour: str | None = None, language: str | None = None) -> None:
+    """A run of text, its line breaks kept; `language` lets Word check the spelling in the right one."""
+    run = etree.SubElement(paragraph, _W + "r")
+    if bold or colour or language:
+        properties = etree.SubElement(run, _W + "rPr")  # children in the schema's order
+        if bold:
+            etree.SubElement(properties, _W + "b")
+        if colour:
+            etree.SubElement(properties, _W + "color").set(_W + "val", colour)
+        if language:
+            etree.SubElement(properties, _W + "lang").set(_W + "val", language)
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            etree.SubElement(run, _W + "br")
+        piece = etree.SubElement(run, _W + "t")
+        piece.text = line
+        piece.set(_XML_SPACE, "preserve")
+
+
+def write_docx(report: ReportData, out: BinaryIO) -> None:
+    words = Wording(report)
+    document = Document()
+    document.core_properties.title = xml_safe(words.title)
+    document.core_properties.language = words.language
+    document.styles["Normal"].font.size = Pt(10.5)
+
+    document.add_heading(xml_safe(words.title), level=0)
+    kind = document.add_paragraph().add_run(f"{words.document_kind} · {words.dates}")
+    kind.italic = True
+    for paragraph in words.invitation.strip().split("\n\n"):
+        document.add_paragraph(xml_safe(paragraph.strip()))
+
+    document.add_heading(words.summary_heading, level=1)
+    document.add_paragraph(words.totals)
+    if words.unpublished_note:
+        document.add_paragraph(words.unpublished_note)
+    _table(document, (words.language_label, words.participants_label), words.by_language())
+    _table(document, (words.country_label, words.participants_label), words.by_country())
+    _table(document, (words.role_label, words.participants_label), words.by_role())
+    _table(document, (words.round_label, words.question_label, words.contributions_heading), words.per_question())
+
+    document.add_heading(words.charts_heading, level=1)
+    for chart in charts(words):
+        document.add_picture(io.BytesIO(chart.png), width=Cm(16))
+
+    document.add_heading(words.contributions_heading, level=1)
+    quote = document.styles["Quote"].style_id
+    document.add_paragraph(words.original_languages_note)
+    for round_ in report.rounds:
+        document.add_heading(words.round_heading(round_), level=1)
+        for question in round_.questions:
+            document.add_heading(words.question_heading(question), level=2)
+            document.add_paragraph().add_run(xml_safe(words.question_text(question))).bold = True
+            if not question.entries:
+                document.add_paragraph().add_run(words.no_contributions).italic = True
+            end = document.element.body.sectPr  # paragraphs go before the section properties
+            for entry in question.entries:
+                described = words.describe(entry)
+                heading = _paragraph(end, keep_with_next=True)
+                _run(heading, xml_safe(described.author), bold=True)
+                _run(heading, " · " + described.meta, colour=GREY)
+                _run(_paragraph(end, style=quote), xml_safe(entry.text), language=entry.language)
+    footer = document.add_paragraph().add_run(words.generated)
+    footer.italic = True
+    document.save(out)
