@@ -49,7 +49,9 @@ def prompt(turn: Turn, step: str) -> None:
                 "What is stored: your answers, the name, organisation, country and role you give, your language, "
                 "and your account on this chat platform. When the discussion ends, the organisers publish a "
                 "consolidated report of the answers. How may your answers appear in it?"
-            ),
+            )
+            + " "
+            + _("You can see everything stored about you with /mydata, and erase it with /forget."),
             buttons=(
                 Button(_("With my name and organisation"), "consent:named"),
                 Button(_("Anonymously"), "consent:anonymous"),
