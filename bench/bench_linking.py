@@ -1,6 +1,6 @@
 """How many messages per second `facilitator link --jsonl` ties, on one core, start-up excluded.
 
-Repeats the two labelled corpora (tests/data/linking_*.jsonl) to a few thousand messages,
+Repeats the labelled corpora (tests/data/linking_*.jsonl) to a few thousand messages,
 loads the discussion and the linker once, then times only the JSON-lines path.
 Run: python bench/bench_linking.py [MESSAGES]
 """

@@ -2,10 +2,13 @@
 
 A message is cut into segments at its markers: a question named at the start of a
 line or sentence ("Pregunta 3:", "- Q2", "la deuxième question", "Semaine 2,
-question 1", "1)"), or mid-line before a colon ("… Pregunta 4: …"), or a question
-restated in any of the discussion's languages ("Q: What can migrants do…?").
+question 1", "1)", "P2", "2/"), or mid-line before a colon ("… Pregunta 4: …") or
+after a comma ("Q1 x, Q2 y"), or a question restated in any of the discussion's
+languages ("Q: What can migrants do…?").
 Each segment is then tied, in order of trust, by
-  - its marker: "reference" or "restated";
+  - its marker: "reference" or "restated"; a marker naming several questions ("Q1 y Q2:")
+    files the same text under each; "la pregunta anterior:" names the question before the
+    one answered just before it, or else the one the message replies to;
   - a question named in its first sentence ("par rapport à la première question"): "reference";
   - the question message it replies to, or the thread it was posted in: "reply", "thread";
   - its content, when one of the round's questions is clearly closer than the others: "content".
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.linking_language import LanguageGuesser
-from bot.linking_markers import LAST, Reference, find_references
+from bot.linking_markers import LAST, PREVIOUS, Reference, find_references
 from bot.linking_text import (
     content_stems,
     fold,
@@ -75,9 +78,20 @@ RESTATED_MIN_WORDS = 3
 RESTATED_MAX_CHARS = 400
 RESTATED_MIN_SHARED = 0.4  # of its words, before the fuzzy comparison that forgives typos and word order
 
-# Content: the best question's score must be high enough and well ahead of the next.
+# Content: the best question's score must be high enough and well ahead of the next, and
+# the answer must echo one wording of it in "telling" words, which the runner-up lacks.
+# Two telling words are a coincidence in a short opinion ("I think trust between diaspora
+# and local government is the key" shares "governments" and "key" with 1.3, and its lead
+# over questions sharing nothing means little), unless they make most of it (a clear
+# score); in a long answer the lead is measured over many words and two suffice.
 CONTENT_MIN_SCORE = 0.1
-CONTENT_MAX_RUNNER_UP_RATIO = 0.75
+CONTENT_MIN_LEAD = 0.25  # 1 - runner-up / best
+CONTENT_TELLING_WORDS = 3
+CONTENT_FEW_TELLING_WORDS = 2
+CONTENT_CLEAR_SCORE = 0.4
+CONTENT_LONG_TEXT_WORDS = 20
+CONTENT_FULL_EVIDENCE_WORDS = 5  # telling words past which more do not raise the confidence
+CONTENT_MIN_CONFIDENCE = 0.5
 CONTENT_MAX_CONFIDENCE = 0.9
 TYPO_FIX_MAX_WORDS = 80  # fuzzy word look-up is for short chat messages; essays have enough words
 TYPO_MIN_SCORE = 80
@@ -124,6 +138,7 @@ class Linker:
                 self._restatement_texts.append(" ".join(stems))
                 self._restatement_stems.append(set(stems))
                 stems_by_key.setdefault(question.key, []).append(set(stems))
+        self._translation_stems = stems_by_key
 
         # Content: a stem found in few questions says more than one found in all of them.
         document_frequency = Counter(s for translations in stems_by_key.values() for s in set().union(*translations))
@@ -173,14 +188,17 @@ class Linker:
         for i, marker in enumerate(markers):
             end = markers[i + 1].start if i + 1 < len(markers) else len(folded)
             pieces.append((marker.body_start, end, marker))
+        answered_before = reply_to  # what "la pregunta anterior" counts from
         for start, end, marker in pieces:
             end = start + sign_off_start(folded[start:end])
-            if marker and marker.reference and marker.reference.position is None:  # "Semana 2:"
+            if marker and marker.reference and not marker.reference.positions:  # "Semana 2:"
                 round_context = marker.reference.round_in(open_round) or round_context
             if not _HAS_WORD.search(folded, start, end):
                 continue
             body = text[start:end].strip()
-            segments.append(self._tie(body, folded[start:end].strip(), marker, round_context, open_round, replied))
+            tied = self._tie(body, folded[start:end].strip(), marker, round_context, open_round, replied, answered_before)
+            segments.extend(tied)
+            answered_before = tied[-1].question
         # The answers tell the participant's language better than a question restated in another.
         answers = "\n".join(s.text for s in segments)
         sample = answers if self._language.is_long_enough(answers) else text
@@ -283,22 +301,26 @@ class Linker:
         round_context: int | None,
         open_round: int | None,
         replied: tuple[str, str] | None,
-    ) -> Segment:
+        answered_before: str | None,
+    ) -> list[Segment]:
+        """The segment's answer filed under each question it is tied to, or left unsure."""
         reference = marker.reference if marker else None
         if marker and marker.restated:
             key, confidence = marker.restated
-            return Segment(key, body, "restated", confidence)
-        if reference and reference.position is not None:
+            return [Segment(key, body, "restated", confidence)]
+        if reference and reference.positions:
             trust = CONFIDENCE["bare number"] if reference.bare else CONFIDENCE["reference"]
-            return self._resolve(reference, body, folded_body, round_context, open_round, trust)
+            return self._resolve(reference, body, folded_body, round_context, open_round, trust, answered_before)
         first_sentence = sentences(folded_body)[0]
-        mentions = [r for r in find_references(first_sentence) if r.position is not None and not r.bare]
+        mentions = [r for r in find_references(first_sentence) if r.positions and not r.bare]
         if mentions:
-            return self._resolve(mentions[0], body, folded_body, round_context, open_round, CONFIDENCE["mention"])
+            return self._resolve(
+                mentions[0], body, folded_body, round_context, open_round, CONFIDENCE["mention"], answered_before
+            )
         if replied:
             key, method = replied
-            return Segment(key, body, method, CONFIDENCE[method])
-        return self._by_content(body, folded_body, round_context)
+            return [Segment(key, body, method, CONFIDENCE[method])]
+        return [self._by_content(body, folded_body, round_context)]
 
     def _resolve(
         self,
@@ -308,35 +330,62 @@ class Linker:
         round_context: int | None,
         open_round: int | None,
         confidence: float,
-    ) -> Segment:
-        round_number = reference.round_in(open_round) or round_context
+        answered_before: str | None,
+    ) -> list[Segment]:
+        """One segment per question the reference names ("Q1 y Q2:" files the text under both),
+        or one unsure segment, offering them first, when the participant left the choice open
+        ("Q1 or Q2:") or any of them is no question: Q5 in a round of four, or "the previous
+        question" with no question before it."""
+        if reference.positions == (PREVIOUS,):
+            before = self._by_key.get(answered_before)
+            round_number = before.round_number if before else round_context
+            named = [self._question_at(round_number, before.position - 1) if before else None]
+        else:
+            round_number = reference.round_in(open_round) or round_context
+            named = [self._question_at(round_number, position) for position in reference.positions]
+        if all(named) and not reference.alternatives:
+            return [Segment(question.key, body, "reference", confidence) for question in named]
+        offered_round = round_number if self.round_questions(round_number) else round_context
+        ranked = self._rank_by_content(self._known_stems(folded_body), offered_round)
+        offered = dict.fromkeys([q.key for q in named if q] + [key for key, _ in ranked])
+        return [Segment(None, body, None, 0.0, tuple(offered))]
+
+    def _question_at(self, round_number: int | None, position: int) -> LinkQuestion | None:
         questions = self.round_questions(round_number)
-        position = len(questions) if reference.position == LAST else reference.position
-        if questions and 1 <= position <= len(questions):
-            return Segment(questions[position - 1].key, body, "reference", confidence)
-        # It names no question of that round (Q5 in a round of four): ask rather than guess.
-        ranked = self._rank_by_content(folded_body, round_number if questions else round_context)
-        return Segment(None, body, None, 0.0, tuple(key for key, _ in ranked))
+        position = len(questions) if position == LAST else position
+        return questions[position - 1] if 1 <= position <= len(questions) else None
 
     def _by_content(self, body: str, folded_body: str, round_number: int | None) -> Segment:
-        ranked = self._rank_by_content(folded_body, round_number)
-        best = ranked[0][1]
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        if best >= CONTENT_MIN_SCORE and runner_up <= CONTENT_MAX_RUNNER_UP_RATIO * best:
-            confidence = min(CONTENT_MAX_CONFIDENCE, 0.5 + 0.5 * (1 - runner_up / best))
-            return Segment(ranked[0][0], body, "content", round(confidence, 2))
+        """Tied to the closest question when it is clearly ahead on telling words, with a
+        confidence that grows with its lead and with the number of those words."""
+        stems = self._known_stems(folded_body)
+        ranked = self._rank_by_content(stems, round_number)
+        best_key, best = ranked[0]
+        runner_up_key, runner_up = ranked[1] if len(ranked) > 1 else (None, 0.0)
+        lead = 1 - runner_up / best if best else 0.0
+        runner_up_stems = set().union(*self._translation_stems.get(runner_up_key, [set()]))
+        telling = max(len(set(stems) & (wording - runner_up_stems)) for wording in self._translation_stems[best_key])
+        evident = telling >= CONTENT_TELLING_WORDS or (
+            telling >= CONTENT_FEW_TELLING_WORDS and (best >= CONTENT_CLEAR_SCORE or len(stems) >= CONTENT_LONG_TEXT_WORDS)
+        )
+        if best >= CONTENT_MIN_SCORE and lead >= CONTENT_MIN_LEAD and evident:
+            evidence = min(1.0, telling / CONTENT_FULL_EVIDENCE_WORDS)
+            confidence = CONTENT_MIN_CONFIDENCE + (CONTENT_MAX_CONFIDENCE - CONTENT_MIN_CONFIDENCE) * lead * evidence
+            return Segment(best_key, body, "content", round(confidence, 2))
         return Segment(None, body, None, 0.0, tuple(key for key, _ in ranked))
 
-    def _rank_by_content(self, folded_body: str, round_number: int | None) -> list[tuple[str, float]]:
+    def _known_stems(self, folded_body: str) -> list[str]:
+        """The text's content stems, typos of a short text mended to the discussion's own words."""
+        stems = content_stems(folded_body)
+        return [self._known_stem(s) for s in stems] if len(stems) <= TYPO_FIX_MAX_WORDS else stems
+
+    def _rank_by_content(self, stems: list[str], round_number: int | None) -> list[tuple[str, float]]:
         """The round's questions (all questions when the round has none), closest to the text first.
 
         Closeness is the cosine between the text's and the question's words, weighted by
         how rare each word is among the questions, taking the question's closest translation.
         """
         questions = self.round_questions(round_number) or self.questions
-        stems = content_stems(folded_body)
-        if len(stems) <= TYPO_FIX_MAX_WORDS:
-            stems = [self._known_stem(s) for s in stems]
         text_vector = _unit({s: (1 + math.log(n)) * self._idf[s] for s, n in Counter(stems).items() if s in self._idf})
         scores = {
             question.key: max(

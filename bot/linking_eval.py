@@ -16,8 +16,12 @@ Corpus format: JSON lines, one message per line, as it was posted:
          "text_starts": "Se deberían"}],      the first words of the segment's answer
      "note": "…"}                             optional, for people
 
+A joint answer ("Q1 y Q2: …") is one text filed under each question it names: it is
+written as one expected segment per question, with the same first words.
+
 Each expected segment is found among the linker's segments by its first words
-(whitespace and case aside) and scored:
+(whitespace and case aside), a segment not yet claimed by another expected segment
+first, and among equals the one filed under the expected question; it is then scored:
   right   filed under the expected question (or left unsure when null was expected);
   unsure  left for the participant to say;
   wrong   filed under another question, or lost (dropped, or swallowed by a segment
@@ -104,11 +108,8 @@ def _score_case(evaluation: Evaluation, number: int, case: dict, linked: Linked)
         return
     matched = set()
     for expected in case["expected"]:
-        start = _normal(expected["text_starts"])
-        index, segment = next(
-            ((i, s) for i, (text, s) in enumerate(produced) if text.startswith(start)),
-            next(((i, s) for i, (text, s) in enumerate(produced) if start in text), (None, None)),
-        )
+        index = _find(produced, _normal(expected["text_starts"]), expected["question"], matched)
+        segment = produced[index][1] if index is not None else None
         if segment is None:
             outcome = "wrong"
         elif segment.question == expected["question"]:
@@ -127,6 +128,22 @@ def _score_case(evaluation: Evaluation, number: int, case: dict, linked: Linked)
         if index not in matched:
             evaluation.count(EXTRA, "wrong" if segment.question else "unsure")
             evaluation.failures.append(f"case {number}: unexpected segment {segment.question} \"{segment.text[:40]}\"")
+
+
+def _find(produced: list, start: str, question: str | None, matched: set[int]) -> int | None:
+    """The produced segment an expected one is scored on, or None when it was lost.
+
+    A segment already claimed only counts when no other has these words: that is an
+    answer swallowed by another's segment. Among segments with the same words (a joint
+    answer), the one filed under the expected question is taken, so that the order in
+    which the linker lists them does not matter.
+    """
+    for claimed in (False, True):
+        for fits in (str.startswith, str.__contains__):
+            found = [i for i, (text, _) in enumerate(produced) if (i in matched) == claimed and fits(text, start)]
+            if found:
+                return next((i for i in found if produced[i][1].question == question), found[0])
+    return None
 
 
 def _describe(linked: Linked) -> str:

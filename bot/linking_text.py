@@ -22,6 +22,8 @@ def _folding_table() -> dict[int, str]:
             table[code] = base
     table.update({ord("’"): "'", ord("‘"): "'", ord("´"): "'", ord("`"): "'", ord("“"): '"', ord("”"): '"'})
     table.update({ord("«"): '"', ord("»"): '"', ord("–"): "-", ord("—"): "-", ord("\u00a0"): " ", ord("¿"): " ", ord("¡"): " "})
+    # A keycap emoji "1️⃣" is "1", a variation selector and an enclosing keycap: read "1 )" like "1)".
+    table.update({0xFE0F: " ", 0x20E3: ")"})
     return table
 
 
@@ -49,6 +51,7 @@ def words(folded: str) -> list[str]:
 
 
 # Function words of the five languages: they say nothing about which question is answered.
+# Nor do the words of asking, or "question" itself ("c'est une question de volonté politique").
 STOPWORDS = frozenset(
     """
     a an the and or but if of to in on at by for with from as is are was were be been being it its this that these
@@ -63,6 +66,8 @@ STOPWORDS = frozenset(
     estos estas ese esa eso otro otra otros otras mismo todo todos toda todas hay usted ustedes se le les
     os as um uma uns umas do da dos das no na nos nas em pelo pela pelos pelas ao aos seu sua seus suas nao sao foi
     il lo gli i della delle dei degli nel nella con per che non sono essere anche
+    quel quelle quels quelles comment hacia qual quais
+    question questions pregunta preguntas pergunta perguntas questao questoes domanda domande
     """.split()
 )
 
@@ -111,6 +116,7 @@ _PHATIC_WORDS = _GREETINGS_AND_THANKS | frozenset(
     abracos atenciosamente cordiali saluti
     forum foro discussion discusion debate participation participacion participar coparticipar participating
     m4d
+    sorry late delay answer reply response desole retard reponse perdon disculpas disculpen tardanza demora respuesta
     """.split()
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.discussion import example_discussion_path, load_discussion
-from bot.linking import Linker, LinkQuestion
+from bot.linking import CONTENT_MAX_CONFIDENCE, CONTENT_MIN_CONFIDENCE, Linker, LinkQuestion
 from facilitator.link_command import build_linker
 
 
@@ -40,6 +40,19 @@ def tied(linker: Linker, text: str, open_round: int, **context) -> list[tuple[st
         ("Questão 2: conselhos de migrantes", 2, "2.2"),
         ("Domanda 1: il comune di Torino", 2, "2.1"),
         ("qestion 2: city council meetings", 2, "2.2"),
+        # forms typed on a phone
+        ("P2: falta de confianza", 2, "2.2"),
+        ("2/ pas de budget", 2, "2.2"),
+        ("Q.2 : un conseil des résidents étrangers", 2, "2.2"),
+        ("pregunta dos: no conozco ninguno", 3, "3.2"),
+        ("question two: a quarterly meeting", 1, "1.2"),
+        ("deuxième point : les migrants ne votent pas", 2, "2.2"),
+        ("la deuxiem question: un comite de pilotage", 1, "1.2"),
+        ("Pour la 1 : les jumelages", 1, "1.1"),
+        ("A la 2 : les chambres de commerce", 4, "4.2"),
+        ("risposta alla seconda domanda: il comune di Torino", 2, "2.2"),
+        ("pregunta 2 de la semana pasada: no tienen tiempo", 3, "2.2"),
+        ("and for 2.3: info sessions in the neighbourhoods", 2, "2.3"),
     ],
 )
 def test_a_marker_or_reference_ties_the_answer_to_its_question(linker, text, open_round, expected):
@@ -176,3 +189,103 @@ def test_any_discussion_any_languages():
     linked = linker.link("Quali sono le sfide delle rimesse?\nIl costo dei trasferimenti bancari.", open_round=1)
     assert [(s.question, s.method) for s in linked.segments] == [("b", "restated")]
     assert linked.language == "it"
+
+
+@pytest.mark.parametrize(
+    "text, open_round, expected",
+    [
+        ("Q1 y Q2: una mesa de coordinación", 1, ["1.1", "1.2"]),
+        ("1 & 2 - una mesa de coordinación", 1, ["1.1", "1.2"]),
+        ("questions 2 et 3 : una mesa de coordinación", 1, ["1.2", "1.3"]),
+        ("#1 and #3: una mesa de coordinación", 3, ["3.1", "3.3"]),
+        ("Q1-Q3: una mesa de coordinación", 1, ["1.1", "1.2", "1.3"]),
+        ("Q1, Q2 y Q3: una mesa de coordinación", 1, ["1.1", "1.2", "1.3"]),
+        ("para la pregunta 3 y la 4: una mesa de coordinación", 1, ["1.3", "1.4"]),
+        ("Réponse aux questions 1 et 2 de cette semaine : una mesa de coordinación", 4, ["4.1", "4.2"]),
+    ],
+)
+def test_a_joint_answer_is_filed_with_its_whole_text_under_each_question_named(linker, text, open_round, expected):
+    segments = linker.link(text, open_round=open_round).segments
+    assert [(s.question, s.method, s.text) for s in segments] == [
+        (key, "reference", "una mesa de coordinación") for key in expected
+    ]
+
+
+def test_a_number_after_a_marker_is_part_of_the_answer_unless_named_as_a_question(linker):
+    assert [(s.question, s.text) for s in linker.link("Q2, 3 partners signed", open_round=2).segments] == [
+        ("2.2", "3 partners signed")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, open_round, offered_first",
+    [
+        ("Q1 or Q2: twinning helps", 1, ["1.1", "1.2"]),  # the participant did not choose
+        ("Q3 y Q4: el consejo de planificación", 3, ["3.3"]),  # round 3 has no fourth question
+    ],
+)
+def test_a_joint_answer_that_is_not_sure_of_its_questions_is_asked_about(linker, text, open_round, offered_first):
+    (segment,) = linker.link(text, open_round=open_round).segments
+    assert segment.question is None
+    assert list(segment.candidates[: len(offered_first)]) == offered_first
+
+
+@pytest.mark.parametrize(
+    "text, open_round, expected",
+    [
+        ("(1) hermanamientos (2) una comisión mixta", 1, [("1.1", "hermanamientos"), ("1.2", "una comisión mixta")]),
+        ("1️⃣ twinning 2️⃣ a steering committee", 1, [("1.1", "twinning"), ("1.2", "a steering committee")]),
+        ("Q1 hermanamientos, Q2 mesa, Q4 el PDOT", 1, [("1.1", "hermanamientos,"), ("1.2", "mesa,"), ("1.4", "el PDOT")]),
+    ],
+)
+def test_answers_numbered_on_one_line_are_cut_at_each_number(linker, text, open_round, expected):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=open_round).segments] == expected
+
+
+def test_the_previous_question_is_the_one_before_the_question_replied_to(linker):
+    text = "Pour la question précédente : un guichet unique"
+    assert tied(linker, text, 2, reply_to="2.2") == [("2.1", "reference")]
+    assert tied(linker, "respecto a la pregunta anterior, no conocemos", 3, reply_to="3.3", in_thread=True) == [
+        ("3.2", "reference")
+    ]
+
+
+def test_the_previous_question_is_the_one_before_the_question_answered_just_before(linker):
+    text = "Q3: the diaspora fund. About the previous question: yes, consultations"
+    assert tied(linker, text, 3) == [("3.3", "reference"), ("3.2", "reference")]
+
+
+def test_the_previous_question_with_nothing_before_it_is_asked_about(linker):
+    (segment,) = linker.link("la pregunta anterior: trabajamos con la OIM", open_round=1).segments
+    assert segment.question is None and segment.text == "trabajamos con la OIM"
+
+
+def test_the_previous_question_in_a_sentence_is_no_marker(linker):
+    text = "Al igual que en la pregunta anterior solo podemos recalcar el proceso"
+    (segment,) = linker.link(text, open_round=3, reply_to="3.3").segments
+    assert (segment.question, segment.method, segment.text) == ("3.3", "reply", text)
+
+
+def test_an_apology_before_the_marker_is_not_a_contribution(linker):
+    text = "Sorry for the late answer! Week 2 Q1: the integration office in Ghent"
+    assert tied(linker, text, 4) == [("2.1", "reference")]
+
+
+@pytest.mark.parametrize(
+    "text, open_round",
+    [
+        ("I think trust between diaspora and local government is the key.", 1),  # "governments", "key" in 1.3
+        ("I think trust between diaspora and local government is the key.", 2),
+        ("c'est une question de volonté politique avant tout", 1),  # "question" names no topic
+        ("los consejos consultivos de migrantes en Quito", 3),  # one shared word: "consultation"
+    ],
+)
+def test_a_short_opinion_sharing_a_word_or_two_with_a_question_is_asked_about(linker, text, open_round):
+    assert [s.question for s in linker.link(text, open_round=open_round).segments] == [None]
+
+
+def test_content_confidence_grows_with_the_lead_and_the_telling_words(linker):
+    clear = linker.link("we need an enabling environment for diaspora groups", open_round=4).segments[0]
+    fair = linker.link("the key is partnerships with local actors", open_round=4).segments[0]
+    assert (clear.question, fair.question) == ("4.1", "4.2")
+    assert CONTENT_MIN_CONFIDENCE < fair.confidence < clear.confidence < CONTENT_MAX_CONFIDENCE
