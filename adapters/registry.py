@@ -21,6 +21,19 @@ class RunnablePlatform(ChatPlatform, Protocol):
 
 def configured_platforms(settings: Settings) -> list[RunnablePlatform]:
     platforms: list[RunnablePlatform] = []
+    if settings.telegram_token:
+        from adapters.telegram import TelegramChat, Webhook
+
+        webhook = (
+            Webhook(settings.telegram_webhook_url, settings.telegram_webhook_listen, settings.telegram_webhook_secret)
+            if settings.telegram_webhook_url
+            else None
+        )
+        platforms.append(TelegramChat(settings.telegram_token, settings.telegram_api_url, webhook=webhook))
+    if settings.discord_token:
+        from adapters.discord import DiscordChat
+
+        platforms.append(DiscordChat(settings.discord_token, organiser_role=settings.discord_organiser_role))
     if not platforms:
         from adapters.console import ConsoleChat
 

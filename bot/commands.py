@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog, onboarding, rounds
-from bot.i18n import _, current_language, format_moment, language_name, ngettext, reading_in
+from bot.i18n import _, current_language, format_moment, format_period, language_name, ngettext, reading_in
 from bot.storage.models import ChatKind, Discussion, Participant, Question, RoundStatus, Venue
 from bot.turn import Turn
 
@@ -196,11 +196,10 @@ async def status_text(session: AsyncSession, discussion: Discussion) -> str:
     for round_ in figures:
         lines.append("")
         lines.append(
-            _("Round {number} ({status}, {opens} – {closes}):").format(
+            _("Round {number} ({status}): {period},").format(
                 number=round_.number,
                 status=_(STATUS_NAMES[round_.status]),
-                opens=format_moment(round_.opens_at, discussion.timezone),
-                closes=format_moment(round_.closes_at, discussion.timezone),
+                period=format_period(round_.opens_at, round_.closes_at, discussion.timezone),
             )
             + " "
             + ngettext("{count} participant", "{count} participants", round_.participants).format(count=round_.participants)
@@ -340,6 +339,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("attach", N_("post the discussion in this group, in its language"), attach, organiser_only=True, arguments="LANG"),
     Command("detach", N_("stop posting the discussion in this group"), detach, organiser_only=True),
 )
+from bot.personal_data import COMMANDS as PERSONAL_DATA_COMMANDS  # noqa: E402  (imported here: it builds on Command)
+COMMANDS += PERSONAL_DATA_COMMANDS
+from bot.schedule_commands import COMMANDS as SCHEDULE_COMMANDS  # noqa: E402  (imported here: it builds on Command)
+COMMANDS += SCHEDULE_COMMANDS
 _BY_NAME = {command.name: command for command in COMMANDS}
 
 

@@ -19,6 +19,8 @@ from bot.reports.data import gather
 from bot.reports.export import FORMATS, write_report
 from facilitator import link_command
 from facilitator.settings import Settings
+from schedules import cli as schedule_command
+from schedules.scheduler import Scheduler
 from bot.storage.database import create_engine, migrate, safe_url, session_factory
 
 log = logging.getLogger("facilitator")
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="load a discussion and start every configured chat platform")
     run.add_argument("--discussion", type=Path, default=None, help="discussion file (default: the 2013 example)")
     run.add_argument("--organiser", action="store_true", help="in the console, you are also an organiser")
+    schedule_command.add_run_options(run)
     run.set_defaults(handler=lambda a: asyncio.run(run_bot(a)))
 
     validate = commands.add_parser("validate", help="check a discussion file")
@@ -87,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=lambda a, action=action: asyncio.run(change_organiser(a, action == "add")))
 
     link_command.register(commands)
+    schedule_command.register(commands)
     return parser
 
 
@@ -130,7 +134,7 @@ async def run_bot(args: argparse.Namespace) -> int:
     database = await open_database(settings)
     try:
         engine = Engine(session_factory(database))
-        discussion = await engine.load(spec)
+        discussion = await schedule_command.load_for_run(engine, spec, args.rehearse)
         if args.organiser:
             async with engine.sessions() as session:
                 await catalog.grant_organiser(session, discussion, "console", "local", utc_now())
@@ -140,9 +144,12 @@ async def run_bot(args: argparse.Namespace) -> int:
             engine.attach(platform)
         log.info("discussion %s loaded; platforms: %s", spec.slug, ", ".join(p.name for p in platforms))
         watcher = asyncio.create_task(engine.watch())
+        scheduler = Scheduler(engine, database, grace=args.grace)
+        await scheduler.start()
         try:
             await asyncio.gather(*(platform.serve(engine) for platform in platforms))
         finally:
+            await scheduler.stop()
             watcher.cancel()
             await engine.drain()
     finally:
@@ -244,7 +251,3 @@ async def change_organiser(args: argparse.Namespace, granting: bool) -> int:
         return 0
 
     return await with_discussion(args, act)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,7 +4,7 @@ error message or repr ever shows them."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.storage.database import DEFAULT_DATABASE_URL
 
@@ -31,6 +31,14 @@ class Settings:
     telegram_token: Secret
     telegram_api_url: str
     discord_token: Secret
+    # Telegram webhook mode (polling when the URL is empty): the public HTTPS URL
+    # Telegram posts to, the secret it sends back with each update, and the
+    # host:port this process listens on behind the reverse proxy.
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    telegram_webhook_listen: str = "127.0.0.1:8443"
+    # The ID of a Discord server role whose members may use the organiser commands.
+    discord_organiser_role: str = ""
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -40,4 +48,8 @@ class Settings:
             telegram_token=Secret(env.get("FACILITATOR_TELEGRAM_TOKEN", "").strip()),
             telegram_api_url=env.get("FACILITATOR_TELEGRAM_API_URL") or "https://api.telegram.org/bot",
             discord_token=Secret(env.get("FACILITATOR_DISCORD_TOKEN", "").strip()),
+            discord_organiser_role=env.get("FACILITATOR_DISCORD_ORGANISER_ROLE", "").strip(),
+            telegram_webhook_url=env.get("FACILITATOR_TELEGRAM_WEBHOOK_URL", "").strip(),
+            telegram_webhook_secret=Secret(env.get("FACILITATOR_TELEGRAM_WEBHOOK_SECRET", "").strip()),
+            telegram_webhook_listen=env.get("FACILITATOR_TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1:8443",
         )

@@ -11,7 +11,7 @@ def run_console(tmp_path, script: bytes, *args: str, lang: str = "en_GB.UTF-8") 
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACILITATOR_")}
     env.update(LANG=lang, LC_ALL="", LC_MESSAGES="")
     return subprocess.run(
-        [sys.executable, "-m", "facilitator.cli", "run", *args],
+        [sys.executable, "-m", "facilitator", "run", *args],
         input=script,
         cwd=tmp_path,
         env=env,

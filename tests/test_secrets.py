@@ -22,7 +22,7 @@ def test_settings_never_show_their_secrets():
 
 def test_an_unreachable_database_is_reported_without_its_password(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "facilitator.cli", "status"],
+        [sys.executable, "-m", "facilitator", "status"],
         env={"FACILITATOR_DATABASE_URL": "postgresql+asyncpg://bot:pa55word@127.0.0.1:1/facilitator", "PATH": ""},
         cwd=tmp_path,
         capture_output=True,

@@ -98,6 +98,7 @@ class Discussion(Base):
     reminder_offsets: Mapped[list] = mapped_column(JSON, default=list)  # seconds before closing
     on_forget: Mapped[str] = mapped_column(String(16), default="anonymise")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)  # reminders avoid nights; off in rehearsals
     source: Mapped[str] = mapped_column(Text, default="")
     loaded_at: Mapped[dt.datetime]
 
@@ -148,7 +149,8 @@ class Participant(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     consent: Mapped[bool | None]  # None: not asked or skipped; published only when True
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    reminders: Mapped[bool] = mapped_column(Boolean, default=True)
+    # None: as their role has it (local authority staff get reminders, others do not); True/False: they chose.
+    reminders: Mapped[bool | None] = mapped_column(Boolean, default=None)
     onboarding_step: Mapped[str | None] = mapped_column(String(20))  # the prompt the next message answers
     created_at: Mapped[dt.datetime]
 
@@ -295,3 +297,33 @@ class ReminderSent(Base):
     participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
     offset_seconds: Mapped[int] = mapped_column(Integer)
     sent_at: Mapped[dt.datetime]
+
+
+class WrapUp(Base):
+    """A closed round's wrap-up posted in a venue, recorded right after the
+    platform accepts it, so a re-run closing never posts it twice."""
+
+    __tablename__ = "wrap_ups"
+    __table_args__ = (UniqueConstraint("venue_id", "round_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[dt.datetime]
+
+
+class RoundChange(Base):
+    """An organiser's change to a round's dates (extended, postponed), with the
+    file's dates it was made against: reloading an unchanged file keeps the
+    change; a file that gives the round new dates wins over it."""
+
+    __tablename__ = "round_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), unique=True)
+    file_opens_at: Mapped[dt.datetime]
+    file_closes_at: Mapped[dt.datetime]
+    opens_at: Mapped[dt.datetime]
+    closes_at: Mapped[dt.datetime]
+    changed_at: Mapped[dt.datetime]

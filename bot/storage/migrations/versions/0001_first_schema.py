@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 04:39:00.844558
+Create Date: 2026-11-28 04:48:01.248106
 """
 
 from alembic import op
@@ -28,6 +28,7 @@ def upgrade() -> None:
     sa.Column('reminder_offsets', sa.JSON(), nullable=False),
     sa.Column('on_forget', sa.String(length=16), nullable=False),
     sa.Column('paused', sa.Boolean(), nullable=False),
+    sa.Column('quiet_hours', sa.Boolean(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('loaded_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_discussions')),
@@ -44,7 +45,7 @@ def upgrade() -> None:
     sa.Column('timezone', sa.String(length=64), nullable=True),
     sa.Column('consent', sa.Boolean(), nullable=True),
     sa.Column('anonymous', sa.Boolean(), nullable=False),
-    sa.Column('reminders', sa.Boolean(), nullable=False),
+    sa.Column('reminders', sa.Boolean(), nullable=True),
     sa.Column('onboarding_step', sa.String(length=20), nullable=True),
     sa.Column('created_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_participants'))
@@ -149,6 +150,29 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders_sent')),
     sa.UniqueConstraint('round_id', 'participant_id', 'offset_seconds', name=op.f('uq_reminders_sent_round_id_participant_id_offset_seconds'))
     )
+    op.create_table('round_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('file_opens_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('file_closes_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opens_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closes_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_round_changes_round_id_rounds'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_round_changes')),
+    sa.UniqueConstraint('round_id', name=op.f('uq_round_changes_round_id'))
+    )
+    op.create_table('wrap_ups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('venue_id', sa.Integer(), nullable=False),
+    sa.Column('round_id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.String(length=64), nullable=False),
+    sa.Column('posted_at', bot.storage.models.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_wrap_ups_round_id_rounds'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['venue_id'], ['venues.id'], name=op.f('fk_wrap_ups_venue_id_venues'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wrap_ups')),
+    sa.UniqueConstraint('venue_id', 'round_id', name=op.f('uq_wrap_ups_venue_id_round_id'))
+    )
     op.create_table('contributions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.Integer(), nullable=False),
@@ -216,6 +240,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_contributions_question_id'))
 
     op.drop_table('contributions')
+    op.drop_table('wrap_ups')
+    op.drop_table('round_changes')
     op.drop_table('reminders_sent')
     op.drop_table('questions')
     with op.batch_alter_table('messages', schema=None) as batch_op:

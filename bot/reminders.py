@@ -1,0 +1,267 @@
+"""Reminders before a round closes: who gets them, when, and what they say.
+
+Who: local authority staff, unless they turned reminders off, and any other
+participant who turned them on (`/reminders on`); only in their private chat
+on a platform that is running and still reaches them, and only while they have
+not answered every question of the round.
+
+When: at each of the discussion's offsets before the round closes (48 and 4
+hours by default), moved out of the participant's night. Quiet hours are
+21:00–08:00 in their own time zone (`/timezone`), else the discussion's. A
+reminder that would fall in the night is sent at 08:00 the next morning when
+that still leaves at least half of the intended notice, otherwise at 20:00 the
+evening before. Rehearsals have no quiet hours.
+
+A reminder is recorded (`ReminderSent`, unique per round, participant and
+offset) once the platform accepts it, so it is never sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from babel.dates import format_timedelta
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import catalog
+from bot.events import ChatRef, OutgoingMessage
+from bot.i18n import _, current_language, format_moment, ngettext, reading_in
+from bot.ports import RecipientUnreachable
+from bot.rounds import question_text
+from bot.storage.models import (
+    ChatKind,
+    Contribution,
+    ContributionStatus,
+    Discussion,
+    Message,
+    Participant,
+    Question,
+    ReminderSent,
+    Role,
+    Round,
+    Venue,
+)
+from bot.text import shorten
+
+if TYPE_CHECKING:
+    from bot.engine import Engine
+
+log = logging.getLogger(__name__)
+
+NIGHT_STARTS = dt.time(21)
+NIGHT_ENDS = dt.time(8)
+EVENING_BEFORE = dt.time(20)  # where a reminder goes when the next morning is too late
+
+
+def wants_reminders(participant: Participant) -> bool:
+    """Their own choice if they made one; otherwise local authority staff do, others do not."""
+    if participant.reminders is not None:
+        return participant.reminders
+    return participant.role == Role.local_authority
+
+
+def zone_named(name: str) -> ZoneInfo | None:
+    """An IANA time zone from what a person typed ("europe/paris" works too)."""
+    name = name.strip()
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    matches = [key for key in available_timezones() if key.lower() == name.lower()]
+    return ZoneInfo(matches[0]) if matches else None
+
+
+def in_night(moment: dt.datetime, zone: ZoneInfo) -> bool:
+    local = moment.astimezone(zone).time()
+    return local >= NIGHT_STARTS or local < NIGHT_ENDS
+
+
+def out_of_night(moment: dt.datetime, zone: ZoneInfo, notice: dt.timedelta, opens_at: dt.datetime, closes_at: dt.datetime) -> dt.datetime:
+    """`moment`, or, when it falls in the night where the participant lives, the
+    next morning if that still leaves half the `notice` before closing, else the
+    evening before (never before the round opens)."""
+    if not in_night(moment, zone):
+        return moment
+    local = moment.astimezone(zone)
+    night_began = local.date() if local.time() >= NIGHT_STARTS else local.date() - dt.timedelta(days=1)
+    morning = dt.datetime.combine(night_began + dt.timedelta(days=1), NIGHT_ENDS, tzinfo=zone).astimezone(dt.timezone.utc)
+    evening = dt.datetime.combine(night_began, EVENING_BEFORE, tzinfo=zone).astimezone(dt.timezone.utc)
+    if closes_at - morning >= notice / 2 or evening <= opens_at:
+        return morning if morning < closes_at else moment
+    return evening
+
+
+def reminder_moment(
+    opens_at: dt.datetime, closes_at: dt.datetime, offset: dt.timedelta, zone: ZoneInfo, quiet_hours: bool
+) -> dt.datetime | None:
+    """When the reminder `offset` before closing reaches someone living in
+    `zone`; None when the round is shorter than the offset."""
+    moment = closes_at - offset
+    if moment <= opens_at:
+        return None
+    return out_of_night(moment, zone, offset, opens_at, closes_at) if quiet_hours else moment
+
+
+# --- sending ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where and how to write to one participant."""
+
+    participant_id: int
+    language: str
+    zone: str
+    venues: tuple[tuple[int, ChatRef], ...]  # reachable private chats, newest first
+
+
+async def reachable_participants(
+    session: AsyncSession, discussion: Discussion, platforms: Collection[str]
+) -> list[tuple[Participant, Reach]]:
+    """Participants of the discussion who want reminders and can be written to privately."""
+    rows = await session.execute(
+        select(Participant, Venue)
+        .join(Venue, Venue.participant_id == Participant.id)
+        .where(
+            Venue.discussion_id == discussion.id,
+            Venue.kind == ChatKind.private,
+            Venue.active.is_(True),
+            Venue.unreachable.is_(False),
+            Venue.platform.in_(list(platforms)),
+        )
+        .order_by(Participant.id, Venue.created_at.desc(), Venue.id.desc())
+    )
+    people: dict[int, tuple[Participant, list[tuple[int, ChatRef]]]] = {}
+    for participant, venue in rows:
+        if wants_reminders(participant):
+            chat = ChatRef(platform=venue.platform, chat_id=venue.chat_id, kind=venue.kind)
+            people.setdefault(participant.id, (participant, []))[1].append((venue.id, chat))
+    reach = []
+    for participant, venues in people.values():
+        zone = participant.timezone if participant.timezone and zone_named(participant.timezone) else discussion.timezone
+        language = participant.language if participant.language in discussion.languages else discussion.languages[0]
+        reach.append((participant, Reach(participant.id, language, zone, tuple(venues))))
+    return reach
+
+
+async def answered_questions(
+    session: AsyncSession, round_ids: Collection[int], participant_id: int | None = None
+) -> set[tuple[int, int]]:
+    """(participant id, question id) for every question answered in these rounds
+    (pending or hidden parts do not count), by everyone or by one participant."""
+    rows = await session.execute(
+        select(Message.participant_id, Contribution.question_id)
+        .join(Contribution, Contribution.message_id == Message.id)
+        .join(Question, Contribution.question_id == Question.id)
+        .where(
+            Question.round_id.in_(list(round_ids)),
+            Contribution.status == ContributionStatus.filed,
+            Contribution.hidden.is_(False),
+            *([Message.participant_id == participant_id] if participant_id is not None else []),
+        )
+    )
+    return {(participant_id, question_id) for participant_id, question_id in rows if participant_id is not None}
+
+
+def reminder_text(discussion: Discussion, round_: Round, unanswered: list[Question], zone: str, now: dt.datetime) -> str:
+    """Call inside `reading_in` the participant's language."""
+    language = current_language()
+    lines = [
+        _("Reminder: round {number} closes on {closes}, {remaining}.").format(
+            number=round_.number,
+            closes=format_moment(round_.closes_at, zone),
+            remaining=format_timedelta(round_.closes_at - now, add_direction=True, locale=language),
+        ),
+        ngettext(
+            "You have not answered this question yet:",
+            "You have not answered these {count} questions yet:",
+            len(unanswered),
+        ).format(count=len(unanswered)),
+    ]
+    lines += [f"{question.key}. {shorten(question_text(question, language, discussion), 200)}" for question in unanswered]
+    lines.append("")
+    lines.append(_("Reply to a question's message to answer it, or start your message with its number, for example «Q{key}: …».").format(key=unanswered[0].key))
+    lines.append(_("Send /reminders off to stop these reminders."))
+    return "\n".join(lines)
+
+
+async def send_reminder(
+    engine: Engine,
+    session: AsyncSession,
+    discussion: Discussion,
+    round_: Round,
+    questions: list[Question],
+    reach: Reach,
+    offsets: Collection[int],
+    now: dt.datetime,
+) -> bool:
+    """Remind one participant of the round's `questions` they have not answered,
+    recording each of `offsets` as sent. False when there was nothing to remind
+    (all answered) or no chat of theirs accepts messages any more."""
+    answered = {question for _participant, question in await answered_questions(session, [round_.id], reach.participant_id)}
+    unanswered = [question for question in questions if question.id not in answered]
+    if not unanswered:
+        return False
+    with reading_in(reach.language):
+        text = reminder_text(discussion, round_, unanswered, reach.zone, now)
+    for venue_id, chat in reach.venues:
+        try:
+            await engine.send(OutgoingMessage(chat=chat, text=text))
+        except RecipientUnreachable:
+            log.info("venue %s is unreachable; no more reminders go there", venue_id)
+            venue = await session.get(Venue, venue_id)
+            venue.unreachable = True
+            await session.commit()
+            continue
+        for offset in offsets:
+            session.add(ReminderSent(round_id=round_.id, participant_id=reach.participant_id, offset_seconds=offset, sent_at=now))
+        await session.commit()
+        return True
+    return False
+
+
+@dataclass(frozen=True)
+class RemindedNow:
+    sent: int
+    asleep: int  # not disturbed: in their night
+
+
+async def questions_of_round(session: AsyncSession, round_: Round) -> list[Question]:
+    return list(
+        await session.scalars(select(Question).where(Question.round_id == round_.id, Question.position > 0).order_by(Question.position))
+    )
+
+
+async def remind_now(engine: Engine, discussion_id: int, now: dt.datetime) -> RemindedNow | None:
+    """An organiser's "send reminders now" for the open round: to everyone who
+    would get scheduled reminders and has not answered everything, except those
+    in their night. Recorded with the time left before closing as its offset.
+    None when no round is open."""
+    async with engine.sessions() as session:
+        discussion = await session.get(Discussion, discussion_id)
+        round_, late = await catalog.current_round(session, discussion)
+        if round_ is None or late:
+            return None
+        offset = max(int((round_.closes_at - now).total_seconds()), 0)
+        questions = await questions_of_round(session, round_)
+        sent = asleep = 0
+        for _participant, reach in await reachable_participants(session, discussion, engine.platforms.keys()):
+            if discussion.quiet_hours and in_night(now, ZoneInfo(reach.zone)):
+                asleep += 1
+                continue
+            already = await session.scalar(
+                select(ReminderSent.id).where(
+                    ReminderSent.round_id == round_.id,
+                    ReminderSent.participant_id == reach.participant_id,
+                    ReminderSent.offset_seconds == offset,
+                )
+            )
+            if already is None and await send_reminder(engine, session, discussion, round_, questions, reach, [offset], now):
+                sent += 1
+        return RemindedNow(sent=sent, asleep=asleep)

@@ -1,0 +1,206 @@
+"""The scheduler: an APScheduler 3 `AsyncIOScheduler` on the running event
+loop, its jobs stored in the project's database.
+
+There is one stored job per discussion and moment at which something happens
+(a round opens or closes, reminders are due), named `d<id>@<UTC time>`. Jobs
+are thin: each calls `bot.timetable.advance` with the time it runs at, and the
+database decides what that does, so a job that runs late, twice, or for a date
+that has since changed does the right thing or nothing.
+
+The jobs mirror the database: they are planned at start, after every job, and
+every few seconds (`replan_every`), when a housekeeping pass also does
+whatever is due (so a round extended from a chat or the command line, a
+resumed discussion, or a participant who changes time zone is followed). At
+start, what fell due while the process was down is done once if that was
+within the grace period, and skipped and logged otherwise.
+
+The job store is APScheduler's synchronous `SQLAlchemyJobStore`; its URL is
+the project's, with a synchronous driver: `sqlite+aiosqlite` → `sqlite`,
+`postgresql+asyncpg` → `postgresql+psycopg` (psycopg 3).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Engine as SyncEngine
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot import catalog, timetable
+from bot.engine import Engine
+from bot.i18n import reading_in
+from bot.wrapups import post_missing_wrap_ups
+from schedules import jobs
+
+log = logging.getLogger(__name__)
+
+SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
+JOB_TABLE = "apscheduler_jobs"
+
+
+def sync_url(url: URL) -> URL:
+    """The project's database URL with the synchronous driver the job store needs."""
+    backend = url.get_backend_name()
+    if backend not in SYNC_DRIVERS:
+        raise ValueError(f"the scheduler cannot store its jobs in a {backend} database")
+    return url.set(drivername=SYNC_DRIVERS[backend])
+
+
+async def job_store_engine(database: AsyncEngine) -> tuple[SyncEngine, str | None]:
+    """A synchronous engine on the same database, and the schema the project's tables are in."""
+    url = sync_url(database.url)
+    if url.get_backend_name() == "sqlite":
+        return create_engine(url, connect_args={"timeout": 30}), None
+    async with database.connect() as connection:
+        schema = await connection.scalar(text("select current_schema()"))
+    return create_engine(url, pool_pre_ping=True), schema
+
+
+def job_id(discussion_id: int, at: dt.datetime) -> str:
+    return f"d{discussion_id}@{at.astimezone(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def job_name(slug: str, events: list[timetable.Event]) -> str:
+    parts = []
+    for event in events:
+        part = f"{event.action.value} round {event.round_number}" if event.action != timetable.Action.remind else f"reminders round {event.round_number}"
+        if part not in parts:
+            parts.append(part)
+    return f"{slug}: {', '.join(parts)}"
+
+
+class Scheduler:
+    def __init__(
+        self,
+        engine: Engine,
+        database: AsyncEngine,
+        grace: dt.timedelta = timetable.DEFAULT_GRACE,
+        replan_every: dt.timedelta = dt.timedelta(seconds=15),
+    ):
+        self.engine = engine
+        self.database = database
+        self.grace = grace
+        self.replan_every = replan_every
+        self._lock = asyncio.Lock()  # one advance, wrap-up posting or planning at a time
+        self._store_engine: SyncEngine | None = None
+        self._apscheduler: AsyncIOScheduler | None = None
+
+    @property
+    def clock(self) -> Callable[[], dt.datetime]:
+        return self.engine.clock
+
+    async def start(self) -> None:
+        self._store_engine, schema = await job_store_engine(self.database)
+        self._apscheduler = AsyncIOScheduler(
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=self._store_engine, tablename=JOB_TABLE, tableschema=schema),
+                "memory": MemoryJobStore(),
+            },
+            job_defaults={"misfire_grace_time": int(self.grace.total_seconds()), "coalesce": True, "max_instances": 1},
+            timezone=dt.timezone.utc,
+        )
+        jobs.register(self)
+        self._apscheduler.start(paused=True)
+        await self.replan(starting=True)
+        # First run at once: what fell due while the process was down, within
+        # the grace period, is done now (once: the database says what is done).
+        self._apscheduler.add_job(
+            self.housekeeping,
+            "interval",
+            seconds=self.replan_every.total_seconds(),
+            id="housekeeping",
+            jobstore="memory",
+            next_run_time=dt.datetime.now(dt.timezone.utc),
+        )
+        self._apscheduler.resume()
+
+    async def stop(self) -> None:
+        async with self._lock:  # let a running job finish
+            if self._apscheduler is not None and self._apscheduler.running:
+                self._apscheduler.shutdown(wait=False)
+                await asyncio.sleep(0)  # AsyncIOScheduler shuts down in a loop callback
+        jobs.register(None)
+        if self._store_engine is not None:
+            self._store_engine.dispose()
+
+    async def advance(self, discussion_id: int) -> None:
+        """What a stored job does."""
+        async with self._lock:
+            done = await timetable.advance(self.engine, discussion_id, self.clock(), self.grace)
+            for event in done:
+                log.info("discussion %s: %s round %s done", discussion_id, event.action.value, event.round_number)
+            await self._replan()
+
+    async def housekeeping(self) -> None:
+        """Every few seconds, for every discussion: do what is due (a round
+        extended from a chat by a few seconds, a discussion resumed, a send that
+        failed and can be retried within the grace period), post the wrap-ups of
+        rounds closed by hand, and follow date changes made elsewhere."""
+        async with self._lock:
+            async with self.engine.sessions() as session:
+                discussion_ids = [d.id for d in await catalog.list_discussions(session)]
+            for discussion_id in discussion_ids:
+                await timetable.advance(self.engine, discussion_id, self.clock(), self.grace)
+            await post_missing_wrap_ups(self.engine, self.clock())
+            await self._replan()
+
+    async def replan(self, starting: bool = False) -> None:
+        async with self._lock:
+            await self._replan(starting)
+
+    async def _replan(self, starting: bool = False) -> None:
+        """Bring the stored jobs in line with the database: one job per future
+        moment something is planned; stored jobs nothing is planned for any
+        more are removed. At start, stored jobs whose time passed within the
+        grace period are kept (APScheduler runs them once); anything missed by
+        longer is logged as skipped."""
+        now = self.clock()
+        wanted: dict[str, tuple[dt.datetime, int, str]] = {}
+        async with self.engine.sessions() as session:
+            for discussion in await catalog.list_discussions(session):
+                state = await timetable.load_state(session, discussion, self.engine.platforms.keys())
+                if starting:
+                    self._report_missed(discussion.slug, discussion.timezone, timetable.missed(state, now, self.grace))
+                by_moment: dict[dt.datetime, list[timetable.Event]] = {}
+                for event in timetable.plan(state, now, self.grace):
+                    if now - event.at <= self.grace:
+                        by_moment.setdefault(event.at, []).append(event)
+                for at, events in by_moment.items():
+                    wanted[job_id(discussion.id, at)] = (at, discussion.id, job_name(discussion.slug, events))
+        await asyncio.to_thread(self._store_jobs, wanted, now, starting)
+
+    def _store_jobs(self, wanted: dict[str, tuple[dt.datetime, int, str]], now: dt.datetime, starting: bool) -> None:
+        """Runs in a thread: the job store is synchronous."""
+        assert self._apscheduler is not None
+        stored = {job.id: job for job in self._apscheduler.get_jobs(jobstore="default")}
+        for id_, job in stored.items():
+            if id_ not in wanted:
+                self._apscheduler.remove_job(id_, jobstore="default")
+            elif starting and job.misfire_grace_time != int(self.grace.total_seconds()):
+                self._apscheduler.modify_job(id_, jobstore="default", misfire_grace_time=int(self.grace.total_seconds()))
+        for id_, (at, discussion_id, name) in wanted.items():
+            if id_ not in stored and at > now:
+                self._apscheduler.add_job(
+                    jobs.advance, "date", run_date=at, args=[discussion_id], id=id_, name=name, jobstore="default", replace_existing=True
+                )
+
+    def _report_missed(self, slug: str, zone: str, missed: list[timetable.Event]) -> None:
+        if not missed:
+            return
+        with reading_in("en"):
+            lines = timetable.describe(missed, zone, also_utc=True)
+        for line in lines:
+            log.warning("%s: skipped, missed by more than the grace period (%s): %s", slug, self.grace, line)
+
+    def planned_jobs(self) -> list[tuple[str, dt.datetime]]:
+        """The stored jobs, as (id, next run time): what `facilitator run` will do next."""
+        assert self._apscheduler is not None
+        return [(job.id, job.next_run_time) for job in self._apscheduler.get_jobs(jobstore="default")]

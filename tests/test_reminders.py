@@ -1,0 +1,110 @@
+"""Reminders: at a decent hour where each participant lives, only to those
+who want them and can be reached, never twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.reminders import out_of_night, reminder_moment, wants_reminders
+from bot.storage.models import Participant, Role, Venue
+from tests.fakes.simulated_scheduler import run_until
+from tests.test_schedules import answer, join, organiser, reminders_to
+
+UTC = dt.timezone.utc
+BRUSSELS = ZoneInfo("Europe/Brussels")
+GUATEMALA = ZoneInfo("America/Guatemala")
+OPENS = dt.datetime(2013, 7, 8, 7, tzinfo=UTC)  # 09:00 in Brussels
+CLOSES = dt.datetime(2013, 7, 15, 7, tzinfo=UTC)
+HOURS = dt.timedelta(hours=1)
+
+
+def test_a_reminder_in_the_day_is_not_moved():
+    assert reminder_moment(OPENS, CLOSES, 48 * HOURS, BRUSSELS, quiet_hours=True) == CLOSES - 48 * HOURS
+
+
+def test_a_reminder_at_night_moves_to_the_morning_when_that_leaves_enough_time():
+    # 48 h before closing is 01:00 in Guatemala: sent at 08:00 there.
+    assert reminder_moment(OPENS, CLOSES, 48 * HOURS, GUATEMALA, quiet_hours=True) == dt.datetime(2013, 7, 13, 14, tzinfo=UTC)
+
+
+def test_a_reminder_at_night_moves_to_the_evening_before_when_the_morning_is_too_late():
+    # 4 h before closing is 05:00 in Brussels; 08:00 would leave one hour: 20:00 the evening before.
+    assert reminder_moment(OPENS, CLOSES, 4 * HOURS, BRUSSELS, quiet_hours=True) == dt.datetime(2013, 7, 14, 18, tzinfo=UTC)
+    # In Guatemala, 21:00 the evening before closing; the round closes at 01:00 there.
+    assert reminder_moment(OPENS, CLOSES, 4 * HOURS, GUATEMALA, quiet_hours=True) == dt.datetime(2013, 7, 15, 2, tzinfo=UTC)
+
+
+def test_without_quiet_hours_reminders_keep_their_time():
+    assert reminder_moment(OPENS, CLOSES, 4 * HOURS, BRUSSELS, quiet_hours=False) == CLOSES - 4 * HOURS
+
+
+def test_no_reminder_for_a_round_shorter_than_the_offset():
+    assert reminder_moment(OPENS, OPENS + 24 * HOURS, 48 * HOURS, BRUSSELS, quiet_hours=True) is None
+
+
+def test_a_night_moment_is_never_moved_before_the_round_opens():
+    opens = dt.datetime(2013, 7, 8, 20, 30, tzinfo=UTC)  # 22:30 in Brussels
+    closes = dt.datetime(2013, 7, 9, 7, tzinfo=UTC)  # 09:00 the next day
+    moved = out_of_night(closes - 4 * HOURS, BRUSSELS, 4 * HOURS, opens, closes)
+    assert moved == dt.datetime(2013, 7, 9, 6, tzinfo=UTC)  # 08:00, the only daytime left
+
+
+def test_who_gets_reminders_by_default():
+    assert wants_reminders(Participant(role=Role.local_authority, reminders=None))
+    assert not wants_reminders(Participant(role=Role.participant, reminders=None))
+    assert wants_reminders(Participant(role=Role.participant, reminders=True))
+    assert not wants_reminders(Participant(role=Role.local_authority, reminders=False))
+
+
+async def test_a_participant_who_opts_out_gets_no_more_reminders(engine, platform, user, clock):
+    clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
+    marie = await join(engine, user, "marie", "fr", role="local_authority")
+    sent = await run_until(engine, clock, dt.datetime(2013, 7, 14, tzinfo=UTC))
+    assert len(reminders_to(sent, marie)) == 1  # 48 h before round 1 closes
+    await engine.handle_message(marie.message("/reminders off"))
+    sent = await run_until(engine, clock, dt.datetime(2013, 7, 30, tzinfo=UTC))
+    assert reminders_to(sent, marie) == []
+    await engine.handle_message(marie.message("/reminders on"))
+    sent = await run_until(engine, clock, dt.datetime(2013, 8, 5, tzinfo=UTC))
+    assert len(reminders_to(sent, marie)) == 2, "back on: round 4's two reminders"
+
+
+async def test_no_reminder_to_someone_who_answered_everything_or_cannot_be_reached(engine, platform, user, clock):
+    clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
+    marie = await join(engine, user, "marie", "fr", role="local_authority")
+    pedro = await join(engine, user, "pedro", "es", role="local_authority")
+    await run_until(engine, clock, dt.datetime(2013, 7, 9, tzinfo=UTC))
+    for key in ("1.1", "1.2", "1.3", "1.4", "1.5"):
+        await answer(engine, platform, marie, key, "Un comité de jumelage entre nos deux communes.")
+    platform.unreachable.add(pedro.dm)  # Pedro blocked the bot
+    sent = await run_until(engine, clock, dt.datetime(2013, 7, 16, tzinfo=UTC))
+    assert reminders_to(sent, marie) == [] and reminders_to(sent, pedro) == []
+    async with engine.sessions() as session:
+        assert await session.scalar(select(Venue.unreachable).where(Venue.chat_id == pedro.dm))
+
+
+async def test_reminders_now_spare_those_asleep_and_are_not_doubled(engine, platform, user, clock):
+    clock.now = dt.datetime(2013, 7, 8, 8, tzinfo=UTC)
+    boss = await organiser(engine, user)
+    marie = await join(engine, user, "marie", "fr", role="local_authority")
+    carlos = await join(engine, user, "carlos", "es", role="local_authority", timezone="america/guatemala")
+    await run_until(engine, clock, dt.datetime(2013, 7, 8, 8, 30, tzinfo=UTC))  # 02:30 in Guatemala
+    platform.clear()
+    await engine.handle_message(boss.message("/remind"))
+    assert len(platform.texts(marie.dm)) == 1 and platform.texts(carlos.dm) == []
+    assert "1" in platform.last(boss.dm).text and "night" in platform.last(boss.dm).text
+    await engine.handle_message(boss.message("/remind"))
+    assert len(platform.texts(marie.dm)) == 1, "not twice at the same moment"
+
+
+async def test_participants_set_their_time_zone(engine, platform, user, clock):
+    ana = await join(engine, user, "ana", "es")
+    await engine.handle_message(ana.message("/timezone Mars/Olympus"))
+    assert "Mars/Olympus" in platform.last(ana.dm).text
+    await engine.handle_message(ana.message("/timezone america/el_salvador"))
+    assert "America/El_Salvador" in platform.last(ana.dm).text and "21:00" in platform.last(ana.dm).text
+    async with engine.sessions() as session:
+        assert await session.scalar(select(Participant.timezone)) == "America/El_Salvador"
