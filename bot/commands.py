@@ -8,8 +8,6 @@ to `handle` as the text "/name arguments".
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from babel.lists import format_list
@@ -17,29 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog, onboarding, rounds
+from bot.command import N_, Command
+from bot.personal_data import COMMANDS as PERSONAL_DATA_COMMANDS
+from bot.schedule_commands import COMMANDS as SCHEDULE_COMMANDS
 from bot.i18n import _, current_language, format_moment, format_period, language_name, ngettext, reading_in
 from bot.storage.models import ChatKind, Discussion, Participant, Question, RoundStatus, Venue
 from bot.turn import Turn
 
 if TYPE_CHECKING:
     from bot.engine import Engine
-
-
-def N_(message: str) -> str:
-    """Marks a string for translation where it is defined; it is translated where it is shown."""
-    return message
-
-
-Handler = Callable[["Engine", Turn, list[str]], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    description: str  # msgid, translated where shown
-    handler: Handler
-    organiser_only: bool = False
-    arguments: str = ""  # shown in /help, e.g. "N"
 
 
 async def start(engine: Engine, turn: Turn, args: list[str]) -> None:
@@ -339,10 +323,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("attach", N_("post the discussion in this group, in its language"), attach, organiser_only=True, arguments="LANG"),
     Command("detach", N_("stop posting the discussion in this group"), detach, organiser_only=True),
 )
-from bot.personal_data import COMMANDS as PERSONAL_DATA_COMMANDS  # noqa: E402  (imported here: it builds on Command)
-COMMANDS += PERSONAL_DATA_COMMANDS
-from bot.schedule_commands import COMMANDS as SCHEDULE_COMMANDS  # noqa: E402  (imported here: it builds on Command)
-COMMANDS += SCHEDULE_COMMANDS
+COMMANDS += PERSONAL_DATA_COMMANDS + SCHEDULE_COMMANDS
 _BY_NAME = {command.name: command for command in COMMANDS}
 
 

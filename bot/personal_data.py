@@ -28,10 +28,9 @@ from sqlalchemy import Select, Table, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from bot.commands import N_, Command
+from bot.command import N_, Command
 from bot.events import Button, OutgoingMessage
 from bot.i18n import _
-from bot.reports.chat import report
 from bot.storage.models import (
     Base,
     Contribution,
@@ -269,6 +268,14 @@ async def hide(engine: Engine, turn: Turn, args: list[str]) -> None:
 
 async def unhide(engine: Engine, turn: Turn, args: list[str]) -> None:
     await _set_hidden(turn, args, hidden=False)
+
+
+async def report(engine: Engine, turn: Turn, args: list[str]) -> None:
+    """/report: the renderers (matplotlib, python-docx, openpyxl) take half a
+    second to import, so they load with the first report, not at every start."""
+    from bot.reports.chat import report as send_report
+
+    await send_report(engine, turn, args)
 
 
 COMMANDS: tuple[Command, ...] = (

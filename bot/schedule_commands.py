@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from bot import catalog, reminders, timetable
-from bot.commands import Command, N_
+from bot.command import N_, Command
 from bot.discussion import parse_duration
 from bot.i18n import _, format_moment, ngettext
 from bot.storage.models import RoundStatus

@@ -15,8 +15,7 @@ from bot.commands import status_text
 from bot.discussion import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
 from bot.engine import Engine, utc_now
 from bot.i18n import reading_in
-from bot.reports.data import gather
-from bot.reports.export import FORMATS, write_report
+from bot.reports import FORMATS
 from facilitator import link_command
 from facilitator.settings import Settings
 from schedules import cli as schedule_command
@@ -216,6 +215,9 @@ async def export_report(args: argparse.Namespace) -> int:
     format = args.format or args.output.suffix.lstrip(".").lower()
     if format not in FORMATS:
         raise CommandError(f"give --format, one of {', '.join(FORMATS)}, or an output file ending in one")
+
+    from bot.reports.data import gather  # the renderers load only for an export
+    from bot.reports.export import write_report
 
     async def act(session, discussion) -> int:
         language = args.lang or discussion.languages[0]

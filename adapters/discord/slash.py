@@ -14,7 +14,8 @@ from babel.messages.extract import extract_python
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation, locale_str
 
-from bot.commands import COMMANDS, Command
+from bot.command import Command
+from bot.commands import COMMANDS
 from bot.i18n import negotiate, translations
 from locales import CATALOG_DIR
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from bot.i18n import reading_in
+from bot.reports import FORMATS
 from bot.reports.data import ReportData
 from bot.reports.data_exports import write_csv, write_json, write_xlsx
 from bot.reports.html import write_html
@@ -21,7 +22,7 @@ WRITERS: dict[str, Callable[[ReportData, BinaryIO], None]] = {
     "csv": write_csv,
     "xlsx": write_xlsx,
 }
-FORMATS = tuple(WRITERS)
+assert tuple(WRITERS) == FORMATS, "every format listed has a writer"
 
 
 def write_report(report: ReportData, format: str, language: str, out: BinaryIO) -> None:
