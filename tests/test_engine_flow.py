@@ -1,9 +1,11 @@
 """A participant's whole path through the engine, via the in-memory platform."""
 
-from sqlalchemy import func, select
+import asyncio
+
+from sqlalchemy import delete, func, select
 
 from bot import catalog
-from bot.storage.models import Contribution, ContributionStatus, Message, MessageRevision, Participant, Question
+from bot.storage.models import Contribution, ContributionStatus, Delivery, Message, MessageRevision, Participant, Question, Venue
 
 
 async def organiser(engine, user):
@@ -182,3 +184,40 @@ async def test_a_long_answer_during_the_profile_prompt_is_a_contribution_not_a_n
     async with engine.sessions() as session:
         person = await session.scalar(select(Participant))
     assert person.name is None and person.onboarding_step == "name"
+
+
+async def test_a_chat_deleted_during_a_broadcast_does_not_cost_the_others_their_record(engine, platform, user):
+    """Deliveries are recorded in batches: one that can no longer be recorded (its
+    chat was deleted by /forget meanwhile) must not lose the others', or their
+    questions would be sent again."""
+    boss = await organiser(engine, user)
+    marie = await subscribed(engine, user, "marie", "fr")
+    john = await subscribed(engine, user, "john", "en")
+    deliver = platform.send
+    both_sent = asyncio.Event()
+    first_sends = set()
+
+    async def send_then_forget_john(message):
+        sent = await deliver(message)
+        if message.chat.chat_id not in (marie.dm, john.dm):
+            return sent
+        if message.chat.chat_id == john.dm and john.dm not in first_sends:
+            async with engine.sessions() as session:
+                await session.execute(delete(Venue).where(Venue.chat_id == john.dm))
+                await session.commit()
+        # Both chats' first questions are accepted together, so that their deliveries are recorded together.
+        first_sends.add(message.chat.chat_id)
+        if len(first_sends) == 2:
+            both_sent.set()
+        await both_sent.wait()
+        return sent
+
+    platform.send = send_then_forget_john
+    platform.clear()
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.drain()
+    assert len(platform.texts(marie.dm)) == 5
+    await engine.post_pending()
+    assert len(platform.texts(marie.dm)) == 5, "marie's questions were recorded and are not sent again"
+    async with engine.sessions() as session:
+        assert await session.scalar(select(func.count(Delivery.id)).join(Venue).where(Venue.chat_id == marie.dm)) == 5
