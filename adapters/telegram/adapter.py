@@ -1,0 +1,353 @@
+"""The Telegram adapter: python-telegram-bot on the engine's own event loop.
+
+Receiving. Long polling by default, a webhook when a URL is configured.
+Telegram forgets an update once a later getUpdates names an offset past it,
+and python-telegram-bot's updater sends that next getUpdates as soon as the
+fetched updates are queued, not handled. So the bot's `get_updates` first
+waits for the update queue to be joined: every update fetched has been
+handled (stored, answered) before the request that acknowledges it leaves.
+Updates of one chat are handled in order, different chats concurrently.
+
+Sending. Every request that posts a message goes through `PacingRateLimiter`
+(Telegram's limits, 429, network errors and 5xx); a 403 or a vanished chat
+becomes `RecipientUnreachable`. Text goes out plain (no parse mode), so what a
+participant wrote and the bot echoes can inject no markup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InputFile,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, ExtBot, TypeHandler
+
+from adapters.telegram import convert
+from adapters.telegram.http import AiohttpRequest
+from adapters.telegram.pacing import AdapterStopped, Limits, Pacer, PacingRateLimiter
+from adapters.telegram.redaction import guard_library_logs, redact
+from adapters.telegram.webhook import WebhookServer
+from bot import catalog
+from bot.commands import COMMANDS
+from bot.engine import Engine
+from bot.events import ChatKind, OutgoingMessage, SentMessage
+from bot.i18n import _, reading_in
+from bot.ports import RecipientUnreachable
+from bot.storage.models import OrganiserGrant
+from facilitator.settings import Secret
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+CONCURRENT_UPDATES = 64
+
+# The forum topic of the update being handled: the engine's replies to it go in that topic.
+_replying_in: ContextVar[tuple[int, int] | None] = ContextVar("telegram_replying_in", default=None)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    url: str  # the public HTTPS URL Telegram posts to
+    listen: str = "127.0.0.1:8443"  # host:port of this process, behind the reverse proxy
+    secret: Secret = field(default_factory=lambda: Secret(""))  # generated at start when empty
+
+
+class TelegramChat:
+    name = convert.PLATFORM
+
+    def __init__(
+        self,
+        token: Secret,
+        api_url: str = DEFAULT_API_URL,
+        *,
+        limits: Limits = Limits(),
+        webhook: Webhook | None = None,
+        poll_timeout: int = 30,
+        first_backoff: float = 0.5,
+    ):
+        self.webhook = webhook
+        self._webhook_secret = (webhook.secret.reveal() or secrets.token_urlsafe(32)) if webhook else ""
+        guard_library_logs([token.reveal(), self._webhook_secret])
+        self.pacer = Pacer(limits)
+        self._limiter = PacingRateLimiter(self.pacer, first_backoff=first_backoff)
+        self._poll_timeout = poll_timeout
+        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        self.bot = _AcknowledgingBot(
+            token.reveal(),
+            base_url=api_url,
+            request=AiohttpRequest(connection_pool_size=32),
+            get_updates_request=AiohttpRequest(connection_pool_size=1),
+            rate_limiter=self._limiter,
+            handled=self._queue.join,
+        )
+        self.application = (
+            Application.builder()
+            .bot(self.bot)
+            .update_queue(self._queue)
+            .concurrent_updates(_InOrderPerChat(CONCURRENT_UPDATES))
+            .build()
+        )
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        self._engine: Engine | None = None
+        self.receiving = asyncio.Event()  # set while updates are being received
+        self._stopped = False
+        self._forums: dict[int, bool] = {}
+
+    # --- receiving ------------------------------------------------------
+
+    async def serve(self, engine: Engine) -> None:
+        """Receive updates and hand them to the engine until cancelled."""
+        self._engine = engine
+        webhook_server: WebhookServer | None = None
+        try:
+            async with self.application:  # getMe, then shutdown on the way out
+                await self._register_commands(engine)
+                await self.application.start()
+                if self.webhook is not None:
+                    webhook_server = WebhookServer(self.webhook.url, self.webhook.listen, self._webhook_secret, self._on_webhook_post)
+                    await webhook_server.start()
+                    await self.bot.set_webhook(self.webhook.url, secret_token=self._webhook_secret, allowed_updates=ALLOWED_UPDATES)
+                else:
+                    await self.application.updater.start_polling(timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES)
+                self.receiving.set()
+                log.info("Telegram bot @%s is receiving updates (%s)", self.bot.username, "webhook" if self.webhook else "polling")
+                try:
+                    await asyncio.Event().wait()
+                finally:
+                    self._stopped = True
+                    self.receiving.clear()
+                    if webhook_server is not None:
+                        await webhook_server.stop()
+                    if self.application.updater.running:
+                        await self.application.updater.stop()
+                    await self.application.stop()
+                    await self._limiter.settle()  # before the connections close
+        finally:
+            self._stopped = True  # also when starting failed: senders must not wait for it
+
+    async def _on_webhook_post(self, payload: dict) -> None:
+        update = Update.de_json(payload, self.bot)
+        await self.application.update_processor.process_update(update, self.application.process_update(update))
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        engine = self._engine
+        assert engine is not None
+        if update.callback_query is not None:
+            query = update.callback_query
+            try:
+                press = convert.button_press(query)
+                if press is not None:
+                    await engine.handle_button(press)
+            finally:
+                await self._answer(query.answer())  # always: it stops the button's spinner
+            return
+        message = update.message or update.edited_message
+        if message is None:
+            return
+        self._forums[message.chat.id] = bool(message.chat.is_forum)
+        if convert.is_anonymous_admin(message) and (message.text or "").startswith("/"):
+            await self._explain_anonymous_admin(engine, message)
+            return
+        event = convert.incoming_message(message, self.bot.username, edited=update.edited_message is not None)
+        if event is None:
+            return
+        _replying_in.set((message.chat.id, int(event.thread_id)) if event.thread_id else None)
+        await engine.handle_message(event)
+
+    async def _explain_anonymous_admin(self, engine: Engine, message: Message) -> None:
+        """An administrator posting as the group is "GroupAnonymousBot" to the bot:
+        no organiser check can pass, and the generic refusal would puzzle them."""
+        async with engine.sessions() as session:
+            venue = await catalog.venue_for_chat(session, convert.PLATFORM, str(message.chat.id))
+            discussion = await catalog.find_discussion(session)
+        language = venue.language if venue and venue.language else (discussion.languages[0] if discussion else None)
+        with reading_in(language):
+            text = _(
+                "You are writing as the group, so I cannot tell who you are. To use commands, switch off "
+                "«Remain anonymous» in your administrator rights, or write to me in a private chat."
+            )
+        await self.bot.send_message(message.chat.id, text, reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True))
+
+    async def _answer(self, answering: Awaitable[Any]) -> None:
+        try:
+            await answering
+        except TelegramError as error:  # a query answered too late: the press itself was handled
+            log.info("could not answer a callback query: %s", error)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        log.error("handling a Telegram update failed: %s: %s", type(error).__name__, redact(str(error)), exc_info=error)
+
+    async def _register_commands(self, engine: Engine) -> None:
+        """The command menu, in each discussion language: participants' commands
+        for everyone, all commands for group administrators and for organisers."""
+        async with engine.sessions() as session:
+            discussions = await catalog.list_discussions(session)
+            organisers = set(
+                await session.scalars(select(OrganiserGrant.external_id).where(OrganiserGrant.platform == convert.PLATFORM))
+            )
+        languages = list(dict.fromkeys(code for discussion in discussions for code in discussion.languages)) or ["en"]
+        for language_code in (None, *languages):
+            with reading_in(language_code or languages[0]):
+                everyone = [BotCommand(c.name, _(c.description)) for c in COMMANDS if not c.organiser_only]
+                everything = [BotCommand(c.name, _(c.description)) for c in COMMANDS]
+            await self.bot.set_my_commands(everyone, scope=BotCommandScopeDefault(), language_code=language_code)
+            await self.bot.set_my_commands(everything, scope=BotCommandScopeAllChatAdministrators(), language_code=language_code)
+            for user_id in organisers:
+                try:
+                    await self.bot.set_my_commands(everything, scope=BotCommandScopeChat(int(user_id)), language_code=language_code)
+                except BadRequest:  # an organiser who never wrote to the bot: no chat yet
+                    log.info("organiser %s has no chat with the bot yet; their menu lists participants' commands", user_id)
+
+    # --- sending --------------------------------------------------------
+
+    async def send(self, message: OutgoingMessage) -> SentMessage:
+        if not self.receiving.is_set():
+            if self._stopped:
+                raise AdapterStopped("the Telegram adapter has stopped; nothing more is sent")
+            await self.receiving.wait()  # the bot is being started
+        chat_id = int(message.chat.chat_id)
+        try:
+            return await self._send(chat_id, message)
+        except ChatMigrated as migrated:
+            # A group that became a supergroup has a new id; the old one answers with it.
+            log.warning("Telegram group %s moved to %s; an organiser should /attach it again", chat_id, migrated.new_chat_id)
+            return await self._send(int(migrated.new_chat_id), message)
+
+    async def _send(self, chat_id: int, message: OutgoingMessage) -> SentMessage:
+        thread_id = self._thread_for(chat_id, message)
+        try:
+            if message.new_thread_title and message.chat.kind != ChatKind.private and await self._is_forum(chat_id):
+                thread_id = await self._open_topic(chat_id, message.new_thread_title) or thread_id
+            if message.attachment is not None:
+                first = await self._send_document(chat_id, message, thread_id)
+            else:
+                first = await self._send_text(chat_id, message, thread_id)
+        except Forbidden as error:  # blocked by the user, removed from the group, user deactivated
+            raise RecipientUnreachable(f"Telegram chat {chat_id}: {error.message}") from None
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                raise RecipientUnreachable(f"Telegram chat {chat_id}: {error.message}") from None
+            raise
+        return SentMessage(message_id=str(first.message_id), thread_id=str(thread_id) if thread_id else None)
+
+    def _thread_for(self, chat_id: int, message: OutgoingMessage) -> int | None:
+        if message.chat.kind == ChatKind.private:
+            return None
+        if message.thread_id:
+            return int(message.thread_id)
+        replying_in = _replying_in.get()
+        return replying_in[1] if replying_in and replying_in[0] == chat_id else None
+
+    async def _send_text(self, chat_id: int, message: OutgoingMessage, thread_id: int | None) -> Message:
+        parts = convert.split_text(message.text) or [message.text]
+        sent = []
+        for number, part in enumerate(parts):
+            sent.append(
+                await self.bot.send_message(
+                    chat_id,
+                    part,
+                    message_thread_id=thread_id,
+                    reply_parameters=_reply(message) if number == 0 else None,
+                    reply_markup=convert.inline_keyboard(message.buttons) if number == len(parts) - 1 else None,
+                )
+            )
+        return sent[0]
+
+    async def _send_document(self, chat_id: int, message: OutgoingMessage, thread_id: int | None) -> Message:
+        assert message.attachment is not None
+        filename, content = message.attachment
+        caption = message.text if convert.telegram_length(message.text) <= convert.MAX_CAPTION else None
+        first = None
+        if caption is None and message.text.strip():
+            first = await self._send_text(chat_id, OutgoingMessage(message.chat, message.text, reply_to=message.reply_to), thread_id)
+        document = await self.bot.send_document(
+            chat_id,
+            InputFile(content, filename=filename, attach=True),
+            caption=caption or None,
+            message_thread_id=thread_id,
+            reply_parameters=_reply(message) if first is None else None,
+            reply_markup=convert.inline_keyboard(message.buttons),
+        )
+        return first or document
+
+    async def _is_forum(self, chat_id: int) -> bool:
+        if chat_id not in self._forums:
+            self._forums[chat_id] = bool((await self.bot.get_chat(chat_id)).is_forum)
+        return self._forums[chat_id]
+
+    async def _open_topic(self, chat_id: int, title: str) -> int | None:
+        try:
+            topic = await self.bot.create_forum_topic(chat_id, title[: convert.MAX_TOPIC_NAME])
+        except BadRequest as error:  # the bot lacks the right to manage topics: post in General
+            log.warning("could not open a topic in Telegram chat %s (%s); posting in General", chat_id, error.message)
+            return None
+        return topic.message_thread_id
+
+
+def _reply(message: OutgoingMessage) -> ReplyParameters | None:
+    # The message replied to may be gone (deleted): then send it all the same.
+    return ReplyParameters(int(message.reply_to), allow_sending_without_reply=True) if message.reply_to else None
+
+
+class _AcknowledgingBot(ExtBot[None]):
+    """Sends getUpdates (which acknowledges every update fetched before) only
+    once those updates have been handled; see the module's docstring."""
+
+    def __init__(self, *args: Any, handled: Callable[[], Awaitable[None]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self._handled = handled
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        await self._handled()
+        return await super().get_updates(*args, **kwargs)
+
+
+class _InOrderPerChat(BaseUpdateProcessor):
+    """Different chats' updates concurrently, one chat's one at a time, in order
+    (a participant's second message must not overtake the first)."""
+
+    def __init__(self, max_concurrent_updates: int):
+        super().__init__(max_concurrent_updates)
+        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await coroutine
+            return
+        lock, users = self._chats.get(chat.id, (asyncio.Lock(), 0))
+        self._chats[chat.id] = (lock, users + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, users = self._chats[chat.id]
+            if users == 1:
+                del self._chats[chat.id]
+            else:
+                self._chats[chat.id] = (lock, users - 1)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass

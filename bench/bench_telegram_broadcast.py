@@ -1,0 +1,178 @@
+"""A round of 4 questions broadcast to 2,000 private Telegram chats, through the
+real adapter (python-telegram-bot, real HTTP) to the fake Bot API server, which
+enforces an overall rate limit and answers 429 beyond it.
+
+    python bench/bench_telegram_broadcast.py [--chats 2000] [--limit 250] [--database URL] [--same-process]
+
+Telegram's limits are scaled up by limit/30 (overall, per chat) to keep the run
+short. The figure is the time taken divided by the limit's minimum time,
+chats × 4 / limit: target at most 1.05, with no message lost or doubled.
+The fake server runs in its own process, as Telegram runs on its own
+machines (--same-process: in this one, sharing its CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import multiprocessing
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from adapters.telegram import Limits, TelegramChat  # noqa: E402
+from bot import catalog, rounds  # noqa: E402
+from bot.discussion import example_discussion_path, parse_discussion  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.storage.database import create_engine, migrate, session_factory  # noqa: E402
+from bot.storage.models import ChatKind, Delivery, Participant, PlatformIdentity, Venue  # noqa: E402
+from facilitator.settings import Secret  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+
+TOKEN = "6234567890:AAHbenchmarkTokenNeverLogged000000"
+NOW = dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.timezone.utc)
+QUESTIONS = 4
+FIRST_CHAT = 7_000_000_000
+
+
+def four_question_discussion():
+    """The 2013 example's first round, cut to 4 questions (the real texts)."""
+    data = yaml.safe_load(example_discussion_path().read_text(encoding="utf-8"))
+    data["rounds"] = data["rounds"][:1]
+    data["rounds"][0]["questions"] = data["rounds"][0]["questions"][:QUESTIONS]
+    return parse_discussion(data, "bench.yaml")
+
+
+async def subscribe(engine: Engine, chats: int) -> None:
+    async with engine.sessions() as session:
+        discussion = await catalog.find_discussion(session)
+        for n in range(chats):
+            chat_id = str(FIRST_CHAT + n)
+            person = Participant(display_name=f"P{n}", language=("fr", "en", "es")[n % 3], created_at=NOW)
+            session.add(person)
+            await session.flush()
+            session.add(PlatformIdentity(platform="telegram", external_id=chat_id, participant_id=person.id))
+            session.add(Venue(discussion_id=discussion.id, platform="telegram", chat_id=chat_id, kind=ChatKind.private,
+                              participant_id=person.id, created_at=NOW))
+        round_ = await catalog.round_by_number(session, discussion, 1)
+        await rounds.open_round(session, discussion, round_, NOW)
+        await session.commit()
+
+
+async def open_database(url: str) -> tuple[AsyncEngine, str | None]:
+    """SQLite as given; on PostgreSQL, a throwaway schema (dropped at the end)."""
+    if not url.startswith("postgresql"):
+        database = create_engine(url)
+        await migrate(database)
+        return database, None
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    async with admin.begin() as connection:
+        await connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    await admin.dispose()
+    database = create_async_engine(url, connect_args={"server_settings": {"search_path": schema}})
+    await migrate(database)
+    return database, schema
+
+
+async def drop_schema(url: str, schema: str) -> None:
+    admin = create_engine(url)
+    async with admin.begin() as connection:
+        await connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    await admin.dispose()
+
+
+async def start_fake(limit: float, chats: int) -> FakeTelegram:
+    api = await FakeTelegram(TOKEN, overall_limit=limit).start()
+    for n in range(chats):
+        api.private_user(FIRST_CHAT + n, f"P{n}", None)
+    return api
+
+
+def serve_fake_in_process(limit: float, chats: int, port_out, log_out, stop) -> None:
+    async def main() -> None:
+        api = await start_fake(limit, chats)
+        port_out.send(api.port)
+        while not stop.poll():
+            await asyncio.sleep(0.05)
+        log_out.send(([(s.chat_id, s.text) for s in api.sent], api.rejected_429))
+        await api.stop()
+
+    asyncio.run(main())
+
+
+async def run(chats: int, limit: float, database_url: str | None, separate: bool) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        database, schema = await open_database(database_url or f"sqlite+aiosqlite:///{tmp}/bench.db")
+        engine = Engine(session_factory(database), clock=lambda: NOW)
+        await engine.load(four_question_discussion())
+        await subscribe(engine, chats)
+
+        if separate:
+            port_in, port_out = multiprocessing.Pipe(False)
+            log_in, log_out = multiprocessing.Pipe(False)
+            stop_in, stop_out = multiprocessing.Pipe(False)
+            server = multiprocessing.Process(target=serve_fake_in_process, args=(limit, chats, port_out, log_out, stop_in))
+            server.start()
+            base_url = f"http://127.0.0.1:{port_in.recv()}/bot"
+        else:
+            api = await start_fake(limit, chats)
+            base_url = api.base_url
+
+        adapter = TelegramChat(Secret(TOKEN), base_url, limits=Limits().scaled(limit / Limits().overall_per_second), poll_timeout=1)
+        engine.attach(adapter)
+        serving = asyncio.create_task(adapter.serve(engine))
+        await adapter.receiving.wait()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        posted = await engine.post_pending()
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+
+        if separate:
+            stop_out.send(True)
+            sent, rejected = log_in.recv()
+            server.join()
+        else:
+            sent, rejected = [(s.chat_id, s.text) for s in api.sent], api.rejected_429
+            await api.stop()
+        async with engine.sessions() as session:
+            recorded = await session.scalar(select(func.count(Delivery.id)))
+        await database.dispose()
+        if schema:
+            await drop_schema(database_url, schema)
+
+    copies = Counter(sent)  # each question's message differs from the others in the same chat
+    expected = chats * QUESTIONS
+    delivered = len(copies)
+    doubled = sum(n - 1 for n in copies.values())
+    minimum = expected / limit
+    print(f"chats {chats}, questions {QUESTIONS}, overall limit {limit:g}/s ({'separate' if separate else 'same'} process server), database {'SQLite' if not database_url else database_url.split(':')[0]}")
+    print(f"posted {posted}, recorded {recorded}, time {elapsed:.2f} s, minimum {minimum:.2f} s, ratio {elapsed / minimum:.3f} (target <= 1.05)")
+    print(f"this process's CPU during the broadcast: {cpu:.2f} s ({1000 * cpu / max(1, posted):.2f} ms a message)")
+    print(f"lost {expected - delivered}, doubled {doubled}, 429 answers {rejected}")
+    return 0 if expected == delivered and doubled == 0 else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--chats", type=int, default=2000)
+    parser.add_argument("--limit", type=float, default=250.0, help="overall messages per second the fake server allows")
+    parser.add_argument("--database", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--same-process", action="store_true", help="run the fake Bot API server in this process")
+    args = parser.parse_args()
+    return asyncio.run(run(args.chats, args.limit, args.database, not args.same_process))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
