@@ -83,13 +83,14 @@ RESTATED_MIN_SHARED = 0.4  # of its words, before the fuzzy comparison that forg
 # Two telling words are a coincidence in a short opinion ("I think trust between diaspora
 # and local government is the key" shares "governments" and "key" with 1.3, and its lead
 # over questions sharing nothing means little), unless they make most of it (a clear
-# score); in a long answer the lead is measured over many words and two suffice.
+# score); in an answer of a few sentences (ten content words, where an opinion has a
+# handful) the lead is measured over many words and two suffice.
 CONTENT_MIN_SCORE = 0.1
 CONTENT_MIN_LEAD = 0.25  # 1 - runner-up / best
 CONTENT_TELLING_WORDS = 3
 CONTENT_FEW_TELLING_WORDS = 2
 CONTENT_CLEAR_SCORE = 0.4
-CONTENT_LONG_TEXT_WORDS = 20
+CONTENT_LONG_TEXT_WORDS = 10
 CONTENT_FULL_EVIDENCE_WORDS = 5  # telling words past which more do not raise the confidence
 CONTENT_MIN_CONFIDENCE = 0.5
 CONTENT_MAX_CONFIDENCE = 0.9
@@ -103,6 +104,8 @@ _QUESTION_PREFIX = re.compile(
 
 
 _HAS_WORD = re.compile(r"[^\W_]")
+# All that stands between two markers of one joint answer: "Pour la 2.2 et la 2.3 :", "Q1, and also Q3:".
+_ONLY_JOINING_WORDS = re.compile(r"[\s,;&+/]*(?:(?:and|et|y|e|also|aussi|tambien|ainsi que|as well as)\b[\s,;&+/]*)+")
 
 
 @dataclass(frozen=True)
@@ -189,14 +192,24 @@ class Linker:
             end = markers[i + 1].start if i + 1 < len(markers) else len(folded)
             pieces.append((marker.body_start, end, marker))
         answered_before = reply_to  # what "la pregunta anterior" counts from
-        for start, end, marker in pieces:
+        joined: list[_Marker] = []  # markers whose answer is the next marker's: "la 2.2 et la 2.3 : …"
+        for index, (start, end, marker) in enumerate(pieces):
             end = start + sign_off_start(folded[start:end])
             if marker and marker.reference and not marker.reference.positions:  # "Semana 2:"
                 round_context = marker.reference.round_in(open_round) or round_context
             if not _HAS_WORD.search(folded, start, end):
                 continue
-            body = text[start:end].strip()
-            tied = self._tie(body, folded[start:end].strip(), marker, round_context, open_round, replied, answered_before)
+            if marker and index + 1 < len(pieces) and _ONLY_JOINING_WORDS.fullmatch(folded, start, end):
+                joined.append(marker)
+                continue
+            body, folded_body = text[start:end].strip(), folded[start:end].strip()
+            tied = [
+                segment
+                for each in (*joined, marker)
+                for segment in self._tie(body, folded_body, each, round_context, open_round, replied, answered_before)
+            ]
+            if joined:
+                tied, joined = _joint_answer(tied), []
             segments.extend(tied)
             answered_before = tied[-1].question
         # The answers tell the participant's language better than a question restated in another.
@@ -402,6 +415,16 @@ class Linker:
             return stem
         match = process.extractOne(stem, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE)
         return match[0] if match else stem
+
+
+def _joint_answer(tied: list[Segment]) -> list[Segment]:
+    """One answer filed under every question its markers name, or asked about, offering
+    them first, when any of them is unsure: filed under some of them only, it would be
+    missing from the others."""
+    if all(segment.question for segment in tied):
+        return list({segment.question: segment for segment in tied}.values())
+    offered = (key for segment in tied for key in ((segment.question,) if segment.question else segment.candidates))
+    return [Segment(None, tied[0].text, None, 0.0, tuple(dict.fromkeys(offered)))]
 
 
 def _unit(vector: dict[str, float]) -> dict[str, float]:

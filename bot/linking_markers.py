@@ -123,9 +123,11 @@ _RELATIVE_WINDOW = 14  # "semaine " before, " derniere" after
 _LEAD_IN = re.compile(
     r"[ \t]*(?:[-*•>][ \t]*)*(?:(?:and|et|y|e|also|aussi|tambien)[ \t]+)?"  # "and for 2.3:", "y sobre la 2:"
     r"(?:(?:re|about|regarding|concerning|on|for|as for|as to|to|a|answer(?:ing)?(?: to)?"
-    r"|reply(?:ing)? to|in|pour|sur|concernant|quant a|en ce qui concerne|par rapport a|a propos de"
+    r"|reply(?:ing)? to|(?:going |coming )?back to|(?:with|in) reference to|in|pour|sur|concernant"
+    r"|(?:retour|je reviens) sur|quant a|en ce qui concerne|par rapport a|a propos de"
     r"|(?:en )?reponses? aux?|sobre|para|en cuanto a|con respecto a|respecto a|acerca de|respuestas? a"
-    r"|en relacion (?:a|con)|em relacao a|quanto a|resposta a|riguardo a|per|in merito a|risposta a(?:lla)?)\W{0,2}\s*)?"
+    r"|en relacion (?:a|con)|volviendo a|vuelvo a|em relacao a|quanto a|resposta a|voltando a|riguardo a|per"
+    r"|in merito a|risposta a(?:lla)?|(?:in|con) riferimento a(?:lla|l)?|tornando a(?:lla|l)?)\W{0,2}\s*)?"
     r"(?:(?:la|le|les|l'|el|los|las|the|a|o|il|ma|my|mi|mon)\s*)?(?:\(\s*)?",
 )
 _DELIMITER = re.compile(r"[ \t]*(?:[:)\].,;=>-]+|\s-\s)[ \t]*")
@@ -211,7 +213,7 @@ def find_references(folded: str) -> list[Reference]:
     used_rounds = set()
     for span in _without_overlaps(questions):
         start, end, round_number, round_shift = span.start, span.end, span.round_number, None
-        paired = _nearby_round(folded, start, end, rounds)
+        paired = _nearby_round(folded, start, end, [r for r in rounds if r not in used_rounds])
         if paired is not None and round_number is None:
             used_rounds.add(paired)
             r_start, r_end, round_number, round_shift = paired
@@ -265,7 +267,7 @@ def find_references(folded: str) -> list[Reference]:
 
 
 _AFTER_COMMA = re.compile(r"[,;][ \t]*$")
-_CLOSES_MARKER = re.compile(r"[ \t]*(?:[:)/]|-(?!\d)|$)", re.M)  # what may follow "questions 2 et 3"
+_CLOSES_MARKER = re.compile(r"[ \t]*(?:[:)/>]|-(?!\d)|$)", re.M)  # what may follow "questions 2 et 3", "1 y 4 →"
 _PLURAL_QUESTION_WORD = re.compile(r"questions|preguntas|perguntas|questoes|domande|cuestiones")
 
 
@@ -367,12 +369,15 @@ def _without_overlaps(spans):
 
 
 def _nearby_round(folded: str, start: int, end: int, rounds):
+    """The closest round named on the same line, before or after: in "Semaine 1 Q2 et
+    semaine 2 Q1", Q1 is of round 2."""
+    nearby = []
     for round_span in rounds:
         r_start, r_end = round_span[0], round_span[1]
         gap = folded[r_end:start] if r_end <= start else folded[end:r_start] if r_start >= end else None
         if gap is not None and len(gap) <= _PAIRING_GAP and "\n" not in gap:
-            return round_span
-    return None
+            nearby.append((len(gap), round_span))
+    return min(nearby, key=lambda item: item[0])[1] if nearby else None
 
 
 def _is_round_header(folded: str, start: int, end: int) -> bool:

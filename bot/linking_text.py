@@ -22,6 +22,7 @@ def _folding_table() -> dict[int, str]:
             table[code] = base
     table.update({ord("’"): "'", ord("‘"): "'", ord("´"): "'", ord("`"): "'", ord("“"): '"', ord("”"): '"'})
     table.update({ord("«"): '"', ord("»"): '"', ord("–"): "-", ord("—"): "-", ord("\u00a0"): " ", ord("¿"): " ", ord("¡"): " "})
+    table[ord("→")] = ">"  # "pregunta 1 y 4 → …" reads like "1 y 4 -> …"
     # A keycap emoji "1️⃣" is "1", a variation selector and an enclosing keycap: read "1 )" like "1)".
     table.update({0xFE0F: " ", 0x20E3: ")"})
     return table
@@ -44,10 +45,13 @@ def fold(text: str) -> str:
 
 
 _WORD = re.compile(r"[a-z0-9\u00df-\u024f]+(?:['-][a-z\u00df-\u024f]+)*")
+# A link says nothing of its own: "https://…/migration-development-2012" is not an answer
+# about migration, and a message that is only a link is not a contribution.
+_URL = re.compile(r"\b(?:https?://|www\.)\S+")
 
 
 def words(folded: str) -> list[str]:
-    return _WORD.findall(folded)
+    return _WORD.findall(_URL.sub(" ", folded) if "http" in folded or "www." in folded else folded)
 
 
 # Function words of the five languages: they say nothing about which question is answered.
@@ -75,7 +79,9 @@ STEM_LENGTH = 6  # a shared prefix ties "migration", "migración", "migrants" wi
 
 
 def stem(word: str) -> str:
-    return word[:STEM_LENGTH]
+    """The word's first letters, a plural "s" aside: words under six letters are whole
+    words, and "plans", "needs", "actors" must meet "plan", "need", "actor"."""
+    return (word[:-1] if word.endswith("s") else word)[:STEM_LENGTH]
 
 
 def content_stems(folded: str) -> list[str]:
@@ -86,11 +92,12 @@ def content_stems(folded: str) -> list[str]:
 
 _GREETINGS_AND_THANKS = frozenset(
     """
-    hi hello hey dear morning afternoon evening hallo greetings welcome bonjour bonsoir salut coucou cher chers chere
-    cheres hola buenos buenas buen dias tardes noches estimado estimados estimada estimadas querido queridos querida
-    queridas ola oi bom boa tarde ciao salve buongiorno buonasera caro cari cara care thanks thank thx ty tks cheers
-    merci remercie remercions gracias agradezco agradecemos obrigado obrigada grazie regards saludos saludo cordialement
-    cordiales atentamente abrazo abrazos abracos atenciosamente saluti
+    hi hello hey dear morning afternoon evening hallo greetings welcome madam sir sirs bonjour bonsoir salut coucou
+    cher chers chere cheres madame monsieur mesdames messieurs hola buenos buenas buen dias tardes noches estimado
+    estimados estimada estimadas querido queridos querida queridas senor senora senores senoras ola oi bom boa tarde
+    ciao salve buongiorno buonasera caro cari cara care gentili gentile egregi egregio spettabile thanks thank thx ty
+    tks cheers merci remercie remercions gracias agradezco agradecemos obrigado obrigada grazie regards saludos saludo
+    cordialement cordiales atentamente abrazo abrazos abracos atenciosamente saluti
     """.split()
 )
 _PHATIC_WORDS = _GREETINGS_AND_THANKS | frozenset(
@@ -144,10 +151,24 @@ _NAMING = re.compile(_GREETING_LEAD + r"(?:i am|i'm|this is|je suis|c'est|soy|so
 _ABOUT_THE_MESSAGE = re.compile(
     r"\b(?:i would like to share|i'd like to share|i am glad to share|i'm glad to share|happy to share|glad to join"
     r"|below (?:please )?(?:find|are)|please find below|here (?:are|is) my|my (?:comments|remarks|contribution) (?:will|below|on|for|are)"
-    r"|je voudrais partager|je souhaite partager|voici (?:ma|mes)|ci-dessous|ravie? de participer"
+    r"|je voudrais partager|je souhaite partager|je me permets de partager|voici (?:ma|mes)|ci-dessous|ravie? de participer"
     r"|quisiera compartir|me gustaria compartir|les comparto|a continuacion|encantad[oa] de participar"
     r"|gostaria de partilhar|gostaria de compartilhar|vorrei condividere)\b"
 )
+
+# Agreeing with someone else's message, alone or pointing at it: "+1", "agree with Daniel",
+# "+1 to what Ahmed said about radios", "de acuerdo con Ana". What follows anything else
+# is the participant's own answer: "totally agree, the municipality has to lead this".
+_ENDORSEMENT = re.compile(
+    r"^[^\w+]*(?:\+ ?1\b|(?:i |we )?(?:totally |fully |completely )?(?:agree|agreed)\b|same here|me too"
+    r"|(?:je suis |tout a fait )?d'accord\b|moi aussi|(?:estoy |estamos )?(?:totalmente )?de acuerdo\b|yo tambien"
+    r"|(?:sono )?d'accordo\b|concordo\b)"
+    r"(?:\W*$|[ \t]+(?:with|to|avec|con|com|a|what)\b)"
+)
+_ENDORSED_WORDS = frozenset("said says wrote writes mentioned point dit ecrit dijo dice escribio disse detto".split())
+# More than a name and a word of what it said, and it is an answer of its own:
+# "agree with Daniel that radios reach people in the villages".
+_ENDORSEMENT_MAX_OTHER_WORDS = 2
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
@@ -157,10 +178,14 @@ def sentences(text: str) -> list[str]:
 
 
 def is_phatic_sentence(folded_sentence: str) -> bool:
-    """A greeting, thanks, "ok", a sign-off: no opinion on any question."""
+    """A greeting, thanks, "ok", a sign-off, a "+1": no opinion on any question."""
     tokens = words(folded_sentence)
     if not tokens:
         return True  # emoji, punctuation
+    if endorsement := _ENDORSEMENT.match(folded_sentence):
+        rest = words(folded_sentence[endorsement.end():])
+        others = [t for t in rest if t not in _PHATIC_WORDS and t not in STOPWORDS and t not in _ENDORSED_WORDS]
+        return len(others) <= _ENDORSEMENT_MAX_OTHER_WORDS
     others = [t for t in tokens if t not in _PHATIC_WORDS and t not in STOPWORDS]
     if not others:
         return True

@@ -289,3 +289,83 @@ def test_content_confidence_grows_with_the_lead_and_the_telling_words(linker):
     fair = linker.link("the key is partnerships with local actors", open_round=4).segments[0]
     assert (clear.question, fair.question) == ("4.1", "4.2")
     assert CONTENT_MIN_CONFIDENCE < fair.confidence < clear.confidence < CONTENT_MAX_CONFIDENCE
+
+
+@pytest.mark.parametrize(
+    "text", ["+1", "agree with Daniel", "I agree with Daniel.", "+1 to what Ahmed said about radios",
+             "Je suis d'accord avec Amadou", "https://www.migration4development.org/fr/content/rapport-2012"],
+)
+def test_an_endorsement_or_a_bare_link_is_not_a_contribution(linker, text):
+    assert linker.link(text, open_round=3).segments == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["totally agree, the municipality has to lead this", "I agree with Daniel that radios reach people in the villages",
+     "+1 Q2: les radios communautaires"],
+)
+def test_an_endorsement_with_an_answer_of_its_own_is_a_contribution(linker, text):
+    assert len(linker.link(text, open_round=3).segments) == 1
+
+
+def test_a_link_is_no_words_of_the_answer(linker):
+    assert tied(linker, "Voici notre guide des bonnes pratiques de codéveloppement : https://example.org/g.pdf", 2) == [
+        ("2.1", "content")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Madame, Monsieur,\n\nVeuillez trouver ci-dessous notre contribution.\n\n"
+        "1. un guichet unique\n2. des plateformes",
+        "Bonjour à tous,\n\nJe me permets de partager quelques éléments.\n\n1. un guichet unique\n2. des plateformes",
+    ],
+)
+def test_a_formal_salutation_before_numbered_answers_leaves_them_question_numbers(linker, text):
+    segments = linker.link(text, open_round=4).segments
+    assert [(s.question, s.text) for s in segments] == [("4.1", "un guichet unique"), ("4.2", "des plateformes")]
+
+
+@pytest.mark.parametrize(
+    "text, open_round, expected",
+    [
+        ("Gentili colleghi,\nin riferimento alla domanda 1, la Regione ha fatto una campagna", 3, "3.1"),
+        ("Retour sur la semaine 2 (question 2) : à Grenoble le conseil consultatif", 4, "2.2"),
+        ("je reviens sur la question 3 : les jumelages", 1, "1.3"),
+        ("Going back to Q1: twinning", 2, "2.1"),
+    ],
+)
+def test_a_reference_after_a_formal_or_returning_lead_in_is_a_marker(linker, text, open_round, expected):
+    assert tied(linker, text, open_round) == [(expected, "reference")]
+
+
+@pytest.mark.parametrize(
+    "text, open_round, expected",
+    [
+        ("Pour la 2.2 et la 2.3 : la clé", 2, ["2.2", "2.3"]),
+        ("Semaine 1 Q2 et semaine 2 Q1 : la clé", 3, ["1.2", "2.1"]),  # each question with its nearest round
+        ("Q1, and also Q3: la clé", 3, ["3.1", "3.3"]),
+        ("pregunta 1 y 4 → la clé", 4, ["4.1", "4.4"]),
+    ],
+)
+def test_markers_joined_by_and_share_one_answer(linker, text, open_round, expected):
+    segments = linker.link(text, open_round=open_round).segments
+    assert [(s.question, s.text) for s in segments] == [(key, "la clé") for key in expected]
+
+
+def test_markers_joined_by_and_are_asked_about_when_one_names_no_question(linker):
+    (segment,) = linker.link("Pour la 3.1 et la 3.7 : la clé", open_round=3).segments
+    assert (segment.question, segment.text, segment.candidates[0]) == (None, "la clé", "3.1")
+
+
+def test_a_plural_and_its_singular_are_the_same_word(linker):
+    # "plan" in the answer, "plans de développement territoriaux" in 1.4
+    text = "pour moi le plus important c'est d'intégrer la migration dans le plan de développement territorial"
+    assert tied(linker, text, 1) == [("1.4", "content")]
+
+
+def test_two_telling_words_suffice_in_an_answer_of_a_few_sentences(linker):
+    text = ("en nuestro municipio la cooperación descentralizada con los ayuntamientos españoles fue clave "
+            "para canalizar las remesas hacia proyectos productivos")
+    assert tied(linker, text, 1) == [("1.1", "content")]
