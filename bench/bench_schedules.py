@@ -14,12 +14,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot import catalog, timetable
-from bot.discussion import example_discussion_path, load_discussion
-from bot.engine import Engine
-from bot.storage.database import create_engine, migrate, session_factory
-from bot.storage.models import ChatKind, Participant, PlatformIdentity, Role, RoundStatus, Venue
-from tests.fakes.memory_platform import MemoryPlatform
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot import catalog, timetable  # noqa: E402
+from bot.discussion import example_discussion_path, load_discussion  # noqa: E402
+from bot.engine import Engine  # noqa: E402
+from bot.storage.database import create_engine, migrate, session_factory  # noqa: E402
+from bot.storage.models import ChatKind, Participant, PlatformIdentity, Role, RoundStatus, Venue  # noqa: E402
+from tests.fakes.memory_platform import MemoryPlatform  # noqa: E402
 
 UTC = dt.timezone.utc
 ZONES = ["Europe/Brussels", "America/Guatemala", "Africa/Dakar", "Asia/Manila", None]
