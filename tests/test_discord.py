@@ -34,6 +34,7 @@ from bot.storage.models import (
 from facilitator.settings import Secret
 from tests.fakes.discord_gateway import CHANNELS, ORGANISER_ROLE, UNATTACHED_CHANNEL, DiscordUser, Gateway, payload, thread_create
 from tests.fakes.discord_server import FakeDiscord
+from tests.stored import stored_contributions
 
 TOKEN = "MTEwMDAwMDAwMDAwMDAwMDA5OQ.GhXyZw.s3cr3t-b0t-t0ken-n3v3r-l0gg3d"
 
@@ -90,15 +91,7 @@ async def subscribe_by_dm(bot: Gateway, server: FakeDiscord, person: DiscordUser
 
 
 async def stored(engine) -> list[tuple]:
-    async with engine.sessions() as session:
-        rows = await session.execute(
-            select(Question.key, Message.chat_id, Message.language, Contribution.text, Contribution.status)
-            .select_from(Contribution)
-            .join(Message)
-            .outerjoin(Question, Contribution.question_id == Question.id)
-            .order_by(Contribution.id)
-        )
-        return [tuple(row) for row in rows]
+    return await stored_contributions(engine.sessions, Question.key, Message.chat_id, Message.language, Contribution.text, Contribution.status)
 
 
 def said(language: str, sentence: str, **values) -> str:

@@ -6,6 +6,7 @@ from sqlalchemy import delete, func, select
 
 from bot import catalog
 from bot.storage.models import Contribution, ContributionStatus, Delivery, Message, MessageRevision, Participant, Question, Venue
+from tests.stored import stored_contributions
 
 
 async def organiser(engine, user):
@@ -29,15 +30,7 @@ async def subscribed(engine, user, user_id, language_code):
 
 
 async def stored(engine):
-    async with engine.sessions() as session:
-        rows = await session.execute(
-            select(Question.key, Contribution.text, Contribution.status, Message.language)
-            .select_from(Contribution)
-            .join(Message)
-            .outerjoin(Question, Contribution.question_id == Question.id)
-            .order_by(Contribution.id)
-        )
-        return rows.all()
+    return await stored_contributions(engine.sessions, Question.key, Contribution.text, Contribution.status, Message.language)
 
 
 async def test_subscription_speaks_the_platform_language(engine, platform, user):

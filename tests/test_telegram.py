@@ -19,6 +19,7 @@ from bot.storage.database import session_factory
 from bot.storage.models import Contribution, ContributionStatus, Delivery, Message, MessageRevision, Question, Round, RoundStatus, Venue
 from facilitator.settings import Secret
 from tests.fakes.telegram_api import FakeTelegram
+from tests.stored import stored_contributions
 
 TOKEN = "6234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 FAST = Limits().scaled(50)  # Telegram's limits, 50 times faster: same shape, short tests
@@ -82,15 +83,7 @@ async def subscribe(api: FakeTelegram, user, command: str = "/start") -> None:
 
 
 async def contributions(bot: Bot):
-    async with bot.engine.sessions() as session:
-        rows = await session.execute(
-            select(Question.key, Contribution.text, Contribution.status, Message.message_id)
-            .select_from(Contribution)
-            .join(Message)
-            .outerjoin(Question, Contribution.question_id == Question.id)
-            .order_by(Contribution.id)
-        )
-        return rows.all()
+    return await stored_contributions(bot.engine.sessions, Question.key, Contribution.text, Contribution.status, Message.message_id)
 
 
 def question_messages(api: FakeTelegram, chat_id: int) -> list:
