@@ -375,3 +375,49 @@ def test_the_discord_adapter_runs_when_its_token_is_set():
     with pytest.raises(ValueError, match="role ID") as wrong:
         DiscordChat(Secret(TOKEN), organiser_role="Organisateurs")
     assert TOKEN not in str(wrong.value)
+
+
+async def test_messages_written_while_the_bot_was_away_are_read_back_at_the_next_start(discord_api, engine, example, people):
+    boss, marie, john, ana = people["boss"], people["marie"], people["john"], people["ana"]
+    await grant(engine, boss)
+    bot = await start_bot(engine)
+    await bot.feed("INTERACTION_CREATE", boss.command("attach", "fr", channel=CHANNELS["fr"]))
+    await subscribe_by_dm(bot, discord_api, ana)
+    await bot.feed("INTERACTION_CREATE", boss.command("open_round", "1", channel=CHANNELS["fr"]))
+    bot.client.dispatch("ready")  # the gateway session starts: nothing to read back yet
+    await bot.settle()
+    threads = [p.thread_id for p in questions(discord_api, CHANNELS["fr"])]
+    in_dm = discord_api.in_channel(ana.dm_channel)
+    live = marie.message("Les jumelages entre communes financent des projets au village.", channel=threads[0])
+    discord_api.write(live)
+    await bot.feed("MESSAGE_CREATE", live)
+    await bot.client.close()
+
+    # While the bot is down: answers in a thread, as a reply in the channel, in a DM; a typed command.
+    for message in (
+        marie.message("Un comité mixte avec le ministère aligne nos stratégies.", channel=threads[1]),
+        john.message("Sharing through city networks works best.", channel=CHANNELS["fr"], reply_to=questions(discord_api, CHANNELS["fr"])[2].id),
+        ana.message("Pregunta 4: el plan municipal incluye la migración desde 2011."),
+        boss.message("/open_round 2", channel=CHANNELS["fr"]),
+    ):
+        discord_api.write(message)
+
+    restarted = Engine(engine.sessions, clock=engine.clock)
+    await restarted.load(example)
+    again = await start_bot(restarted)
+    again.client.dispatch("ready")
+    await again.settle()
+    await again.client.close()
+
+    assert [(key, chat) for key, chat, _language, _text, _status in await stored(engine)] == [
+        ("1.1", CHANNELS["fr"]),
+        ("1.2", CHANNELS["fr"]),
+        ("1.3", CHANNELS["fr"]),
+        ("1.4", ana.dm_channel),
+    ], "each answer once, the one received live included"
+    assert len(discord_api.in_channel(threads[0])) == 1, "the answer received live is not acknowledged again"
+    assert "1.2" in discord_api.in_channel(threads[1])[0].content
+    assert "1.4" in discord_api.in_channel(ana.dm_channel)[-1].content and len(discord_api.in_channel(ana.dm_channel)) == len(in_dm) + 1
+    async with engine.sessions() as session:
+        round_two = await session.scalar(select(Round).where(Round.number == 2))
+        assert round_two.status != RoundStatus.open, "a command typed while the bot was away is not replayed"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING
@@ -9,10 +11,11 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from adapters.discord.edge import incoming_message, person_of, place_of, written_by_a_person
+from adapters.discord.edge import PLATFORM, incoming_message, person_of, place_of, written_by_a_person
 from adapters.discord.slash import CatalogTranslator, add_commands, catalog_languages
 from adapters.discord.views import pressed
-from bot.events import ButtonPress, IncomingMessage
+from bot import catch_up
+from bot.events import ButtonPress, ChatKind, ChatRef, IncomingMessage
 from bot.i18n import _, negotiate, reading_in
 
 if TYPE_CHECKING:
@@ -26,6 +29,12 @@ log = logging.getLogger(__name__)
 # comes with each message and interaction.
 INTENTS = discord.Intents(guilds=True, guild_messages=True, dm_messages=True, message_content=True)
 
+# How far messages were received live is recorded this often, a little behind
+# the clock (a message reaches the gateway a moment after its id is made).
+CURSOR_EVERY = dt.timedelta(seconds=10)
+CURSOR_MARGIN = dt.timedelta(seconds=5)
+REREAD_LIMIT = 1000  # messages per channel or thread read back at a start
+
 
 class DiscordClient(discord.Client):
     engine: Engine  # set by `DiscordChat.login`, before any event comes in
@@ -37,10 +46,72 @@ class DiscordClient(discord.Client):
         self.organiser_role_id = organiser_role_id
         self.tree = app_commands.CommandTree(self)
         add_commands(self.tree, self.relay_command)
+        self._caught_up = False  # whether what came while away has been read back
+        self._cursor_keeper: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(CatalogTranslator())
         await self.tree.sync()
+        self._cursor_keeper = asyncio.create_task(self._keep_cursor())
+
+    async def on_ready(self) -> None:
+        # Not set-up: each new gateway session may follow a gap (a restart, a
+        # reconnection that could not resume), and READY is when a session starts.
+        await self.reread_missed()
+
+    async def on_disconnect(self) -> None:
+        self._caught_up = False  # the cursor waits for the next session's rereading
+
+    async def close(self) -> None:
+        if self._cursor_keeper is not None:
+            self._cursor_keeper.cancel()
+        if self._caught_up:
+            self._caught_up = False
+            await self._record_cursor()
+        await super().close()
+
+    async def reread_missed(self) -> None:
+        """Hand the engine what people wrote, where a round is open, after the
+        cursor: messages written while the bot was away. Commands typed then
+        are not replayed; messages already stored are dropped by the engine."""
+        async with self.engine.sessions() as session:
+            seen_up_to = await catch_up.seen_up_to(session, PLATFORM)
+            places = await catch_up.places_to_reread(session, PLATFORM) if seen_up_to else []
+        missed: list[discord.Message] = []
+        for place in places:
+            for channel_id in place.channel_ids:
+                try:
+                    channel = await self._readable(place.chat, int(channel_id))
+                    async for message in channel.history(after=discord.Object(int(seen_up_to)), limit=REREAD_LIMIT):
+                        if written_by_a_person(message) and not message.content.startswith("/"):
+                            missed.append(message)
+                except discord.HTTPException as error:
+                    log.info("the history of Discord channel %s could not be read (error %s)", channel_id, error.code)
+        for message in sorted(missed, key=lambda m: m.id):  # in the order they were written
+            await self._relay(await incoming_message(self, message, self.organiser_role_id))
+        if places:
+            log.info("read back %d Discord messages written while the bot was away", len(missed))
+        self._caught_up = True
+
+    async def _readable(self, chat: ChatRef, channel_id: int) -> discord.abc.Messageable:
+        if chat.kind == ChatKind.private:
+            return self.get_partial_messageable(channel_id, type=discord.ChannelType.private)
+        return self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+
+    async def _keep_cursor(self) -> None:
+        while True:
+            await asyncio.sleep(CURSOR_EVERY.total_seconds())
+            if self._caught_up:
+                try:
+                    await self._record_cursor()
+                except Exception:
+                    log.exception("the Discord cursor could not be recorded; the next attempt follows")
+
+    async def _record_cursor(self) -> None:
+        received_until = discord.utils.utcnow() - CURSOR_MARGIN
+        async with self.engine.sessions() as session:
+            await catch_up.record_seen(session, PLATFORM, str(discord.utils.time_snowflake(received_until)), received_until)
+            await session.commit()
 
     async def on_message(self, message: discord.Message) -> None:
         if written_by_a_person(message):

@@ -327,3 +327,15 @@ class RoundChange(Base):
     opens_at: Mapped[dt.datetime]
     closes_at: Mapped[dt.datetime]
     changed_at: Mapped[dt.datetime]
+
+
+class PlatformCursor(Base):
+    """How far a platform's messages were received live: on a platform that
+    does not keep messages for an absent bot (Discord), what came after is
+    read back from the chats' history at the next start."""
+
+    __tablename__ = "platform_cursors"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    seen_up_to: Mapped[str] = mapped_column(String(64))  # the platform's own message id (or an id made from a time)
+    updated_at: Mapped[dt.datetime]

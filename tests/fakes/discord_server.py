@@ -1,6 +1,7 @@
 """A local HTTP server answering the Discord REST calls discord.py makes for
 the adapter: log in, sync the slash commands, post messages (and files),
-open threads, answer interactions. Point `discord.http.Route.BASE` at `url`.
+open threads, answer interactions, read a channel's history. Point
+`discord.http.Route.BASE` at `url`.
 
 It keeps what the bot posted, can refuse a DM (50007), answer a 429 (with the
 `Via` header Discord's own 429s carry; without it discord.py takes the answer
@@ -69,6 +70,7 @@ class FakeDiscord:
         self.held = asyncio.Event()
         self._closing = asyncio.Event()
         self.channels: dict[str, dict] = {}  # what GET /channels/{id} answers
+        self.written: list[dict] = []  # people's messages, as a channel's history returns them
         self._ids = itertools.count(1_400_000_000_000_000_001)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -97,6 +99,12 @@ class FakeDiscord:
     def answers(self, interaction: dict) -> list[Posted]:
         return [p for p in self.posted if p.interaction_token == interaction["token"]]
 
+    def write(self, message: dict) -> None:
+        """A person's message (a MESSAGE_CREATE payload) kept in its channel's
+        history, as Discord keeps what is written while a bot is away."""
+        history = {key: value for key, value in message.items() if key not in ("guild_id", "member")}
+        self.written.append(history)
+
     # --- the server ---------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
@@ -115,6 +123,7 @@ class FakeDiscord:
             (r"/oauth2/applications/@me", "GET", self._application),
             (r"/applications/(\d+)/commands", "PUT", self._sync),
             (r"/channels/(\d+)/messages", "POST", self._post_message),
+            (r"/channels/(\d+)/messages", "GET", self._history),
             (r"/channels/(\d+)/messages/(\d+)/threads", "POST", self._open_thread),
             (r"/channels/(\d+)", "GET", self._channel),
             (r"/interactions/(\d+)/([^/]+)/callback", "POST", self._interaction_callback),
@@ -188,6 +197,14 @@ class FakeDiscord:
         )
         self.posted.append(posted)
         return _json(self._message(posted, channel_id))
+
+    async def _history(self, request, body, files, channel_id):
+        """The `limit` messages right after `after`, newest first, as Discord answers."""
+        after, limit = int(request.query.get("after", 0)), int(request.query.get("limit", 50))
+        messages = [m for m in self.written if m["channel_id"] == channel_id]
+        messages += [self._message(p, channel_id) for p in self.in_channel(channel_id)]
+        messages = sorted((m for m in messages if int(m["id"]) > after), key=lambda m: int(m["id"]))[:limit]
+        return _json(messages[::-1])
 
     async def _open_thread(self, request, body, files, channel_id, message_id):
         for posted in self.posted:
