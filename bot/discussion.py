@@ -165,6 +165,12 @@ def load_discussion(path: str | Path) -> DiscussionSpec:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DiscussionFileError([Problem(file, "(file)", "no such file")]) from None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        raise DiscussionFileError(
+            [Problem(file, where, f"not valid YAML: {error.problem or error.context}; a text containing « : », « ? », « , » or braces must be in quotes")]
+        ) from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise DiscussionFileError([Problem(file, "(file)", f"not valid YAML: {error}")]) from None
     return parse_discussion(raw, file)

@@ -30,6 +30,12 @@ _reader_language: ContextVar[str] = ContextVar("reader_language", default=FALLBA
 
 
 @cache
+def catalog_languages() -> tuple[str, ...]:
+    """The languages the bot's own sentences are translated into."""
+    return tuple(sorted(path.name for path in CATALOG_DIR.iterdir() if (path / "LC_MESSAGES").is_dir()))
+
+
+@cache
 def translations(language: str) -> _gettext.NullTranslations:
     """One language's catalog, compiled in memory from its committed .po
     sources: one per part of the product (core, each adapter, schedules,

@@ -14,7 +14,7 @@ from bot import catalog, rounds
 from bot.commands import status_text
 from bot.discussion import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
 from bot.engine import Engine, utc_now
-from bot.i18n import reading_in
+from bot.i18n import catalog_languages, reading_in
 from bot.reports import FORMATS
 from facilitator import link_command
 from facilitator.settings import Settings
@@ -105,7 +105,21 @@ def validate_file(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         return EXIT_PROBLEM
     print(f"{args.file}: valid: {spec.slug}, {len(spec.rounds)} rounds, {len(spec.questions)} questions, languages {', '.join(spec.languages)}")
+    if note := untranslated_note(spec):
+        print(f"{args.file}: note: {note}", file=sys.stderr)
     return 0
+
+
+def untranslated_note(spec: DiscussionSpec) -> str | None:
+    """A discussion may be held in a language the bot's own sentences are not
+    translated into: its questions are, the bot's prompts fall back to English."""
+    missing = [code for code in spec.languages if code not in catalog_languages()]
+    if not missing:
+        return None
+    return (
+        f"the bot's own messages exist in {', '.join(catalog_languages())}; participants reading "
+        f"{', '.join(missing)} get the questions and invitation in their language and the bot's messages in English"
+    )
 
 
 def load_spec(path: Path | None) -> DiscussionSpec:
@@ -130,6 +144,8 @@ async def run_bot(args: argparse.Namespace) -> int:
 
     settings = Settings.from_environment()
     spec = load_spec(args.discussion)
+    if note := untranslated_note(spec):
+        log.warning("%s", note)
     database = await open_database(settings)
     try:
         engine = Engine(session_factory(database))

@@ -97,6 +97,16 @@ def test_not_yaml_and_no_file(tmp_path):
         load_discussion(tmp_path / "absent.yaml")
 
 
+def test_a_yaml_mistake_is_shown_where_it_is_with_the_usual_cause(tmp_path):
+    path = tmp_path / "unquoted.yaml"
+    path.write_text("id: x\nquestions:\n  - text: {en: Who pays?, fr: Qui paie ?}\n", encoding="utf-8")
+    with pytest.raises(DiscussionFileError) as raised:
+        load_discussion(path)
+    [problem] = raised.value.problems
+    assert problem.field == "line 3, column 24"  # the "?" of "Who pays?"
+    assert "must be in quotes" in problem.message
+
+
 def test_validate_command_exit_codes(tmp_path, capsys):
     assert main(["validate", str(write(tmp_path, SMALL_DISCUSSION))]) == 0
     assert "valid: small, 2 rounds, 3 questions" in capsys.readouterr().out
@@ -105,3 +115,14 @@ def test_validate_command_exit_codes(tmp_path, capsys):
     path = write(tmp_path, data, "bad.yaml")
     assert main(["validate", str(path)]) == 2
     assert f"{path}: rounds[1].questions[1].text.fr: the French text is missing" in capsys.readouterr().err
+
+
+def test_validate_notes_a_language_the_bot_does_not_speak(tmp_path, capsys):
+    data = copy.deepcopy(SMALL_DISCUSSION)
+    data["languages"].append("pt")
+    for texts in [data["title"], data["invitation"]] + [q["text"] for r in data["rounds"] for q in r["questions"]]:
+        texts["pt"] = "texto"
+    assert main(["validate", str(write(tmp_path, data))]) == 0, "a note, not a problem"
+    assert "participants reading pt get the questions and invitation in their language and the bot's messages in English" in capsys.readouterr().err
+    assert main(["validate", str(write(tmp_path, SMALL_DISCUSSION, "small.yaml"))]) == 0
+    assert "note" not in capsys.readouterr().err

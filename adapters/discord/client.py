@@ -12,11 +12,11 @@ import discord
 from discord import app_commands
 
 from adapters.discord.edge import PLATFORM, incoming_message, person_of, place_of, written_by_a_person
-from adapters.discord.slash import CatalogTranslator, add_commands, catalog_languages
+from adapters.discord.slash import CatalogTranslator, add_commands
 from adapters.discord.views import pressed
 from bot import catch_up
 from bot.events import ButtonPress, ChatKind, ChatRef, IncomingMessage
-from bot.i18n import _, negotiate, reading_in
+from bot.i18n import _, catalog_languages, negotiate, reading_in
 
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordChat

@@ -16,8 +16,7 @@ from discord.app_commands import TranslationContextLocation, locale_str
 
 from bot.command import Command
 from bot.commands import COMMANDS
-from bot.i18n import negotiate, translations
-from locales import CATALOG_DIR
+from bot.i18n import catalog_languages, negotiate, translations
 
 Relay = Callable[[discord.Interaction, str, str | None], Awaitable[None]]
 
@@ -38,10 +37,6 @@ def extract_names(fileobj, keywords, comment_tags, options):
     yield from extract_python(fileobj, keywords, comment_tags, options)
     for name in [command.name for command in COMMANDS] + [ARGUMENT]:
         yield 0, "pgettext", [NAME_CONTEXT, name], []
-
-
-def catalog_languages() -> list[str]:
-    return sorted(path.name for path in CATALOG_DIR.iterdir() if (path / "LC_MESSAGES").is_dir())
 
 
 class CatalogTranslator(app_commands.Translator):
