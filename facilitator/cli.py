@@ -247,7 +247,8 @@ async def export_report(args: argparse.Namespace) -> int:
             partial.replace(args.output)
         except OSError as error:
             raise CommandError(f"cannot write {args.output}: {error.strerror}") from None
-        print(f"{args.output}: {report.figures.contributions} contributions of {discussion.slug}, {format}, {language}")
+        count = report.figures.contributions
+        print(f"{args.output}: {count} contribution{'' if count == 1 else 's'} of {discussion.slug}, {format}, {language}")
         return 0
 
     return await with_discussion(args, act)

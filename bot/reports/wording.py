@@ -146,7 +146,7 @@ class Wording:
             return _("local or regional authority")
         if role == Role.organiser:
             return _("organiser")
-        return _("other organisation")
+        return _("other, or not said")  # "No" and a skipped question are one answer
 
     def language_name(self, code: str | None) -> str:
         name = self._language_names.get(code)
