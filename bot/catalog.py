@@ -35,6 +35,9 @@ async def store_discussion(session: AsyncSession, spec: DiscussionSpec, now: dt.
     discussion.invitation = dict(spec.invitation)
     discussion.reminder_offsets = [int(offset.total_seconds()) for offset in spec.reminders]
     discussion.on_forget = spec.on_forget
+    discussion.quiet_hours = spec.quiet_hours is not None
+    if spec.quiet_hours is not None:
+        discussion.quiet_from, discussion.quiet_until = str(spec.quiet_hours).split("-")
     discussion.source = spec.source
     discussion.loaded_at = now
     await session.flush()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,34 @@ from babel import Locale, UnknownLocaleError
 LANGUAGE_NAMES_IN_ENGLISH = {"fr": "French", "en": "English", "es": "Spanish"}
 FORGET_POLICIES = ("anonymise", "delete")
 DEFAULT_REMINDERS = (dt.timedelta(hours=48), dt.timedelta(hours=4))
+_QUIET_HOURS = re.compile(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*[-–]\s*([01]?\d|2[0-3]):([0-5]\d)\s*")
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """When reminders are not sent, in each participant's own time: the night,
+    by default, which may run past midnight."""
+
+    starts: dt.time = dt.time(21)
+    ends: dt.time = dt.time(8)
+
+    def contains(self, local: dt.time) -> bool:
+        if self.starts > self.ends:
+            return local >= self.starts or local < self.ends
+        return self.starts <= local < self.ends
+
+    def __str__(self) -> str:
+        return f"{self.starts:%H:%M}-{self.ends:%H:%M}"
+
+    @classmethod
+    def parse(cls, text: str) -> QuietHours | None:
+        """"21:00-08:00", or None for anything else (two equal times included)."""
+        match = _QUIET_HOURS.fullmatch(text)
+        if match is None:
+            return None
+        hour, minute, end_hour, end_minute = map(int, match.groups())
+        starts, ends = dt.time(hour, minute), dt.time(end_hour, end_minute)
+        return cls(starts, ends) if starts != ends else None
 
 
 @dataclass(frozen=True)
@@ -48,6 +76,7 @@ class DiscussionSpec:
     rounds: tuple[RoundSpec, ...]
     organisers: tuple[str, ...] = ()  # "platform:user_id"
     reminders: tuple[dt.timedelta, ...] = DEFAULT_REMINDERS
+    quiet_hours: QuietHours | None = QuietHours()  # None: reminders at any hour
     on_forget: str = "anonymise"
     source: str = ""
 
@@ -224,6 +253,16 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
         parsed = [reader.duration(v, f"reminders[{i}]") for i, v in enumerate(values, start=1)]
         reminders = tuple(sorted((d for d in parsed if d), reverse=True))
 
+    quiet_hours: QuietHours | None = QuietHours()
+    if "quiet_hours" in raw:
+        value = raw["quiet_hours"]
+        if value is False or str(value).strip().lower() in ("off", "none", "no"):
+            quiet_hours = None
+        else:
+            quiet_hours = QuietHours.parse(str(value))
+            if quiet_hours is None:
+                reader.problem("quiet_hours", f"{value!r} must be two different times such as 21:00-08:00, or off")
+
     on_forget = raw.get("on_forget", "anonymise")
     if on_forget not in FORGET_POLICIES:
         reader.problem("on_forget", f"must be one of {', '.join(FORGET_POLICIES)}")
@@ -241,6 +280,7 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
         rounds=rounds,
         organisers=tuple(str(o) for o in organisers),
         reminders=reminders,
+        quiet_hours=quiet_hours,
         on_forget=on_forget,
         source=file,
     )

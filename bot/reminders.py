@@ -6,11 +6,11 @@ on a platform that is running and still reaches them, and only while they have
 not answered every question of the round.
 
 When: at each of the discussion's offsets before the round closes (48 and 4
-hours by default), moved out of the participant's night. Quiet hours are
-21:00–08:00 in their own time zone (`/timezone`), else the discussion's. A
-reminder that would fall in the night is sent at 08:00 the next morning when
-that still leaves at least half of the intended notice, otherwise at 20:00 the
-evening before. Rehearsals have no quiet hours.
+hours by default), moved out of the participant's night. Quiet hours are the
+discussion file's (21:00–08:00 by default) in the participant's own time zone
+(`/timezone`), else the discussion's. A reminder that would fall in them is
+sent when they end if that still leaves at least half of the intended notice,
+otherwise an hour before they begin. Rehearsals have no quiet hours.
 
 A reminder is recorded (`ReminderSent`, unique per round, participant and
 offset) once the platform accepts it, so it is never sent twice.
@@ -30,6 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
+from bot.discussion import QuietHours
 from bot.events import ChatRef, OutgoingMessage
 from bot.i18n import _, current_language, format_moment, ngettext, reading_in
 from bot.ports import RecipientUnreachable
@@ -54,9 +55,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NIGHT_STARTS = dt.time(21)
-NIGHT_ENDS = dt.time(8)
-EVENING_BEFORE = dt.time(20)  # where a reminder goes when the next morning is too late
+DEFAULT_QUIET_HOURS = QuietHours()
+BEFORE_QUIET_HOURS = dt.timedelta(hours=1)  # where a reminder goes when the morning after is too late
+
+
+def quiet_hours_of(discussion: Discussion) -> QuietHours | None:
+    if not discussion.quiet_hours:
+        return None
+    return QuietHours.parse(f"{discussion.quiet_from}-{discussion.quiet_until}") or DEFAULT_QUIET_HOURS
 
 
 def wants_reminders(participant: Participant) -> bool:
@@ -77,35 +83,43 @@ def zone_named(name: str) -> ZoneInfo | None:
     return ZoneInfo(matches[0]) if matches else None
 
 
-def in_night(moment: dt.datetime, zone: ZoneInfo) -> bool:
-    local = moment.astimezone(zone).time()
-    return local >= NIGHT_STARTS or local < NIGHT_ENDS
+def in_night(moment: dt.datetime, zone: ZoneInfo, quiet: QuietHours = DEFAULT_QUIET_HOURS) -> bool:
+    return quiet.contains(moment.astimezone(zone).time())
 
 
-def out_of_night(moment: dt.datetime, zone: ZoneInfo, notice: dt.timedelta, opens_at: dt.datetime, closes_at: dt.datetime) -> dt.datetime:
-    """`moment`, or, when it falls in the night where the participant lives, the
-    next morning if that still leaves half the `notice` before closing, else the
-    evening before (never before the round opens)."""
-    if not in_night(moment, zone):
+def out_of_night(
+    moment: dt.datetime,
+    zone: ZoneInfo,
+    notice: dt.timedelta,
+    opens_at: dt.datetime,
+    closes_at: dt.datetime,
+    quiet: QuietHours = DEFAULT_QUIET_HOURS,
+) -> dt.datetime:
+    """`moment`, or, when it falls in the quiet hours where the participant
+    lives, the morning they end if that still leaves half the `notice` before
+    closing, else the evening before they began (never before the round opens)."""
+    if not in_night(moment, zone, quiet):
         return moment
     local = moment.astimezone(zone)
-    night_began = local.date() if local.time() >= NIGHT_STARTS else local.date() - dt.timedelta(days=1)
-    morning = dt.datetime.combine(night_began + dt.timedelta(days=1), NIGHT_ENDS, tzinfo=zone).astimezone(dt.timezone.utc)
-    evening = dt.datetime.combine(night_began, EVENING_BEFORE, tzinfo=zone).astimezone(dt.timezone.utc)
+    past_midnight = quiet.starts > quiet.ends and local.time() < quiet.ends
+    night_began = local.date() - dt.timedelta(days=1) if past_midnight else local.date()
+    night_ends = night_began + dt.timedelta(days=1) if quiet.starts > quiet.ends else night_began
+    morning = dt.datetime.combine(night_ends, quiet.ends, tzinfo=zone).astimezone(dt.timezone.utc)
+    evening = dt.datetime.combine(night_began, quiet.starts, tzinfo=zone).astimezone(dt.timezone.utc) - BEFORE_QUIET_HOURS
     if closes_at - morning >= notice / 2 or evening <= opens_at:
         return morning if morning < closes_at else moment
     return evening
 
 
 def reminder_moment(
-    opens_at: dt.datetime, closes_at: dt.datetime, offset: dt.timedelta, zone: ZoneInfo, quiet_hours: bool
+    opens_at: dt.datetime, closes_at: dt.datetime, offset: dt.timedelta, zone: ZoneInfo, quiet_hours: QuietHours | None
 ) -> dt.datetime | None:
     """When the reminder `offset` before closing reaches someone living in
     `zone`; None when the round is shorter than the offset."""
     moment = closes_at - offset
     if moment <= opens_at:
         return None
-    return out_of_night(moment, zone, offset, opens_at, closes_at) if quiet_hours else moment
+    return out_of_night(moment, zone, offset, opens_at, closes_at, quiet_hours) if quiet_hours else moment
 
 
 # --- sending ----------------------------------------------------------------
@@ -251,8 +265,9 @@ async def remind_now(engine: Engine, discussion_id: int, now: dt.datetime) -> Re
         offset = max(int((round_.closes_at - now).total_seconds()), 0)
         questions = await questions_of_round(session, round_)
         sent = asleep = 0
+        quiet = quiet_hours_of(discussion)
         for _participant, reach in await reachable_participants(session, discussion, engine.platforms.keys()):
-            if discussion.quiet_hours and in_night(now, ZoneInfo(reach.zone)):
+            if quiet and in_night(now, ZoneInfo(reach.zone), quiet):
                 asleep += 1
                 continue
             already = await session.scalar(

@@ -28,9 +28,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog, rounds
-from bot.discussion import DiscussionSpec
+from bot.discussion import DiscussionSpec, QuietHours
 from bot.i18n import _, format_moment, ngettext
-from bot.reminders import Reach, answered_questions, questions_of_round, reachable_participants, reminder_moment, send_reminder
+from bot.reminders import (
+    Reach,
+    answered_questions,
+    questions_of_round,
+    quiet_hours_of,
+    reachable_participants,
+    reminder_moment,
+    send_reminder,
+)
 from bot.storage.models import Discussion, Question, ReminderSent, Round, RoundChange, RoundStatus
 from bot.wrapups import post_missing_wrap_ups
 
@@ -79,7 +87,7 @@ class State:
 
     discussion_id: int
     paused: bool
-    quiet_hours: bool
+    quiet_hours: QuietHours | None
     offsets: tuple[int, ...]
     rounds: tuple[RoundState, ...]
     people: tuple[Reach, ...]  # who wants reminders and can be written to
@@ -107,7 +115,7 @@ async def load_state(session: AsyncSession, discussion: Discussion, platforms: C
     return State(
         discussion_id=discussion.id,
         paused=discussion.paused,
-        quiet_hours=discussion.quiet_hours,
+        quiet_hours=quiet_hours_of(discussion),
         offsets=tuple(discussion.reminder_offsets or ()),
         rounds=tuple(
             RoundState(r.id, r.number, r.status, r.opens_at, r.closes_at, frozenset(by_round.get(r.id, ()))) for r in all_rounds
@@ -282,8 +290,9 @@ async def keep_round_changes(session: AsyncSession, discussion: Discussion) -> N
 
 def rehearsal(spec: DiscussionSpec, round_length: dt.timedelta, start: dt.datetime) -> DiscussionSpec:
     """The discussion replayed from `start`, each round lasting `round_length`,
-    the reminders scaled in proportion to the rounds' usual length, under its
-    own id (`<id>-rehearsal`) so the real discussion is left untouched."""
+    the reminders scaled in proportion to the rounds' usual length and sent at
+    any hour, under its own id (`<id>-rehearsal`) so the real discussion is
+    left untouched."""
     usual = sum((r.closes_at - r.opens_at for r in spec.rounds), dt.timedelta()) / len(spec.rounds)
     scale = round_length / usual
     return dataclasses.replace(
@@ -294,6 +303,7 @@ def rehearsal(spec: DiscussionSpec, round_length: dt.timedelta, start: dt.dateti
             for i, r in enumerate(spec.rounds)
         ),
         reminders=tuple(offset * scale for offset in spec.reminders),
+        quiet_hours=None,
     )
 
 

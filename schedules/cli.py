@@ -55,7 +55,6 @@ async def load_for_run(engine: Engine, spec: DiscussionSpec, rehearse: dt.timede
     discussion = await engine.load(spec)
     async with engine.sessions() as session:
         discussion = await session.get(Discussion, discussion.id)
-        discussion.quiet_hours = rehearse is None
         await timetable.keep_round_changes(session, discussion)
         await session.commit()
     return discussion

@@ -3,13 +3,16 @@ who want them and can be reached, never twice."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.discussion import DiscussionFileError, QuietHours, parse_discussion
 from bot.reminders import out_of_night, reminder_moment, wants_reminders
 from bot.storage.models import Participant, Role, Venue
+from tests.conftest import SMALL_DISCUSSION
 from tests.fakes.simulated_scheduler import run_until
 from tests.test_schedules import answer, join, organiser, reminders_to
 
@@ -22,27 +25,62 @@ HOURS = dt.timedelta(hours=1)
 
 
 def test_a_reminder_in_the_day_is_not_moved():
-    assert reminder_moment(OPENS, CLOSES, 48 * HOURS, BRUSSELS, quiet_hours=True) == CLOSES - 48 * HOURS
+    assert reminder_moment(OPENS, CLOSES, 48 * HOURS, BRUSSELS, quiet_hours=QuietHours()) == CLOSES - 48 * HOURS
 
 
 def test_a_reminder_at_night_moves_to_the_morning_when_that_leaves_enough_time():
     # 48 h before closing is 01:00 in Guatemala: sent at 08:00 there.
-    assert reminder_moment(OPENS, CLOSES, 48 * HOURS, GUATEMALA, quiet_hours=True) == dt.datetime(2013, 7, 13, 14, tzinfo=UTC)
+    assert reminder_moment(OPENS, CLOSES, 48 * HOURS, GUATEMALA, quiet_hours=QuietHours()) == dt.datetime(2013, 7, 13, 14, tzinfo=UTC)
 
 
 def test_a_reminder_at_night_moves_to_the_evening_before_when_the_morning_is_too_late():
     # 4 h before closing is 05:00 in Brussels; 08:00 would leave one hour: 20:00 the evening before.
-    assert reminder_moment(OPENS, CLOSES, 4 * HOURS, BRUSSELS, quiet_hours=True) == dt.datetime(2013, 7, 14, 18, tzinfo=UTC)
+    assert reminder_moment(OPENS, CLOSES, 4 * HOURS, BRUSSELS, quiet_hours=QuietHours()) == dt.datetime(2013, 7, 14, 18, tzinfo=UTC)
     # In Guatemala, 21:00 the evening before closing; the round closes at 01:00 there.
-    assert reminder_moment(OPENS, CLOSES, 4 * HOURS, GUATEMALA, quiet_hours=True) == dt.datetime(2013, 7, 15, 2, tzinfo=UTC)
+    assert reminder_moment(OPENS, CLOSES, 4 * HOURS, GUATEMALA, quiet_hours=QuietHours()) == dt.datetime(2013, 7, 15, 2, tzinfo=UTC)
 
 
 def test_without_quiet_hours_reminders_keep_their_time():
-    assert reminder_moment(OPENS, CLOSES, 4 * HOURS, BRUSSELS, quiet_hours=False) == CLOSES - 4 * HOURS
+    assert reminder_moment(OPENS, CLOSES, 4 * HOURS, BRUSSELS, quiet_hours=None) == CLOSES - 4 * HOURS
+
+
+def test_the_discussion_file_sets_its_own_quiet_hours():
+    late_nights = QuietHours(dt.time(22, 30), dt.time(6, 30))
+    # 4 h before closing is 05:00 in Brussels: 06:30 still leaves more than half the notice.
+    assert reminder_moment(OPENS, CLOSES, 4 * HOURS, BRUSSELS, quiet_hours=late_nights) == dt.datetime(2013, 7, 15, 4, 30, tzinfo=UTC)
+    # Quiet hours that do not cross midnight: a lunch break from 12:00 to 14:00.
+    lunch = QuietHours(dt.time(12), dt.time(14))
+    noon_reminder = dt.datetime(2013, 7, 12, 10, 30, tzinfo=UTC)  # 12:30 in Brussels
+    assert out_of_night(noon_reminder, BRUSSELS, 48 * HOURS, OPENS, CLOSES, lunch) == dt.datetime(2013, 7, 12, 12, tzinfo=UTC)
+
+
+def test_quiet_hours_in_the_file_are_read_and_checked():
+    def read(value):
+        return parse_discussion({**SMALL_DISCUSSION, "quiet_hours": value}, "d.yaml")
+
+    assert read("22:30-06:30").quiet_hours == QuietHours(dt.time(22, 30), dt.time(6, 30))
+    assert read(False).quiet_hours is None and read("off").quiet_hours is None
+    assert parse_discussion(SMALL_DISCUSSION, "d.yaml").quiet_hours == QuietHours(dt.time(21), dt.time(8))
+    for wrong in ("21h-8h", "21:00-21:00", "25:00-08:00"):
+        try:
+            read(wrong)
+        except DiscussionFileError as error:
+            assert [p.field for p in error.problems] == ["quiet_hours"]
+        else:
+            raise AssertionError(f"{wrong!r} was accepted")
+
+
+async def test_with_quiet_hours_off_in_the_file_reminders_keep_their_time(engine, user, clock, example):
+    await engine.load(dataclasses.replace(example, quiet_hours=None))
+    clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
+    marie = await join(engine, user, "marie", "fr", role="local_authority")
+    sent = await run_until(engine, clock, dt.datetime(2013, 7, 16, tzinfo=UTC))
+    # Round 1 closes at 09:00 in Brussels: 48 h and 4 h before, 05:00 included.
+    assert [at for at, _message in reminders_to(sent, marie)] == [CLOSES - 48 * HOURS, CLOSES - 4 * HOURS]
 
 
 def test_no_reminder_for_a_round_shorter_than_the_offset():
-    assert reminder_moment(OPENS, OPENS + 24 * HOURS, 48 * HOURS, BRUSSELS, quiet_hours=True) is None
+    assert reminder_moment(OPENS, OPENS + 24 * HOURS, 48 * HOURS, BRUSSELS, quiet_hours=QuietHours()) is None
 
 
 def test_a_night_moment_is_never_moved_before_the_round_opens():

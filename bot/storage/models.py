@@ -99,6 +99,8 @@ class Discussion(Base):
     on_forget: Mapped[str] = mapped_column(String(16), default="anonymise")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)  # reminders avoid nights; off in rehearsals
+    quiet_from: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")  # local time, HH:MM
+    quiet_until: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     source: Mapped[str] = mapped_column(Text, default="")
     loaded_at: Mapped[dt.datetime]
 
