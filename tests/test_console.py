@@ -1,9 +1,16 @@
 """The console chat, as a newcomer runs it: `facilitator run` in a terminal or from a pipe."""
 
+import io
 import os
 import sqlite3
 import subprocess
 import sys
+
+from sqlalchemy import func, select
+
+from adapters.console import ConsoleChat
+from bot import catalog
+from bot.storage.models import Message, Participant, PlatformIdentity
 
 
 
@@ -83,3 +90,23 @@ def test_a_broken_discussion_file_is_reported_not_crashed_on(tmp_path):
     assert result.returncode == 2
     assert "rounds: must list at least one round" in result.stderr.decode()
     assert "Traceback" not in result.stderr.decode()
+
+
+async def test_a_prompts_buttons_still_answer_when_a_rounds_questions_arrive_after_it(engine, platform, user):
+    boss = user("boss", "en")
+    async with engine.sessions() as session:
+        await catalog.grant_organiser(session, await catalog.find_discussion(session), "memory", "boss", engine.clock())
+        await session.commit()
+    await engine.handle_message(boss.message("/open_round 1"))
+    screen = io.StringIO()
+    console = ConsoleChat(io.BytesIO(), screen, language_code="en")
+    engine.attach(console)
+    await console.handle_line(engine, b"/start\n")
+    await console.handle_line(engine, b"2\n")  # English: the consent prompt follows, then round 1's five questions
+    await engine.drain()
+    assert screen.getvalue().rstrip().endswith("To answer, reply to this message or start your message with «1.5:».")
+    await console.handle_line(engine, b"2\n")  # the consent prompt's second button
+    async with engine.sessions() as session:
+        participant = await session.scalar(select(Participant).join(PlatformIdentity).where(PlatformIdentity.platform == "console"))
+        assert participant.consent and participant.anonymous, "published anonymously"
+        assert await session.scalar(select(func.count(Message.id))) == 0, "the number was not taken for an answer"

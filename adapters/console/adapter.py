@@ -45,8 +45,10 @@ class ConsoleChat:
             path.write_bytes(content)
             self.output.write(f"             [{path}]\n")
         # Buttons answer the message that carries them: once the bot has said
-        # something else, a number typed is text again.
-        self._buttons = message.buttons
+        # something else, a number typed is text again; a round's questions
+        # posted meanwhile (a broadcast, not an answer) leave them in force.
+        if message.buttons or message.new_thread_title is None:
+            self._buttons = message.buttons
         if message.buttons:
             self.output.write("             " + "  ".join(f"[{i}] {b.label}" for i, b in enumerate(message.buttons, 1)) + "\n")
         self.output.flush()
