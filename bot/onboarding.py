@@ -117,7 +117,6 @@ async def subscribe(engine: Engine, turn: Turn) -> None:
         participant.language = turn.language if turn.language in turn.discussion.languages else turn.discussion.languages[0]
     participant.onboarding_step = "language"
     await turn.session.flush()
-    await turn.session.refresh(turn.discussion, ["invitation"])  # not loaded with every update
     with reading_in(participant.language):
         title = turn.discussion.title.get(participant.language, "")
         invitation = turn.discussion.invitation.get(participant.language, "")

@@ -8,7 +8,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import defer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog
@@ -72,7 +71,6 @@ class Turn:
                 .outerjoin(Participant, PlatformIdentity.participant_id == Participant.id)
                 .where(Venue.platform == self.chat.platform, Venue.chat_id == self.chat.chat_id)
                 .order_by(Round.number)
-                .options(defer(Discussion.invitation))  # long, once per round row, and needed only at /start
             )
         ).all()
         if rows:
