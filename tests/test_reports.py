@@ -427,3 +427,13 @@ def test_facilitator_export_writes_each_format(tmp_path, monkeypatch, example):
     assert openpyxl.load_workbook(tmp_path / "by-extension.xlsx").worksheets[0].max_row == 41
     assert main(["export", "--lang", "de", "-o", str(tmp_path / "x.md")]) == 2
     assert main(["export", "-o", str(tmp_path / "x.pdf")]) == 2
+
+
+async def test_an_organiser_who_subscribed_gets_the_report_too(engine, platform, filled):
+    """/report in a chat the bot follows (the organiser's own subscription, an attached group)."""
+    boss = filled["boss"]
+    await engine.handle_message(boss.message("/start"))
+    await engine.handle_button(boss.press("lang:en"))
+    await engine.handle_message(boss.message("/report en md"))
+    name, content = platform.last(boss.dm).attachment
+    assert name == "m4d-2013-report-en.md" and b"## Participation" in content
