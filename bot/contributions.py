@@ -87,6 +87,14 @@ async def receive(engine: Engine, turn: Turn, message: IncomingMessage, text: st
             turn.reply(
                 _("Thank you! To answer a question, reply to its message or start with its number, for example «Q2: …».")
             )
+        else:
+            await _revise(turn, stored, text, linked.language)
+            if stored.contributions:
+                stored.contributions.clear()
+                turn.reply(
+                    _("Your edit leaves no answer, so the earlier one is withdrawn (its text is kept for the record)."),
+                    reply_to=message.message_id,
+                )
         return
 
     edited = stored is not None
@@ -105,23 +113,34 @@ async def receive(engine: Engine, turn: Turn, message: IncomingMessage, text: st
         )
         turn.session.add(stored)
     else:
-        await turn.session.refresh(stored, ["contributions"])
-        turn.session.add(MessageRevision(message_id=stored.id, text=stored.text, replaced_at=turn.now))
-        stored.text, stored.language, stored.edited_at = text, linked.language, turn.now
-        # An organiser's hiding survives the author's edits.
+        await _revise(turn, stored, text, linked.language)
+        # An organiser's hiding survives the author's edits, a part moved to another question included.
         hidden_questions = {c.question_id for c in stored.contributions if c.hidden}
+        shown_questions = {c.question_id for c in stored.contributions if not c.hidden}
         stored.contributions.clear()
         await turn.session.flush()
     _store_segments(turn, index, rounds, stored, linked)
     if edited:
         for contribution in stored.contributions:
-            contribution.hidden = contribution.question_id in hidden_questions
+            contribution.hidden = contribution.question_id in hidden_questions or (
+                bool(hidden_questions) and contribution.question_id not in shown_questions
+            )
     await turn.session.flush()
     acknowledge(turn, index, rounds, stored, message.message_id, edited)
 
 
+async def _revise(turn: Turn, stored: Message, text: str, language: str | None) -> None:
+    """The message's new text; the earlier one kept as a revision."""
+    await turn.session.refresh(stored, ["contributions"])
+    turn.session.add(MessageRevision(message_id=stored.id, text=stored.text, replaced_at=turn.now))
+    stored.text, stored.language, stored.edited_at = text, language, turn.now
+
+
 def _store_segments(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored: Message, linked: Linked) -> None:
-    closed = {r.number for r in rounds if r.status == RoundStatus.closed}
+    # Late: its round had closed when the message first came (an edit made later changes nothing to that).
+    closed = {
+        r.number for r in rounds if r.status == RoundStatus.closed and (r.closed_at or r.closes_at) <= stored.received_at
+    }
     for position, segment in enumerate(linked.segments, start=1):
         question = index.questions.get(segment.question or "")
         stored.contributions.append(

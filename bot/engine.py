@@ -83,8 +83,8 @@ class Engine:
         """One update, in its own session: dispatch, commit, then answer."""
         async with self.sessions() as session:
             turn = Turn(session=session, chat=chat, sender=sender, now=self.clock(), thread_id=thread_id)
-            await turn.load_context()
             try:
+                await turn.load_context()
                 with reading_in(turn.language):
                     await dispatch(turn)
                 await session.commit()
@@ -92,6 +92,17 @@ class Engine:
                 # A message already stored (a redelivery, or the same message
                 # handled twice at once): the first handling acknowledged it.
                 log.info("a message was delivered again; it is stored once")
+                return
+            except Exception:
+                # Our fault, not the sender's: say so, rather than fall silent or stop the bot.
+                log.exception("handling an update failed; nothing of it was stored")
+                language = turn.language  # read before the rollback expires what it is read from
+                await session.rollback()
+                with reading_in(language):
+                    failed = _("Something went wrong on my side: nothing was recorded. Please send it again in a moment.")
+                turn.replies = []
+                turn.reply(failed, private=True)
+                await self._flush(turn)
                 return
         await self._flush(turn)
         if turn.post_everywhere:

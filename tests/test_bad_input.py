@@ -3,6 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
+from bot import contributions
 from bot.events import IncomingMessage
 from bot.storage.models import Contribution, Message
 from tests.test_engine_flow import organiser, subscribed
@@ -123,3 +124,23 @@ async def test_an_unknown_group_is_not_answered(engine, platform, user):
     ana = user("ana", "es")
     await engine.handle_message(IncomingMessage(chat=ana.chat("some-group"), sender=ana.person, message_id="g1", text="hola a todos"))
     assert platform.sent == []
+
+
+async def test_a_fault_of_ours_is_told_to_the_sender_in_their_language_and_the_next_message_works(engine, platform, user, monkeypatch):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/open_round 1"))
+    ana = await subscribed(engine, user, "ana", "es")
+    await engine.drain()
+    real_receive = contributions.receive
+
+    async def failing(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(contributions, "receive", failing)
+    await engine.handle_message(ana.message("Pregunta 1: los hermanamientos entre ciudades."))
+    assert platform.last(ana.dm).text == "Algo falló de mi lado: no se registró nada. Vuelva a enviarlo dentro de un momento."
+    async with engine.sessions() as session:
+        assert await session.scalar(select(func.count(Message.id))) == 0
+    monkeypatch.setattr(contributions, "receive", real_receive)
+    await engine.handle_message(ana.message("Pregunta 1: los hermanamientos entre ciudades."))
+    assert "1.1" in platform.last(ana.dm).text

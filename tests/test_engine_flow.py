@@ -114,6 +114,52 @@ async def test_edit_updates_the_contribution_and_keeps_the_earlier_text(engine, 
         assert await session.scalar(select(func.count(Message.id))) == 1
 
 
+async def test_an_edit_that_leaves_no_answer_withdraws_the_earlier_one(engine, platform, user):
+    boss = await organiser(engine, user)
+    john = await subscribed(engine, user, "john", "en")
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.drain()
+    await engine.handle_message(john.message("Q1: something I should not have posted", message_id="m1"))
+    await engine.handle_message(john.message("thanks", message_id="m1", edited=True))
+    assert await stored(engine) == []
+    assert "withdrawn" in platform.last(john.dm).text
+    async with engine.sessions() as session:
+        message = await session.scalar(select(Message))
+        assert message.text == "thanks" and message.edited_at is not None
+        assert await session.scalar(select(MessageRevision.text)) == "Q1: something I should not have posted"
+
+
+async def test_an_answer_given_in_time_and_edited_after_the_round_closed_is_not_late(engine, platform, user, clock):
+    boss = await organiser(engine, user)
+    john = await subscribed(engine, user, "john", "en")
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.drain()
+    await engine.handle_message(john.message("Q1: a first draft", message_id="m1"))
+    clock.advance(hours=1)
+    await engine.handle_message(boss.message("/close_round 1"))
+    clock.advance(hours=1)
+    await engine.handle_message(john.message("Q1: the final text", message_id="m1", edited=True))
+    await engine.handle_message(john.message("Q2: after the closing", message_id="m2"))
+    async with engine.sessions() as session:
+        rows = (await session.execute(select(Contribution.text, Contribution.late).order_by(Contribution.id))).all()
+    assert [tuple(row) for row in rows] == [("the final text", False), ("after the closing", True)]
+
+
+async def test_a_hidden_answer_stays_hidden_when_its_author_moves_it_to_another_question(engine, platform, user):
+    boss = await organiser(engine, user)
+    john = await subscribed(engine, user, "john", "en")
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.drain()
+    await engine.handle_message(john.message("Q1: buy cheap watches at spam.example", message_id="m1"))
+    async with engine.sessions() as session:
+        contribution_id = await session.scalar(select(Contribution.id))
+    await engine.handle_message(boss.message(f"/hide {contribution_id}"))
+    await engine.handle_message(john.message("Q2: buy cheap watches at spam.example", message_id="m1", edited=True))
+    async with engine.sessions() as session:
+        rows = (await session.execute(select(Contribution.text, Contribution.hidden))).all()
+    assert [tuple(row) for row in rows] == [("buy cheap watches at spam.example", True)]
+
+
 async def test_subscribing_while_a_round_is_open_brings_its_questions_at_once(engine, platform, user):
     boss = await organiser(engine, user)
     await engine.handle_message(boss.message("/open_round 2"))
