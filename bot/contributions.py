@@ -84,6 +84,8 @@ async def receive(engine: Engine, turn: Turn, message: IncomingMessage, text: st
     )
     if not linked.segments:
         if stored is None:
+            if not turn.private:
+                return  # "hello everyone" in a group is said to the group, not to the bot
             turn.reply(
                 _("Thank you! To answer a question, reply to its message or start with its number, for example «Q2: …».")
             )

@@ -186,6 +186,9 @@ async def test_a_group_gets_a_thread_per_question_and_answers_in_a_thread_are_ti
     [(key, _text, _status, _language)] = await stored(engine)
     assert key == "1.4"
     assert platform.last("mairies").text.startswith("Merci ! Enregistré sous la question 1.4")
+    replies = len(platform.to("mairies"))
+    await engine.handle_message(marie.message("Bonjour à toutes et à tous !", group="mairies"))
+    assert len(platform.to("mairies")) == replies, "a greeting to the group is not answered by the bot"
 
 
 async def test_questions_language_and_profile_commands(engine, platform, user):

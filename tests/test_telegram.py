@@ -39,6 +39,7 @@ class Bot:
         self.engine = Engine(session_factory(database), clock=clock)
         self.adapter = TelegramChat(Secret(TOKEN), api.base_url, limits=FAST, webhook=webhook, poll_timeout=1, first_backoff=0.05)
         self.engine.attach(self.adapter)
+        api.handled = self.adapter.idle  # a test's next step comes once the bot has answered
         self.task: asyncio.Task | None = None
 
     async def start(self) -> Bot:
@@ -367,6 +368,19 @@ async def test_a_blocked_participant_is_marked_unreachable_and_left_alone(telegr
     assert "2.1" in keys_posted(api, ana.id)
 
 
+async def test_a_group_where_the_bot_was_muted_is_left_alone_like_a_blocked_chat(telegram, api):
+    ana = api.private_user(5000000004, "Ana", "es")
+    await opened_without_round(telegram, api, [ana])
+    boss = api.private_user(5000000001, "Boss", "en")
+    group = api.group(-1001555000111, "M4D English")
+    await boss.says("/attach en", chat=group)
+    api.muted.add(group["id"])
+    await open_round_as_boss(telegram, api)
+    assert sorted(keys_posted(api, ana.id)) == ["1.1", "1.2"]
+    async with telegram.engine.sessions() as session:
+        assert await session.scalar(select(Venue.unreachable).where(Venue.chat_id == str(group["id"]))) is True
+
+
 async def opened_without_round(telegram, api, people) -> None:
     boss = api.private_user(5000000001, "Boss", "en")
     await make_organiser(telegram, boss)
@@ -442,6 +456,30 @@ async def test_the_offset_moves_past_an_update_only_once_it_is_handled(database,
         await delivered
         assert max(api.offsets) == update_id + 1
         assert "/help" in api.last(john.id).text
+    finally:
+        await bot.stop()
+
+
+async def test_a_group_at_its_limit_does_not_hold_up_the_other_chats(database, api, clock, small):
+    """Updates are acknowledged once stored: a reply waiting for the group's
+    20-a-minute window must not stop the next updates from being fetched."""
+    bot = Bot(database, api, clock)
+    bot.adapter = TelegramChat(Secret(TOKEN), api.base_url, limits=Limits().scaled(5), poll_timeout=1, first_backoff=0.05)
+    bot.engine.attach(bot.adapter)
+    api.handled = None  # here the next step must not wait for the group's reply
+    await bot.engine.load(small)
+    await bot.start()
+    try:
+        paul = api.private_user(5000000004, "Paul", "en")
+        john = api.private_user(5000000003, "John", "en")
+        group = api.group(-1001555000111, "M4D English")
+        for n in range(20):  # the group's window is full for the next 12 s
+            await bot.adapter.send(OutgoingMessage(ChatRef("telegram", str(group["id"]), ChatKind.group), f"message {n}"))
+        await paul.says("/help", chat=group)
+        await john.says("/help")
+        await api.wait_sent(21)
+        assert "/help" in api.last(john.id).text
+        assert len(api.to(group["id"])) == 20, "the group's answer still waits for its window"
     finally:
         await bot.stop()
 

@@ -64,6 +64,10 @@ def test_attachments_without_caption_are_attachment_only_and_a_caption_is_text()
 def test_what_the_engine_does_not_see():
     assert message_of("group_command_for_other_bot") is None
     assert message_of("new_members_service") is None
+    # Not a person of the discussion: a linked channel's post forwarded into its group,
+    # and a message posted in the name of a channel (everyone doing so shares one user).
+    assert message_of("automatic_forward") is None
+    assert message_of("posted_as_channel") is None
 
 
 def test_a_button_press():

@@ -4,9 +4,11 @@ Receiving. Long polling by default, a webhook when a URL is configured.
 Telegram forgets an update once a later getUpdates names an offset past it,
 and python-telegram-bot's updater sends that next getUpdates as soon as the
 fetched updates are queued, not handled. So the bot's `get_updates` first
-waits for the update queue to be joined: every update fetched has been
-handled (stored, answered) before the request that acknowledges it leaves.
-Updates of one chat are handled in order, different chats concurrently.
+waits until every update fetched has been stored: the engine commits before it
+sends anything, so an update is stored once its first reply leaves or its
+handling ends. Waiting for the replies too would let one group at its 20
+messages a minute hold up every other chat. Updates of one chat are stored
+in order, different chats concurrently.
 
 Sending. Every request that posts a message goes through `PacingRateLimiter`
 (Telegram's limits, 429, network errors and 5xx); a 403 or a vanished chat
@@ -19,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +62,47 @@ CONCURRENT_UPDATES = 64
 
 # The forum topic of the update being handled: the engine's replies to it go in that topic.
 _replying_in: ContextVar[tuple[int, int] | None] = ContextVar("telegram_replying_in", default=None)
+# Bad requests that will not pass by retrying: the bot cannot write there any more.
+PERMANENT_REFUSALS = ("chat not found", "not enough rights", "have no rights", "chat_write_forbidden", "topic_closed")
+
+
+class _Unstored:
+    """Updates fetched by polling and not yet stored, by update id."""
+
+    def __init__(self) -> None:
+        self._ids: set[int] = set()
+        self._none_left = asyncio.Event()
+        self._none_left.set()
+
+    def fetched(self, update_ids: list[int]) -> None:
+        self._ids.update(update_ids)
+        if self._ids:
+            self._none_left.clear()
+
+    def stored(self, update_id: int) -> None:
+        self._ids.discard(update_id)
+        if not self._ids:
+            self._none_left.set()
+
+    async def wait(self) -> None:
+        await self._none_left.wait()
+
+
+@dataclass
+class _Receipt:
+    """The update being handled, to be marked stored once."""
+
+    update_id: int
+    unstored: _Unstored
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def stored(self) -> None:
+        if not self.done.is_set():
+            self.done.set()
+            self.unstored.stored(self.update_id)
+
+
+_receipt: ContextVar[_Receipt | None] = ContextVar("telegram_receipt", default=None)
 
 
 @dataclass(frozen=True)
@@ -88,22 +131,17 @@ class TelegramChat:
         self.pacer = Pacer(limits)
         self._limiter = PacingRateLimiter(self.pacer, first_backoff=first_backoff)
         self._poll_timeout = poll_timeout
-        self._queue: asyncio.Queue[object] = asyncio.Queue()
+        unstored = _Unstored()
         self.bot = _AcknowledgingBot(
             token.reveal(),
             base_url=api_url,
             request=AiohttpRequest(connection_pool_size=32),
             get_updates_request=AiohttpRequest(connection_pool_size=1),
             rate_limiter=self._limiter,
-            handled=self._queue.join,
+            unstored=unstored,
         )
-        self.application = (
-            Application.builder()
-            .bot(self.bot)
-            .update_queue(self._queue)
-            .concurrent_updates(_InOrderPerChat(CONCURRENT_UPDATES))
-            .build()
-        )
+        self._processor = _InOrderPerChat(CONCURRENT_UPDATES, unstored)
+        self.application = Application.builder().bot(self.bot).concurrent_updates(self._processor).build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         self._engine: Engine | None = None
@@ -132,16 +170,22 @@ class TelegramChat:
                 try:
                     await asyncio.Event().wait()
                 finally:
-                    self._stopped = True
-                    self.receiving.clear()
+                    # Updates fetched are handled to the end, their replies sent,
+                    # before the last getUpdates acknowledges them; then no more sending.
                     if webhook_server is not None:
                         await webhook_server.stop()
                     if self.application.updater.running:
                         await self.application.updater.stop()
                     await self.application.stop()
+                    self._stopped = True
+                    self.receiving.clear()
                     await self._limiter.settle()  # before the connections close
         finally:
             self._stopped = True  # also when starting failed: senders must not wait for it
+
+    async def idle(self) -> None:
+        """Until every update being handled is handled to the end, its replies sent."""
+        await self._processor.idle.wait()
 
     async def _on_webhook_post(self, payload: dict) -> None:
         update = Update.de_json(payload, self.bot)
@@ -152,12 +196,12 @@ class TelegramChat:
         assert engine is not None
         if update.callback_query is not None:
             query = update.callback_query
-            try:
-                press = convert.button_press(query)
-                if press is not None:
-                    await engine.handle_button(press)
-            finally:
-                await self._answer(query.answer())  # always: it stops the button's spinner
+            await self._answer(query.answer())  # first: it stops the button's spinner, however long the handling
+            press = convert.button_press(query)
+            if press is not None:
+                topic = query.message.message_thread_id if isinstance(query.message, Message) and query.message.is_topic_message else None
+                _replying_in.set((query.message.chat.id, topic) if topic else None)
+                await engine.handle_button(press)
             return
         message = update.message or update.edited_message
         if message is None:
@@ -205,21 +249,26 @@ class TelegramChat:
                 await session.scalars(select(OrganiserGrant.external_id).where(OrganiserGrant.platform == convert.PLATFORM))
             )
         languages = list(dict.fromkeys(code for discussion in discussions for code in discussion.languages)) or ["en"]
-        for language_code in (None, *languages):
-            with reading_in(language_code or languages[0]):
+        # Telegram knows users' languages by two-letter code: "pt_BR" and "pt-BR" are "pt".
+        by_code = {language.replace("_", "-").split("-")[0].lower(): language for language in reversed(languages)}
+        for code, language in ((None, languages[0]), *((c, l) for c, l in by_code.items() if len(c) == 2)):
+            with reading_in(language):
                 everyone = [BotCommand(c.name, _(c.description)) for c in COMMANDS if not c.organiser_only]
                 everything = [BotCommand(c.name, _(c.description)) for c in COMMANDS]
-            await self.bot.set_my_commands(everyone, scope=BotCommandScopeDefault(), language_code=language_code)
-            await self.bot.set_my_commands(everything, scope=BotCommandScopeAllChatAdministrators(), language_code=language_code)
-            for user_id in organisers:
+            scopes = [(everyone, BotCommandScopeDefault()), (everything, BotCommandScopeAllChatAdministrators())]
+            scopes += [(everything, BotCommandScopeChat(int(user_id))) for user_id in organisers]
+            for commands, scope in scopes:
                 try:
-                    await self.bot.set_my_commands(everything, scope=BotCommandScopeChat(int(user_id)), language_code=language_code)
-                except BadRequest:  # an organiser who never wrote to the bot: no chat yet
-                    log.info("organiser %s has no chat with the bot yet; their menu lists participants' commands", user_id)
+                    await self.bot.set_my_commands(commands, scope=scope, language_code=code)
+                except BadRequest as error:  # an organiser who never wrote to the bot has no chat yet
+                    log.info("no command menu for %s in %s: %s", scope.type, code or "the default language", error.message)
 
     # --- sending --------------------------------------------------------
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
+        receipt = _receipt.get()
+        if receipt is not None:
+            receipt.stored()  # the engine sends only once the update is committed
         if not self.receiving.is_set():
             if self._stopped:
                 raise AdapterStopped("the Telegram adapter has stopped; nothing more is sent")
@@ -244,7 +293,7 @@ class TelegramChat:
         except Forbidden as error:  # blocked by the user, removed from the group, user deactivated
             raise RecipientUnreachable(f"Telegram chat {chat_id}: {error.message}") from None
         except BadRequest as error:
-            if "chat not found" in error.message.lower():
+            if any(refusal in error.message.lower() for refusal in PERMANENT_REFUSALS):
                 raise RecipientUnreachable(f"Telegram chat {chat_id}: {error.message}") from None
             raise
         return SentMessage(message_id=str(first.message_id), thread_id=str(thread_id) if thread_id else None)
@@ -310,41 +359,72 @@ def _reply(message: OutgoingMessage) -> ReplyParameters | None:
 
 class _AcknowledgingBot(ExtBot[None]):
     """Sends getUpdates (which acknowledges every update fetched before) only
-    once those updates have been handled; see the module's docstring."""
+    once those updates are stored; see the module's docstring."""
 
-    def __init__(self, *args: Any, handled: Callable[[], Awaitable[None]], **kwargs: Any):
+    def __init__(self, *args: Any, unstored: _Unstored, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._handled = handled
+        self._unstored = unstored
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
-        await self._handled()
-        return await super().get_updates(*args, **kwargs)
+        await self._unstored.wait()
+        updates = await super().get_updates(*args, **kwargs)
+        self._unstored.fetched([update.update_id for update in updates])
+        return updates
 
 
 class _InOrderPerChat(BaseUpdateProcessor):
-    """Different chats' updates concurrently, one chat's one at a time, in order
-    (a participant's second message must not overtake the first)."""
+    """Different chats' updates concurrently; one chat's stored one at a time,
+    in order (a participant's second message must not overtake the first),
+    while the replies of the first may still be on their way."""
 
-    def __init__(self, max_concurrent_updates: int):
+    def __init__(self, max_concurrent_updates: int, unstored: _Unstored):
         super().__init__(max_concurrent_updates)
+        self._unstored = unstored
         self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._handling = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
+        self._handling += 1
+        self.idle.clear()
+        try:
+            await self._process(update, coroutine)
+        finally:
+            self._handling -= 1
+            if not self._handling:
+                self.idle.set()
+
+    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if not isinstance(update, Update):
             await coroutine
             return
-        lock, users = self._chats.get(chat.id, (asyncio.Lock(), 0))
-        self._chats[chat.id] = (lock, users + 1)
+        receipt = _Receipt(update.update_id, self._unstored)
+        _receipt.set(receipt)  # seen by the handler's task, created below in this context
+        chat = update.effective_chat
         try:
-            async with lock:
+            if chat is None:
                 await coroutine
+                return
+            lock, users = self._chats.get(chat.id, (asyncio.Lock(), 0))
+            self._chats[chat.id] = (lock, users + 1)
+            try:
+                async with lock:
+                    handling = asyncio.ensure_future(coroutine)
+                    storing = asyncio.ensure_future(receipt.done.wait())
+                    try:
+                        await asyncio.wait([handling, storing], return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        storing.cancel()
+                await handling
+            finally:
+                lock, users = self._chats[chat.id]
+                if users == 1:
+                    del self._chats[chat.id]
+                else:
+                    self._chats[chat.id] = (lock, users - 1)
         finally:
-            lock, users = self._chats[chat.id]
-            if users == 1:
-                del self._chats[chat.id]
-            else:
-                self._chats[chat.id] = (lock, users - 1)
+            receipt.stored()
 
     async def initialize(self) -> None:
         pass

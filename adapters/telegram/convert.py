@@ -30,9 +30,10 @@ def person(user: User) -> Person:
 def incoming_message(message: Message, bot_username: str, edited: bool = False) -> IncomingMessage | None:
     """The engine's view of a message, or None for what the engine should not
     see: service messages (someone joined, a topic was created…), channel
-    posts, commands addressed to another bot, and, in groups, photos or
-    stickers that answer nothing of ours."""
-    if message.from_user is None:
+    posts and messages sent in a channel's name (a linked channel's automatic
+    forwards included: no person wrote them), commands addressed to another
+    bot, and, in groups, photos or stickers that answer nothing of ours."""
+    if message.from_user is None or message.sender_chat is not None or message.is_automatic_forward:
         return None
     raw = message.text if message.text is not None else message.caption
     if raw is None:

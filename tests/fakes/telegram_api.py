@@ -19,6 +19,7 @@ import itertools
 import json
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,12 @@ class FakeTelegram:
         self.offsets: list[int] = []  # the offset of each getUpdates, in order
         self.webhook_url = ""
         self.webhook_secret = ""
+        # What `deliver` waits for once an update is acknowledged (stored): the bot's
+        # replies to it, when a test gives the adapter's `idle`.
+        self.handled: Callable[[], Awaitable[None]] | None = None
         # Failures on demand.
         self.blocked: set[int] = set()
+        self.muted: set[int] = set()  # groups where the bot may no longer write (400, not 403)
         self.rate_limited_requests = 0  # the next N message requests answer 429
         self.flood_until = 0.0  # every message request answers 429 until then (time.monotonic())
         self.retry_after = 1
@@ -157,6 +162,8 @@ class FakeTelegram:
         chat_id = int(params.get("chat_id", 0))
         if chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.muted:
+            raise ApiError(400, "Bad Request: not enough rights to send text messages to the chat")
         if chat_id not in self._chats:
             raise ApiError(400, "Bad Request: chat not found")
 
@@ -237,7 +244,7 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: chat not found")
         chat = dict(self._chats[chat_id])
         chat.update(accent_color_id=0, max_reaction_count=11)
-        chat["accepted_gift_types"] = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False}
+        chat["accepted_gift_types"] = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False, "gifts_from_channels": False}
         return chat
 
     async def _api_createForumTopic(self, params: dict) -> dict:
@@ -321,18 +328,24 @@ class FakeTelegram:
     # --- updates --------------------------------------------------------------
 
     async def deliver(self, update: dict, timeout: float = 20) -> dict:
-        """Hand an update to the bot and return once the bot has acknowledged it:
-        by a later getUpdates offset (polling) or by answering the webhook's POST."""
+        """Hand an update to the bot and return once the bot has acknowledged it
+        (by a later getUpdates offset when polling, by answering the webhook's
+        POST) and, with `handled` set, handled it to the end."""
         update["update_id"] = next(self._update_ids)
         if self.webhook_url:
             await self._post_to_webhook(update, timeout)
-            return update
-        async with self._arrived:
-            self._pending.append(update)
-            self._arrived.notify_all()
+        else:
+            async with self._arrived:
+                self._pending.append(update)
+                self._arrived.notify_all()
+            await self.acknowledgement_of(update, timeout)
+        if self.handled is not None:
+            await asyncio.wait_for(self.handled(), timeout)
+        return update
+
+    async def acknowledgement_of(self, update: dict, timeout: float = 20) -> None:
         async with self._acknowledged:
             await asyncio.wait_for(self._acknowledged.wait_for(lambda: self._last_acknowledged >= update["update_id"]), timeout)
-        return update
 
     async def _post_to_webhook(self, update: dict, timeout: float) -> None:
         if self._client is None:
