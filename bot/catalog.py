@@ -33,7 +33,8 @@ async def store_discussion(session: AsyncSession, spec: DiscussionSpec, now: dt.
     discussion.timezone = spec.timezone
     discussion.title = dict(spec.title)
     discussion.invitation = dict(spec.invitation)
-    discussion.reminder_offsets = [int(offset.total_seconds()) for offset in spec.reminders]
+    # At least a second before closing: a rehearsal's scaled offsets must not fall at the closing itself.
+    discussion.reminder_offsets = sorted({max(1, round(offset.total_seconds())) for offset in spec.reminders}, reverse=True)
     discussion.on_forget = spec.on_forget
     discussion.quiet_hours = spec.quiet_hours is not None
     if spec.quiet_hours is not None:

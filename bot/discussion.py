@@ -50,6 +50,17 @@ class QuietHours:
         return cls(starts, ends) if starts != ends else None
 
 
+def later(moment: dt.datetime, duration: dt.timedelta, zone: ZoneInfo | None) -> dt.datetime:
+    """`moment` plus `duration`, its whole days counted on the calendar of
+    `zone` (P7D from a Monday 09:00 is the next Monday 09:00, across a change
+    of clocks too), the rest in elapsed time."""
+    if zone is None or not duration.days:
+        return moment + duration
+    days = dt.timedelta(days=duration.days)
+    local = moment.astimezone(zone).replace(tzinfo=None) + days
+    return local.replace(tzinfo=zone).astimezone(dt.timezone.utc) + (duration - days)
+
+
 @dataclass(frozen=True)
 class QuestionSpec:
     key: str
@@ -304,7 +315,7 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...], zone: Z
         if "closes" in raw_round:
             closes = reader.moment(raw_round["closes"], f"{field}.closes", zone)
         else:
-            closes = opens + duration if opens and duration else None
+            closes = later(opens, duration, zone) if opens and duration else None
         if opens is None and "opens" not in raw_round:
             reader.problem(f"{field}.opens", "missing: give opens, or a top-level starts with durations")
         if closes is None and "closes" not in raw_round and "duration" not in raw_round:

@@ -94,10 +94,11 @@ def out_of_night(
     opens_at: dt.datetime,
     closes_at: dt.datetime,
     quiet: QuietHours = DEFAULT_QUIET_HOURS,
-) -> dt.datetime:
+) -> dt.datetime | None:
     """`moment`, or, when it falls in the quiet hours where the participant
     lives, the morning they end if that still leaves half the `notice` before
-    closing, else the evening before they began (never before the round opens)."""
+    closing, else the evening before they began (never before the round opens);
+    None when the round has no waking moment left for it."""
     if not in_night(moment, zone, quiet):
         return moment
     local = moment.astimezone(zone)
@@ -107,7 +108,7 @@ def out_of_night(
     morning = dt.datetime.combine(night_ends, quiet.ends, tzinfo=zone).astimezone(dt.timezone.utc)
     evening = dt.datetime.combine(night_began, quiet.starts, tzinfo=zone).astimezone(dt.timezone.utc) - BEFORE_QUIET_HOURS
     if closes_at - morning >= notice / 2 or evening <= opens_at:
-        return morning if morning < closes_at else moment
+        return morning if morning < closes_at else None
     return evening
 
 

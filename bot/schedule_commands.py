@@ -11,10 +11,12 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING
 
+from babel.dates import format_time
+
 from bot import catalog, reminders, timetable
 from bot.command import N_, Command
 from bot.discussion import parse_duration
-from bot.i18n import _, format_moment, ngettext
+from bot.i18n import _, current_language, format_moment, ngettext
 from bot.storage.models import RoundStatus
 from bot.turn import Turn
 
@@ -51,8 +53,14 @@ async def timezone(engine: Engine, turn: Turn, args: list[str]) -> None:
         turn.reply(_("I do not know the time zone {zone}. Send its name as City or Region/City, for example /timezone Europe/Paris.").format(zone=args[0][:60]))
         return
     participant.timezone = zone.key
+    quiet = reminders.quiet_hours_of(turn.discussion) if turn.discussion else None
+    if quiet is None:
+        turn.reply(_("Your time zone is now {zone}.").format(zone=zone.key))
+        return
     turn.reply(
-        _("Your time zone is now {zone}: reminders will not reach you between 21:00 and 08:00 there.").format(zone=zone.key)
+        _("Your time zone is now {zone}: reminders will not reach you between {start} and {end} there.").format(
+            zone=zone.key, start=format_time(quiet.starts, "short", locale=current_language()), end=format_time(quiet.ends, "short", locale=current_language())
+        )
     )
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import catalog, rounds
-from bot.discussion import DiscussionSpec, QuietHours
+from bot.discussion import DiscussionSpec, QuietHours, later
 from bot.i18n import _, format_moment, ngettext
 from bot.reminders import (
     Reach,
@@ -230,7 +230,13 @@ async def _send_due_reminders(engine: Engine, discussion_id: int, now: dt.dateti
             if number not in open_rounds:
                 continue
             offsets = [event.offset for event in events]
-            if await send_reminder(engine, session, discussion, open_rounds[number], questions[number], reach[participant_id], offsets, now):
+            try:
+                sent = await send_reminder(engine, session, discussion, open_rounds[number], questions[number], reach[participant_id], offsets, now)
+            except Exception:
+                # One participant's platform failing must not cost the others their reminder; theirs is retried.
+                log.exception("a reminder to participant %s could not be sent; it is tried again", participant_id)
+                continue
+            if sent:
                 done += events
     return done
 
@@ -256,14 +262,15 @@ async def move_rounds(
     `by` later); the rounds after it move by `by` too, keeping the rhythm.
     Remembered as a `RoundChange`, so a restart with the same file keeps it."""
     moved = [r for r in await catalog.rounds_of(session, discussion) if r.number >= first.number]
+    zone = ZoneInfo(discussion.timezone)
     for round_ in moved:
         change = await session.scalar(select(RoundChange).where(RoundChange.round_id == round_.id))
         if change is None:
             change = RoundChange(round_id=round_.id, file_opens_at=round_.opens_at, file_closes_at=round_.closes_at)
             session.add(change)
         if not (extend and round_.id == first.id):
-            round_.opens_at += by
-        round_.closes_at += by
+            round_.opens_at = later(round_.opens_at, by, zone)
+        round_.closes_at = later(round_.closes_at, by, zone)
         change.opens_at, change.closes_at, change.changed_at = round_.opens_at, round_.closes_at, now
     await session.flush()
     return moved

@@ -94,6 +94,8 @@ async def post_missing_wrap_ups(engine: Engine, now: dt.datetime, discussion_id:
             if discussion.id not in figures:
                 figures[discussion.id] = {f.number: f for f in await participation(session, discussion)}
             next_round = await catalog.round_by_number(session, discussion, round_.number + 1)
+            if next_round is not None and next_round.status != RoundStatus.scheduled:
+                next_round = None  # opened already (by hand): its own questions said so
             private_zone = participant.timezone if venue.kind == ChatKind.private and participant is not None else None
             zone = private_zone if private_zone and zone_named(private_zone) else discussion.timezone
             with reading_in(venue_language(venue, participant, discussion)):

@@ -55,6 +55,8 @@ async def load_for_run(engine: Engine, spec: DiscussionSpec, rehearse: dt.timede
     discussion = await engine.load(spec)
     async with engine.sessions() as session:
         discussion = await session.get(Discussion, discussion.id)
+        if rehearse is not None:
+            discussion.paused = False  # a new rehearsal starts afresh, even after a paused one
         await timetable.keep_round_changes(session, discussion)
         await session.commit()
     return discussion

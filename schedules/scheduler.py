@@ -147,10 +147,15 @@ class Scheduler:
         async with self._lock:
             async with self.engine.sessions() as session:
                 discussion_ids = [d.id for d in await catalog.list_discussions(session)]
-            for discussion_id in discussion_ids:
-                await timetable.advance(self.engine, discussion_id, self.clock(), self.grace)
-            await post_missing_wrap_ups(self.engine, self.clock())
-            await self._replan()
+            try:
+                for discussion_id in discussion_ids:
+                    try:
+                        await timetable.advance(self.engine, discussion_id, self.clock(), self.grace)
+                    except Exception:  # one discussion's failure must not stop the others'
+                        log.exception("discussion %s: what was due could not all be done; tried again shortly", discussion_id)
+                await post_missing_wrap_ups(self.engine, self.clock())
+            finally:
+                await self._replan()
 
     async def replan(self, starting: bool = False) -> None:
         async with self._lock:

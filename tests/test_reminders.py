@@ -79,6 +79,21 @@ async def test_with_quiet_hours_off_in_the_file_reminders_keep_their_time(engine
     assert [at for at, _message in reminders_to(sent, marie)] == [CLOSES - 48 * HOURS, CLOSES - 4 * HOURS]
 
 
+def test_no_reminder_when_the_round_leaves_it_no_waking_moment():
+    opens = dt.datetime(2013, 7, 8, 18, 30, tzinfo=UTC)  # 20:30 in Brussels
+    closes = dt.datetime(2013, 7, 9, 5, 30, tzinfo=UTC)  # 07:30 the next morning
+    assert reminder_moment(opens, closes, 4 * HOURS, BRUSSELS, quiet_hours=QuietHours()) is None
+
+
+async def test_the_time_zone_reply_names_the_discussions_own_quiet_hours(engine, platform, user, example):
+    await engine.load(dataclasses.replace(example, quiet_hours=QuietHours(dt.time(22, 30), dt.time(6, 30))))
+    marie = await join(engine, user, "marie", "en")
+    await engine.handle_message(marie.message("/timezone Asia/Kathmandu"))
+    assert platform.last(marie.dm).text == (
+        "Your time zone is now Asia/Kathmandu: reminders will not reach you between 10:30\u202fPM and 6:30\u202fAM there."
+    )
+
+
 def test_no_reminder_for_a_round_shorter_than_the_offset():
     assert reminder_moment(OPENS, OPENS + 24 * HOURS, 48 * HOURS, BRUSSELS, quiet_hours=QuietHours()) is None
 
@@ -146,3 +161,24 @@ async def test_participants_set_their_time_zone(engine, platform, user, clock):
     assert "America/El_Salvador" in platform.last(ana.dm).text and "21:00" in platform.last(ana.dm).text
     async with engine.sessions() as session:
         assert await session.scalar(select(Participant.timezone)) == "America/El_Salvador"
+
+
+async def test_a_platform_failing_for_one_participant_does_not_cost_the_others_their_reminder(engine, platform, user, clock):
+    clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
+    marie = await join(engine, user, "marie", "fr", role="local_authority")
+    pedro = await join(engine, user, "pedro", "es", role="local_authority")
+    await run_until(engine, clock, dt.datetime(2013, 7, 9, tzinfo=UTC))  # round 1 is open, its questions posted
+    deliver = platform.send
+
+    async def failing_for_marie(message):
+        if message.chat.chat_id == marie.dm:
+            raise RuntimeError("HTTP 500 from the platform")
+        return await deliver(message)
+
+    platform.send = failing_for_marie
+    due = CLOSES - 48 * HOURS
+    sent = await run_until(engine, clock, due)
+    assert len(reminders_to(sent, pedro)) == 1
+    platform.send = deliver
+    sent = await run_until(engine, clock, due + dt.timedelta(minutes=10))  # the scheduler's next look
+    assert len(reminders_to(sent, marie)) == 1, "hers is tried again within the grace period"

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from bot import catalog, timetable
 from bot.discussion import parse_discussion
 from bot.reminders import in_night
-from bot.storage.models import Delivery, Question, RoundStatus, Venue, WrapUp
+from bot.storage.models import Delivery, Discussion, Question, RoundStatus, Venue, WrapUp
+from bot.wrapups import post_missing_wrap_ups
 from tests.fakes.simulated_scheduler import run_until
 
 UTC = dt.timezone.utc
@@ -182,6 +183,35 @@ async def test_rounds_and_reminders_follow_the_daylight_saving_change(engine, pl
     assert len(reminders_to(sent, marie)) == 2
 
 
+def test_a_round_given_by_its_duration_ends_at_the_same_hour_across_the_clock_change():
+    by_duration = {**DST_DISCUSSION, "starts": "2013-10-21T09:00", "rounds": [{**DST_DISCUSSION["rounds"][0], "duration": "P7D"}]}
+    del by_duration["rounds"][0]["opens"], by_duration["rounds"][0]["closes"]
+    [round_] = parse_discussion(by_duration, "autumn.yaml").rounds
+    assert round_.closes_at.astimezone(BRUSSELS).time() == dt.time(9), "09:00 winter time, as it opened at 09:00 summer time"
+
+
+async def test_extending_across_the_clock_change_keeps_the_hour(engine, platform, user, clock):
+    clock.now = dt.datetime(2013, 10, 21, 8, tzinfo=UTC)
+    await engine.load(parse_discussion({**DST_DISCUSSION, "organisers": ["memory:boss"]}, "autumn.yaml"))
+    boss = user("boss", "en")
+    await run_until(engine, clock, dt.datetime(2013, 10, 21, 9, tzinfo=UTC))
+    await engine.handle_message(boss.message("/extend_round 2d"))
+    async with engine.sessions() as session:
+        [round_] = await catalog.rounds_of(session, await catalog.find_discussion(session, "autumn"))
+    assert round_.closes_at.astimezone(BRUSSELS) == dt.datetime(2013, 10, 30, 9, tzinfo=BRUSSELS)
+
+
+async def test_a_wrap_up_does_not_announce_a_round_already_opened_by_hand(engine, platform, user, clock):
+    clock.now = dt.datetime(2013, 7, 8, 8, tzinfo=UTC)
+    boss = await organiser(engine, user)
+    marie = await join(engine, user, "marie", "fr")
+    await run_until(engine, clock, dt.datetime(2013, 7, 9, tzinfo=UTC))
+    await engine.handle_message(boss.message("/next_round"))
+    await post_missing_wrap_ups(engine, clock())  # the scheduler's housekeeping, for a round closed by hand
+    [wrap_up] = [t for t in platform.texts(marie.dm) if t.startswith("Le tour 1 est terminé")]
+    assert "s’ouvre" not in wrap_up
+
+
 async def test_organisers_extend_postpone_pause_and_open_the_next_round(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 7, 8, 8, tzinfo=UTC)
     boss = await organiser(engine, user)
@@ -261,3 +291,18 @@ async def session_statuses(engine, slug):
     async with engine.sessions() as session:
         discussion = await catalog.find_discussion(session, slug)
         return [r.status for r in await catalog.rounds_of(session, discussion)]
+
+
+async def test_a_short_rehearsal_keeps_both_reminders_and_starts_afresh_after_a_pause(engine, clock, example):
+    from schedules.cli import load_for_run
+
+    discussion = await load_for_run(engine, example, dt.timedelta(seconds=20))
+    async with engine.sessions() as session:
+        (await session.get(Discussion, discussion.id)).paused = True
+        await session.commit()
+    discussion = await load_for_run(engine, example, dt.timedelta(seconds=20))
+    async with engine.sessions() as session:
+        rehearsal = await session.get(Discussion, discussion.id)
+        assert not rehearsal.paused
+        # 48 h and 4 h of a week, scaled to 20 s: 5.7 s, and 0.48 s kept at a second before closing.
+        assert rehearsal.reminder_offsets == [6, 1]
