@@ -211,6 +211,9 @@ ROLE_NAMES = {"participant": N_("participant"), "local_authority": N_("local aut
 
 async def participants(engine: Engine, turn: Turn, args: list[str]) -> None:
     assert turn.discussion is not None
+    if not turn.private:  # names, organisations and countries are not the group's to read
+        turn.reply(_("Write to me in a private chat: I list the participants only there."))
+        return
     rows = await turn.session.execute(
         select(Participant, Venue.platform)
         .join(Venue, Venue.participant_id == Participant.id)
@@ -225,7 +228,8 @@ async def participants(engine: Engine, turn: Turn, args: list[str]) -> None:
             for part in (person.organisation, person.country, _(ROLE_NAMES[person.role.value]), person.language, platform)
             if part
         )
-        lines.append(f"- {person.name or person.display_name or '—'} ({details})")
+        anonymous = " · " + _("anonymous in reports") if person.anonymous or not person.consent else ""
+        lines.append(f"- {person.name or person.display_name or '—'} ({details}){anonymous}")
     turn.reply("\n".join(lines))
 
 

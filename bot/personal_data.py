@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-import re
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, Table, and_, delete, or_, select
@@ -42,14 +41,12 @@ from bot.storage.models import (
     PlatformIdentity,
     Question,
 )
-from bot.text import shorten
+from bot.text import redact_names, shorten
 from bot.turn import Turn
 
 if TYPE_CHECKING:
     from bot.engine import Engine
 
-REDACTED = "[…]"
-MIN_REDACTED_LENGTH = 3  # shorter names would blank out parts of ordinary words
 
 
 # --- what is stored about a participant ------------------------------------
@@ -113,22 +110,11 @@ async def stored_about(session: AsyncSession, participant_id: int) -> dict[str, 
 # --- forgetting a participant ----------------------------------------------
 
 
-def _redact(text: str, words: list[re.Pattern]) -> str:
-    for word in words:
-        text = word.sub(REDACTED, text)
-    return text
-
-
 async def forget_participant(session: AsyncSession, participant: Participant) -> None:
     """Delete everything about the participant; their contributions are
     deleted or anonymised per their discussion's `on_forget`."""
     identities = await _identities(session, participant.id)
-    names = {participant.name, participant.organisation, participant.display_name}
-    words = [
-        re.compile(r"\b" + re.escape(name.strip()) + r"\b", re.IGNORECASE)
-        for name in names
-        if name and len(name.strip()) >= MIN_REDACTED_LENGTH
-    ]
+    people, organisations = (participant.name, participant.display_name), (participant.organisation,)
     messages = await session.scalars(
         select(Message)
         .where(Message.participant_id == participant.id)
@@ -144,9 +130,9 @@ async def forget_participant(session: AsyncSession, participant: Participant) ->
         # The chat and message ids would find the message, and its author, on the platform.
         message.chat_id = "forgotten"
         message.message_id = f"forgotten-{message.id}"
-        message.text = _redact(message.text, words)
+        message.text = redact_names(message.text, people, organisations)
         for contribution in message.contributions:
-            contribution.text = _redact(contribution.text, words)
+            contribution.text = redact_names(contribution.text, people, organisations)
     await session.flush()
 
     messages_table = Message.__table__

@@ -173,3 +173,24 @@ async def test_an_edit_does_not_bring_a_hidden_contribution_back(engine, platfor
     async with engine.sessions() as session:
         [part] = await session.scalars(select(Contribution).where(Contribution.message_id == edited.id))
     assert part.text == "redes de ciudades, y algo más." and part.hidden
+
+
+async def test_forget_finds_a_first_name_and_names_written_loosely(engine, platform, user):
+    boss, gabriela = await gabriela_answers(engine, user)
+    await engine.handle_message(gabriela.message("Pregunta 5: Soy Gabriela; la Municipalidad  de\nCochabamba apoya. (GabyQM)"))
+    await engine.handle_message(gabriela.message("/forget"))
+    await engine.handle_button(gabriela.press("forget:confirm"))
+    async with engine.sessions() as session:
+        text = await session.scalar(select(Contribution.text).where(Contribution.text.contains("apoya")))
+    assert text == "Soy […]; la […] apoya. ([…])"
+
+
+async def test_the_participant_list_is_for_organisers_in_private_and_marks_who_is_anonymous(engine, platform, user):
+    boss, gabriela = await gabriela_answers(engine, user)
+    await join(engine, user, "anon", "fr", "anonymous", "Anne Onyme", "Mairie de Lyon", "France", "local_authority")
+    await engine.handle_message(boss.message("/participants", group="grupo-m4d"))
+    assert "Anne Onyme" not in platform.last("grupo-m4d").text
+    await engine.handle_message(boss.message("/participants"))
+    listing = platform.last(boss.dm).text
+    assert f"- {NAME} ({ORGANISATION}" in listing
+    assert "- Anne Onyme (Mairie de Lyon, France, local authority staff, fr, memory) · anonymous in reports" in listing

@@ -38,6 +38,7 @@ SECRETS = (
     "Malta",
     "Bulk Secret",
     "Bulk Hidden Org",
+    "Secretin",  # Pierre signs with his name; he asked to be anonymous
 )
 HIDDEN_TEXT = "BUY CHEAP WATCHES spam-7f3a"
 
@@ -141,7 +142,9 @@ async def filled(engine, platform, user, clock):
     await engine.handle_message(
         gabriela.message("Pregunta 1: los convenios de hermanamiento entre municipios.\nPregunta 2: mesas de concertación con el gobierno nacional.")
     )
-    await engine.handle_message(pierre.message("Question 3 : un réseau de villes qui partage ses expériences."))
+    await engine.handle_message(
+        pierre.message("Question 3 : un réseau de villes qui partage ses expériences. Pierre SECRETIN, Mairie de  Cachéville")
+    )
     await engine.handle_message(john.message("Q4: our regional plan includes migration since 2010."))
     await engine.handle_message(marie.message("Question 1 : première version.", message_id="marie-edit"))
     clock.advance(minutes=5)

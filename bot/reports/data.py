@@ -33,6 +33,7 @@ from bot.storage.models import (
     Role,
     Round,
 )
+from bot.text import redact_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +169,8 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         rounds.setdefault(round_row.number, RoundData(round_row.number, round_row.opens_at, round_row.closes_at, []))
 
     author_of: dict[int, Author] = {}
+    # The names of those who are not published, to take out of their own texts ("Saludos, Ana Pérez").
+    unpublished_names: dict[int, tuple[tuple[str | None, ...], tuple[str | None, ...]]] = {}
     contributors = select(Message.participant_id).join(Contribution).where(*visible_contributions(discussion))
     for row in await session.execute(
         select(
@@ -175,12 +178,15 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
             Participant.consent,
             Participant.anonymous,
             Participant.name,
+            Participant.display_name,
             Participant.organisation,
             Participant.country,
             Participant.role,
         ).where(Participant.id.in_(contributors.scalar_subquery()))
     ):
         author_of[row.id] = published_author(row.consent, row.anonymous, row.name, row.organisation, row.country, row.role)
+        if not author_of[row.id].public:
+            unpublished_names[row.id] = ((row.name, row.display_name), (row.organisation,))
 
     languages_of: dict[int, set[str]] = {}
     contribution_rows = await session.execute(
@@ -204,6 +210,8 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         if question is None:
             continue  # a question since removed from the discussion's file
         author = author_of.get(participant_id, ANONYMOUS) if participant_id is not None else ANONYMOUS
+        if participant_id in unpublished_names:
+            text = redact_names(text, *unpublished_names[participant_id])
         question.entries.append(Entry(cid, author, language, platform, text, received_at, edited_at, late))
         if participant_id is not None:
             languages_of.setdefault(participant_id, set()).update([language] if language else [])
