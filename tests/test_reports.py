@@ -440,3 +440,36 @@ async def test_an_organiser_who_subscribed_gets_the_report_too(engine, platform,
     await engine.handle_message(boss.message("/report en md"))
     name, content = platform.last(boss.dm).attachment
     assert name == "m4d-2013-report-en.md" and b"## Participation" in content
+
+
+async def test_a_texts_own_markup_stays_text_and_its_lines_stay_lines_in_markdown(engine, filled):
+    async with engine.sessions() as session:
+        contribution = await session.scalar(select(Contribution).where(Contribution.text.contains("(0)")))
+        contribution.text = "- not a list\n1. not a numbered list\n===\n&lt; ~~not struck~~"
+        await session.commit()
+    markdown = report_bytes(await report_data(engine), "md", "en").decode()
+    assert "> \\- not a list\\\n> 1\\. not a numbered list\\\n> \\===\\\n> \\&lt; \\~\\~not struck\\~\\~\n" in markdown
+
+
+async def test_the_word_file_says_who_made_it_and_describes_its_charts(engine, filled):
+    document = docx.Document(io.BytesIO(report_bytes(await report_data(engine), "docx", "en")))
+    properties = document.core_properties
+    assert (properties.author, properties.comments) == ("facilitator", "")
+    assert properties.created.year == 2013  # the report's own date, not python-docx's template's
+    descriptions = [shape._inline.docPr.get("descr") for shape in document.inline_shapes]
+    assert len(descriptions) == 3 and all(descriptions)
+
+
+async def test_html_lets_each_text_read_in_its_own_direction(engine, filled):
+    html = report_bytes(await report_data(engine), "html", "en").decode()
+    assert html.count('dir="auto"') == 306 and "<bdi class=\"author\">" in html
+
+
+async def test_a_published_author_who_gave_no_name_is_not_called_anonymous(engine, user):
+    boss = await organiser(engine, user)
+    frank = await join(engine, user, "frank", "en", "named", None, "Frank's Cooperative", "Chile")
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.drain()
+    await engine.handle_message(frank.message("Q1: cooperatives of returnees."))
+    [contribution] = json.loads(report_bytes(await report_data(engine), "json", "en"))["contributions"]
+    assert (contribution["participant"], contribution["organisation"]) == (None, "Frank's Cooperative")

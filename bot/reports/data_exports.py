@@ -23,8 +23,12 @@ from bot.reports.xml_text import xml_safe
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _participant(words: Wording, author: Author) -> str:
-    return author.name if author.public and author.name else words.anonymous
+def _participant(words: Wording, author: Author) -> str | None:
+    """Their name; nothing for a published author who gave none (their
+    organisation and country beside it are theirs to publish); "anonymous" otherwise."""
+    if author.public:
+        return author.name or None
+    return words.anonymous
 
 
 def _iso(moment: dt.datetime | None, words: Wording) -> str | None:

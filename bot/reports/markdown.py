@@ -11,8 +11,10 @@ from bot.reports.charts import charts
 from bot.reports.data import ReportData
 from bot.reports.wording import Wording
 
-# Characters Markdown would read as formatting (or raw HTML) in people's texts.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+# Characters Markdown would read as formatting (or raw HTML, or an entity) in people's texts.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|&~!])")
+# What starts a list, a heading underline or a rule at the beginning of a line: "- ", "1. ", "2) ", "===".
+_LINE_START = re.compile(r"^([-+=]|\d+(?=[.)]))")
 
 
 def escape(text: str) -> str:
@@ -20,8 +22,19 @@ def escape(text: str) -> str:
 
 
 def quoted(text: str) -> str:
-    """A contribution as a block quote, its line breaks kept."""
-    return "\n".join("> " + line if line else ">" for line in escape(text).split("\n"))
+    """A contribution as a block quote, its line breaks kept (a backslash at
+    the end of a line is Markdown's line break) and nothing in it read as a
+    list, a heading or code."""
+    lines = [_LINE_START.sub(_escape_line_start, escape(line.strip())) for line in text.split("\n")]
+    return "\n".join(
+        "> " + line + ("\\" if line and i + 1 < len(lines) and lines[i + 1] else "") if line else ">"
+        for i, line in enumerate(lines)
+    )
+
+
+def _escape_line_start(match: re.Match) -> str:
+    start = match.group(1)
+    return start + "\\" if start[0].isdigit() else "\\" + start
 
 
 def _table(headers: tuple[str, ...], rows) -> str:

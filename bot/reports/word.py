@@ -72,8 +72,13 @@ def _run(paragraph: etree._Element, text: str, bold: bool = False, colour: str |
 def write_docx(report: ReportData, out: BinaryIO) -> None:
     words = Wording(report)
     document = Document()
-    document.core_properties.title = xml_safe(words.title)
-    document.core_properties.language = words.language
+    properties = document.core_properties
+    properties.title = xml_safe(words.title)
+    properties.language = words.language
+    # Not python-docx's template's author, comment and 2013 dates.
+    properties.author = properties.last_modified_by = "facilitator"
+    properties.comments = ""
+    properties.created = properties.modified = report.generated_at.replace(tzinfo=None)
     document.styles["Normal"].font.size = Pt(10.5)
 
     document.add_heading(xml_safe(words.title), level=0)
@@ -94,6 +99,7 @@ def write_docx(report: ReportData, out: BinaryIO) -> None:
     document.add_heading(words.charts_heading, level=1)
     for chart in charts(words):
         document.add_picture(io.BytesIO(chart.png), width=Cm(16))
+        document.inline_shapes[-1]._inline.docPr.set("descr", xml_safe(chart.title))  # read out by screen readers
 
     document.add_heading(words.contributions_heading, level=1)
     quote = document.styles["Quote"].style_id
