@@ -29,6 +29,15 @@ async def subscribed(engine, user, user_id, language_code):
     return person
 
 
+async def round_one_with_john(engine, user):
+    """An organiser, and John subscribed in English, with round 1 open."""
+    boss = await organiser(engine, user)
+    john = await subscribed(engine, user, "john", "en")
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.drain()
+    return boss, john
+
+
 async def stored(engine):
     return await stored_contributions(engine.sessions, Question.key, Contribution.text, Contribution.status, Message.language)
 
@@ -86,10 +95,7 @@ async def test_a_message_delivered_twice_is_stored_once(engine, platform, user):
 
 
 async def test_unclear_answer_is_kept_pending_then_filed_by_button(engine, platform, user):
-    boss = await organiser(engine, user)
-    john = await subscribed(engine, user, "john", "en")
-    await engine.handle_message(boss.message("/open_round 1"))
-    await engine.drain()
+    boss, john = await round_one_with_john(engine, user)
     await engine.handle_message(john.message("We did something like that in our town."))
     [(key, _text, status, _lang)] = await stored(engine)
     assert key is None and status == ContributionStatus.pending
@@ -101,10 +107,7 @@ async def test_unclear_answer_is_kept_pending_then_filed_by_button(engine, platf
 
 
 async def test_edit_updates_the_contribution_and_keeps_the_earlier_text(engine, platform, user):
-    boss = await organiser(engine, user)
-    john = await subscribed(engine, user, "john", "en")
-    await engine.handle_message(boss.message("/open_round 1"))
-    await engine.drain()
+    boss, john = await round_one_with_john(engine, user)
     await engine.handle_message(john.message("Q1: first thought", message_id="m1"))
     await engine.handle_message(john.message("Q1: second, better thought", message_id="m1", edited=True))
     [(key, text, _status, _lang)] = await stored(engine)
@@ -115,10 +118,7 @@ async def test_edit_updates_the_contribution_and_keeps_the_earlier_text(engine, 
 
 
 async def test_an_edit_that_leaves_no_answer_withdraws_the_earlier_one(engine, platform, user):
-    boss = await organiser(engine, user)
-    john = await subscribed(engine, user, "john", "en")
-    await engine.handle_message(boss.message("/open_round 1"))
-    await engine.drain()
+    boss, john = await round_one_with_john(engine, user)
     await engine.handle_message(john.message("Q1: something I should not have posted", message_id="m1"))
     await engine.handle_message(john.message("thanks", message_id="m1", edited=True))
     assert await stored(engine) == []
@@ -130,10 +130,7 @@ async def test_an_edit_that_leaves_no_answer_withdraws_the_earlier_one(engine, p
 
 
 async def test_an_answer_given_in_time_and_edited_after_the_round_closed_is_not_late(engine, platform, user, clock):
-    boss = await organiser(engine, user)
-    john = await subscribed(engine, user, "john", "en")
-    await engine.handle_message(boss.message("/open_round 1"))
-    await engine.drain()
+    boss, john = await round_one_with_john(engine, user)
     await engine.handle_message(john.message("Q1: a first draft", message_id="m1"))
     clock.advance(hours=1)
     await engine.handle_message(boss.message("/close_round 1"))
@@ -146,10 +143,7 @@ async def test_an_answer_given_in_time_and_edited_after_the_round_closed_is_not_
 
 
 async def test_a_hidden_answer_stays_hidden_when_its_author_moves_it_to_another_question(engine, platform, user):
-    boss = await organiser(engine, user)
-    john = await subscribed(engine, user, "john", "en")
-    await engine.handle_message(boss.message("/open_round 1"))
-    await engine.drain()
+    boss, john = await round_one_with_john(engine, user)
     await engine.handle_message(john.message("Q1: buy cheap watches at spam.example", message_id="m1"))
     async with engine.sessions() as session:
         contribution_id = await session.scalar(select(Contribution.id))
