@@ -41,7 +41,7 @@ from bot.storage.models import (
     PlatformIdentity,
     Question,
 )
-from bot.text import redact_names, shorten
+from bot.text import name_pattern, redact, shorten
 from bot.turn import Turn
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ async def forget_participant(session: AsyncSession, participant: Participant) ->
     """Delete everything about the participant; their contributions are
     deleted or anonymised per their discussion's `on_forget`."""
     identities = await _identities(session, participant.id)
-    people, organisations = (participant.name, participant.display_name), (participant.organisation,)
+    names = name_pattern((participant.name, participant.display_name), (participant.organisation,))
     messages = await session.scalars(
         select(Message)
         .where(Message.participant_id == participant.id)
@@ -130,9 +130,9 @@ async def forget_participant(session: AsyncSession, participant: Participant) ->
         # The chat and message ids would find the message, and its author, on the platform.
         message.chat_id = "forgotten"
         message.message_id = f"forgotten-{message.id}"
-        message.text = redact_names(message.text, people, organisations)
+        message.text = redact(message.text, names)
         for contribution in message.contributions:
-            contribution.text = redact_names(contribution.text, people, organisations)
+            contribution.text = redact(contribution.text, names)
     await session.flush()
 
     messages_table = Message.__table__

@@ -1,6 +1,5 @@
 """Cleaning what people type before it is stored or matched."""
 
-import functools
 import re
 import unicodedata
 
@@ -27,20 +26,17 @@ REDACTED = "[…]"
 MIN_REDACTED_LENGTH = 3  # shorter names would blank out parts of ordinary words
 
 
-def redact_names(text: str, people: tuple[str | None, ...], organisations: tuple[str | None, ...] = ()) -> str:
-    """`text` without the given names: each as written (spaces however many,
-    "Acme Inc." and "GIZ (Bonn)" included), and each part of a person's name
-    on its own ("Soy Carol de …")."""
-    for pattern in _name_patterns(people, organisations):
-        text = pattern.sub(REDACTED, text)
-    return text
-
-
-@functools.lru_cache(maxsize=1024)
-def _name_patterns(people: tuple[str | None, ...], organisations: tuple[str | None, ...]) -> list[re.Pattern]:
+def name_pattern(people: tuple[str | None, ...], organisations: tuple[str | None, ...] = ()) -> re.Pattern | None:
+    """What names someone in a text: each of the names as written (spaces
+    however many, "Acme Inc." and "GIZ (Bonn)" included), and each part of a
+    person's name on its own ("Soy Carol de …"). None when there is no name."""
     parts = {part for name in people if name for part in name.split()}
     names = {n.strip() for n in (*people, *organisations, *parts) if n and len(n.strip()) >= MIN_REDACTED_LENGTH}
-    return [
-        re.compile(r"(?<!\w)" + r"\s+".join(re.escape(word) for word in name.split()) + r"(?!\w)", re.IGNORECASE)
-        for name in sorted(names, key=len, reverse=True)  # the whole name before its parts
-    ]
+    if not names:
+        return None
+    alternatives = (r"\s+".join(re.escape(word) for word in name.split()) for name in sorted(names, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)  # the whole name before its parts
+
+
+def redact(text: str, names: re.Pattern | None) -> str:
+    return names.sub(REDACTED, text) if names else text

@@ -17,6 +17,7 @@ What is published about an author:
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -33,7 +34,7 @@ from bot.storage.models import (
     Role,
     Round,
 )
-from bot.text import redact_names
+from bot.text import name_pattern, redact
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +171,7 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
 
     author_of: dict[int, Author] = {}
     # The names of those who are not published, to take out of their own texts ("Saludos, Ana Pérez").
-    unpublished_names: dict[int, tuple[tuple[str | None, ...], tuple[str | None, ...]]] = {}
+    unpublished_names: dict[int, re.Pattern | None] = {}
     contributors = select(Message.participant_id).join(Contribution).where(*visible_contributions(discussion))
     for row in await session.execute(
         select(
@@ -186,7 +187,7 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
     ):
         author_of[row.id] = published_author(row.consent, row.anonymous, row.name, row.organisation, row.country, row.role)
         if not author_of[row.id].public:
-            unpublished_names[row.id] = ((row.name, row.display_name), (row.organisation,))
+            unpublished_names[row.id] = name_pattern((row.name, row.display_name), (row.organisation,))
 
     languages_of: dict[int, set[str]] = {}
     contribution_rows = await session.execute(
@@ -211,7 +212,7 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
             continue  # a question since removed from the discussion's file
         author = author_of.get(participant_id, ANONYMOUS) if participant_id is not None else ANONYMOUS
         if participant_id in unpublished_names:
-            text = redact_names(text, *unpublished_names[participant_id])
+            text = redact(text, unpublished_names[participant_id])
         question.entries.append(Entry(cid, author, language, platform, text, received_at, edited_at, late))
         if participant_id is not None:
             languages_of.setdefault(participant_id, set()).update([language] if language else [])
