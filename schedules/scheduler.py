@@ -44,6 +44,24 @@ log = logging.getLogger(__name__)
 
 SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
 JOB_TABLE = "apscheduler_jobs"
+RETRY_AFTER_STORE_ERROR = 5.0  # seconds
+# The job store is synchronous, on the event loop's thread: waiting long for
+# SQLite's write lock would freeze the bot; better fail, and try again soon.
+SQLITE_STORE_TIMEOUT = 5
+
+
+class SteadyScheduler(AsyncIOScheduler):
+    """An `AsyncIOScheduler` that outlives a job store error. APScheduler
+    updates a stored job after running it without catching errors there; one
+    ("database is locked") would leave its timer unset, and nothing would ever
+    run again."""
+
+    def _process_jobs(self) -> float | None:
+        try:
+            return super()._process_jobs()
+        except Exception:
+            log.exception("the scheduler could not update its stored jobs; it looks again in %.0f s", RETRY_AFTER_STORE_ERROR)
+            return RETRY_AFTER_STORE_ERROR
 
 
 def sync_url(url: URL) -> URL:
@@ -58,7 +76,7 @@ async def job_store_engine(database: AsyncEngine) -> tuple[SyncEngine, str | Non
     """A synchronous engine on the same database, and the schema the project's tables are in."""
     url = sync_url(database.url)
     if url.get_backend_name() == "sqlite":
-        return create_engine(url, connect_args={"timeout": 30}), None
+        return create_engine(url, connect_args={"timeout": SQLITE_STORE_TIMEOUT}), None
     async with database.connect() as connection:
         schema = await connection.scalar(text("select current_schema()"))
     return create_engine(url, pool_pre_ping=True), schema
@@ -99,7 +117,7 @@ class Scheduler:
 
     async def start(self) -> None:
         self._store_engine, schema = await job_store_engine(self.database)
-        self._apscheduler = AsyncIOScheduler(
+        self._apscheduler = SteadyScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=self._store_engine, tablename=JOB_TABLE, tableschema=schema),
                 "memory": MemoryJobStore(),

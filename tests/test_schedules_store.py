@@ -160,3 +160,24 @@ async def test_a_past_discussion_opens_nothing_and_leaves_the_job_store_empty(da
             assert [r.status for r in await catalog.rounds_of(session, discussion)] == [RoundStatus.scheduled] * 4
     assert await stored_jobs(database) == []
     assert platform.sent == []
+
+
+async def test_a_job_store_error_does_not_stop_the_scheduler_for_good():
+    """APScheduler updates a job after running it without catching errors: a
+    locked SQLite database then would leave the scheduler without a timer."""
+    from apscheduler.jobstores.memory import MemoryJobStore
+    from sqlalchemy.exc import OperationalError
+
+    from schedules.scheduler import RETRY_AFTER_STORE_ERROR, SteadyScheduler
+
+    class LockedStore(MemoryJobStore):
+        def update_job(self, job):
+            raise OperationalError("UPDATE apscheduler_jobs", {}, Exception("database is locked"))
+
+    scheduler = SteadyScheduler(jobstores={"default": LockedStore()}, timezone=UTC)
+    scheduler.start()
+    try:
+        scheduler.add_job(int, "interval", seconds=60, next_run_time=dt.datetime.now(UTC) - MINUTES)
+        assert scheduler._process_jobs() == RETRY_AFTER_STORE_ERROR, "it looks again shortly"
+    finally:
+        scheduler.shutdown(wait=False)
