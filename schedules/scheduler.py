@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 SYNC_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}
 JOB_TABLE = "apscheduler_jobs"
+ASYNCPG_ONLY_OPTIONS = ("prepared_statement_cache_size", "prepared_statement_name_func", "statement_cache_size")
 RETRY_AFTER_STORE_ERROR = 5.0  # seconds
 # The job store is synchronous, on the event loop's thread: waiting long for
 # SQLite's write lock would freeze the bot; better fail, and try again soon.
@@ -65,11 +66,19 @@ class SteadyScheduler(AsyncIOScheduler):
 
 
 def sync_url(url: URL) -> URL:
-    """The project's database URL with the synchronous driver the job store needs."""
+    """The project's database URL with the synchronous driver the job store
+    needs, and asyncpg's own options in psycopg's words (`ssl` is `sslmode`;
+    statement cache sizes mean nothing to it)."""
     backend = url.get_backend_name()
     if backend not in SYNC_DRIVERS:
         raise ValueError(f"the scheduler cannot store its jobs in a {backend} database")
-    return url.set(drivername=SYNC_DRIVERS[backend])
+    query = dict(url.query)
+    if url.get_driver_name() == "asyncpg":
+        if "ssl" in query:
+            query["sslmode"] = query.pop("ssl")
+        for option in ASYNCPG_ONLY_OPTIONS:
+            query.pop(option, None)
+    return url.set(drivername=SYNC_DRIVERS[backend], query=query)
 
 
 async def job_store_engine(database: AsyncEngine) -> tuple[SyncEngine, str | None]:

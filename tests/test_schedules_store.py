@@ -94,6 +94,9 @@ def test_the_job_store_uses_a_synchronous_driver():
     assert sync_url(make_url("sqlite+aiosqlite:////tmp/x.db")).drivername == "sqlite"
     assert sync_url(make_url("postgresql+asyncpg://u:secret@h/db")).drivername == "postgresql+psycopg"
     assert sync_url(make_url("postgresql+asyncpg://u:secret@h/db")).password == "secret"
+    # asyncpg's options, as deployments write them, in psycopg's words.
+    options = sync_url(make_url("postgresql+asyncpg://u@h/db?ssl=require&prepared_statement_cache_size=0")).query
+    assert dict(options) == {"sslmode": "require"}
 
 
 async def test_jobs_are_stored_in_the_database_and_a_restart_within_grace_runs_them_once(database, platform, user):
