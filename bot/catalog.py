@@ -135,6 +135,17 @@ async def venue_for_chat(session: AsyncSession, platform: str, chat_id: str) -> 
     return await session.scalar(select(Venue).where(Venue.platform == platform, Venue.chat_id == chat_id))
 
 
+async def move_chat(session: AsyncSession, platform: str, old_chat_id: str, new_chat_id: str) -> bool:
+    """A chat the platform gave a new id (a Telegram group become a supergroup):
+    it keeps following its discussion. False when nothing followed the old id,
+    or something already follows the new one."""
+    venue = await venue_for_chat(session, platform, old_chat_id)
+    if venue is None or await venue_for_chat(session, platform, new_chat_id) is not None:
+        return False
+    venue.chat_id = new_chat_id
+    return True
+
+
 async def rounds_of(session: AsyncSession, discussion: Discussion) -> list[Round]:
     return list(await session.scalars(select(Round).where(Round.discussion_id == discussion.id).order_by(Round.number)))
 

@@ -146,6 +146,13 @@ class Engine:
             return
         await contributions.receive(self, turn, message, text)
 
+    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """The platform gave a chat a new id; it keeps its discussion and what was posted there."""
+        async with self.sessions() as session:
+            if await catalog.move_chat(session, platform, old_chat_id, new_chat_id):
+                await session.commit()
+                log.info("%s chat %s is now %s", platform, old_chat_id, new_chat_id)
+
     # --- outgoing -------------------------------------------------------
 
     async def send(self, message: OutgoingMessage) -> SentMessage:

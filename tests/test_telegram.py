@@ -381,6 +381,37 @@ async def test_a_group_where_the_bot_was_muted_is_left_alone_like_a_blocked_chat
         assert await session.scalar(select(Venue.unreachable).where(Venue.chat_id == str(group["id"]))) is True
 
 
+async def test_a_group_become_a_supergroup_keeps_its_discussion(telegram, api):
+    await opened_without_round(telegram, api, [])
+    boss = api.private_user(5000000001, "Boss", "en")
+    group = api.group(-4012345678, "M4D English")
+    await boss.says("/attach en", chat=group)
+    supergroup = api.group(-1001555000222, "M4D English")
+    await boss.sends("group_migrated", chat=group)  # Telegram's notice, in the old group
+    await open_round_as_boss(telegram, api)
+    assert sorted(keys_posted(api, supergroup["id"])) == ["1.1", "1.2"]
+    assert keys_posted(api, group["id"]) == []
+
+
+async def test_a_group_that_moved_unnoticed_is_followed_at_the_first_refusal(telegram, api):
+    await opened_without_round(telegram, api, [])
+    boss = api.private_user(5000000001, "Boss", "en")
+    group = api.group(-4012345678, "M4D English")
+    await boss.says("/attach en", chat=group)
+    supergroup = api.group(-1001555000222, "M4D English")
+    api.migrated[group["id"]] = supergroup["id"]
+    await open_round_as_boss(telegram, api)
+    assert sorted(keys_posted(api, supergroup["id"])) == ["1.1", "1.2"]
+
+    def attempts_to_old_id() -> int:
+        return sum(1 for method, params in api.calls if method == "sendMessage" and int(params["chat_id"]) == group["id"])
+
+    before = attempts_to_old_id()
+    await open_round_as_boss(telegram, api, 2)
+    assert "2.1" in keys_posted(api, supergroup["id"])
+    assert attempts_to_old_id() == before, "the new id is used from then on"
+
+
 async def opened_without_round(telegram, api, people) -> None:
     boss = api.private_user(5000000001, "Boss", "en")
     await make_organiser(telegram, boss)

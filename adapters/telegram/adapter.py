@@ -206,6 +206,9 @@ class TelegramChat:
         message = update.message or update.edited_message
         if message is None:
             return
+        if message.migrate_to_chat_id:  # the group became a supergroup, with a new id
+            await engine.chat_moved(convert.PLATFORM, str(message.chat.id), str(message.migrate_to_chat_id))
+            return
         self._forums[message.chat.id] = bool(message.chat.is_forum)
         if convert.is_anonymous_admin(message) and (message.text or "").startswith("/"):
             await self._explain_anonymous_admin(engine, message)
@@ -278,7 +281,8 @@ class TelegramChat:
             return await self._send(chat_id, message)
         except ChatMigrated as migrated:
             # A group that became a supergroup has a new id; the old one answers with it.
-            log.warning("Telegram group %s moved to %s; an organiser should /attach it again", chat_id, migrated.new_chat_id)
+            if self._engine is not None:
+                await self._engine.chat_moved(convert.PLATFORM, str(chat_id), str(migrated.new_chat_id))
             return await self._send(int(migrated.new_chat_id), message)
 
     async def _send(self, chat_id: int, message: OutgoingMessage) -> SentMessage:

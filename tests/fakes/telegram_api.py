@@ -76,6 +76,7 @@ class FakeTelegram:
         # Failures on demand.
         self.blocked: set[int] = set()
         self.muted: set[int] = set()  # groups where the bot may no longer write (400, not 403)
+        self.migrated: dict[int, int] = {}  # group id -> the supergroup it became
         self.rate_limited_requests = 0  # the next N message requests answer 429
         self.flood_until = 0.0  # every message request answers 429 until then (time.monotonic())
         self.retry_after = 1
@@ -162,6 +163,8 @@ class FakeTelegram:
         chat_id = int(params.get("chat_id", 0))
         if chat_id in self.blocked:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.migrated:
+            raise ApiError(400, "Bad Request: group chat was upgraded to a supergroup chat", {"migrate_to_chat_id": self.migrated[chat_id]})
         if chat_id in self.muted:
             raise ApiError(400, "Bad Request: not enough rights to send text messages to the chat")
         if chat_id not in self._chats:
