@@ -151,9 +151,11 @@ async def pause(engine: Engine, turn: Turn, args: list[str]) -> None:
 
 async def resume(engine: Engine, turn: Turn, args: list[str]) -> None:
     assert turn.discussion is not None
-    turn.discussion.paused = False
+    closed = await timetable.resume(turn.session, turn.discussion, turn.now)
     await turn.session.flush()
-    turn.reply(_("The discussion resumes: what is due now happens within a minute.") + "\n\n" + await schedule_text(engine, turn))
+    lines = [_("The discussion resumes: what is due now happens within a minute.")]
+    lines += [_("Round {number} is closed: its closing time passed during the pause.").format(number=r.number) for r in closed]
+    turn.reply("\n".join(lines) + "\n\n" + await schedule_text(engine, turn))
 
 
 async def remind(engine: Engine, turn: Turn, args: list[str]) -> None:

@@ -255,6 +255,19 @@ async def open_next_round(session: AsyncSession, discussion: Discussion, now: dt
     return following[0]
 
 
+async def resume(session: AsyncSession, discussion: Discussion, now: dt.datetime) -> list[Round]:
+    """Resume a paused discussion. A round whose closing time passed during
+    the pause closes now, as of that time (a closing is the end of a period,
+    not an event that can be skipped); its wrap-up follows. Returns those rounds."""
+    discussion.paused = False
+    closed = []
+    for round_ in await catalog.rounds_of(session, discussion):
+        if round_.status == RoundStatus.open and round_.closes_at <= now:
+            await rounds.close_round(session, round_, round_.closes_at)
+            closed.append(round_)
+    return closed
+
+
 async def move_rounds(
     session: AsyncSession, discussion: Discussion, first: Round, by: dt.timedelta, now: dt.datetime, extend: bool
 ) -> list[Round]:

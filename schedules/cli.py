@@ -144,6 +144,12 @@ async def postpone_round(session, discussion: Discussion, args: argparse.Namespa
 
 
 async def set_paused(session, discussion: Discussion, paused: bool) -> int:
-    discussion.paused = paused
-    print(f"{discussion.slug} is {'paused' if paused else 'running again; what is due happens within a minute'}")
+    if paused:
+        discussion.paused = True
+        print(f"{discussion.slug} is paused")
+        return 0
+    closed = await timetable.resume(session, discussion, utc_now())
+    print(f"{discussion.slug} is running again; what is due happens within a minute")
+    for round_ in closed:
+        print(f"round {round_.number} is closed: its closing time passed during the pause")
     return 0

@@ -201,6 +201,18 @@ async def test_extending_across_the_clock_change_keeps_the_hour(engine, platform
     assert round_.closes_at.astimezone(BRUSSELS) == dt.datetime(2013, 10, 30, 9, tzinfo=BRUSSELS)
 
 
+async def test_a_round_whose_closing_passed_during_a_pause_closes_at_the_resume(engine, platform, user, clock):
+    clock.now = dt.datetime(2013, 7, 8, 8, tzinfo=UTC)
+    boss = await organiser(engine, user)
+    await run_until(engine, clock, dt.datetime(2013, 7, 15, 6, tzinfo=UTC))  # round 1 open, closing at 07:00
+    await engine.handle_message(boss.message("/pause"))
+    await run_until(engine, clock, dt.datetime(2013, 7, 15, 10, tzinfo=UTC))
+    assert (await round_statuses(engine))[:2] == [RoundStatus.open, RoundStatus.scheduled], "paused: nothing happens"
+    await engine.handle_message(boss.message("/resume"))
+    assert "Round 1 is closed: its closing time passed during the pause." in platform.last(boss.dm).text
+    assert (await round_statuses(engine))[0] == RoundStatus.closed
+
+
 async def test_a_wrap_up_does_not_announce_a_round_already_opened_by_hand(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 7, 8, 8, tzinfo=UTC)
     boss = await organiser(engine, user)
