@@ -3,9 +3,12 @@
 import re
 import unicodedata
 
-# C0 and C1 control characters other than tab and newline, and lone surrogates
-# (what a broken client or a mis-decoded file leaves behind).
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 and C1 control characters other than tab and newline, lone surrogates
+# (what a broken client or a mis-decoded file leaves behind), and the
+# bidirectional embeddings and overrides, which can make a line of a report
+# read in another order than it was written (isolates, the modern way to mix
+# directions, are kept).
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e]")
 
 
 def clean_text(text: str) -> str:

@@ -37,9 +37,9 @@ async def test_message_of_twenty_thousand_characters(engine, platform, user, ope
 
 async def test_control_characters_are_removed_and_the_rest_kept(engine, platform, user, open_round):
     john = await subscribed(engine, user, "john", "en")
-    await engine.handle_message(john.message("Q1: twin\x00ning\x1b[31m of towns\x07"))
+    await engine.handle_message(john.message("Q1: twin\x00ning\x1b[31m of towns\x07 \u202eetal\u202c"))
     async with engine.sessions() as session:
-        assert await session.scalar(select(Contribution.text)) == "twinning[31m of towns"
+        assert await session.scalar(select(Contribution.text)) == "twinning[31m of towns etal"
     assert platform.last(john.dm).text.startswith("Thank you! Recorded under question 1.1")
 
 
