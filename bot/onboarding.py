@@ -53,7 +53,7 @@ def prompt(turn: Turn, step: str) -> None:
             + " "
             + _("You can see everything stored about you with /mydata, and erase it with /forget."),
             buttons=(
-                Button(_("With my name and organisation"), "consent:named"),
+                Button(_("With my name, organisation and country"), "consent:named"),
                 Button(_("Anonymously"), "consent:anonymous"),
                 skip_button(),
             ),
@@ -151,7 +151,7 @@ async def handle_button(engine: Engine, turn: Turn, data: str) -> bool:
         participant.consent = True
         participant.anonymous = value == "anonymous"
         turn.reply(
-            _("Your answers will be published with your name and organisation.")
+            _("Your answers will be published with your name, organisation and country.")
             if value == "named"
             else _("Your answers will be published without your name or organisation.")
         )

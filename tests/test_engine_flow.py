@@ -257,3 +257,12 @@ async def test_a_chat_deleted_during_a_broadcast_does_not_cost_the_others_their_
     assert len(platform.texts(marie.dm)) == 5, "marie's questions were recorded and are not sent again"
     async with engine.sessions() as session:
         assert await session.scalar(select(func.count(Delivery.id)).join(Venue).where(Venue.chat_id == marie.dm)) == 5
+
+
+async def test_the_consent_says_all_that_is_published_with_a_name(engine, platform, user):
+    """The report shows a named author's organisation and country beside the name."""
+    ana = user("ana", "es")
+    await engine.handle_message(ana.message("/start"))
+    await engine.handle_button(ana.press("lang:es"))
+    consent = platform.last(ana.dm)
+    assert [b.label for b in consent.buttons][0] == "Con mi nombre, mi organización y mi país"
