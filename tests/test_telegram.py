@@ -353,27 +353,20 @@ async def test_a_blocked_participant_is_marked_unreachable_and_left_alone(telegr
     ana = api.private_user(5000000004, "Ana", "es")
     await opened_without_round(telegram, api, [john, ana])
     api.blocked.add(john.id)
-
-    def attempts_to_john() -> int:
-        return sum(1 for method, params in api.calls if method == "sendMessage" and int(params["chat_id"]) == john.id)
-
-    before = attempts_to_john()
+    before = send_attempts(api, john.id)
     await open_round_as_boss(telegram, api)
     assert sorted(keys_posted(api, ana.id)) == ["1.1", "1.2"]
     async with telegram.engine.sessions() as session:
         assert await session.scalar(select(Venue.unreachable).where(Venue.chat_id == str(john.id))) is True
-    assert attempts_to_john() == before + 1, "refused once, then left alone"
+    assert send_attempts(api, john.id) == before + 1, "refused once, then left alone"
     await open_round_as_boss(telegram, api, 2)
-    assert attempts_to_john() == before + 1
+    assert send_attempts(api, john.id) == before + 1
     assert "2.1" in keys_posted(api, ana.id)
 
 
 async def test_a_group_where_the_bot_was_muted_is_left_alone_like_a_blocked_chat(telegram, api):
     ana = api.private_user(5000000004, "Ana", "es")
-    await opened_without_round(telegram, api, [ana])
-    boss = api.private_user(5000000001, "Boss", "en")
-    group = api.group(-1001555000111, "M4D English")
-    await boss.says("/attach en", chat=group)
+    group = await attached_group(telegram, api, -1001555000111, [ana])
     api.muted.add(group["id"])
     await open_round_as_boss(telegram, api)
     assert sorted(keys_posted(api, ana.id)) == ["1.1", "1.2"]
@@ -382,34 +375,24 @@ async def test_a_group_where_the_bot_was_muted_is_left_alone_like_a_blocked_chat
 
 
 async def test_a_group_become_a_supergroup_keeps_its_discussion(telegram, api):
-    await opened_without_round(telegram, api, [])
-    boss = api.private_user(5000000001, "Boss", "en")
-    group = api.group(-4012345678, "M4D English")
-    await boss.says("/attach en", chat=group)
+    group = await attached_group(telegram, api, -4012345678)
     supergroup = api.group(-1001555000222, "M4D English")
-    await boss.sends("group_migrated", chat=group)  # Telegram's notice, in the old group
+    await api.private_user(5000000001, "Boss", "en").sends("group_migrated", chat=group)  # Telegram's notice, in the old group
     await open_round_as_boss(telegram, api)
     assert sorted(keys_posted(api, supergroup["id"])) == ["1.1", "1.2"]
     assert keys_posted(api, group["id"]) == []
 
 
 async def test_a_group_that_moved_unnoticed_is_followed_at_the_first_refusal(telegram, api):
-    await opened_without_round(telegram, api, [])
-    boss = api.private_user(5000000001, "Boss", "en")
-    group = api.group(-4012345678, "M4D English")
-    await boss.says("/attach en", chat=group)
+    group = await attached_group(telegram, api, -4012345678)
     supergroup = api.group(-1001555000222, "M4D English")
     api.migrated[group["id"]] = supergroup["id"]
     await open_round_as_boss(telegram, api)
     assert sorted(keys_posted(api, supergroup["id"])) == ["1.1", "1.2"]
-
-    def attempts_to_old_id() -> int:
-        return sum(1 for method, params in api.calls if method == "sendMessage" and int(params["chat_id"]) == group["id"])
-
-    before = attempts_to_old_id()
+    before = send_attempts(api, group["id"])
     await open_round_as_boss(telegram, api, 2)
     assert "2.1" in keys_posted(api, supergroup["id"])
-    assert attempts_to_old_id() == before, "the new id is used from then on"
+    assert send_attempts(api, group["id"]) == before, "the new id is used from then on"
 
 
 async def opened_without_round(telegram, api, people) -> None:
@@ -417,6 +400,19 @@ async def opened_without_round(telegram, api, people) -> None:
     await make_organiser(telegram, boss)
     for person in people:
         await subscribe(api, person)
+
+
+async def attached_group(telegram, api, chat_id: int, people=()) -> dict:
+    """A group the organiser attached in English, `people` subscribed in private, no round open."""
+    await opened_without_round(telegram, api, people)
+    group = api.group(chat_id, "M4D English")
+    await api.private_user(5000000001, "Boss", "en").says("/attach en", chat=group)
+    return group
+
+
+def send_attempts(api: FakeTelegram, chat_id: int) -> int:
+    """Messages the bot tried to send to a chat, refused ones included."""
+    return sum(1 for method, params in api.calls if method == "sendMessage" and int(params["chat_id"]) == chat_id)
 
 
 async def open_round_as_boss(telegram, api, number: int = 1) -> None:
