@@ -1,3 +1,4 @@
-"""Chat platforms. Each adapter lives in its own folder, converts its
-platform's objects to `bot.events` at its edge, and implements
-`bot.ports.ChatPlatform`."""
+"""One adapter per chat platform. Each converts its platform's objects to the
+engine's events (`bot.ports`) at its edge, in `inbound.py`, implements
+`bot.ports.RunnablePlatform` in `adapter.py`, and talks to the engine only
+through `bot.ports.Inbox`."""

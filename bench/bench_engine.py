@@ -23,16 +23,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot import catalog  # noqa: E402
-from bot.discussion import example_discussion_path, load_discussion  # noqa: E402
-from bot.engine import Engine  # noqa: E402
-from bot.storage.database import create_engine, migrate, session_factory  # noqa: E402
-from bot.storage.models import Contribution, ContributionStatus, Message  # noqa: E402
-from tests.fakes.memory_platform import MemoryPlatform, MemoryUser  # noqa: E402
+from bot.conversation.engine import Engine
+from bot.discussion import store
+from bot.discussion.spec import example_discussion_path, load_discussion
+from bot.storage.database import create_engine, migrate, session_factory
+from bot.storage.models import Contribution, ContributionStatus, Message
+from facilitator.assembly import make_engine
+from tests.fakes.memory_platform import MemoryPlatform, MemoryUser
 
-NOW = dt.datetime(2013, 7, 9, 10, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2013, 7, 9, 10, 0, tzinfo=dt.UTC)
 PARTICIPANTS = 50
 TEXTS = [
     "Q1: Les autorités locales devraient coordonner leurs services de coopération et d'immigration.",
@@ -45,10 +46,10 @@ TEXTS = [
 
 async def prepared_engine(database) -> tuple[Engine, MemoryPlatform, list[MemoryUser]]:
     platform = MemoryPlatform()
-    engine = Engine(session_factory(database), [platform], clock=lambda: NOW)
+    engine = make_engine(session_factory(database), [platform], clock=lambda: NOW)
     discussion = await engine.load(load_discussion(example_discussion_path()))
     async with engine.sessions() as session:
-        await catalog.grant_organiser(session, discussion, platform.name, "boss", NOW)
+        await store.grant_organiser(session, discussion, platform.name, "boss", NOW)
         await session.commit()
     boss = MemoryUser(platform, "boss", "Boss", "en")
     await engine.handle_message(boss.message("/open_round 1"))
@@ -76,19 +77,32 @@ async def engine_rate(database, messages: int) -> float:
 async def raw_rate(database, messages: int) -> float:
     sessions = session_factory(database)
     async with sessions() as session:
-        discussion = await catalog.find_discussion(session)
-        questions = [q for q, _n in await catalog.questions_of(session, discussion)][:5]
+        discussion = await store.find_discussion(session)
+        questions = [q for q, _n in await store.questions_of(session, discussion)][:5]
     started = time.perf_counter()
     for i in range(messages):
         async with sessions() as session:
             message = Message(
-                discussion_id=discussion.id, platform="raw", chat_id=f"c{i % PARTICIPANTS}", message_id=f"raw-{i}",
-                text=TEXTS[i % len(TEXTS)], language="fr", received_at=NOW, contributions=[],
+                discussion_id=discussion.id,
+                platform="raw",
+                chat_id=f"c{i % PARTICIPANTS}",
+                message_id=f"raw-{i}",
+                text=TEXTS[i % len(TEXTS)],
+                language="fr",
+                received_at=NOW,
+                contributions=[],
             )
             message.contributions.append(
                 Contribution(
-                    position=1, question_id=questions[i % 5].id, status=ContributionStatus.filed, text=TEXTS[i % len(TEXTS)],
-                    method="reference", confidence=0.9, candidates=[], created_at=NOW, updated_at=NOW,
+                    position=1,
+                    question_id=questions[i % 5].id,
+                    status=ContributionStatus.filed,
+                    text=TEXTS[i % len(TEXTS)],
+                    method="reference",
+                    confidence=0.9,
+                    candidates=[],
+                    created_at=NOW,
+                    updated_at=NOW,
                 )
             )
             session.add(message)

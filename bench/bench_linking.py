@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.discussion import example_discussion_path, load_discussion  # noqa: E402
+from bot.discussion.spec import example_discussion_path, load_discussion  # noqa: E402
 from facilitator.link_command import build_linker, link_lines  # noqa: E402
 
 TARGET_PER_SECOND = 2000

@@ -33,14 +33,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select  # noqa: E402
+from sqlalchemy import insert, select
 
-from bot import catalog  # noqa: E402
-from bot.discussion import example_discussion_path, load_discussion  # noqa: E402
-from bot.storage.database import create_engine, migrate, session_factory  # noqa: E402
-from bot.storage.models import Contribution, ContributionStatus, Message, Participant, Question, Role, Round  # noqa: E402
+from bot.discussion import store
+from bot.discussion.spec import example_discussion_path, load_discussion
+from bot.storage.database import create_engine, migrate, session_factory
+from bot.storage.models import Contribution, ContributionStatus, Message, Participant, Question, Role, Round
 
-NOW = dt.datetime(2013, 8, 5, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2013, 8, 5, 9, 0, tzinfo=dt.UTC)
 PARTICIPANTS = 5_000
 BATCH = 10_000
 TARGETS = {"html": (10.0, 500.0)}  # seconds, MB
@@ -78,7 +78,7 @@ async def fill(path: Path, contributions: int) -> None:
     await migrate(database)
     rng = random.Random(2013)
     async with session_factory(database)() as session:
-        discussion = await catalog.store_discussion(session, load_discussion(example_discussion_path()), NOW)
+        discussion = await store.store_discussion(session, load_discussion(example_discussion_path()), NOW)
         rows = await session.execute(
             select(Question.id, Round.id, Round.opens_at).join(Round, Question.round_id == Round.id).where(Question.position > 0)
         )
@@ -164,7 +164,7 @@ async def measure(path: Path, format: str, output: Path) -> dict:
     start = time.perf_counter()
     database = create_engine(f"sqlite+aiosqlite:///{path}")
     async with session_factory(database)() as session:
-        report = await gather(session, await catalog.find_discussion(session), NOW)
+        report = await gather(session, await store.find_discussion(session), NOW)
     gathered = time.perf_counter()
     with output.open("wb") as out:
         write_report(report, format, "en", out)

@@ -16,14 +16,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import catalog, timetable  # noqa: E402
-from bot.discussion import example_discussion_path, load_discussion  # noqa: E402
-from bot.engine import Engine  # noqa: E402
-from bot.storage.database import create_engine, migrate, session_factory  # noqa: E402
-from bot.storage.models import ChatKind, Participant, PlatformIdentity, Role, RoundStatus, Venue  # noqa: E402
-from tests.fakes.memory_platform import MemoryPlatform  # noqa: E402
+from bot.discussion import store
+from bot.discussion.spec import example_discussion_path, load_discussion
+from bot.ports import ChatKind
+from bot.storage.database import create_engine, migrate, session_factory
+from bot.storage.models import Participant, PlatformIdentity, Role, RoundStatus, Venue
+from facilitator.assembly import make_engine
+from schedules import timetable
+from tests.fakes.memory_platform import MemoryPlatform
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 ZONES = ["Europe/Brussels", "America/Guatemala", "Africa/Dakar", "Asia/Manila", None]
 
 
@@ -33,22 +35,33 @@ async def main(count: int) -> None:
         await migrate(database)
         now = dt.datetime(2013, 7, 8, 7, tzinfo=UTC)
         platform = MemoryPlatform()
-        engine = Engine(session_factory(database), [platform], clock=lambda: now)
+        engine = make_engine(session_factory(database), [platform], clock=lambda: now)
         discussion = await engine.load(load_discussion(example_discussion_path()))
         async with engine.sessions() as session:
             for i in range(count):
-                person = Participant(display_name=f"p{i}", language="fr", role=Role.local_authority, timezone=ZONES[i % len(ZONES)], created_at=now)
+                person = Participant(
+                    display_name=f"p{i}", language="fr", role=Role.local_authority, timezone=ZONES[i % len(ZONES)], created_at=now
+                )
                 session.add(person)
                 await session.flush()
                 session.add(PlatformIdentity(platform="memory", external_id=str(i), participant_id=person.id))
-                session.add(Venue(discussion_id=discussion.id, platform="memory", chat_id=f"dm-{i}", kind=ChatKind.private, participant_id=person.id, created_at=now))
-            round_1 = await catalog.round_by_number(session, discussion, 1)
+                session.add(
+                    Venue(
+                        discussion_id=discussion.id,
+                        platform="memory",
+                        chat_id=f"dm-{i}",
+                        kind=ChatKind.private,
+                        participant_id=person.id,
+                        created_at=now,
+                    )
+                )
+            round_1 = await store.round_by_number(session, discussion, 1)
             round_1.status, round_1.opened_at = RoundStatus.open, now
             await session.commit()
 
         started = time.perf_counter()
         async with engine.sessions() as session:
-            state = await timetable.load_state(session, await catalog.find_discussion(session), ["memory"])
+            state = await timetable.load_state(session, await store.find_discussion(session), ["memory"])
         events = timetable.plan(state, now, timetable.DEFAULT_GRACE)
         planning = time.perf_counter() - started
         reminders = sorted({e.at for e in events if e.action == timetable.Action.remind and e.offset == 48 * 3600})
@@ -58,7 +71,9 @@ async def main(count: int) -> None:
             await timetable.advance(engine, discussion.id, moment)
         sending = time.perf_counter() - started
         print(f"{count} participants, {len(events)} planned events: load + plan {planning * 1000:.0f} ms")
-        print(f"48-hour reminders at {len(reminders)} moments: {len(platform.sent)} sent in {sending:.2f} s ({len(platform.sent) / sending:.0f}/s)")
+        print(
+            f"48-hour reminders at {len(reminders)} moments: {len(platform.sent)} sent in {sending:.2f} s ({len(platform.sent) / sending:.0f}/s)"
+        )
         await database.dispose()
 
 

@@ -30,17 +30,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from adapters.telegram import Limits, TelegramChat  # noqa: E402
-from bot import catalog, rounds  # noqa: E402
-from bot.discussion import example_discussion_path, parse_discussion  # noqa: E402
-from bot.engine import Engine  # noqa: E402
-from bot.storage.database import create_engine, migrate, session_factory  # noqa: E402
-from bot.storage.models import ChatKind, Delivery, Participant, PlatformIdentity, Venue  # noqa: E402
-from facilitator.settings import Secret  # noqa: E402
-from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from adapters.telegram import Limits, TelegramChat
+from bot.conversation.engine import Engine
+from bot.discussion import store
+from bot.discussion.spec import example_discussion_path, parse_discussion
+from bot.ports import (
+    ChatKind,
+    Secret,
+)
+from bot.storage.database import create_engine, migrate, session_factory
+from bot.storage.models import Delivery, Participant, PlatformIdentity, Venue
+from facilitator.assembly import make_engine
+from schedules import rounds
+from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "6234567890:AAHbenchmarkTokenNeverLogged000000"
-NOW = dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.UTC)
 QUESTIONS = 4
 FIRST_CHAT = 7_000_000_000
 
@@ -55,16 +60,24 @@ def four_question_discussion():
 
 async def subscribe(engine: Engine, chats: int) -> None:
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
+        discussion = await store.find_discussion(session)
         for n in range(chats):
             chat_id = str(FIRST_CHAT + n)
             person = Participant(display_name=f"P{n}", language=("fr", "en", "es")[n % 3], created_at=NOW)
             session.add(person)
             await session.flush()
             session.add(PlatformIdentity(platform="telegram", external_id=chat_id, participant_id=person.id))
-            session.add(Venue(discussion_id=discussion.id, platform="telegram", chat_id=chat_id, kind=ChatKind.private,
-                              participant_id=person.id, created_at=NOW))
-        round_ = await catalog.round_by_number(session, discussion, 1)
+            session.add(
+                Venue(
+                    discussion_id=discussion.id,
+                    platform="telegram",
+                    chat_id=chat_id,
+                    kind=ChatKind.private,
+                    participant_id=person.id,
+                    created_at=NOW,
+                )
+            )
+        round_ = await store.round_by_number(session, discussion, 1)
         await rounds.open_round(session, discussion, round_, NOW)
         await session.commit()
 
@@ -114,7 +127,7 @@ def serve_fake_in_process(limit: float, chats: int, port_out, log_out, stop) -> 
 async def run(chats: int, limit: float, database_url: str | None, separate: bool) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         database, schema = await open_database(database_url or f"sqlite+aiosqlite:///{tmp}/bench.db")
-        engine = Engine(session_factory(database), clock=lambda: NOW)
+        engine = make_engine(session_factory(database), clock=lambda: NOW)
         await engine.load(four_question_discussion())
         await subscribe(engine, chats)
 
@@ -157,8 +170,12 @@ async def run(chats: int, limit: float, database_url: str | None, separate: bool
     delivered = len(copies)
     doubled = sum(n - 1 for n in copies.values())
     minimum = expected / limit
-    print(f"chats {chats}, questions {QUESTIONS}, overall limit {limit:g}/s ({'separate' if separate else 'same'} process server), database {'SQLite' if not database_url else database_url.split(':')[0]}")
-    print(f"posted {posted}, recorded {recorded}, time {elapsed:.2f} s, minimum {minimum:.2f} s, ratio {elapsed / minimum:.3f} (target <= 1.05)")
+    print(
+        f"chats {chats}, questions {QUESTIONS}, overall limit {limit:g}/s ({'separate' if separate else 'same'} process server), database {'SQLite' if not database_url else database_url.split(':')[0]}"
+    )
+    print(
+        f"posted {posted}, recorded {recorded}, time {elapsed:.2f} s, minimum {minimum:.2f} s, ratio {elapsed / minimum:.3f} (target <= 1.05)"
+    )
     print(f"this process's CPU during the broadcast: {cpu:.2f} s ({1000 * cpu / max(1, posted):.2f} ms a message)")
     print(f"lost {expected - delivered}, doubled {doubled}, 429 answers {rejected}")
     return 0 if expected == delivered and doubled == 0 else 1

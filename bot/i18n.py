@@ -105,7 +105,7 @@ def format_moment(moment: dt.datetime, timezone: str) -> str:
 
 
 def format_period(start: dt.datetime, end: dt.datetime, timezone: str) -> str:
-    """"lun. 8 juil. 2013 09:00 – lun. 15 juil. 2013 09:00 (Europe/Brussels)"."""
+    """ "lun. 8 juil. 2013 09:00 – lun. 15 juil. 2013 09:00 (Europe/Brussels)"."""
     zone = ZoneInfo(timezone)
     return f"{_day_and_time(start, zone)} – {_day_and_time(end, zone)} ({timezone})"
 

@@ -10,17 +10,17 @@ import re
 import sys
 from pathlib import Path
 
-from bot import catalog, rounds
-from bot.commands import status_text
-from bot.discussion import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
-from bot.engine import Engine, utc_now
+from bot.conversation.commands.organisers import status_text
+from bot.conversation.engine import utc_now
+from bot.discussion import store
+from bot.discussion.spec import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
 from bot.i18n import catalog_languages, reading_in
 from bot.reports import FORMATS
-from facilitator import link_command
-from facilitator.settings import Settings
-from schedules import cli as schedule_command
-from schedules.scheduler import Scheduler
 from bot.storage.database import create_engine, migrate, safe_url, session_factory
+from facilitator import link_command
+from facilitator import schedule_command as schedule_command
+from facilitator.settings import Settings
+from schedules import rounds
 
 log = logging.getLogger("facilitator")
 EXIT_PROBLEM = 2
@@ -29,9 +29,7 @@ EXIT_PROBLEM = 2
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.handler(args)
     except KeyboardInterrupt:
@@ -79,9 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     export.set_defaults(handler=lambda a: asyncio.run(export_report(a)))
 
-    organiser = commands.add_parser("organiser", help="grant or revoke organiser rights").add_subparsers(
-        required=True, metavar="ACTION"
-    )
+    organiser = commands.add_parser("organiser", help="grant or revoke organiser rights").add_subparsers(required=True, metavar="ACTION")
     for action in ("add", "remove"):
         sub = organiser.add_parser(action, help=f"{action} an organiser, as PLATFORM:USER_ID (e.g. telegram:123456)")
         sub.add_argument("identity")
@@ -104,7 +100,9 @@ def validate_file(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(problem, file=sys.stderr)
         return EXIT_PROBLEM
-    print(f"{args.file}: valid: {spec.slug}, {len(spec.rounds)} rounds, {len(spec.questions)} questions, languages {', '.join(spec.languages)}")
+    print(
+        f"{args.file}: valid: {spec.slug}, {len(spec.rounds)} rounds, {len(spec.questions)} questions, languages {', '.join(spec.languages)}"
+    )
     if note := untranslated_note(spec):
         print(f"{args.file}: note: {note}", file=sys.stderr)
     return 0
@@ -140,7 +138,7 @@ async def open_database(settings: Settings):
 
 
 async def run_bot(args: argparse.Namespace) -> int:
-    from adapters.registry import configured_platforms
+    from facilitator.assembly import configured_platforms, make_engine, serve
 
     settings = Settings.from_environment()
     spec = load_spec(args.discussion)
@@ -148,25 +146,15 @@ async def run_bot(args: argparse.Namespace) -> int:
         log.warning("%s", note)
     database = await open_database(settings)
     try:
-        engine = Engine(session_factory(database))
+        engine = make_engine(session_factory(database))
         discussion = await schedule_command.load_for_run(engine, spec, args.rehearse)
         if args.organiser:
             async with engine.sessions() as session:
-                await catalog.grant_organiser(session, discussion, "console", "local", utc_now())
+                await store.grant_organiser(session, discussion, "console", "local", utc_now())
                 await session.commit()
         platforms = configured_platforms(settings)
-        for platform in platforms:
-            engine.attach(platform)
         log.info("discussion %s loaded; platforms: %s", spec.slug, ", ".join(p.name for p in platforms))
-        watcher = asyncio.create_task(engine.watch())
-        scheduler = Scheduler(engine, database, grace=args.grace)
-        await scheduler.start()
-        try:
-            await asyncio.gather(*(platform.serve(engine) for platform in platforms))
-        finally:
-            await scheduler.stop()
-            watcher.cancel()
-            await engine.drain()
+        await serve(engine, platforms, database, args.grace)
     finally:
         await database.dispose()
     return 0
@@ -177,7 +165,7 @@ async def with_discussion(args: argparse.Namespace, action) -> int:
     database = await open_database(settings)
     try:
         async with session_factory(database)() as session:
-            discussions = await catalog.list_discussions(session)
+            discussions = await store.list_discussions(session)
             if args.discussion:
                 chosen = [d for d in discussions if d.slug == args.discussion]
             else:
@@ -188,7 +176,9 @@ async def with_discussion(args: argparse.Namespace, action) -> int:
                     )
             if not chosen:
                 raise CommandError(
-                    f"no discussion {args.discussion!r} in the database" if args.discussion else "no discussion loaded yet: run `facilitator run` first"
+                    f"no discussion {args.discussion!r} in the database"
+                    if args.discussion
+                    else "no discussion loaded yet: run `facilitator run` first"
                 )
             result = await action(session, chosen[0])
             await session.commit()
@@ -199,9 +189,9 @@ async def with_discussion(args: argparse.Namespace, action) -> int:
 
 async def set_round(args: argparse.Namespace, opening: bool) -> int:
     async def act(session, discussion) -> int:
-        round_ = await catalog.round_by_number(session, discussion, args.number)
+        round_ = await store.round_by_number(session, discussion, args.number)
         if round_ is None:
-            count = len(await catalog.rounds_of(session, discussion))
+            count = len(await store.rounds_of(session, discussion))
             raise CommandError(f"{discussion.slug} has rounds 1 to {count}; there is no round {args.number}")
         if opening:
             changed = await rounds.open_round(session, discussion, round_, utc_now())
@@ -262,10 +252,10 @@ async def change_organiser(args: argparse.Namespace, granting: bool) -> int:
 
     async def act(session, discussion) -> int:
         if granting:
-            changed = await catalog.grant_organiser(session, discussion, platform, user_id, utc_now())
+            changed = await store.grant_organiser(session, discussion, platform, user_id, utc_now())
             print(f"{args.identity} {'now organises' if changed else 'already organises'} {discussion.slug}")
         else:
-            changed = await catalog.revoke_organiser(session, discussion, platform, user_id)
+            changed = await store.revoke_organiser(session, discussion, platform, user_id)
             print(f"{args.identity} {'no longer organises' if changed else 'was not an organiser of'} {discussion.slug}")
         return 0
 

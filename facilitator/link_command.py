@@ -18,9 +18,9 @@ import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from bot.discussion import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
+from bot.discussion.spec import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
 from bot.linking import Linked, Linker, LinkQuestion
-from bot.linking_eval import TARGET_RIGHT, TARGET_WRONG, evaluate
+from bot.linking.evaluation import TARGET_RIGHT, TARGET_WRONG, evaluate
 
 EXIT_BELOW_TARGET = 1
 EXIT_PROBLEM = 2
@@ -98,8 +98,7 @@ def link_lines(linker: Linker, spec: DiscussionSpec, lines: Iterable[bytes], def
 def as_json(linked: Linked) -> dict:
     segments = []
     for segment in linked.segments:
-        item = {"question": segment.question, "text": segment.text, "method": segment.method,
-                "confidence": segment.confidence}
+        item = {"question": segment.question, "text": segment.text, "method": segment.method, "confidence": segment.confidence}
         if segment.question is None:
             item["candidates"] = list(segment.candidates)
         segments.append(item)
@@ -127,7 +126,7 @@ def _request(raw: bytes, spec: DiscussionSpec, default_round: int | None) -> dic
 def _round(spec: DiscussionSpec, number) -> int:
     numbers = [r.number for r in spec.rounds]
     if number is None:
-        raise LinkInputError(f"which round was open? give --round or \"round\" ({numbers[0]} to {numbers[-1]})")
+        raise LinkInputError(f'which round was open? give --round or "round" ({numbers[0]} to {numbers[-1]})')
     if isinstance(number, bool) or not isinstance(number, int) or number not in numbers:
         raise LinkInputError(f"round {number!r} is not a round of the discussion ({numbers[0]} to {numbers[-1]})")
     return number

@@ -6,23 +6,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from bot.ports import Secret
 from bot.storage.database import DEFAULT_DATABASE_URL
-
-
-class Secret:
-    def __init__(self, value: str):
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ loop, its jobs stored in the project's database.
 
 There is one stored job per discussion and moment at which something happens
 (a round opens or closes, reminders are due), named `d<id>@<UTC time>`. Jobs
-are thin: each calls `bot.timetable.advance` with the time it runs at, and the
+are thin: each calls `schedules.timetable.advance` with the time it runs at, and the
 database decides what that does, so a job that runs late, twice, or for a date
 that has since changed does the right thing or nothing.
 
@@ -34,11 +34,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot import catalog, timetable
-from bot.engine import Engine
+from bot.discussion import store
 from bot.i18n import reading_in
-from bot.wrapups import post_missing_wrap_ups
-from schedules import jobs
+from bot.ports import Outbox
+from schedules import jobs, timetable
+from schedules.wrapups import post_missing_wrap_ups
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +92,17 @@ async def job_store_engine(database: AsyncEngine) -> tuple[SyncEngine, str | Non
 
 
 def job_id(discussion_id: int, at: dt.datetime) -> str:
-    return f"d{discussion_id}@{at.astimezone(dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
+    return f"d{discussion_id}@{at.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def job_name(slug: str, events: list[timetable.Event]) -> str:
     parts = []
     for event in events:
-        part = f"{event.action.value} round {event.round_number}" if event.action != timetable.Action.remind else f"reminders round {event.round_number}"
+        part = (
+            f"{event.action.value} round {event.round_number}"
+            if event.action != timetable.Action.remind
+            else f"reminders round {event.round_number}"
+        )
         if part not in parts:
             parts.append(part)
     return f"{slug}: {', '.join(parts)}"
@@ -107,12 +111,12 @@ def job_name(slug: str, events: list[timetable.Event]) -> str:
 class Scheduler:
     def __init__(
         self,
-        engine: Engine,
+        outbox: Outbox,
         database: AsyncEngine,
         grace: dt.timedelta = timetable.DEFAULT_GRACE,
         replan_every: dt.timedelta = dt.timedelta(seconds=15),
     ):
-        self.engine = engine
+        self.outbox = outbox
         self.database = database
         self.grace = grace
         self.replan_every = replan_every
@@ -122,7 +126,7 @@ class Scheduler:
 
     @property
     def clock(self) -> Callable[[], dt.datetime]:
-        return self.engine.clock
+        return self.outbox.clock
 
     async def start(self) -> None:
         self._store_engine, schema = await job_store_engine(self.database)
@@ -132,7 +136,7 @@ class Scheduler:
                 "memory": MemoryJobStore(),
             },
             job_defaults={"misfire_grace_time": int(self.grace.total_seconds()), "coalesce": True, "max_instances": 1},
-            timezone=dt.timezone.utc,
+            timezone=dt.UTC,
         )
         jobs.register(self)
         self._apscheduler.start(paused=True)
@@ -145,7 +149,7 @@ class Scheduler:
             seconds=self.replan_every.total_seconds(),
             id="housekeeping",
             jobstore="memory",
-            next_run_time=dt.datetime.now(dt.timezone.utc),
+            next_run_time=dt.datetime.now(dt.UTC),
         )
         self._apscheduler.resume()
 
@@ -161,7 +165,7 @@ class Scheduler:
     async def advance(self, discussion_id: int) -> None:
         """What a stored job does."""
         async with self._lock:
-            done = await timetable.advance(self.engine, discussion_id, self.clock(), self.grace)
+            done = await timetable.advance(self.outbox, discussion_id, self.clock(), self.grace)
             for event in done:
                 log.info("discussion %s: %s round %s done", discussion_id, event.action.value, event.round_number)
             await self._replan()
@@ -172,15 +176,15 @@ class Scheduler:
         failed and can be retried within the grace period), post the wrap-ups of
         rounds closed by hand, and follow date changes made elsewhere."""
         async with self._lock:
-            async with self.engine.sessions() as session:
-                discussion_ids = [d.id for d in await catalog.list_discussions(session)]
+            async with self.outbox.sessions() as session:
+                discussion_ids = [d.id for d in await store.list_discussions(session)]
             try:
                 for discussion_id in discussion_ids:
                     try:
-                        await timetable.advance(self.engine, discussion_id, self.clock(), self.grace)
+                        await timetable.advance(self.outbox, discussion_id, self.clock(), self.grace)
                     except Exception:  # one discussion's failure must not stop the others'
                         log.exception("discussion %s: what was due could not all be done; tried again shortly", discussion_id)
-                await post_missing_wrap_ups(self.engine, self.clock())
+                await post_missing_wrap_ups(self.outbox, self.clock())
             finally:
                 await self._replan()
 
@@ -196,9 +200,9 @@ class Scheduler:
         longer is logged as skipped."""
         now = self.clock()
         wanted: dict[str, tuple[dt.datetime, int, str]] = {}
-        async with self.engine.sessions() as session:
-            for discussion in await catalog.list_discussions(session):
-                state = await timetable.load_state(session, discussion, self.engine.platforms.keys())
+        async with self.outbox.sessions() as session:
+            for discussion in await store.list_discussions(session):
+                state = await timetable.load_state(session, discussion, self.outbox.platform_names)
                 if starting:
                     self._report_missed(discussion.slug, discussion.timezone, timetable.missed(state, now, self.grace))
                 by_moment: dict[dt.datetime, list[timetable.Event]] = {}

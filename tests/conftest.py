@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.discussion import DiscussionSpec, example_discussion_path, load_discussion, parse_discussion
-from bot.engine import Engine
+from bot.conversation.engine import Engine
+from bot.discussion.spec import DiscussionSpec, example_discussion_path, load_discussion, parse_discussion
 from bot.storage.database import create_engine, migrate, session_factory
+from facilitator.assembly import make_engine
 from tests.fakes.memory_platform import MemoryPlatform, MemoryUser
 
 POSTGRES_URL = os.environ.get("FACILITATOR_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -174,7 +175,7 @@ def platform() -> MemoryPlatform:
 
 @pytest.fixture
 async def engine(database, platform, clock, example) -> Engine:
-    engine = Engine(session_factory(database), [platform], clock=clock)
+    engine = make_engine(session_factory(database), [platform], clock=clock)
     await engine.load(example)
     yield engine
     await engine.drain()

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from bot import contributions
-from bot.events import IncomingMessage
+from bot.conversation import contributions
+from bot.ports import IncomingMessage
 from bot.storage.models import Contribution, Message
 from tests.test_engine_flow import organiser, subscribed
 
@@ -72,9 +72,7 @@ async def test_command_with_a_wrong_argument(engine, platform, user, argument):
 async def test_wrong_language_argument_lists_the_discussion_languages(engine, platform, user):
     marie = user("marie", "fr")
     await engine.handle_message(marie.message("/language de"))
-    assert platform.last(marie.dm).text == (
-        "Cette discussion se tient en français, anglais et espagnol. Envoyez par exemple /language fr."
-    )
+    assert platform.last(marie.dm).text == ("Cette discussion se tient en français, anglais et espagnol. Envoyez par exemple /language fr.")
 
 
 async def test_answer_before_any_round_is_open_is_not_silently_lost(engine, platform, user):

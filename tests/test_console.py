@@ -9,9 +9,8 @@ import sys
 from sqlalchemy import func, select
 
 from adapters.console import ConsoleChat
-from bot import catalog
+from bot.discussion import store
 from bot.storage.models import Message, Participant, PlatformIdentity
-
 
 
 def run_console(tmp_path, script: bytes, *args: str, lang: str = "en_GB.UTF-8") -> subprocess.CompletedProcess:
@@ -95,7 +94,7 @@ def test_a_broken_discussion_file_is_reported_not_crashed_on(tmp_path):
 async def test_a_prompts_buttons_still_answer_when_a_rounds_questions_arrive_after_it(engine, platform, user):
     boss = user("boss", "en")
     async with engine.sessions() as session:
-        await catalog.grant_organiser(session, await catalog.find_discussion(session), "memory", "boss", engine.clock())
+        await store.grant_organiser(session, await store.find_discussion(session), "memory", "boss", engine.clock())
         await session.commit()
     await engine.handle_message(boss.message("/open_round 1"))
     screen = io.StringIO()

@@ -14,12 +14,10 @@ from sqlalchemy import func, select
 
 from adapters.discord import DiscordChat
 from adapters.discord.adapter import split_text
-from bot import catalog
-from bot.commands import COMMANDS
-from bot.engine import Engine
-from bot.events import ChatKind, ChatRef, OutgoingMessage
+from bot.conversation.engine import Engine
+from bot.discussion import store
 from bot.i18n import _, reading_in, translations
-from bot.ports import RecipientUnreachable
+from bot.ports import ChatKind, ChatRef, OutgoingMessage, RecipientUnreachable, Secret
 from bot.storage.models import (
     Contribution,
     ContributionStatus,
@@ -31,7 +29,7 @@ from bot.storage.models import (
     RoundStatus,
     Venue,
 )
-from facilitator.settings import Secret
+from facilitator.assembly import COMMANDS, make_engine
 from tests.fakes.discord_gateway import CHANNELS, ORGANISER_ROLE, UNATTACHED_CHANNEL, DiscordUser, Gateway, payload, thread_create
 from tests.fakes.discord_server import FakeDiscord
 from tests.stored import stored_contributions
@@ -77,8 +75,8 @@ def people():
 
 async def grant(engine, person: DiscordUser) -> None:
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
-        await catalog.grant_organiser(session, discussion, "discord", person.user_id, engine.clock())
+        discussion = await store.find_discussion(session)
+        await store.grant_organiser(session, discussion, "discord", person.user_id, engine.clock())
         await session.commit()
 
 
@@ -91,7 +89,9 @@ async def subscribe_by_dm(bot: Gateway, server: FakeDiscord, person: DiscordUser
 
 
 async def stored(engine) -> list[tuple]:
-    return await stored_contributions(engine.sessions, Question.key, Message.chat_id, Message.language, Contribution.text, Contribution.status)
+    return await stored_contributions(
+        engine.sessions, Question.key, Message.chat_id, Message.language, Contribution.text, Contribution.status
+    )
 
 
 def said(language: str, sentence: str, **values) -> str:
@@ -129,10 +129,15 @@ async def test_three_languages_take_a_round_in_channels_with_threads_and_by_dm(b
     await bot.feed("MESSAGE_CREATE", answer)
     # John replies to the message of question 1.2 in the English channel.
     question_en = questions(discord_api, CHANNELS["en"])[1]
-    await bot.feed("MESSAGE_CREATE", john.message("Diaspora associations should sit on the municipal boards.", channel=CHANNELS["en"], reply_to=question_en.id))
+    await bot.feed(
+        "MESSAGE_CREATE",
+        john.message("Diaspora associations should sit on the municipal boards.", channel=CHANNELS["en"], reply_to=question_en.id),
+    )
     # Carlos writes in the thread of question 1.3, unknown to the cache (as after a restart).
     thread_es = questions(discord_api, CHANNELS["es"])[2].thread_id
-    await bot.feed("MESSAGE_CREATE", carlos.message("Los municipios deberían compartir sus experiencias en redes regionales.", channel=thread_es))
+    await bot.feed(
+        "MESSAGE_CREATE", carlos.message("Los municipios deberían compartir sus experiencias en redes regionales.", channel=thread_es)
+    )
     # Ana replies, in her DM, to question 1.4.
     await bot.feed("MESSAGE_CREATE", ana.message("Las remesas colectivas financian escuelas y centros de salud.", reply_to=in_dm[3].id))
     # Talk in a channel that follows no discussion is left alone, and so is the bot's own echo.
@@ -263,7 +268,9 @@ async def test_an_edit_updates_the_contribution_and_keeps_the_earlier_text(bot, 
     assert (key, text) == ("1.1", "Les communes doivent associer les migrants et leurs associations dès le début.")
     async with engine.sessions() as session:
         assert list(await session.scalars(select(MessageRevision.text))) == [first["content"]]
-    assert discord_api.posted[-1].content.startswith(said("fr", "Your edit is saved under {questions}; the earlier text is kept.", questions="1.1")[:20])
+    assert discord_api.posted[-1].content.startswith(
+        said("fr", "Your edit is saved under {questions}; the earlier text is kept.", questions="1.1")[:20]
+    )
 
 
 async def test_a_rate_limit_is_waited_out_and_nothing_is_posted_twice(bot, discord_api, people, caplog):
@@ -304,7 +311,7 @@ async def test_a_process_killed_mid_round_resumes_it_with_nothing_lost_or_double
     assert len([p for p in discord_api.posted if p.channel_id]) == 7
 
     discord_api.hold_after = None
-    restarted = Engine(engine.sessions, clock=engine.clock)
+    restarted = make_engine(engine.sessions, clock=engine.clock)
     await restarted.load(example)
     again = await start_bot(restarted)
     await restarted.post_pending()
@@ -366,7 +373,7 @@ def test_split_text_cuts_at_line_breaks_then_spaces():
 
 
 def test_the_discord_adapter_runs_when_its_token_is_set():
-    from adapters.registry import configured_platforms
+    from facilitator.assembly import configured_platforms
     from facilitator.settings import Settings
 
     settings = Settings.from_environment({"FACILITATOR_DISCORD_TOKEN": TOKEN, "FACILITATOR_DISCORD_ORGANISER_ROLE": ORGANISER_ROLE})
@@ -396,13 +403,15 @@ async def test_messages_written_while_the_bot_was_away_are_read_back_at_the_next
     # While the bot is down: answers in a thread, as a reply in the channel, in a DM; a typed command.
     for message in (
         marie.message("Un comité mixte avec le ministère aligne nos stratégies.", channel=threads[1]),
-        john.message("Sharing through city networks works best.", channel=CHANNELS["fr"], reply_to=questions(discord_api, CHANNELS["fr"])[2].id),
+        john.message(
+            "Sharing through city networks works best.", channel=CHANNELS["fr"], reply_to=questions(discord_api, CHANNELS["fr"])[2].id
+        ),
         ana.message("Pregunta 4: el plan municipal incluye la migración desde 2011."),
         boss.message("/open_round 2", channel=CHANNELS["fr"]),
     ):
         discord_api.write(message)
 
-    restarted = Engine(engine.sessions, clock=engine.clock)
+    restarted = make_engine(engine.sessions, clock=engine.clock)
     await restarted.load(example)
     again = await start_bot(restarted)
     again.client.dispatch("ready")

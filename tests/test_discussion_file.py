@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 import yaml
 
-from bot.discussion import DiscussionFileError, load_discussion, parse_duration
+from bot.discussion.spec import DiscussionFileError, load_discussion, parse_duration
 from facilitator.cli import main
 from tests.conftest import SMALL_DISCUSSION
 
@@ -27,7 +27,21 @@ def test_the_example_is_the_2013_e_discussion(example):
     assert example.slug == "m4d-2013"
     assert example.languages == ("fr", "en", "es")
     assert [q.key for q in example.questions] == [
-        "1.1", "1.2", "1.3", "1.4", "1.5", "2.1", "2.2", "2.3", "3.1", "3.2", "3.3", "4.1", "4.2", "4.3", "4.4",
+        "1.1",
+        "1.2",
+        "1.3",
+        "1.4",
+        "1.5",
+        "2.1",
+        "2.2",
+        "2.3",
+        "3.1",
+        "3.2",
+        "3.3",
+        "4.1",
+        "4.2",
+        "4.3",
+        "4.4",
     ]
     assert all(set(q.texts) == {"fr", "en", "es"} for q in example.questions)
     brussels_start = example.rounds[0].opens_at.astimezone(dt.timezone(dt.timedelta(hours=2)))
@@ -37,7 +51,7 @@ def test_the_example_is_the_2013_e_discussion(example):
 
 def test_rounds_follow_each_other_from_a_start_and_durations(small):
     first, second = small.rounds
-    assert first.opens_at == dt.datetime(2013, 7, 8, 7, 0, tzinfo=dt.timezone.utc)  # 09:00 in Brussels, summer time
+    assert first.opens_at == dt.datetime(2013, 7, 8, 7, 0, tzinfo=dt.UTC)  # 09:00 in Brussels, summer time
     assert first.closes_at == second.opens_at == first.opens_at + dt.timedelta(days=7)
 
 
@@ -65,9 +79,7 @@ def test_round_closing_before_it_opens(tmp_path):
 def test_duplicate_question_id(tmp_path):
     data = copy.deepcopy(SMALL_DISCUSSION)
     data["rounds"][1]["questions"][0]["id"] = "1.1"
-    assert problems_of(tmp_path, data) == [
-        "rounds[2].questions[1].id: duplicate id '1.1', already used at rounds[1].questions[1]"
-    ]
+    assert problems_of(tmp_path, data) == ["rounds[2].questions[1].id: duplicate id '1.1', already used at rounds[1].questions[1]"]
 
 
 def test_unknown_time_zone(tmp_path):
@@ -123,6 +135,9 @@ def test_validate_notes_a_language_the_bot_does_not_speak(tmp_path, capsys):
     for texts in [data["title"], data["invitation"]] + [q["text"] for r in data["rounds"] for q in r["questions"]]:
         texts["pt"] = "texto"
     assert main(["validate", str(write(tmp_path, data))]) == 0, "a note, not a problem"
-    assert "participants reading pt get the questions and invitation in their language and the bot's messages in English" in capsys.readouterr().err
+    assert (
+        "participants reading pt get the questions and invitation in their language and the bot's messages in English"
+        in capsys.readouterr().err
+    )
     assert main(["validate", str(write(tmp_path, SMALL_DISCUSSION, "small.yaml"))]) == 0
     assert "note" not in capsys.readouterr().err

@@ -4,7 +4,7 @@ import asyncio
 
 from sqlalchemy import delete, func, select
 
-from bot import catalog
+from bot.discussion import store
 from bot.storage.models import Contribution, ContributionStatus, Delivery, Message, MessageRevision, Participant, Question, Venue
 from tests.stored import stored_contributions
 
@@ -12,8 +12,8 @@ from tests.stored import stored_contributions
 async def organiser(engine, user):
     boss = user("boss", "en")
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
-        await catalog.grant_organiser(session, discussion, boss.platform.name, boss.user_id, engine.clock())
+        discussion = await store.find_discussion(session)
+        await store.grant_organiser(session, discussion, boss.platform.name, boss.user_id, engine.clock())
         await session.commit()
     return boss
 
@@ -75,7 +75,11 @@ async def test_reply_to_a_question_is_filed_under_it_and_acknowledged(engine, pl
     ana = await subscribed(engine, user, "ana", "es")
     await engine.handle_message(boss.message("/open_round 1"))
     await engine.drain()
-    question_message = platform.message_id_of(ana.dm, "Pregunta 1.3") if any("Pregunta 1.3" in t for t in platform.texts(ana.dm)) else platform.message_id_of(ana.dm, "1.3")
+    question_message = (
+        platform.message_id_of(ana.dm, "Pregunta 1.3")
+        if any("Pregunta 1.3" in t for t in platform.texts(ana.dm))
+        else platform.message_id_of(ana.dm, "1.3")
+    )
     await engine.handle_message(ana.message("Compartir lecciones en redes de municipios.", reply_to=question_message))
     assert [(k, s) for k, _t, s, _l in await stored(engine)] == [("1.3", ContributionStatus.filed)]
     assert "1.3" in platform.last(ana.dm).text
@@ -176,7 +180,9 @@ async def test_a_group_gets_a_thread_per_question_and_answers_in_a_thread_are_ti
     assert [m.new_thread_title.split(" · ")[0] for m, _s in posted] == ["1.1", "1.2", "1.3", "1.4", "1.5"]
     thread_of_1_4 = posted[3][1].thread_id
     marie = user("marie", "fr")
-    await engine.handle_message(marie.message("Le plan communal de Chunchi intègre la migration.", group="mairies", thread_id=thread_of_1_4))
+    await engine.handle_message(
+        marie.message("Le plan communal de Chunchi intègre la migration.", group="mairies", thread_id=thread_of_1_4)
+    )
     [(key, _text, _status, _language)] = await stored(engine)
     assert key == "1.4"
     assert platform.last("mairies").text.startswith("Merci ! Enregistré sous la question 1.4")

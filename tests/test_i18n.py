@@ -91,7 +91,7 @@ def test_plurals_follow_each_language():
 def test_dates_are_written_the_readers_way():
     import datetime as dt
 
-    moment = dt.datetime(2013, 7, 15, 7, 0, tzinfo=dt.timezone.utc)
+    moment = dt.datetime(2013, 7, 15, 7, 0, tzinfo=dt.UTC)
     with reading_in("fr"):
         assert format_moment(moment, "Europe/Brussels") == "lun. 15 juil. 2013 09:00 (Europe/Brussels)"
     with reading_in("en"):

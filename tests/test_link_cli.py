@@ -26,7 +26,7 @@ def run_link(monkeypatch, capsys, arguments: list[str], stdin: bytes) -> tuple[i
 
 
 def test_one_message_prints_its_language_and_segments(monkeypatch, capsys):
-    message = "Pregunta 1: hay que coordinar esfuerzos.\nPregunta 3: compartir lecciones aprendidas.".encode()
+    message = b"Pregunta 1: hay que coordinar esfuerzos.\nPregunta 3: compartir lecciones aprendidas."
     code, out, _ = run_link(monkeypatch, capsys, ["--round", "1"], message)
     assert code == 0
     answer = json.loads(out)
@@ -100,7 +100,9 @@ def test_eval_prints_right_unsure_wrong_per_method_and_overall(monkeypatch, caps
 
 def test_eval_exits_nonzero_below_target(monkeypatch, capsys, tmp_path):
     corpus = tmp_path / "corpus.jsonl"
-    corpus.write_text(json.dumps({"text": "Q1: yes", "round": 1, "expected": [
-        {"question": "1.2", "method": "reference", "text_starts": "yes"}]}) + "\n", encoding="utf-8")
+    corpus.write_text(
+        json.dumps({"text": "Q1: yes", "round": 1, "expected": [{"question": "1.2", "method": "reference", "text_starts": "yes"}]}) + "\n",
+        encoding="utf-8",
+    )
     code, out, err = run_link(monkeypatch, capsys, ["--eval", str(corpus)], b"")
     assert code == link_command.EXIT_BELOW_TARGET and "below target" in err

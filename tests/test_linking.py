@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.discussion import example_discussion_path, load_discussion
-from bot.linking import CONTENT_MAX_CONFIDENCE, CONTENT_MIN_CONFIDENCE, Linker, LinkQuestion
+from bot.discussion.spec import example_discussion_path, load_discussion
+from bot.linking.linker import CONTENT_MAX_CONFIDENCE, CONTENT_MIN_CONFIDENCE, Linker, LinkQuestion
 from facilitator.link_command import build_linker
 
 
@@ -126,8 +126,15 @@ def test_unsure_candidates_put_the_closest_question_first(linker):
 
 @pytest.mark.parametrize(
     "text",
-    ["Hola a todos!", "ok", "Merci beaucoup !", "Thanks everyone, great discussion 👍", "👍",
-     "Hi all, I'm Marco from the City of Milan.", "Bonjour, je suis Aminata, chargée de mission à la mairie de Dakar."],
+    [
+        "Hola a todos!",
+        "ok",
+        "Merci beaucoup !",
+        "Thanks everyone, great discussion 👍",
+        "👍",
+        "Hi all, I'm Marco from the City of Milan.",
+        "Bonjour, je suis Aminata, chargée de mission à la mairie de Dakar.",
+    ],
 )
 def test_greetings_thanks_and_bare_introductions_are_not_contributions(linker, text):
     assert linker.link(text, open_round=1).segments == ()
@@ -168,9 +175,7 @@ def test_a_reply_or_thread_ties_an_unmarked_answer_but_a_marker_wins(linker):
         ("Q2: 100%", "fr", "fr"),
     ],
 )
-def test_language_is_detected_with_the_participants_language_for_very_short_texts(
-    linker, text, participant_language, expected
-):
+def test_language_is_detected_with_the_participants_language_for_very_short_texts(linker, text, participant_language, expected):
     assert linker.link(text, open_round=1, participant_language=participant_language).language == expected
 
 
@@ -181,7 +186,12 @@ def test_the_language_of_the_answer_wins_over_a_question_quoted_in_another(linke
 
 def test_any_discussion_any_languages():
     questions = [
-        LinkQuestion("a", 1, 1, {"pt": "Como envolver a diáspora no planeamento local?", "it": "Come coinvolgere la diaspora nella pianificazione locale?"}),
+        LinkQuestion(
+            "a",
+            1,
+            1,
+            {"pt": "Como envolver a diáspora no planeamento local?", "it": "Come coinvolgere la diaspora nella pianificazione locale?"},
+        ),
         LinkQuestion("b", 1, 2, {"pt": "Quais são os desafios das remessas?", "it": "Quali sono le sfide delle rimesse?"}),
     ]
     linker = Linker(questions, ["pt", "it"])
@@ -206,15 +216,11 @@ def test_any_discussion_any_languages():
 )
 def test_a_joint_answer_is_filed_with_its_whole_text_under_each_question_named(linker, text, open_round, expected):
     segments = linker.link(text, open_round=open_round).segments
-    assert [(s.question, s.method, s.text) for s in segments] == [
-        (key, "reference", "una mesa de coordinación") for key in expected
-    ]
+    assert [(s.question, s.method, s.text) for s in segments] == [(key, "reference", "una mesa de coordinación") for key in expected]
 
 
 def test_a_number_after_a_marker_is_part_of_the_answer_unless_named_as_a_question(linker):
-    assert [(s.question, s.text) for s in linker.link("Q2, 3 partners signed", open_round=2).segments] == [
-        ("2.2", "3 partners signed")
-    ]
+    assert [(s.question, s.text) for s in linker.link("Q2, 3 partners signed", open_round=2).segments] == [("2.2", "3 partners signed")]
 
 
 @pytest.mark.parametrize(
@@ -245,9 +251,7 @@ def test_answers_numbered_on_one_line_are_cut_at_each_number(linker, text, open_
 def test_the_previous_question_is_the_one_before_the_question_replied_to(linker):
     text = "Pour la question précédente : un guichet unique"
     assert tied(linker, text, 2, reply_to="2.2") == [("2.1", "reference")]
-    assert tied(linker, "respecto a la pregunta anterior, no conocemos", 3, reply_to="3.3", in_thread=True) == [
-        ("3.2", "reference")
-    ]
+    assert tied(linker, "respecto a la pregunta anterior, no conocemos", 3, reply_to="3.3", in_thread=True) == [("3.2", "reference")]
 
 
 def test_the_previous_question_is_the_one_before_the_question_answered_just_before(linker):
@@ -292,8 +296,15 @@ def test_content_confidence_grows_with_the_lead_and_the_telling_words(linker):
 
 
 @pytest.mark.parametrize(
-    "text", ["+1", "agree with Daniel", "I agree with Daniel.", "+1 to what Ahmed said about radios",
-             "Je suis d'accord avec Amadou", "https://www.migration4development.org/fr/content/rapport-2012"],
+    "text",
+    [
+        "+1",
+        "agree with Daniel",
+        "I agree with Daniel.",
+        "+1 to what Ahmed said about radios",
+        "Je suis d'accord avec Amadou",
+        "https://www.migration4development.org/fr/content/rapport-2012",
+    ],
 )
 def test_an_endorsement_or_a_bare_link_is_not_a_contribution(linker, text):
     assert linker.link(text, open_round=3).segments == ()
@@ -301,24 +312,24 @@ def test_an_endorsement_or_a_bare_link_is_not_a_contribution(linker, text):
 
 @pytest.mark.parametrize(
     "text",
-    ["totally agree, the municipality has to lead this", "I agree with Daniel that radios reach people in the villages",
-     "+1 Q2: les radios communautaires"],
+    [
+        "totally agree, the municipality has to lead this",
+        "I agree with Daniel that radios reach people in the villages",
+        "+1 Q2: les radios communautaires",
+    ],
 )
 def test_an_endorsement_with_an_answer_of_its_own_is_a_contribution(linker, text):
     assert len(linker.link(text, open_round=3).segments) == 1
 
 
 def test_a_link_is_no_words_of_the_answer(linker):
-    assert tied(linker, "Voici notre guide des bonnes pratiques de codéveloppement : https://example.org/g.pdf", 2) == [
-        ("2.1", "content")
-    ]
+    assert tied(linker, "Voici notre guide des bonnes pratiques de codéveloppement : https://example.org/g.pdf", 2) == [("2.1", "content")]
 
 
 @pytest.mark.parametrize(
     "text",
     [
-        "Madame, Monsieur,\n\nVeuillez trouver ci-dessous notre contribution.\n\n"
-        "1. un guichet unique\n2. des plateformes",
+        "Madame, Monsieur,\n\nVeuillez trouver ci-dessous notre contribution.\n\n1. un guichet unique\n2. des plateformes",
         "Bonjour à tous,\n\nJe me permets de partager quelques éléments.\n\n1. un guichet unique\n2. des plateformes",
     ],
 )
@@ -366,6 +377,8 @@ def test_a_plural_and_its_singular_are_the_same_word(linker):
 
 
 def test_two_telling_words_suffice_in_an_answer_of_a_few_sentences(linker):
-    text = ("en nuestro municipio la cooperación descentralizada con los ayuntamientos españoles fue clave "
-            "para canalizar las remesas hacia proyectos productivos")
+    text = (
+        "en nuestro municipio la cooperación descentralizada con los ayuntamientos españoles fue clave "
+        "para canalizar las remesas hacia proyectos productivos"
+    )
     assert tied(linker, text, 1) == [("1.1", "content")]

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.discussion import example_discussion_path, load_discussion
+from bot.discussion.spec import example_discussion_path, load_discussion
 from bot.linking import Linked, Segment
-from bot.linking_eval import TARGET_RIGHT, TARGET_WRONG, evaluate
+from bot.linking.evaluation import TARGET_RIGHT, TARGET_WRONG, evaluate
 from facilitator.link_command import build_linker
 
 DATA = Path(__file__).parent / "data"
@@ -76,10 +76,14 @@ class _Replies:
         return Linked("es", self.segments)
 
 
-JOINT = {"text": "Q1 y Q2: mesas", "round": 1, "expected": [
-    {"question": "1.1", "method": "reference", "text_starts": "mesas"},
-    {"question": "1.2", "method": "reference", "text_starts": "mesas"},
-]}
+JOINT = {
+    "text": "Q1 y Q2: mesas",
+    "round": 1,
+    "expected": [
+        {"question": "1.1", "method": "reference", "text_starts": "mesas"},
+        {"question": "1.2", "method": "reference", "text_starts": "mesas"},
+    ],
+}
 
 
 @pytest.mark.parametrize("order", [("1.1", "1.2"), ("1.2", "1.1")])

@@ -2,14 +2,13 @@
 acts on the running bot through the database."""
 
 import asyncio
-import sys
 
 import pytest
 from sqlalchemy import select
 
-from bot import catalog
-from bot.commands import COMMANDS
+from bot.discussion import store
 from bot.storage.models import Round, RoundStatus
+from facilitator.assembly import COMMANDS
 from facilitator.cli import main
 from tests.test_engine_flow import organiser, subscribed
 
@@ -30,8 +29,8 @@ async def test_non_organiser_is_refused_every_organiser_command(engine, platform
     assert refusal.text == f"Solo los organizadores de esta discusión pueden usar /{command.name}."
     async with engine.sessions() as session:
         assert all(r.status == RoundStatus.scheduled for r in await session.scalars(select(Round)))
-        discussion = await catalog.find_discussion(session)
-        assert not await catalog.is_organiser(session, discussion, "memory", "1")
+        discussion = await store.find_discussion(session)
+        assert not await store.is_organiser(session, discussion, "memory", "1")
 
 
 async def test_organiser_grants_and_revokes(engine, platform, user):

@@ -7,10 +7,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot.discussion import parse_discussion
-from bot.engine import Engine
+from bot.discussion.spec import parse_discussion
 from bot.storage.database import session_factory
 from bot.storage.models import Base, Contribution, Message, MessageRevision, Participant
+from facilitator.assembly import make_engine
 from tests.conftest import SMALL_DISCUSSION
 from tests.test_reports import join, organiser
 
@@ -28,7 +28,9 @@ async def gabriela_answers(engine, user):
     await engine.handle_message(boss.message("/open_round 1"))
     await engine.drain()
     await engine.handle_message(
-        gabriela.message(f"Pregunta 1: hermanamientos entre municipios.\nPregunta 2: mesas de concertación. Saludos, {NAME} ({ORGANISATION})")
+        gabriela.message(
+            f"Pregunta 1: hermanamientos entre municipios.\nPregunta 2: mesas de concertación. Saludos, {NAME} ({ORGANISATION})"
+        )
     )
     await engine.handle_message(gabriela.message("Pregunta 3: una primera idea.", message_id="edit-me"))
     await engine.handle_message(gabriela.message("Pregunta 3: redes de ciudades.", message_id="edit-me", edited=True))
@@ -59,7 +61,10 @@ async def test_mydata_sends_everything_stored_as_json(engine, platform, user):
     assert data["platform_identities"][0]["external_id"] == USER_ID
     assert {m["text"] for m in data["messages"]} >= {"Pregunta 3: redes de ciudades.", "Pregunta 4: planes territoriales."}
     assert [r["text"] for r in data["message_revisions"]] == ["Pregunta 3: una primera idea."]
-    assert {(c["question"], c["text"]) for c in data["contributions"]} >= {("1.1", "hermanamientos entre municipios."), ("1.4", "planes territoriales.")}
+    assert {(c["question"], c["text"]) for c in data["contributions"]} >= {
+        ("1.1", "hermanamientos entre municipios."),
+        ("1.4", "planes territoriales."),
+    }
     assert data["venues"][0]["chat_id"] == gabriela.dm
 
 
@@ -116,7 +121,7 @@ async def test_forget_anonymises_contributions_and_leaves_nothing_identifying(en
 
 @pytest.fixture
 async def deleting_engine(database, platform, clock):
-    engine = Engine(session_factory(database), [platform], clock=clock)
+    engine = make_engine(session_factory(database), [platform], clock=clock)
     await engine.load(parse_discussion({**SMALL_DISCUSSION, "on_forget": "delete"}, "small.yaml"))
     yield engine
     await engine.drain()

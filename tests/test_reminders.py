@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.discussion import DiscussionFileError, QuietHours, parse_discussion
-from bot.reminders import out_of_night, reminder_moment, wants_reminders
+from bot.discussion.spec import DiscussionFileError, QuietHours, parse_discussion
 from bot.storage.models import Participant, Role, Venue
+from schedules.reminders import out_of_night, reminder_moment, wants_reminders
 from tests.conftest import SMALL_DISCUSSION
 from tests.fakes.simulated_scheduler import run_until
 from tests.test_schedules import answer, join, organiser, reminders_to
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 BRUSSELS = ZoneInfo("Europe/Brussels")
 GUATEMALA = ZoneInfo("America/Guatemala")
 OPENS = dt.datetime(2013, 7, 8, 7, tzinfo=UTC)  # 09:00 in Brussels

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from bot import catalog
+from bot.discussion import store
 from bot.reports.data import gather
 from bot.reports.export import FORMATS, report_bytes
 from bot.storage.models import Contribution, ContributionStatus, Message, Participant, Question, Role, Round
@@ -46,8 +46,8 @@ HIDDEN_TEXT = "BUY CHEAP WATCHES spam-7f3a"
 async def organiser(engine, user, user_id="boss", language="en"):
     boss = user(user_id, language)
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
-        await catalog.grant_organiser(session, discussion, boss.platform.name, boss.user_id, engine.clock())
+        discussion = await store.find_discussion(session)
+        await store.grant_organiser(session, discussion, boss.platform.name, boss.user_id, engine.clock())
         await session.commit()
     return boss
 
@@ -75,7 +75,7 @@ async def add_in_bulk(engine, count: int, seed: int = 7) -> None:
     """`count` contributions from 30 more participants, straight through the models."""
     rng = random.Random(seed)
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
+        discussion = await store.find_discussion(session)
         questions = (await session.execute(select(Question, Round).join(Round).where(Question.position > 0))).all()
         people = []
         for n in range(30):
@@ -132,15 +132,21 @@ async def filled(engine, platform, user, clock):
     """The example discussion with four people who took part through the
     engine, 300 contributions in bulk, and one contribution hidden."""
     boss = await organiser(engine, user)
-    gabriela = await join(engine, user, "gabriela", "es", "named", "Gabriela Quispe", "Municipalidad de Cochabamba", "Bolivia", "local_authority")
+    gabriela = await join(
+        engine, user, "gabriela", "es", "named", "Gabriela Quispe", "Municipalidad de Cochabamba", "Bolivia", "local_authority"
+    )
     marie = await join(engine, user, "marie", "fr", "named", "Marie Dupont", "EUNOMAD", "France")
-    pierre = await join(engine, user, "pierre", "fr", "anonymous", "Pierre Secretin", "Mairie de Cachéville", "Liechtenstein", "local_authority")
+    pierre = await join(
+        engine, user, "pierre", "fr", "anonymous", "Pierre Secretin", "Mairie de Cachéville", "Liechtenstein", "local_authority"
+    )
     john = await join(engine, user, "john", "en", None, "John Hiddenfield", "Hidden Org Ltd", "Malta")
 
     await engine.handle_message(boss.message("/open_round 1"))
     await engine.drain()
     await engine.handle_message(
-        gabriela.message("Pregunta 1: los convenios de hermanamiento entre municipios.\nPregunta 2: mesas de concertación con el gobierno nacional.")
+        gabriela.message(
+            "Pregunta 1: los convenios de hermanamiento entre municipios.\nPregunta 2: mesas de concertación con el gobierno nacional."
+        )
     )
     await engine.handle_message(
         pierre.message("Question 3 : un réseau de villes qui partage ses expériences. Pierre SECRETIN, Mairie de  Cachéville")
@@ -148,7 +154,9 @@ async def filled(engine, platform, user, clock):
     await engine.handle_message(john.message("Q4: our regional plan includes migration since 2010."))
     await engine.handle_message(marie.message("Question 1 : première version.", message_id="marie-edit"))
     clock.advance(minutes=5)
-    await engine.handle_message(marie.message("Question 1 : la coopération décentralisée, version corrigée.", message_id="marie-edit", edited=True))
+    await engine.handle_message(
+        marie.message("Question 1 : la coopération décentralisée, version corrigée.", message_id="marie-edit", edited=True)
+    )
     await engine.handle_message(john.message(f"Q2: {HIDDEN_TEXT}"))
     await engine.handle_message(boss.message("/close_round 1"))
     clock.advance(hours=2)
@@ -164,7 +172,7 @@ async def filled(engine, platform, user, clock):
 
 async def report_data(engine):
     async with engine.sessions() as session:
-        return await gather(session, await catalog.find_discussion(session), engine.clock())
+        return await gather(session, await store.find_discussion(session), engine.clock())
 
 
 class Page(HTMLParser):
@@ -364,7 +372,7 @@ async def test_text_that_looks_like_a_formula_stays_text_in_spreadsheets(engine,
         await session.commit()
     data = await report_data(engine)
     rows = list(csv.reader(io.StringIO(report_bytes(data, "csv", "en").decode("utf-8-sig"))))
-    assert "'=HYPERLINK(\"http://evil.example\",\"click\")" in [row[-1] for row in rows]
+    assert '\'=HYPERLINK("http://evil.example","click")' in [row[-1] for row in rows]
     sheet = openpyxl.load_workbook(io.BytesIO(report_bytes(data, "xlsx", "en"))).worksheets[0]
     cell = next(row[-1] for row in sheet.iter_rows(min_row=2) if str(row[-1].value).startswith("=HYPERLINK"))
     assert cell.data_type == "s"
@@ -405,8 +413,8 @@ async def test_report_with_an_unknown_argument_explains_its_use(engine, platform
 
 
 def test_facilitator_export_writes_each_format(tmp_path, monkeypatch, example):
-    from bot.engine import Engine
     from bot.storage.database import create_engine, migrate, session_factory
+    from facilitator.assembly import make_engine
     from facilitator.cli import main
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'export.db'}"
@@ -414,7 +422,7 @@ def test_facilitator_export_writes_each_format(tmp_path, monkeypatch, example):
     async def fill():
         database = create_engine(url)
         await migrate(database)
-        engine = Engine(session_factory(database), clock=lambda: dt.datetime(2013, 8, 5, tzinfo=dt.timezone.utc))
+        engine = make_engine(session_factory(database), clock=lambda: dt.datetime(2013, 8, 5, tzinfo=dt.UTC))
         await engine.load(example)
         await add_in_bulk(engine, 40)
         await database.dispose()
@@ -462,7 +470,7 @@ async def test_the_word_file_says_who_made_it_and_describes_its_charts(engine, f
 
 async def test_html_lets_each_text_read_in_its_own_direction(engine, filled):
     html = report_bytes(await report_data(engine), "html", "en").decode()
-    assert html.count('dir="auto"') == 306 and "<bdi class=\"author\">" in html
+    assert html.count('dir="auto"') == 306 and '<bdi class="author">' in html
 
 
 async def test_a_published_author_who_gave_no_name_is_not_called_anonymous(engine, user):

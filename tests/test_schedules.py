@@ -9,14 +9,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from bot import catalog, timetable
-from bot.discussion import parse_discussion
-from bot.reminders import in_night
+from bot.discussion import store
+from bot.discussion.spec import parse_discussion
 from bot.storage.models import Delivery, Discussion, Question, RoundStatus, Venue, WrapUp
-from bot.wrapups import post_missing_wrap_ups
+from schedules import timetable
+from schedules.reminders import in_night
+from schedules.wrapups import post_missing_wrap_ups
 from tests.fakes.simulated_scheduler import run_until
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 BRUSSELS = ZoneInfo("Europe/Brussels")
 GUATEMALA = ZoneInfo("America/Guatemala")  # eight hours behind Brussels in summer
 
@@ -24,8 +25,8 @@ GUATEMALA = ZoneInfo("America/Guatemala")  # eight hours behind Brussels in summ
 async def organiser(engine, user):
     boss = user("boss", "en")
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
-        await catalog.grant_organiser(session, discussion, boss.platform.name, boss.user_id, engine.clock())
+        discussion = await store.find_discussion(session)
+        await store.grant_organiser(session, discussion, boss.platform.name, boss.user_id, engine.clock())
         await session.commit()
     return boss
 
@@ -65,8 +66,8 @@ def reminders_to(sent, person):
 
 async def round_statuses(engine):
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
-        return [r.status for r in await catalog.rounds_of(session, discussion)]
+        discussion = await store.find_discussion(session)
+        return [r.status for r in await store.rounds_of(session, discussion)]
 
 
 async def test_a_whole_four_week_discussion_runs_by_itself(engine, platform, user, clock):
@@ -135,7 +136,11 @@ async def test_late_answers_are_stored_marked_late(engine, platform, user, clock
     await run_until(engine, clock, dt.datetime(2013, 7, 9, tzinfo=UTC))
     await run_until(engine, clock, dt.datetime(2013, 7, 15, 8, tzinfo=UTC))  # round 1 closed, round 2 open
     await answer(engine, platform, ana, "1.2", "Convenios entre municipios.")
-    assert "tard" in platform.last(ana.dm).text.lower() or "late" in platform.last(ana.dm).text.lower() or "retras" in platform.last(ana.dm).text.lower()
+    assert (
+        "tard" in platform.last(ana.dm).text.lower()
+        or "late" in platform.last(ana.dm).text.lower()
+        or "retras" in platform.last(ana.dm).text.lower()
+    )
 
 
 async def test_a_past_discussion_opens_nothing_by_itself(engine, platform, user, clock):
@@ -143,7 +148,7 @@ async def test_a_past_discussion_opens_nothing_by_itself(engine, platform, user,
     await join(engine, user, "marie", "fr", role="local_authority")
     platform.clear()
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
+        discussion = await store.find_discussion(session)
         state = await timetable.load_state(session, discussion, ["memory"])
     assert timetable.due(state, clock(), timetable.DEFAULT_GRACE) == []
     assert [e.action for e in timetable.missed(state, clock(), timetable.DEFAULT_GRACE)] == [timetable.Action.open] * 4
@@ -197,7 +202,7 @@ async def test_extending_across_the_clock_change_keeps_the_hour(engine, platform
     await run_until(engine, clock, dt.datetime(2013, 10, 21, 9, tzinfo=UTC))
     await engine.handle_message(boss.message("/extend_round 2d"))
     async with engine.sessions() as session:
-        [round_] = await catalog.rounds_of(session, await catalog.find_discussion(session, "autumn"))
+        [round_] = await store.rounds_of(session, await store.find_discussion(session, "autumn"))
     assert round_.closes_at.astimezone(BRUSSELS) == dt.datetime(2013, 10, 30, 9, tzinfo=BRUSSELS)
 
 
@@ -232,8 +237,8 @@ async def test_organisers_extend_postpone_pause_and_open_the_next_round(engine, 
     assert "2" in platform.last(boss.dm).text
     await engine.handle_message(boss.message("/postpone_round 3 1d"))
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
-        dates = [(r.opens_at, r.closes_at) for r in await catalog.rounds_of(session, discussion)]
+        discussion = await store.find_discussion(session)
+        dates = [(r.opens_at, r.closes_at) for r in await store.rounds_of(session, discussion)]
     week = dt.timedelta(days=7)
     start = dt.datetime(2013, 7, 8, 7, tzinfo=UTC)
     assert dates[0] == (start, start + week + dt.timedelta(days=2))
@@ -264,13 +269,14 @@ async def test_organiser_changes_survive_a_restart_unless_the_file_changes_the_r
         async with engine.sessions() as session:
             await timetable.keep_round_changes(session, discussion)
             await session.commit()
-            return [r.opens_at for r in await catalog.rounds_of(session, discussion)]
+            return [r.opens_at for r in await store.rounds_of(session, discussion)]
 
     original = example.rounds[1].opens_at
     assert (await reload(example))[1] == original + dt.timedelta(days=1)
     assert (await reload(example))[1] == original + dt.timedelta(days=1), "reloading twice changes nothing"
     changed = dataclasses.replace(
-        example, rounds=(example.rounds[0], dataclasses.replace(example.rounds[1], opens_at=original + dt.timedelta(hours=3)), *example.rounds[2:])
+        example,
+        rounds=(example.rounds[0], dataclasses.replace(example.rounds[1], opens_at=original + dt.timedelta(hours=3)), *example.rounds[2:]),
     )
     assert (await reload(changed))[1] == original + dt.timedelta(hours=3), "the file wins"
 
@@ -289,7 +295,7 @@ async def test_rehearsal_replays_the_discussion_from_now(example):
 
 
 async def test_a_rehearsal_sends_reminders_at_night_too(engine, platform, user, clock, example):
-    from schedules.cli import load_for_run
+    from facilitator.schedule_command import load_for_run
 
     clock.now = dt.datetime(2013, 7, 8, 22, tzinfo=UTC)  # midnight in Brussels
     await load_for_run(engine, example, dt.timedelta(minutes=5))
@@ -301,12 +307,12 @@ async def test_a_rehearsal_sends_reminders_at_night_too(engine, platform, user, 
 
 async def session_statuses(engine, slug):
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session, slug)
-        return [r.status for r in await catalog.rounds_of(session, discussion)]
+        discussion = await store.find_discussion(session, slug)
+        return [r.status for r in await store.rounds_of(session, discussion)]
 
 
 async def test_a_short_rehearsal_keeps_both_reminders_and_starts_afresh_after_a_pause(engine, clock, example):
-    from schedules.cli import load_for_run
+    from facilitator.schedule_command import load_for_run
 
     discussion = await load_for_run(engine, example, dt.timedelta(seconds=20))
     async with engine.sessions() as session:

@@ -16,15 +16,15 @@ import logging
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
-from bot import catalog
-from bot.discussion import parse_discussion
-from bot.engine import Engine
+from bot.discussion import store
+from bot.discussion.spec import parse_discussion
 from bot.storage.database import session_factory
 from bot.storage.models import RoundStatus, WrapUp
+from facilitator.assembly import make_engine
 from schedules.scheduler import JOB_TABLE, Scheduler, job_id, sync_url
 from tests.test_schedules import join
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 MINUTES = dt.timedelta(minutes=1)
 
 
@@ -40,8 +40,16 @@ def spec_around(now: dt.datetime, first_closes_in: dt.timedelta, second_lasts: d
             "invitation": {"en": "Welcome."},
             "reminders": ["PT4H"],
             "rounds": [
-                {"opens": (now - dt.timedelta(days=1)).isoformat(), "closes": first_closes.isoformat(), "questions": [{"id": "1", "text": {"en": "One?"}}]},
-                {"opens": first_closes.isoformat(), "closes": (first_closes + second_lasts).isoformat(), "questions": [{"id": "2", "text": {"en": "Two?"}}]},
+                {
+                    "opens": (now - dt.timedelta(days=1)).isoformat(),
+                    "closes": first_closes.isoformat(),
+                    "questions": [{"id": "1", "text": {"en": "One?"}}],
+                },
+                {
+                    "opens": first_closes.isoformat(),
+                    "closes": (first_closes + second_lasts).isoformat(),
+                    "questions": [{"id": "2", "text": {"en": "Two?"}}],
+                },
             ],
         },
         "live.yaml",
@@ -52,7 +60,7 @@ class Process:
     """One run of the bot: an engine whose clock is `ahead` of real time, and its scheduler."""
 
     def __init__(self, database, platform, ahead=dt.timedelta(0), grace=dt.timedelta(hours=1)):
-        self.engine = Engine(session_factory(database), [platform], clock=lambda: dt.datetime.now(UTC) + ahead)
+        self.engine = make_engine(session_factory(database), [platform], clock=lambda: dt.datetime.now(UTC) + ahead)
         self.scheduler = Scheduler(self.engine, database, grace=grace)
 
     async def __aenter__(self):
@@ -68,8 +76,8 @@ class Process:
 
 async def statuses(engine):
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session, "live")
-        return [r.status for r in await catalog.rounds_of(session, discussion)]
+        discussion = await store.find_discussion(session, "live")
+        return [r.status for r in await store.rounds_of(session, discussion)]
 
 
 async def stored_jobs(database) -> list[str]:
@@ -79,10 +87,10 @@ async def stored_jobs(database) -> list[str]:
 
 async def started_discussion(database, platform, user, spec):
     """The discussion as a previous run left it: round 1 open, Marie subscribed."""
-    engine = Engine(session_factory(database), [platform])
+    engine = make_engine(session_factory(database), [platform])
     discussion = await engine.load(spec)
     async with engine.sessions() as session:
-        round_1 = await catalog.round_by_number(session, await catalog.find_discussion(session, "live"), 1)
+        round_1 = await store.round_by_number(session, await store.find_discussion(session, "live"), 1)
         round_1.status, round_1.opened_at = RoundStatus.open, round_1.opens_at
         await session.commit()
     marie = await join(engine, user, "marie", "en", role="local_authority")
@@ -120,7 +128,7 @@ async def test_jobs_are_stored_in_the_database_and_a_restart_within_grace_runs_t
     async with Process(database, platform, ahead=80 * MINUTES):
         pass
     assert len(platform.texts(marie.dm)) == 2
-    async with Engine(session_factory(database)).sessions() as session:
+    async with make_engine(session_factory(database)).sessions() as session:
         assert await session.scalar(select(func.count(WrapUp.id))) == 1
 
 
@@ -156,11 +164,10 @@ async def test_a_changed_file_is_rescheduled_at_restart(database, platform, user
 
 
 async def test_a_past_discussion_opens_nothing_and_leaves_the_job_store_empty(database, platform, example):
-    await Engine(session_factory(database), [platform]).load(example)
-    async with Process(database, platform) as process:
-        async with process.engine.sessions() as session:
-            discussion = await catalog.find_discussion(session)
-            assert [r.status for r in await catalog.rounds_of(session, discussion)] == [RoundStatus.scheduled] * 4
+    await make_engine(session_factory(database), [platform]).load(example)
+    async with Process(database, platform) as process, process.engine.sessions() as session:
+        discussion = await store.find_discussion(session)
+        assert [r.status for r in await store.rounds_of(session, discussion)] == [RoundStatus.scheduled] * 4
     assert await stored_jobs(database) == []
     assert platform.sent == []
 

@@ -8,11 +8,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from bot import catalog
+from bot.discussion import store
 from bot.storage.database import migrate, safe_url
 from bot.storage.models import Base, Message, Participant
 
-NOW = dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.UTC)
 
 
 async def test_migrations_build_exactly_the_models_schema(database):
@@ -22,8 +22,19 @@ async def test_migrations_build_exactly_the_models_schema(database):
     async with database.connect() as connection:
         assert await connection.run_sync(differences) == []
         tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
-    assert {"discussions", "rounds", "questions", "participants", "platform_identities", "venues", "deliveries",
-            "messages", "message_revisions", "contributions", "organiser_grants"} <= tables
+    assert {
+        "discussions",
+        "rounds",
+        "questions",
+        "participants",
+        "platform_identities",
+        "venues",
+        "deliveries",
+        "messages",
+        "message_revisions",
+        "contributions",
+        "organiser_grants",
+    } <= tables
 
 
 async def test_migrating_twice_changes_nothing(database):
@@ -33,7 +44,7 @@ async def test_migrating_twice_changes_nothing(database):
 
 async def test_a_platform_message_is_stored_once(engine):
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
+        discussion = await store.find_discussion(session)
         fields = dict(discussion_id=discussion.id, platform="telegram", chat_id="42", message_id="7", text="x", received_at=NOW)
         session.add(Message(**fields))
         await session.commit()
@@ -54,18 +65,20 @@ async def test_times_come_back_aware_and_in_utc(engine):
 
 async def test_reloading_a_discussion_keeps_round_status_and_follows_new_dates(engine, example):
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
-        first = await catalog.round_by_number(session, discussion, 1)
+        discussion = await store.find_discussion(session)
+        first = await store.round_by_number(session, discussion, 1)
         first.status = first.status.open
         await session.commit()
     later = example.rounds[0].__class__(
-        number=1, opens_at=example.rounds[0].opens_at, closes_at=example.rounds[0].closes_at + dt.timedelta(days=2),
+        number=1,
+        opens_at=example.rounds[0].opens_at,
+        closes_at=example.rounds[0].closes_at + dt.timedelta(days=2),
         questions=example.rounds[0].questions,
     )
     await engine.load(example.__class__(**{**example.__dict__, "rounds": (later,) + example.rounds[1:]}))
     async with engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
-        first = await catalog.round_by_number(session, discussion, 1)
+        discussion = await store.find_discussion(session)
+        first = await store.round_by_number(session, discussion, 1)
     assert first.status == first.status.open
     assert first.closes_at == example.rounds[0].closes_at + dt.timedelta(days=2)
 

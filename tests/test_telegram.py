@@ -10,14 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from adapters.telegram import Limits, TelegramChat, Webhook
-from bot import catalog
-from bot.commands import COMMANDS
-from bot.engine import Engine
-from bot.events import ChatKind, ChatRef, OutgoingMessage
+from bot.discussion import store
 from bot.i18n import _, reading_in
+from bot.ports import ChatKind, ChatRef, OutgoingMessage, Secret
 from bot.storage.database import session_factory
 from bot.storage.models import Contribution, ContributionStatus, Delivery, Message, MessageRevision, Question, Round, RoundStatus, Venue
-from facilitator.settings import Secret
+from facilitator.assembly import COMMANDS, make_engine
 from tests.fakes.telegram_api import FakeTelegram
 from tests.stored import stored_contributions
 
@@ -36,7 +34,7 @@ class Bot:
     """An engine and its Telegram adapter, serving until stopped."""
 
     def __init__(self, database, api: FakeTelegram, clock, webhook: Webhook | None = None):
-        self.engine = Engine(session_factory(database), clock=clock)
+        self.engine = make_engine(session_factory(database), clock=clock)
         self.adapter = TelegramChat(Secret(TOKEN), api.base_url, limits=FAST, webhook=webhook, poll_timeout=1, first_backoff=0.05)
         self.engine.attach(self.adapter)
         api.handled = self.adapter.idle  # a test's next step comes once the bot has answered
@@ -65,8 +63,8 @@ async def telegram(database, api, clock, small):
 
 async def make_organiser(bot: Bot, user) -> None:
     async with bot.engine.sessions() as session:
-        discussion = await catalog.find_discussion(session)
-        await catalog.grant_organiser(session, discussion, "telegram", str(user.id), bot.engine.clock())
+        discussion = await store.find_discussion(session)
+        await store.grant_organiser(session, discussion, "telegram", str(user.id), bot.engine.clock())
         await session.commit()
 
 
@@ -312,9 +310,17 @@ async def test_non_organiser_is_refused_every_organiser_command_in_their_languag
 
 async def test_an_anonymous_administrator_is_told_to_show_themselves(telegram, api):
     group = api.group(-1001555000111, "M4D English")
-    update = {"message": {"message_id": 322, "from": {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"},
-                          "sender_chat": group, "chat": group, "date": 1373285400, "text": "/open_round 1",
-                          "entities": [{"offset": 0, "length": 11, "type": "bot_command"}]}}
+    update = {
+        "message": {
+            "message_id": 322,
+            "from": {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"},
+            "sender_chat": group,
+            "chat": group,
+            "date": 1373285400,
+            "text": "/open_round 1",
+            "entities": [{"offset": 0, "length": 11, "type": "bot_command"}],
+        }
+    }
     await api.deliver(update)
     # The group follows no discussion yet: the answer is in the discussion's first language.
     assert api.last(group["id"]).text == translated(

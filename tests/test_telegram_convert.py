@@ -8,9 +8,9 @@ import asyncio
 import pytest
 from telegram import Bot, Update
 
-from adapters.telegram.convert import incoming_message, button_press, inline_keyboard, split_text, telegram_length
+from adapters.telegram.inbound import button_press, incoming_message, inline_keyboard, split_text, telegram_length
 from adapters.telegram.pacing import Limits, Pacer
-from bot.events import Button, ChatKind
+from bot.ports import Button, ChatKind
 from tests.fakes.telegram_api import payload
 
 BOT_USERNAME = "facilitator_m4d_bot"
@@ -104,22 +104,24 @@ async def test_the_pacer_keeps_every_window():
     await asyncio.gather(*(send(chat) for chat in ["1", "2", "1", "-9", "-9", "-9", "-9", "1"] * 3))
     for chat, limit, period in (("1", 1, 0.05), ("-9", 3, 0.2)):
         times = [t for c, t in released if c == chat]
-        assert all(later - earlier >= period - 0.002 for earlier, later in zip(times, times[limit:]))
+        assert all(later - earlier >= period - 0.002 for earlier, later in zip(times, times[limit:], strict=False))
     everything = [t for _c, t in released]
-    assert all(later - earlier >= 0.1 - 0.002 for earlier, later in zip(everything, everything[20:]))
+    assert all(later - earlier >= 0.1 - 0.002 for earlier, later in zip(everything, everything[20:], strict=False))
 
 
 def test_the_token_setting_starts_the_telegram_adapter_in_the_mode_configured():
-    from adapters.registry import configured_platforms
     from adapters.telegram import TelegramChat
+    from facilitator.assembly import configured_platforms
     from facilitator.settings import Settings
 
     token = "6234567890:AAHsettingsTokenNeverShown"
-    settings = Settings.from_environment({
-        "FACILITATOR_TELEGRAM_TOKEN": token,
-        "FACILITATOR_TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram/updates",
-        "FACILITATOR_TELEGRAM_WEBHOOK_SECRET": "webhook-secret-value",
-    })
+    settings = Settings.from_environment(
+        {
+            "FACILITATOR_TELEGRAM_TOKEN": token,
+            "FACILITATOR_TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram/updates",
+            "FACILITATOR_TELEGRAM_WEBHOOK_SECRET": "webhook-secret-value",
+        }
+    )
     [platform] = configured_platforms(settings)
     assert isinstance(platform, TelegramChat)
     assert platform.webhook.url == "https://bot.example.org/telegram/updates" and platform.webhook.listen == "127.0.0.1:8443"

@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from bot.engine import Engine
-from bot.events import Button, ButtonPress, ChatKind, ChatRef, IncomingMessage, OutgoingMessage, Person, SentMessage
+from bot.ports import Button, ButtonPress, ChatKind, ChatRef, Inbox, IncomingMessage, OutgoingMessage, Person, SentMessage
 
 PLATFORM = "console"
 USER_ID = "local"
@@ -54,7 +53,7 @@ class ConsoleChat:
         self.output.flush()
         return SentMessage(message_id=f"out-{next(self._sent_ids)}")
 
-    async def serve(self, engine: Engine) -> None:
+    async def serve(self, inbox: Inbox) -> None:
         """Read lines until the end of input, handing each to the engine in turn."""
         loop = asyncio.get_running_loop()
         while True:
@@ -64,11 +63,11 @@ class ConsoleChat:
             raw = await loop.run_in_executor(None, self.input.readline)
             if not raw:
                 break
-            await self.handle_line(engine, raw)
-            await engine.drain()
-        await engine.drain()
+            await self.handle_line(inbox, raw)
+            await inbox.drain()
+        await inbox.drain()
 
-    async def handle_line(self, engine: Engine, raw: bytes) -> None:
+    async def handle_line(self, inbox: Inbox, raw: bytes) -> None:
         try:
             text, undecodable = raw.decode("utf-8"), False
         except UnicodeDecodeError:
@@ -76,10 +75,8 @@ class ConsoleChat:
         text = text.rstrip("\r\n")
         choice = text.strip()
         if choice.isdigit() and 1 <= int(choice) <= len(self._buttons):
-            await engine.handle_button(ButtonPress(self.chat, self.person, self._buttons[int(choice) - 1].data))
+            await inbox.handle_button(ButtonPress(self.chat, self.person, self._buttons[int(choice) - 1].data))
             return
-        await engine.handle_message(
-            IncomingMessage(
-                chat=self.chat, sender=self.person, message_id=next(self._message_ids), text=text, undecodable=undecodable
-            )
+        await inbox.handle_message(
+            IncomingMessage(chat=self.chat, sender=self.person, message_id=next(self._message_ids), text=text, undecodable=undecodable)
         )

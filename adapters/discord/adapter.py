@@ -18,21 +18,16 @@ import logging
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 
 from adapters.discord.client import DiscordClient
-from adapters.discord.edge import PLATFORM
+from adapters.discord.inbound import PLATFORM
 from adapters.discord.views import Choices
-from bot.events import ChatKind, ChatRef, OutgoingMessage, SentMessage
-from bot.ports import RecipientUnreachable
-from facilitator.settings import Secret
-
-if TYPE_CHECKING:
-    from bot.engine import Engine
+from bot import ports
+from bot.ports import ChatKind, ChatRef, Inbox, OutgoingMessage, RecipientUnreachable, Secret, SentMessage
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +49,6 @@ class Answering:
     answered: bool = False
 
 
-_answering: ContextVar[Answering | None] = ContextVar("discord_answering", default=None)
-
-
 class DiscordChat:
     name = PLATFORM
 
@@ -73,15 +65,15 @@ class DiscordChat:
         # to it (addressed to the channel) lands in that thread too.
         self._threads: OrderedDict[str, str] = OrderedDict()
 
-    async def serve(self, engine: Engine) -> None:
+    async def serve(self, inbox: Inbox) -> None:
         async with self.client:
-            await self.login(engine)
+            await self.login(inbox)
             await self.client.connect()
 
-    async def login(self, engine: Engine) -> None:
+    async def login(self, inbox: Inbox) -> None:
         """Everything `serve` does before opening the gateway (tests stop here):
         log in, then `setup_hook` registers the slash commands."""
-        self.client.engine = engine
+        self.client.inbox = inbox
         await self.client.login(self._token.reveal())
 
     def remember_thread(self, message_id: str, thread_id: str) -> None:
@@ -92,18 +84,18 @@ class DiscordChat:
     @asynccontextmanager
     async def answering(self, interaction: discord.Interaction, chat: ChatRef) -> AsyncIterator[Answering]:
         answer = Answering(interaction, chat, only_to_sender=chat.kind != ChatKind.private)
-        token = _answering.set(answer)
+        token = ports.answering.set(answer)
         try:
             yield answer
         finally:
-            _answering.reset(token)
+            ports.answering.reset(token)
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
-        answer = _answering.get()
+        answer = ports.answering.get()
         try:
             # Question posts are channel messages even while a slash command
             # (/attach, /start) is being answered: people reply to them.
-            if answer is not None and message.chat == answer.chat and message.new_thread_title is None:
+            if isinstance(answer, Answering) and message.chat == answer.chat and message.new_thread_title is None:
                 return await self._answer(answer, message)
             return await self._post(message)
         except discord.HTTPException as error:
@@ -115,9 +107,7 @@ class DiscordChat:
         channel = await self._channel_for(message)
         reference = None
         if message.reply_to and message.reply_to.isdigit():
-            reference = discord.MessageReference(
-                message_id=int(message.reply_to), channel_id=channel.id, fail_if_not_exists=False
-            )
+            reference = discord.MessageReference(message_id=int(message.reply_to), channel_id=channel.id, fail_if_not_exists=False)
         sent = []
         for extras in _parts(message):
             sent.append(await channel.send(reference=None if sent else reference, **extras))

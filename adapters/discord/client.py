@@ -11,16 +11,14 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from adapters.discord.edge import PLATFORM, incoming_message, person_of, place_of, written_by_a_person
+from adapters.discord.inbound import PLATFORM, incoming_message, person_of, place_of, written_by_a_person
 from adapters.discord.slash import CatalogTranslator, add_commands
 from adapters.discord.views import pressed
-from bot import catch_up
-from bot.events import ButtonPress, ChatKind, ChatRef, IncomingMessage
 from bot.i18n import _, catalog_languages, negotiate, reading_in
+from bot.ports import ButtonPress, ChatKind, ChatRef, Inbox, IncomingMessage
 
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordChat
-    from bot.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +35,7 @@ REREAD_LIMIT = 1000  # messages per channel or thread read back at a start
 
 
 class DiscordClient(discord.Client):
-    engine: Engine  # set by `DiscordChat.login`, before any event comes in
+    inbox: Inbox  # set by `DiscordChat.login`, before any event comes in
 
     def __init__(self, chat: DiscordChat, organiser_role_id: int | None):
         # Texts quote what participants wrote: never let them ping anyone.
@@ -45,11 +43,11 @@ class DiscordClient(discord.Client):
         self.chat = chat
         self.organiser_role_id = organiser_role_id
         self.tree = app_commands.CommandTree(self)
-        add_commands(self.tree, self.relay_command)
         self._caught_up = False  # whether what came while away has been read back
         self._cursor_keeper: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
+        add_commands(self.tree, self.inbox.menu(), self.relay_command)
         await self.tree.set_translator(CatalogTranslator())
         await self.tree.sync()
         self._cursor_keeper = asyncio.create_task(self._keep_cursor())
@@ -74,9 +72,8 @@ class DiscordClient(discord.Client):
         """Hand the engine what people wrote, where a round is open, after the
         cursor: messages written while the bot was away. Commands typed then
         are not replayed; messages already stored are dropped by the engine."""
-        async with self.engine.sessions() as session:
-            seen_up_to = await catch_up.seen_up_to(session, PLATFORM)
-            places = await catch_up.places_to_reread(session, PLATFORM) if seen_up_to else []
+        seen_up_to = await self.inbox.seen_up_to(PLATFORM)
+        places = await self.inbox.places_to_reread(PLATFORM) if seen_up_to else []
         missed: list[discord.Message] = []
         for place in places:
             for channel_id in place.channel_ids:
@@ -109,9 +106,7 @@ class DiscordClient(discord.Client):
 
     async def _record_cursor(self) -> None:
         received_until = discord.utils.utcnow() - CURSOR_MARGIN
-        async with self.engine.sessions() as session:
-            await catch_up.record_seen(session, PLATFORM, str(discord.utils.time_snowflake(received_until)), received_until)
-            await session.commit()
+        await self.inbox.record_seen(PLATFORM, str(discord.utils.time_snowflake(received_until)), received_until)
 
     async def on_message(self, message: discord.Message) -> None:
         if written_by_a_person(message):
@@ -126,7 +121,7 @@ class DiscordClient(discord.Client):
     async def _relay(self, message: IncomingMessage) -> None:
         if message.thread_id is not None:
             self.chat.remember_thread(message.message_id, message.thread_id)
-        await self.engine.handle_message(message)
+        await self.inbox.handle_message(message)
 
     async def relay_command(self, interaction: discord.Interaction, name: str, argument: str | None) -> None:
         """A slash command, handed to the engine as "/name argument"."""
@@ -141,7 +136,7 @@ class DiscordClient(discord.Client):
                 text=f"/{name} {argument}" if argument else f"/{name}",
                 thread_id=thread_id,
             )
-            if await self._handled(interaction, self.engine.handle_message(message)) and not answer.answered:
+            if await self._handled(interaction, self.inbox.handle_message(message)) and not answer.answered:
                 await interaction.delete_original_response()
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -160,7 +155,7 @@ class DiscordClient(discord.Client):
                 data=data,
                 message_id=str(interaction.message.id) if interaction.message else None,
             )
-            await self._handled(interaction, self.engine.handle_button(press))
+            await self._handled(interaction, self.inbox.handle_button(press))
 
     async def _handled(self, interaction: discord.Interaction, handling: Awaitable[None]) -> bool:
         """Run the engine on an interaction; if it fails, tell the person rather than leave them waiting."""

@@ -1,4 +1,4 @@
-"""Slash commands built from the engine's `COMMANDS`, their names and
+"""Slash commands built from the engine's command menu, their names and
 descriptions shown in each person's Discord language.
 
 A slash command reaches the engine as the text "/name argument", under its
@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import discord
-from babel.messages.extract import extract_python
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation, locale_str
 
-from bot.command import Command
-from bot.commands import COMMANDS
 from bot.i18n import catalog_languages, negotiate, translations
+from bot.ports import MenuEntry
 
 Relay = Callable[[discord.Interaction, str, str | None], Awaitable[None]]
 
@@ -27,18 +25,6 @@ NAME_CONTEXT = "discord command name"
 ARGUMENT = "value"  # the one optional parameter of commands that take an argument
 
 
-def extract_names(fileobj, keywords, comment_tags, options):
-    """Babel extractor for this file (see babel.cfg beside it): its own marked
-    sentences, and the command and parameter names, which live in `COMMANDS`:
-
-        pybabel extract -F adapters/discord/babel.cfg -k N_ -o /tmp/discord.pot adapters/discord
-        for l in fr en es; do pybabel update -i /tmp/discord.pot -d locales -D discord -l $l; done
-    """
-    yield from extract_python(fileobj, keywords, comment_tags, options)
-    for name in [command.name for command in COMMANDS] + [ARGUMENT]:
-        yield 0, "pgettext", [NAME_CONTEXT, name], []
-
-
 class CatalogTranslator(app_commands.Translator):
     """discord.py asks for every string in every Discord locale when the
     commands are synced; the answer comes from the product's catalogs
@@ -47,9 +33,7 @@ class CatalogTranslator(app_commands.Translator):
     def __init__(self, languages: list[str] | None = None):
         self.languages = languages or catalog_languages()
 
-    async def translate(
-        self, string: locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes
-    ) -> str | None:
+    async def translate(self, string: locale_str, locale: discord.Locale, context: app_commands.TranslationContextTypes) -> str | None:
         language = negotiate(locale.value, self.languages)
         if language is None:
             return None
@@ -63,7 +47,7 @@ class CatalogTranslator(app_commands.Translator):
         return translated if translated != string.message else None
 
 
-def slash_command(command: Command, relay: Relay) -> app_commands.Command:
+def slash_command(command: MenuEntry, relay: Relay) -> app_commands.Command:
     if command.arguments:
 
         async def run(interaction: discord.Interaction, value: str | None = None) -> None:
@@ -78,11 +62,9 @@ def slash_command(command: Command, relay: Relay) -> app_commands.Command:
         async def run(interaction: discord.Interaction) -> None:
             await relay(interaction, command.name, None)
 
-    return app_commands.Command(
-        name=locale_str(command.name), description=locale_str(command.description), callback=run
-    )
+    return app_commands.Command(name=locale_str(command.name), description=locale_str(command.description), callback=run)
 
 
-def add_commands(tree: app_commands.CommandTree, relay: Relay) -> None:
-    for command in COMMANDS:
+def add_commands(tree: app_commands.CommandTree, menu: tuple[MenuEntry, ...], relay: Relay) -> None:
+    for command in menu:
         tree.add_command(slash_command(command, relay))

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.events import Button
+from bot.ports import Button
 
 # More choices than this, or longer labels, read better as a select menu: the
 # "which question does this answer?" clarifications, whose labels quote the
@@ -26,8 +26,7 @@ class Choices(discord.ui.View):
         super().__init__(timeout=None)
         if len(buttons) > MOST_BUTTONS or any(len(button.label) > LONGEST_BUTTON_LABEL for button in buttons):
             options = [
-                discord.SelectOption(label=button.label[:OPTION_LABEL_LIMIT], value=button.data)
-                for button in buttons[:OPTION_LIMIT]
+                discord.SelectOption(label=button.label[:OPTION_LABEL_LIMIT], value=button.data) for button in buttons[:OPTION_LIMIT]
             ]
             self.add_item(discord.ui.Select(custom_id=SELECT_ID, options=options))
         else:

@@ -22,11 +22,9 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
 from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
@@ -40,28 +38,21 @@ from telegram import (
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, ExtBot, TypeHandler
 
-from adapters.telegram import convert
+from adapters.telegram import inbound
 from adapters.telegram.http import AiohttpRequest
 from adapters.telegram.pacing import AdapterStopped, Limits, Pacer, PacingRateLimiter
 from adapters.telegram.redaction import guard_library_logs, redact
 from adapters.telegram.webhook import WebhookServer
-from bot import catalog
-from bot.commands import COMMANDS
-from bot.engine import Engine
-from bot.events import ChatKind, OutgoingMessage, SentMessage
 from bot.i18n import _, reading_in
-from bot.ports import RecipientUnreachable
-from bot.storage.models import OrganiserGrant
-from facilitator.settings import Secret
+from bot.ports import ChatKind, Inbox, OutgoingMessage, RecipientUnreachable, Secret, SentMessage, answering
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_LIMITS = Limits()  # Telegram's own
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 CONCURRENT_UPDATES = 64
 
-# The forum topic of the update being handled: the engine's replies to it go in that topic.
-_replying_in: ContextVar[tuple[int, int] | None] = ContextVar("telegram_replying_in", default=None)
 # Bad requests that will not pass by retrying: the bot cannot write there any more.
 PERMANENT_REFUSALS = ("chat not found", "not enough rights", "have no rights", "chat_write_forbidden", "topic_closed")
 
@@ -102,9 +93,6 @@ class _Receipt:
             self.unstored.stored(self.update_id)
 
 
-_receipt: ContextVar[_Receipt | None] = ContextVar("telegram_receipt", default=None)
-
-
 @dataclass(frozen=True)
 class Webhook:
     url: str  # the public HTTPS URL Telegram posts to
@@ -113,14 +101,14 @@ class Webhook:
 
 
 class TelegramChat:
-    name = convert.PLATFORM
+    name = inbound.PLATFORM
 
     def __init__(
         self,
         token: Secret,
         api_url: str = DEFAULT_API_URL,
         *,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         webhook: Webhook | None = None,
         poll_timeout: int = 30,
         first_backoff: float = 0.5,
@@ -144,20 +132,20 @@ class TelegramChat:
         self.application = Application.builder().bot(self.bot).concurrent_updates(self._processor).build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
-        self._engine: Engine | None = None
+        self._inbox: Inbox | None = None
         self.receiving = asyncio.Event()  # set while updates are being received
         self._stopped = False
         self._forums: dict[int, bool] = {}
 
     # --- receiving ------------------------------------------------------
 
-    async def serve(self, engine: Engine) -> None:
+    async def serve(self, inbox: Inbox) -> None:
         """Receive updates and hand them to the engine until cancelled."""
-        self._engine = engine
+        self._inbox = inbox
         webhook_server: WebhookServer | None = None
         try:
             async with self.application:  # getMe, then shutdown on the way out
-                await self._register_commands(engine)
+                await self._register_commands(inbox)
                 await self.application.start()
                 if self.webhook is not None:
                     webhook_server = WebhookServer(self.webhook.url, self.webhook.listen, self._webhook_secret, self._on_webhook_post)
@@ -192,46 +180,41 @@ class TelegramChat:
         await self.application.update_processor.process_update(update, self.application.process_update(update))
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        engine = self._engine
-        assert engine is not None
+        inbox = self._inbox
+        assert inbox is not None
         if update.callback_query is not None:
             query = update.callback_query
             await self._answer(query.answer())  # first: it stops the button's spinner, however long the handling
-            press = convert.button_press(query)
+            press = inbound.button_press(query)
             if press is not None:
-                topic = query.message.message_thread_id if isinstance(query.message, Message) and query.message.is_topic_message else None
-                _replying_in.set((query.message.chat.id, topic) if topic else None)
-                await engine.handle_button(press)
+                await inbox.handle_button(press)
             return
         message = update.message or update.edited_message
         if message is None:
             return
         if message.migrate_to_chat_id:  # the group became a supergroup, with a new id
-            await engine.chat_moved(convert.PLATFORM, str(message.chat.id), str(message.migrate_to_chat_id))
+            await inbox.chat_moved(inbound.PLATFORM, str(message.chat.id), str(message.migrate_to_chat_id))
             return
         self._forums[message.chat.id] = bool(message.chat.is_forum)
-        if convert.is_anonymous_admin(message) and (message.text or "").startswith("/"):
-            await self._explain_anonymous_admin(engine, message)
+        if inbound.is_anonymous_admin(message) and (message.text or "").startswith("/"):
+            await self._explain_anonymous_admin(inbox, message)
             return
-        event = convert.incoming_message(message, self.bot.username, edited=update.edited_message is not None)
+        event = inbound.incoming_message(message, self.bot.username, edited=update.edited_message is not None)
         if event is None:
             return
-        _replying_in.set((message.chat.id, int(event.thread_id)) if event.thread_id else None)
-        await engine.handle_message(event)
+        await inbox.handle_message(event)
 
-    async def _explain_anonymous_admin(self, engine: Engine, message: Message) -> None:
+    async def _explain_anonymous_admin(self, inbox: Inbox, message: Message) -> None:
         """An administrator posting as the group is "GroupAnonymousBot" to the bot:
         no organiser check can pass, and the generic refusal would puzzle them."""
-        async with engine.sessions() as session:
-            venue = await catalog.venue_for_chat(session, convert.PLATFORM, str(message.chat.id))
-            discussion = await catalog.find_discussion(session)
-        language = venue.language if venue and venue.language else (discussion.languages[0] if discussion else None)
-        with reading_in(language):
+        with reading_in(await inbox.chat_language(inbound.PLATFORM, str(message.chat.id))):
             text = _(
                 "You are writing as the group, so I cannot tell who you are. To use commands, switch off "
                 "«Remain anonymous» in your administrator rights, or write to me in a private chat."
             )
-        await self.bot.send_message(message.chat.id, text, reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True))
+        await self.bot.send_message(
+            message.chat.id, text, reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True)
+        )
 
     async def _answer(self, answering: Awaitable[Any]) -> None:
         try:
@@ -243,21 +226,18 @@ class TelegramChat:
         error = context.error
         log.error("handling a Telegram update failed: %s: %s", type(error).__name__, redact(str(error)), exc_info=error)
 
-    async def _register_commands(self, engine: Engine) -> None:
+    async def _register_commands(self, inbox: Inbox) -> None:
         """The command menu, in each discussion language: participants' commands
         for everyone, all commands for group administrators and for organisers."""
-        async with engine.sessions() as session:
-            discussions = await catalog.list_discussions(session)
-            organisers = set(
-                await session.scalars(select(OrganiserGrant.external_id).where(OrganiserGrant.platform == convert.PLATFORM))
-            )
-        languages = list(dict.fromkeys(code for discussion in discussions for code in discussion.languages)) or ["en"]
+        languages = await inbox.discussion_languages() or ["en"]
+        organisers = await inbox.organiser_ids(inbound.PLATFORM)
+        menu = inbox.menu()
         # Telegram knows users' languages by two-letter code: "pt_BR" and "pt-BR" are "pt".
         by_code = {language.replace("_", "-").split("-")[0].lower(): language for language in reversed(languages)}
-        for code, language in ((None, languages[0]), *((c, l) for c, l in by_code.items() if len(c) == 2)):
+        for code, language in ((None, languages[0]), *((c, lang) for c, lang in by_code.items() if len(c) == 2)):
             with reading_in(language):
-                everyone = [BotCommand(c.name, _(c.description)) for c in COMMANDS if not c.organiser_only]
-                everything = [BotCommand(c.name, _(c.description)) for c in COMMANDS]
+                everyone = [BotCommand(c.name, _(c.description)) for c in menu if not c.organiser_only]
+                everything = [BotCommand(c.name, _(c.description)) for c in menu]
             scopes = [(everyone, BotCommandScopeDefault()), (everything, BotCommandScopeAllChatAdministrators())]
             scopes += [(everything, BotCommandScopeChat(int(user_id))) for user_id in organisers]
             for commands, scope in scopes:
@@ -269,8 +249,8 @@ class TelegramChat:
     # --- sending --------------------------------------------------------
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
-        receipt = _receipt.get()
-        if receipt is not None:
+        receipt = answering.get()
+        if isinstance(receipt, _Receipt):
             receipt.stored()  # the engine sends only once the update is committed
         if not self.receiving.is_set():
             if self._stopped:
@@ -281,8 +261,8 @@ class TelegramChat:
             return await self._send(chat_id, message)
         except ChatMigrated as migrated:
             # A group that became a supergroup has a new id; the old one answers with it.
-            if self._engine is not None:
-                await self._engine.chat_moved(convert.PLATFORM, str(chat_id), str(migrated.new_chat_id))
+            if self._inbox is not None:
+                await self._inbox.chat_moved(inbound.PLATFORM, str(chat_id), str(migrated.new_chat_id))
             return await self._send(int(migrated.new_chat_id), message)
 
     async def _send(self, chat_id: int, message: OutgoingMessage) -> SentMessage:
@@ -305,13 +285,10 @@ class TelegramChat:
     def _thread_for(self, chat_id: int, message: OutgoingMessage) -> int | None:
         if message.chat.kind == ChatKind.private:
             return None
-        if message.thread_id:
-            return int(message.thread_id)
-        replying_in = _replying_in.get()
-        return replying_in[1] if replying_in and replying_in[0] == chat_id else None
+        return int(message.thread_id) if message.thread_id else None
 
     async def _send_text(self, chat_id: int, message: OutgoingMessage, thread_id: int | None) -> Message:
-        parts = convert.split_text(message.text) or [message.text]
+        parts = inbound.split_text(message.text) or [message.text]
         sent = []
         for number, part in enumerate(parts):
             sent.append(
@@ -320,7 +297,7 @@ class TelegramChat:
                     part,
                     message_thread_id=thread_id,
                     reply_parameters=_reply(message) if number == 0 else None,
-                    reply_markup=convert.inline_keyboard(message.buttons) if number == len(parts) - 1 else None,
+                    reply_markup=inbound.inline_keyboard(message.buttons) if number == len(parts) - 1 else None,
                 )
             )
         return sent[0]
@@ -328,7 +305,7 @@ class TelegramChat:
     async def _send_document(self, chat_id: int, message: OutgoingMessage, thread_id: int | None) -> Message:
         assert message.attachment is not None
         filename, content = message.attachment
-        caption = message.text if convert.telegram_length(message.text) <= convert.MAX_CAPTION else None
+        caption = message.text if inbound.telegram_length(message.text) <= inbound.MAX_CAPTION else None
         first = None
         if caption is None and message.text.strip():
             first = await self._send_text(chat_id, OutgoingMessage(message.chat, message.text, reply_to=message.reply_to), thread_id)
@@ -338,7 +315,7 @@ class TelegramChat:
             caption=caption or None,
             message_thread_id=thread_id,
             reply_parameters=_reply(message) if first is None else None,
-            reply_markup=convert.inline_keyboard(message.buttons),
+            reply_markup=inbound.inline_keyboard(message.buttons),
         )
         return first or document
 
@@ -349,7 +326,7 @@ class TelegramChat:
 
     async def _open_topic(self, chat_id: int, title: str) -> int | None:
         try:
-            topic = await self.bot.create_forum_topic(chat_id, title[: convert.MAX_TOPIC_NAME])
+            topic = await self.bot.create_forum_topic(chat_id, title[: inbound.MAX_TOPIC_NAME])
         except BadRequest as error:  # the bot lacks the right to manage topics: post in General
             log.warning("could not open a topic in Telegram chat %s (%s); posting in General", chat_id, error.message)
             return None
@@ -404,7 +381,7 @@ class _InOrderPerChat(BaseUpdateProcessor):
             await coroutine
             return
         receipt = _Receipt(update.update_id, self._unstored)
-        _receipt.set(receipt)  # seen by the handler's task, created below in this context
+        answering.set(receipt)  # seen by the handler's task, created below in this context
         chat = update.effective_chat
         try:
             if chat is None:

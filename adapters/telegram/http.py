@@ -10,16 +10,20 @@ them; no message carries the request's URL (it holds the token).
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 
 class AiohttpRequest(BaseRequest):
-    def __init__(self, connection_pool_size: int = 32, read_timeout: float = 5.0, connect_timeout: float = 5.0,
-                 pool_timeout: float = 1.0, media_read_timeout: float = 20.0):
+    def __init__(
+        self,
+        connection_pool_size: int = 32,
+        read_timeout: float = 5.0,
+        connect_timeout: float = 5.0,
+        pool_timeout: float = 1.0,
+        media_read_timeout: float = 20.0,
+    ):
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
@@ -45,10 +49,10 @@ class AiohttpRequest(BaseRequest):
         url: str,
         method: str,
         request_data: RequestData | None = None,
-        read_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        write_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        connect_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
-        pool_timeout: float | None | object = BaseRequest.DEFAULT_NONE,
+        read_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | object | None = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         if self._session is None:
             raise RuntimeError("this AiohttpRequest is not initialized")
@@ -73,12 +77,12 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=data, headers={"User-Agent": self.USER_AGENT}, timeout=timeout) as response:
                 return response.status, await response.read()
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise TimedOut() from None
         except aiohttp.ClientError as error:
             # Not chained: aiohttp's errors may show the URL, which holds the token.
             raise NetworkError(f"aiohttp.{type(error).__name__}") from None
 
 
-def _given(value: float | None | object, default: float | None) -> float | None:
+def _given(value: float | object | None, default: float | None) -> float | None:
     return default if isinstance(value, type(BaseRequest.DEFAULT_NONE)) else value  # type: ignore[return-value]

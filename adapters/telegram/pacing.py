@@ -33,7 +33,9 @@ from telegram.warnings import PTBDeprecationWarning
 log = logging.getLogger(__name__)
 
 # Requests that put a message in a chat: these count against Telegram's limits.
-PACED_METHODS = frozenset({"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage", "editMessageText", "createForumTopic"})
+PACED_METHODS = frozenset(
+    {"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage", "editMessageText", "createForumTopic"}
+)
 OVERALL_GRANULARITY = 0.05  # seconds: the overall limit holds over every 50 ms, so no burst needs Telegram's tolerance
 
 

@@ -41,7 +41,7 @@ def _top(rows: list[tuple[str, int]]) -> list[tuple[str, int]]:
     if len(rows) <= MAX_BARS:
         return rows
     rest = sum(count for _label, count in rows[MAX_BARS - 1 :])
-    return rows[: MAX_BARS - 1] + [(_("others"), rest)]
+    return [*rows[: MAX_BARS - 1], (_("others"), rest)]
 
 
 def _bar_chart(title: str, rows: list[tuple[str, int]]) -> bytes:

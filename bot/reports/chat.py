@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
-from bot.events import OutgoingMessage
+from bot.handling.turn import Turn
 from bot.i18n import _, current_language, format_number, language_name, ngettext
+from bot.ports import OutgoingMessage
 from bot.reports.data import gather
 from bot.reports.export import FORMATS, file_name, report_bytes
-from bot.turn import Turn
-
-if TYPE_CHECKING:
-    from bot.engine import Engine
 
 DEFAULT_FORMAT = "docx"  # what organisers circulate
 
 
-async def report(engine: Engine, turn: Turn, args: list[str]) -> None:
+async def report(turn: Turn, args: list[str]) -> None:
     """/report [LANG] [FORMAT], in any order."""
     assert turn.discussion is not None
     languages = turn.discussion.languages
@@ -30,9 +26,9 @@ async def report(engine: Engine, turn: Turn, args: list[str]) -> None:
             format = arg
         else:
             turn.reply(
-                _("Send /report followed by a language ({languages}) and, if you wish, a format ({formats}), for example /report {example} docx.").format(
-                    languages=", ".join(languages), formats=", ".join(FORMATS), example=languages[0]
-                )
+                _(
+                    "Send /report followed by a language ({languages}) and, if you wish, a format ({formats}), for example /report {example} docx."
+                ).format(languages=", ".join(languages), formats=", ".join(FORMATS), example=languages[0])
             )
             return
     data = await gather(turn.session, turn.discussion, turn.now)

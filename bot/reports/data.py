@@ -226,9 +226,7 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         invitation=dict(discussion.invitation),
         rounds=ordered_rounds,
         figures=_figures(ordered_rounds, author_of, languages_of),
-        public_authors=sorted(
-            {a for a in author_of.values() if a.public}, key=lambda a: ((a.name or "").casefold(), a.organisation or "")
-        ),
+        public_authors=sorted({a for a in author_of.values() if a.public}, key=lambda a: ((a.name or "").casefold(), a.organisation or "")),
         generated_at=now,
     )
 

@@ -52,8 +52,7 @@ def write_json(report: ReportData, out: BinaryIO) -> None:
             "languages": report.languages,
             "timezone": report.timezone,
             "rounds": [
-                {"number": r.number, "opens_at": _iso(r.opens_at, words), "closes_at": _iso(r.closes_at, words)}
-                for r in report.rounds
+                {"number": r.number, "opens_at": _iso(r.opens_at, words), "closes_at": _iso(r.closes_at, words)} for r in report.rounds
             ],
         },
         "report_language": words.language,
@@ -65,10 +64,7 @@ def write_json(report: ReportData, out: BinaryIO) -> None:
             "participants_by_country": [{"country": label, "participants": n} for label, n in words.by_country()],
             "participants_by_role": [{"role": label, "participants": n} for label, n in words.by_role()],
         },
-        "questions": [
-            {"key": q.key, "round": q.round_number, "texts": q.texts, "contributions": len(q.entries)}
-            for q in report.questions
-        ],
+        "questions": [{"key": q.key, "round": q.round_number, "texts": q.texts, "contributions": len(q.entries)} for q in report.questions],
         "participants": [
             {"name": a.name, "organisation": a.organisation, "country": a.country, "role": words.role_name(a.role)}
             for a in report.public_authors
@@ -163,7 +159,7 @@ def write_xlsx(report: ReportData, out: BinaryIO) -> None:
     words = Wording(report)
     workbook = Workbook(write_only=True)  # streamed: rows are not kept as cell objects
     sheet = workbook.create_sheet(_sheet_title(words.contributions_heading))
-    for column, width in zip("ABCDEFGHIJKL", (8, 7, 9, 24, 28, 16, 9, 10, 17, 17, 7, 100)):
+    for column, width in zip("ABCDEFGHIJKL", (8, 7, 9, 24, 28, 16, 9, 10, 17, 17, 7, 100), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)

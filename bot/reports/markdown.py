@@ -27,8 +27,7 @@ def quoted(text: str) -> str:
     list, a heading or code."""
     lines = [_LINE_START.sub(_escape_line_start, escape(line.strip())) for line in text.split("\n")]
     return "\n".join(
-        "> " + line + ("\\" if line and i + 1 < len(lines) and lines[i + 1] else "") if line else ">"
-        for i, line in enumerate(lines)
+        "> " + line + ("\\" if line and i + 1 < len(lines) and lines[i + 1] else "") if line else ">" for i, line in enumerate(lines)
     )
 
 

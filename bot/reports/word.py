@@ -21,11 +21,11 @@ GREY = "55606C"
 def _table(document, headers: tuple[str, ...], rows) -> None:
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
-    for cell, header in zip(table.rows[0].cells, headers):
+    for cell, header in zip(table.rows[0].cells, headers, strict=True):
         cell.text = header
         cell.paragraphs[0].runs[0].bold = True
     for row in rows:
-        for cell, value in zip(table.add_row().cells, row):
+        for cell, value in zip(table.add_row().cells, row, strict=True):
             cell.text = xml_safe(str(value))
     document.add_paragraph()
 

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_interval
 
+from bot.discussion.store import question_text
 from bot.i18n import _, current_language, format_number, language_name, ngettext
 from bot.reports.data import Author, Entry, QuestionData, ReportData, RoundData
-from bot.rounds import question_text
 from bot.storage.models import Role
 
 
@@ -172,7 +172,7 @@ class Wording:
         return question_text(question, self.language, self.report)
 
     def author(self, author: Author) -> str:
-        """"Name, Organisation, Country", or "anonymous"."""
+        """ "Name, Organisation, Country", or "anonymous"."""
         line = self._authors.get(author)
         if line is None:
             parts = [part for part in (author.name, author.organisation, author.country) if part] if author.public else []
@@ -208,6 +208,4 @@ class Wording:
         return texts.get(self.language) or next((texts[code] for code in self.report.languages if texts.get(code)), "")
 
     def _interval(self, start: dt.datetime, end: dt.datetime, skeleton: str) -> str:
-        return format_interval(
-            start.astimezone(self.zone).date(), end.astimezone(self.zone).date(), skeleton, locale=self.language
-        )
+        return format_interval(start.astimezone(self.zone).date(), end.astimezone(self.zone).date(), skeleton, locale=self.language)

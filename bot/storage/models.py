@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.ports import ChatKind
+
 
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes on every backend (SQLite keeps no time zone)."""
@@ -37,13 +40,13 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database; use aware UTC times")
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -56,7 +59,7 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
-    type_annotation_map = {dt.datetime: UTCDateTime()}
+    type_annotation_map: ClassVar = {dt.datetime: UTCDateTime()}
 
 
 class RoundStatus(str, enum.Enum):
@@ -69,12 +72,6 @@ class Role(str, enum.Enum):
     participant = "participant"
     local_authority = "local_authority"
     organiser = "organiser"
-
-
-class ChatKind(str, enum.Enum):
-    private = "private"
-    group = "group"
-    channel = "channel"
 
 
 class ContributionStatus(str, enum.Enum):
@@ -248,9 +245,7 @@ class Message(Base):
     contributions: Mapped[list[Contribution]] = relationship(
         back_populates="message", order_by="Contribution.position", cascade="all, delete-orphan"
     )
-    revisions: Mapped[list[MessageRevision]] = relationship(
-        order_by="MessageRevision.id", cascade="all, delete-orphan"
-    )
+    revisions: Mapped[list[MessageRevision]] = relationship(order_by="MessageRevision.id", cascade="all, delete-orphan")
 
 
 class MessageRevision(Base):

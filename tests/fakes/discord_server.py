@@ -256,13 +256,16 @@ class FakeDiscord:
             "type": 0,
             "content": posted.content,
             "author": payload("GUILD_CREATE")["members"][0]["user"],
-            "timestamp": dt.datetime(2013, 7, 8, 10, tzinfo=dt.timezone.utc).isoformat(),
+            "timestamp": dt.datetime(2013, 7, 8, 10, tzinfo=dt.UTC).isoformat(),
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [{"id": str(next(self._ids)), "filename": name, "size": len(content), "url": "", "proxy_url": ""} for name, content in posted.files],
+            "attachments": [
+                {"id": str(next(self._ids)), "filename": name, "size": len(content), "url": "", "proxy_url": ""}
+                for name, content in posted.files
+            ],
             "embeds": [],
             "pinned": False,
             "flags": posted.flags,
@@ -272,6 +275,4 @@ class FakeDiscord:
 
 def _json(data, status: int = 200, headers: dict | None = None) -> web.Response:
     # discord.py reads a body as JSON only when the Content-Type is exactly this.
-    return web.Response(
-        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})}
-    )
+    return web.Response(body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json", **(headers or {})})

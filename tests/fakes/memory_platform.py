@@ -7,8 +7,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from bot.events import ButtonPress, ChatKind, ChatRef, IncomingMessage, OutgoingMessage, Person, SentMessage
-from bot.ports import RecipientUnreachable
+from bot.ports import ButtonPress, ChatKind, ChatRef, IncomingMessage, OutgoingMessage, Person, RecipientUnreachable, SentMessage
 
 
 @dataclass

@@ -1,20 +1,21 @@
 """The scheduler's twin for tests: plays a discussion's calendar on the test's
-clock, calling `bot.timetable.advance` at every moment the real scheduler
+clock, calling `schedules.timetable.advance` at every moment the real scheduler
 would have a job for (the same plan), so weeks pass in seconds."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from bot import catalog, timetable
-from bot.engine import Engine
-from bot.events import OutgoingMessage
+from bot.conversation.engine import Engine
+from bot.discussion import store
+from bot.ports import OutgoingMessage
+from schedules import timetable
 
 
 async def next_moment(engine: Engine, now: dt.datetime, grace: dt.timedelta) -> dt.datetime | None:
     moments = []
     async with engine.sessions() as session:
-        for discussion in await catalog.list_discussions(session):
+        for discussion in await store.list_discussions(session):
             state = await timetable.load_state(session, discussion, engine.platforms.keys())
             moments += [event.at for event in timetable.plan(state, now, grace) if event.at > now]
     return min(moments, default=None)
@@ -32,7 +33,7 @@ async def run_until(
         clock.now = moment
         before = len(platform.sent)
         async with engine.sessions() as session:
-            discussion_ids = [d.id for d in await catalog.list_discussions(session)]
+            discussion_ids = [d.id for d in await store.list_discussions(session)]
         for discussion_id in discussion_ids:
             await timetable.advance(engine, discussion_id, moment, grace)
         await engine.drain()

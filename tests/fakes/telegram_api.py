@@ -14,6 +14,7 @@ updates are built from the real payloads kept in `tests/data/telegram/`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import itertools
 import json
@@ -203,10 +204,8 @@ class FakeTelegram:
                 self._acknowledged.notify_all()
         async with self._arrived:
             if not self._pending and timeout:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._arrived.wait_for(lambda: bool(self._pending)), timeout)
-                except asyncio.TimeoutError:
-                    pass
         return [copy.deepcopy(update) for update in itertools.islice(self._pending, limit)]
 
     async def _api_sendMessage(self, params: dict) -> dict:
@@ -247,7 +246,13 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: chat not found")
         chat = dict(self._chats[chat_id])
         chat.update(accent_color_id=0, max_reaction_count=11)
-        chat["accepted_gift_types"] = {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False, "premium_subscription": False, "gifts_from_channels": False}
+        chat["accepted_gift_types"] = {
+            "unlimited_gifts": False,
+            "limited_gifts": False,
+            "unique_gifts": False,
+            "premium_subscription": False,
+            "gifts_from_channels": False,
+        }
         return chat
 
     async def _api_createForumTopic(self, params: dict) -> dict:
@@ -284,18 +289,28 @@ class FakeTelegram:
         reply = json.loads(params["reply_parameters"]) if params.get("reply_parameters") else {}
         reply_to = reply.get("message_id") or (int(params["reply_to_message_id"]) if params.get("reply_to_message_id") else None)
         message_id = next(self._ids(chat_id))
-        self.sent.append(
-            Sent(method, chat_id, message_id, text, thread_id, reply_to, buttons, params.get("parse_mode"), document)
-        )
+        self.sent.append(Sent(method, chat_id, message_id, text, thread_id, reply_to, buttons, params.get("parse_mode"), document))
         async with self._sent_changed:
             self._sent_changed.notify_all()
         return self._message_json(chat_id, message_id, text=text, thread_id=thread_id, markup=markup, document=document)
 
-    def _message_json(self, chat_id: int, message_id: int, text: str = "", thread_id: int | None = None,
-                      markup: dict | None = None, document: tuple[str, bytes] | None = None) -> dict:
+    def _message_json(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str = "",
+        thread_id: int | None = None,
+        markup: dict | None = None,
+        document: tuple[str, bytes] | None = None,
+    ) -> dict:
         message: dict[str, Any] = {"message_id": message_id, "from": BOT_USER, "chat": self._chats[chat_id], "date": int(time.time())}
         if document:
-            message["document"] = {"file_name": document[0], "file_id": f"BQAC{message_id}", "file_unique_id": f"AgAD{message_id}", "file_size": len(document[1])}
+            message["document"] = {
+                "file_name": document[0],
+                "file_id": f"BQAC{message_id}",
+                "file_unique_id": f"AgAD{message_id}",
+                "file_size": len(document[1]),
+            }
             if text:
                 message["caption"] = text
         else:
@@ -354,7 +369,9 @@ class FakeTelegram:
         if self._client is None:
             self._client = aiohttp.ClientSession()
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret} if self.webhook_secret else {}
-        async with self._client.post(self.webhook_url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+        async with self._client.post(
+            self.webhook_url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=timeout)
+        ) as response:
             if response.status != 200:
                 raise AssertionError(f"the webhook answered {response.status}")
 
@@ -412,13 +429,29 @@ class TelegramUser:
             fields.update(message_thread_id=thread, is_topic_message=True)
             # Inside a topic, a message that replies to nothing replies to the topic's creation.
             fields["reply_to_message"] = {
-                "message_id": reply_to or thread, "from": BOT_USER, "chat": target, "date": int(time.time()),
-                "message_thread_id": thread, "is_topic_message": True,
-                **({} if reply_to else {"forum_topic_created": {"name": self.api.topics.get(target["id"], {}).get(thread, "topic"), "icon_color": 7322096}}),
+                "message_id": reply_to or thread,
+                "from": BOT_USER,
+                "chat": target,
+                "date": int(time.time()),
+                "message_thread_id": thread,
+                "is_topic_message": True,
+                **(
+                    {}
+                    if reply_to
+                    else {
+                        "forum_topic_created": {"name": self.api.topics.get(target["id"], {}).get(thread, "topic"), "icon_color": 7322096}
+                    }
+                ),
             }
         elif reply_to is not None:
             original = next((s for s in self.api.to(target["id"]) if s.message_id == reply_to), None)
-            fields["reply_to_message"] = {"message_id": reply_to, "from": BOT_USER, "chat": target, "date": int(time.time()), "text": original.text if original else ""}
+            fields["reply_to_message"] = {
+                "message_id": reply_to,
+                "from": BOT_USER,
+                "chat": target,
+                "date": int(time.time()),
+                "text": original.text if original else "",
+            }
         template = "private_reply_to_question" if target["type"] == "private" else "forum_topic_message"
         return await self.api.deliver(self._message(template, chat, **fields))
 

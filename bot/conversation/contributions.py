@@ -1,0 +1,298 @@
+"""Receiving answers: tie each to its question, store it, acknowledge it.
+
+A message is stored once (unique platform, chat and message id); each part of
+it that answers a question is a `Contribution`. When the linking engine is not
+sure which question a part answers, the part is kept pending and the
+participant is asked, the likeliest questions first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from babel.lists import format_list
+from sqlalchemy import or_, select
+
+from bot.discussion import store
+from bot.discussion.store import DiscussionIndex, IndexedQuestion, question_text
+from bot.handling.turn import Turn
+from bot.i18n import _, current_language, format_moment
+from bot.linking import Linked
+from bot.ports import Button, IncomingMessage
+from bot.storage.models import (
+    Contribution,
+    ContributionStatus,
+    Delivery,
+    Message,
+    MessageRevision,
+    Question,
+    Round,
+    RoundStatus,
+)
+from bot.text import shorten
+
+MAX_LENGTH = 16_000  # four times the longest contribution of the 2013 e-discussion
+MAX_CHOICES = 4
+_BARE_REFERENCE = re.compile(r"^(?:q|question|pregunta|questão|domanda)?\s*[#n°º.]*\s*(\d+(?:\.\d+)?)\s*[.:)]?$", re.I)
+
+
+async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
+    assert turn.discussion is not None and turn.venue is not None
+    participant = await turn.ensure_participant()
+    index = await turn.index()
+    rounds = turn.rounds
+    stored = None
+    if message.edited:
+        stored = await turn.session.scalar(
+            select(Message).where(
+                Message.platform == turn.chat.platform,
+                Message.chat_id == turn.chat.chat_id,
+                Message.message_id == message.message_id,
+            )
+        )
+        if stored is not None and stored.text == text:
+            return
+    # A message delivered twice is refused by the database's uniqueness when
+    # stored; the engine then drops this handling and its replies.
+    elif not message.reply_to and await _resolve_typed_choice(turn, index, rounds, text):
+        return
+
+    round_, _late = store.current_of(rounds)
+    if round_ is None:
+        first = rounds[0] if rounds else None
+        turn.reply(
+            _("No round is open yet, so nothing was recorded. The first round opens on {opens}.").format(
+                opens=format_moment(first.opens_at, turn.discussion.timezone)
+            )
+            if first
+            else _("No round is open yet, so nothing was recorded.")
+        )
+        return
+
+    replied_question = await _question_replied_to(turn, message)
+    linked = index.linker.link(
+        text,
+        open_round=round_.number,
+        reply_to=replied_question,
+        in_thread=bool(message.thread_id) and replied_question is not None and not message.reply_to,
+        participant_language=participant.language,
+    )
+    if not linked.segments:
+        if stored is None:
+            if not turn.private:
+                return  # "hello everyone" in a group is said to the group, not to the bot
+            turn.reply(_("Thank you! To answer a question, reply to its message or start with its number, for example «Q2: …»."))
+        else:
+            await _revise(turn, stored, text, linked.language)
+            if stored.contributions:
+                stored.contributions.clear()
+                turn.reply(
+                    _("Your edit leaves no answer, so the earlier one is withdrawn (its text is kept for the record)."),
+                    reply_to=message.message_id,
+                )
+        return
+
+    edited = stored is not None
+    if stored is None:
+        stored = Message(
+            discussion_id=turn.discussion.id,
+            participant_id=participant.id,
+            platform=turn.chat.platform,
+            chat_id=turn.chat.chat_id,
+            message_id=message.message_id,
+            text=text,
+            language=linked.language,
+            round_id=round_.id,
+            received_at=turn.now,
+            contributions=[],
+        )
+        turn.session.add(stored)
+    else:
+        await _revise(turn, stored, text, linked.language)
+        # An organiser's hiding survives the author's edits, a part moved to another question included.
+        hidden_questions = {c.question_id for c in stored.contributions if c.hidden}
+        shown_questions = {c.question_id for c in stored.contributions if not c.hidden}
+        stored.contributions.clear()
+        await turn.session.flush()
+    _store_segments(turn, index, rounds, stored, linked)
+    if edited:
+        for contribution in stored.contributions:
+            contribution.hidden = contribution.question_id in hidden_questions or (
+                bool(hidden_questions) and contribution.question_id not in shown_questions
+            )
+    await turn.session.flush()
+    acknowledge(turn, index, rounds, stored, message.message_id, edited)
+
+
+async def _revise(turn: Turn, stored: Message, text: str, language: str | None) -> None:
+    """The message's new text; the earlier one kept as a revision."""
+    await turn.session.refresh(stored, ["contributions"])
+    turn.session.add(MessageRevision(message_id=stored.id, text=stored.text, replaced_at=turn.now))
+    stored.text, stored.language, stored.edited_at = text, language, turn.now
+
+
+def _store_segments(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored: Message, linked: Linked) -> None:
+    # Late: its round had closed when the message first came (an edit made later changes nothing to that).
+    closed = {r.number for r in rounds if r.status == RoundStatus.closed and (r.closed_at or r.closes_at) <= stored.received_at}
+    for position, segment in enumerate(linked.segments, start=1):
+        question = index.questions.get(segment.question or "")
+        stored.contributions.append(
+            Contribution(
+                position=position,
+                question_id=question.id if question else None,
+                status=ContributionStatus.filed if question else ContributionStatus.pending,
+                text=segment.text,
+                method=segment.method if question else None,
+                confidence=segment.confidence,
+                candidates=[] if question else [k for k in segment.candidates if k in index.questions][:MAX_CHOICES],
+                late=question is not None and question.round_number in closed,
+                created_at=turn.now,
+                updated_at=turn.now,
+            )
+        )
+
+
+def acknowledge(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored: Message, message_id: str, edited: bool) -> None:
+    """Say where each part went, and ask about each part that is pending."""
+    filed = [index.by_id[c.question_id] for c in stored.contributions if c.status == ContributionStatus.filed]
+    if filed:
+        keys = [question.key for question in filed]
+        if edited:
+            text = _("Your edit is saved under {questions}; the earlier text is kept.").format(
+                questions=format_list(keys, locale=current_language())
+            )
+        elif len(filed) == 1:
+            text = recorded_under(turn, filed[0])
+        else:
+            text = _("Thank you! Recorded under questions {questions}.").format(questions=format_list(keys, locale=current_language()))
+        if any(c.late for c in stored.contributions):
+            text += " " + _("That round is closed: the answer is kept, marked as late.")
+        turn.reply(text, reply_to=message_id)
+    current, _late = store.current_of(rounds)
+    for contribution in stored.contributions:
+        if contribution.status == ContributionStatus.pending:
+            ask_which_question(turn, index, contribution, current.number if current else None, message_id)
+
+
+def recorded_under(turn: Turn, question: IndexedQuestion) -> str:
+    assert turn.discussion is not None
+    return _("Thank you! Recorded under question {key}: «{question}».").format(
+        key=question.key, question=shorten(question_text(question, turn.language, turn.discussion), 90)
+    )
+
+
+def ask_which_question(turn: Turn, index: DiscussionIndex, contribution: Contribution, round_number: int | None, message_id: str) -> None:
+    assert turn.discussion is not None
+    keys = contribution.candidates or index.round_keys(round_number)[:MAX_CHOICES]
+    buttons = (
+        *tuple(
+            Button(
+                f"{key} · " + shorten(question_text(index.questions[key], turn.language, turn.discussion), 40),
+                f"file:{contribution.id}:{key}",
+            )
+            for key in keys
+            if key in index.questions
+        ),
+        Button(_("None of them"), f"drop:{contribution.id}"),
+    )
+    turn.reply(
+        _("Which question does this answer? «{excerpt}» Tap a question, or send its number.").format(
+            excerpt=shorten(contribution.text, 80)
+        ),
+        buttons=buttons,
+        reply_to=message_id,
+    )
+
+
+async def handle_button(turn: Turn, data: str) -> bool:
+    kind, _sep, rest = data.partition(":")
+    if kind not in ("file", "drop"):
+        return False
+    contribution_id, _sep, key = rest.partition(":")
+    contribution = await _own_contribution(turn, contribution_id)
+    if contribution is None or turn.discussion is None:
+        turn.reply(_("That choice is not yours to make, or has expired."), private=True)
+        return True
+    index = await turn.index()
+    if contribution.status == ContributionStatus.filed:
+        question = index.by_id.get(contribution.question_id)
+        turn.reply(_("This answer is already recorded under question {key}.").format(key=question.key if question else "?"))
+        return True
+    if kind == "drop":
+        await turn.session.delete(contribution)
+        turn.reply(_("Understood: that text is not recorded as an answer."))
+        return True
+    await _file(turn, index, contribution, key)
+    return True
+
+
+async def _file(turn: Turn, index: DiscussionIndex, contribution: Contribution, key: str) -> None:
+    question = index.questions.get(key)
+    if question is None:
+        turn.reply(_("There is no question {key}.").format(key=key))
+        return
+    round_status = await turn.session.scalar(select(Round.status).join(Question).where(Question.id == question.id))
+    contribution.question_id = question.id
+    contribution.status = ContributionStatus.filed
+    contribution.method = "chosen"
+    contribution.confidence = 1.0
+    contribution.late = round_status == RoundStatus.closed
+    contribution.updated_at = turn.now
+    text = recorded_under(turn, question)
+    if contribution.late:
+        text += " " + _("That round is closed: the answer is kept, marked as late.")
+    turn.reply(text)
+
+
+async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: list[Round], text: str) -> bool:
+    """A bare number ("2", "1.2", "Q2") while a part is pending answers "which question?"."""
+    match = _BARE_REFERENCE.match(text)
+    if not match or turn.participant is None:
+        return False
+    pending = await turn.session.scalar(
+        select(Contribution)
+        .join(Message)
+        .where(
+            Message.participant_id == turn.participant.id,
+            Message.platform == turn.chat.platform,
+            Message.chat_id == turn.chat.chat_id,
+            Contribution.status == ContributionStatus.pending,
+        )
+        .order_by(Contribution.id)
+        .limit(1)
+    )
+    if pending is None:
+        return False
+    reference = match.group(1)
+    if "." not in reference:
+        current, _late = store.current_of(rounds)
+        in_round = index.round_keys(current.number if current else None)
+        number = int(reference)
+        reference = in_round[number - 1] if 1 <= number <= len(in_round) else reference
+    await _file(turn, index, pending, reference)
+    return True
+
+
+async def _question_replied_to(turn: Turn, message: IncomingMessage) -> str | None:
+    """The question whose message this replies to, or whose thread it is posted in."""
+    if not (message.reply_to or message.thread_id) or turn.venue is None:
+        return None
+    conditions = []
+    if message.reply_to:
+        conditions.append(Delivery.message_id == message.reply_to)
+    if message.thread_id:
+        conditions.append(Delivery.thread_id == message.thread_id)
+    return await turn.session.scalar(
+        select(Question.key)
+        .join(Delivery, Delivery.question_id == Question.id)
+        .where(Delivery.venue_id == turn.venue.id, or_(*conditions))
+        .limit(1)
+    )
+
+
+async def _own_contribution(turn: Turn, contribution_id: str) -> Contribution | None:
+    if not contribution_id.isdigit() or turn.participant is None:
+        return None
+    return await turn.session.scalar(
+        select(Contribution).join(Message).where(Contribution.id == int(contribution_id), Message.participant_id == turn.participant.id)
+    )

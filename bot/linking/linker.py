@@ -1,0 +1,430 @@
+"""Ties a participant's message to the question(s) it answers. Pure: no I/O, no database.
+
+A message is cut into segments at its markers: a question named at the start of a
+line or sentence ("Pregunta 3:", "- Q2", "la deuxième question", "Semaine 2,
+question 1", "1)", "P2", "2/"), or mid-line before a colon ("… Pregunta 4: …") or
+after a comma ("Q1 x, Q2 y"), or a question restated in any of the discussion's
+languages ("Q: What can migrants do…?").
+Each segment is then tied, in order of trust, by
+  - its marker: "reference" or "restated"; a marker naming several questions ("Q1 y Q2:")
+    files the same text under each; "la pregunta anterior:" names the question before the
+    one answered just before it, or else the one the message replies to;
+  - a question named in its first sentence ("par rapport à la première question"): "reference";
+  - the question message it replies to, or the thread it was posted in: "reply", "thread";
+  - its content, when one of the round's questions is clearly closer than the others: "content".
+Otherwise it is left unsure (question None) with the likeliest questions first, so that
+the engine asks the participant: filing an answer under the wrong question is worse
+than asking.
+Greetings, thanks, "ok" and bare self-introductions are not contributions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.linking.language import LanguageGuesser
+from bot.linking.markers import LAST, PREVIOUS, Reference, find_references
+from bot.linking.text import (
+    content_stems,
+    fold,
+    is_not_a_contribution,
+    leading_phatic_end,
+    preamble_end,
+    sentences,
+    sign_off_start,
+)
+
+METHODS = ("reply", "thread", "reference", "restated", "content")
+
+
+@dataclass(frozen=True)
+class LinkQuestion:
+    key: str  # "2.1"
+    round_number: int
+    position: int  # 1-based, within its round
+    texts: Mapping[str, str]  # language -> text
+
+
+@dataclass(frozen=True)
+class Segment:
+    question: str | None  # question key, None when unsure
+    text: str
+    method: str | None  # one of METHODS, None when unsure
+    confidence: float
+    candidates: tuple[str, ...] = ()  # likeliest questions first, offered when unsure
+
+
+@dataclass(frozen=True)
+class Linked:
+    language: str
+    segments: tuple[Segment, ...]  # empty when the message is not a contribution
+
+
+# How much each way of linking is trusted. A restated question or content match
+# computes its own confidence below these caps.
+CONFIDENCE = {"reply": 1.0, "thread": 0.95, "reference": 0.97, "mention": 0.85, "bare number": 0.9}
+
+# A restated question: its words mostly the question's (fuzzy score out of 100), and
+# clearly closer to that question than to any other.
+RESTATED_MIN_SCORE = 72
+RESTATED_MIN_LEAD = 8
+RESTATED_MIN_WORDS = 3
+RESTATED_MAX_CHARS = 400
+RESTATED_MIN_SHARED = 0.4  # of its words, before the fuzzy comparison that forgives typos and word order
+
+# Content: the best question's score must be high enough and well ahead of the next, and
+# the answer must echo one wording of it in "telling" words, which the runner-up lacks.
+# Two telling words are a coincidence in a short opinion ("I think trust between diaspora
+# and local government is the key" shares "governments" and "key" with 1.3, and its lead
+# over questions sharing nothing means little), unless they make most of it (a clear
+# score); in an answer of a few sentences (ten content words, where an opinion has a
+# handful) the lead is measured over many words and two suffice.
+CONTENT_MIN_SCORE = 0.1
+CONTENT_MIN_LEAD = 0.25  # 1 - runner-up / best
+CONTENT_TELLING_WORDS = 3
+CONTENT_FEW_TELLING_WORDS = 2
+CONTENT_CLEAR_SCORE = 0.4
+CONTENT_LONG_TEXT_WORDS = 10
+CONTENT_FULL_EVIDENCE_WORDS = 5  # telling words past which more do not raise the confidence
+CONTENT_MIN_CONFIDENCE = 0.5
+CONTENT_MAX_CONFIDENCE = 0.9
+TYPO_FIX_MAX_WORDS = 80  # fuzzy word look-up is for short chat messages; essays have enough words
+TYPO_MIN_SCORE = 80
+
+# A line that announces its question without naming it by number: "Q:", "Question :", "RE:".
+_QUESTION_PREFIX = re.compile(r"[ \t]*(?:[-*•>][ \t]*)*(?:(?:q|question|pregunta|pergunta|questao|domanda|re)[ \t]*:[ \t]*)?")
+
+
+_HAS_WORD = re.compile(r"[^\W_]")
+# All that stands between two markers of one joint answer: "Pour la 2.2 et la 2.3 :", "Q1, and also Q3:".
+_ONLY_JOINING_WORDS = re.compile(r"[\s,;&+/]*(?:(?:and|et|y|e|also|aussi|tambien|ainsi que|as well as)\b[\s,;&+/]*)+")
+
+
+@dataclass(frozen=True)
+class _Marker:
+    start: int  # where the previous segment ends
+    body_start: int  # where this segment's answer starts
+    reference: Reference | None = None
+    restated: tuple[str, float] | None = None  # question key, confidence
+
+
+class Linker:
+    """Built once per discussion; `link` is then called for every message."""
+
+    def __init__(self, questions: Sequence[LinkQuestion], languages: Sequence[str]):
+        self.questions = tuple(questions)
+        self.languages = tuple(languages)
+        self._by_key = {q.key: q for q in self.questions}
+        self._by_round: dict[int, tuple[LinkQuestion, ...]] = {}
+        for question in sorted(self.questions, key=lambda q: (q.round_number, q.position)):
+            self._by_round[question.round_number] = (*self._by_round.get(question.round_number, ()), question)
+        self._language = LanguageGuesser(self.languages)
+
+        # Restated questions are matched on their content words, so that "Q: what can migrants
+        # do to raise awareness?" finds the question however the rest of it was worded.
+        self._restatement_keys: list[str] = []
+        self._restatement_texts: list[str] = []
+        self._restatement_stems: list[set[str]] = []
+        stems_by_key: dict[str, list[set[str]]] = {}
+        for question in self.questions:
+            for text in question.texts.values():
+                stems = content_stems(fold(text))
+                self._restatement_keys.append(question.key)
+                self._restatement_texts.append(" ".join(stems))
+                self._restatement_stems.append(set(stems))
+                stems_by_key.setdefault(question.key, []).append(set(stems))
+        self._translation_stems = stems_by_key
+
+        # Content: a stem found in few questions says more than one found in all of them.
+        document_frequency = Counter(s for translations in stems_by_key.values() for s in set().union(*translations))
+        self._idf = {s: _rarity(len(stems_by_key), df) for s, df in document_frequency.items()}
+        self._vocabulary = sorted(self._idf)
+        # Each translation as a unit vector of word weights, so a long question is not favoured.
+        # A word weighs by its rarity among all questions and among its round's questions:
+        # what tells a round's questions apart is what the content of an answer must match.
+        self._content_vectors = {}
+        for questions in self._by_round.values():
+            in_round = Counter(s for q in questions for s in set().union(*stems_by_key[q.key]))
+            for question in questions:
+                self._content_vectors[question.key] = [
+                    _unit({s: self._idf[s] * _rarity(len(questions), in_round[s]) for s in stems}) for stems in stems_by_key[question.key]
+                ]
+
+    def round_questions(self, round_number: int | None) -> tuple[LinkQuestion, ...]:
+        return self._by_round.get(round_number, ()) if round_number is not None else ()
+
+    def link(
+        self,
+        text: str,
+        *,
+        open_round: int | None,
+        reply_to: str | None = None,
+        in_thread: bool = False,
+        participant_language: str | None = None,
+    ) -> Linked:
+        text = text.strip()
+        folded = fold(text)
+        if not text or is_not_a_contribution(text, folded):
+            return Linked(self._language.guess(text, participant_language), ())
+        if reply_to not in self._by_key:
+            reply_to = None
+        replied = (reply_to, "thread" if in_thread else "reply") if reply_to else None
+
+        markers = self._markers(text, folded)
+        segments = []
+        round_context = open_round
+        if markers:
+            preamble = text[: markers[0].start]
+            start = preamble_end(preamble)
+            pieces = [(start, markers[0].start, None)] if start < len(preamble) else []
+        else:
+            pieces = [(leading_phatic_end(folded), len(folded), None)]
+        for i, marker in enumerate(markers):
+            end = markers[i + 1].start if i + 1 < len(markers) else len(folded)
+            pieces.append((marker.body_start, end, marker))
+        answered_before = reply_to  # what "la pregunta anterior" counts from
+        joined: list[_Marker] = []  # markers whose answer is the next marker's: "la 2.2 et la 2.3 : …"
+        for index, (start, end, marker) in enumerate(pieces):
+            end = start + sign_off_start(folded[start:end])
+            if marker and marker.reference and not marker.reference.positions:  # "Semana 2:"
+                round_context = marker.reference.round_in(open_round) or round_context
+            if not _HAS_WORD.search(folded, start, end):
+                continue
+            if marker and index + 1 < len(pieces) and _ONLY_JOINING_WORDS.fullmatch(folded, start, end):
+                joined.append(marker)
+                continue
+            body, folded_body = text[start:end].strip(), folded[start:end].strip()
+            tied = [
+                segment
+                for each in (*joined, marker)
+                for segment in self._tie(body, folded_body, each, round_context, open_round, replied, answered_before)
+            ]
+            if joined:
+                tied, joined = _joint_answer(tied), []
+            segments.extend(tied)
+            answered_before = tied[-1].question
+        # The answers tell the participant's language better than a question restated in another.
+        answers = "\n".join(s.text for s in segments)
+        sample = answers if self._language.is_long_enough(answers) else text
+        return Linked(self._language.guess(sample, participant_language), tuple(segments))
+
+    # --- Markers ------------------------------------------------------------------------
+
+    def _markers(self, text: str, folded: str) -> list[_Marker]:
+        markers: dict[int, _Marker] = {}  # by start; a "Pregunta 2: ¿…?" line becomes one marker below
+        strong_seen_at = len(folded)
+        for reference in find_references(folded):
+            if not reference.opens_segment:
+                continue
+            if not reference.bare:
+                strong_seen_at = min(strong_seen_at, reference.start)
+            markers.setdefault(reference.start, _Marker(reference.start, reference.end, reference=reference))
+        for line in re.finditer(r"^.*\S.*$", folded, re.M):
+            restated = self._restated_line(folded, line.start(), line.end())
+            if restated is None:
+                continue
+            key, confidence, body_start = restated
+            strong_seen_at = min(strong_seen_at, line.start())
+            same_line = [m for m in markers.values() if line.start() <= m.start < line.end()]
+            if same_line and same_line[0].start == min(m.start for m in same_line):
+                first = same_line[0]
+                markers[first.start] = _Marker(first.start, max(first.body_start, body_start), first.reference, (key, confidence))
+            else:
+                markers[line.start()] = _Marker(line.start(), body_start, restated=(key, confidence))
+        ordered = sorted(markers.values(), key=lambda m: m.start)
+        return [m for m in ordered if self._is_question_number(m, text, strong_seen_at, ordered)]
+
+    @staticmethod
+    def _is_question_number(marker: _Marker, text: str, strong_seen_at: int, ordered: list[_Marker]) -> bool:
+        """ "1)" at a line start numbers questions only when nothing substantive comes before it;
+        after "Q: …?" or inside an answer it is an item of a list."""
+        if not (marker.reference and marker.reference.bare) or marker.restated:
+            return True
+        if marker.start > strong_seen_at:
+            return False
+        first_bare = next(m for m in ordered if m.reference and m.reference.bare)
+        before = text[: first_bare.start]
+        return preamble_end(before) >= len(before)
+
+    def _restated_line(self, folded: str, start: int, end: int) -> tuple[str, float, int] | None:
+        """A line that restates a question, e.g. "Q: How can RLAs…?" or "- ¿Qué pueden hacer…?"."""
+        prefix = _QUESTION_PREFIX.match(folded, start, end)
+        content_start = prefix.end()
+        question_mark = folded.find("?", content_start, min(end, content_start + RESTATED_MAX_CHARS))
+        announced = prefix.end() > start and ":" in folded[start : prefix.end()]
+        if question_mark < 0 and not announced:
+            return None
+        candidate_end = question_mark + 1 if question_mark >= 0 else min(end, content_start + RESTATED_MAX_CHARS)
+        matched = self._restated(folded[content_start:candidate_end])
+        if matched is None:
+            return None
+        body_start = candidate_end
+        while body_start < len(folded) and folded[body_start] in " \t.:\n":
+            body_start += 1
+        return matched[0], matched[1], body_start
+
+    def _restated(self, candidate: str) -> tuple[str, float] | None:
+        stems = content_stems(candidate)
+        if len(stems) < RESTATED_MIN_WORDS:
+            return None
+        # Only questions sharing a good part of the words are worth the fuzzy comparison.
+        shared = set(stems)
+        choices = {
+            i: text
+            for i, text in enumerate(self._restatement_texts)
+            if len(shared & self._restatement_stems[i]) >= RESTATED_MIN_SHARED * len(shared)
+        }
+        scores: dict[str, float] = {}
+        # A question scoring under the cutoff can be neither the match nor a close runner-up.
+        for _, score, index in process.extract(
+            " ".join(stems),
+            choices,
+            scorer=fuzz.token_set_ratio,
+            limit=None,
+            score_cutoff=RESTATED_MIN_SCORE - RESTATED_MIN_LEAD,
+        ):
+            key = self._restatement_keys[index]
+            scores[key] = max(scores.get(key, 0.0), score)
+        if not scores:
+            return None
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        best_key, best = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+        if best < RESTATED_MIN_SCORE or best - runner_up < RESTATED_MIN_LEAD:
+            return None
+        return best_key, round(min(0.99, best / 100), 2)
+
+    # --- Tying a segment to a question -------------------------------------------------
+
+    def _tie(
+        self,
+        body: str,
+        folded_body: str,
+        marker: _Marker | None,
+        round_context: int | None,
+        open_round: int | None,
+        replied: tuple[str, str] | None,
+        answered_before: str | None,
+    ) -> list[Segment]:
+        """The segment's answer filed under each question it is tied to, or left unsure."""
+        reference = marker.reference if marker else None
+        if marker and marker.restated:
+            key, confidence = marker.restated
+            return [Segment(key, body, "restated", confidence)]
+        if reference and reference.positions:
+            trust = CONFIDENCE["bare number"] if reference.bare else CONFIDENCE["reference"]
+            return self._resolve(reference, body, folded_body, round_context, open_round, trust, answered_before)
+        first_sentence = sentences(folded_body)[0]
+        mentions = [r for r in find_references(first_sentence) if r.positions and not r.bare]
+        if mentions:
+            return self._resolve(mentions[0], body, folded_body, round_context, open_round, CONFIDENCE["mention"], answered_before)
+        if replied:
+            key, method = replied
+            return [Segment(key, body, method, CONFIDENCE[method])]
+        return [self._by_content(body, folded_body, round_context)]
+
+    def _resolve(
+        self,
+        reference: Reference,
+        body: str,
+        folded_body: str,
+        round_context: int | None,
+        open_round: int | None,
+        confidence: float,
+        answered_before: str | None,
+    ) -> list[Segment]:
+        """One segment per question the reference names ("Q1 y Q2:" files the text under both),
+        or one unsure segment, offering them first, when the participant left the choice open
+        ("Q1 or Q2:") or any of them is no question: Q5 in a round of four, or "the previous
+        question" with no question before it."""
+        if reference.positions == (PREVIOUS,):
+            before = self._by_key.get(answered_before)
+            round_number = before.round_number if before else round_context
+            named = [self._question_at(round_number, before.position - 1) if before else None]
+        else:
+            round_number = reference.round_in(open_round) or round_context
+            named = [self._question_at(round_number, position) for position in reference.positions]
+        if all(named) and not reference.alternatives:
+            return [Segment(question.key, body, "reference", confidence) for question in named]
+        offered_round = round_number if self.round_questions(round_number) else round_context
+        ranked = self._rank_by_content(self._known_stems(folded_body), offered_round)
+        offered = dict.fromkeys([q.key for q in named if q] + [key for key, _ in ranked])
+        return [Segment(None, body, None, 0.0, tuple(offered))]
+
+    def _question_at(self, round_number: int | None, position: int) -> LinkQuestion | None:
+        questions = self.round_questions(round_number)
+        position = len(questions) if position == LAST else position
+        return questions[position - 1] if 1 <= position <= len(questions) else None
+
+    def _by_content(self, body: str, folded_body: str, round_number: int | None) -> Segment:
+        """Tied to the closest question when it is clearly ahead on telling words, with a
+        confidence that grows with its lead and with the number of those words."""
+        stems = self._known_stems(folded_body)
+        ranked = self._rank_by_content(stems, round_number)
+        best_key, best = ranked[0]
+        runner_up_key, runner_up = ranked[1] if len(ranked) > 1 else (None, 0.0)
+        lead = 1 - runner_up / best if best else 0.0
+        runner_up_stems = set().union(*self._translation_stems.get(runner_up_key, [set()]))
+        telling = max(len(set(stems) & (wording - runner_up_stems)) for wording in self._translation_stems[best_key])
+        evident = telling >= CONTENT_TELLING_WORDS or (
+            telling >= CONTENT_FEW_TELLING_WORDS and (best >= CONTENT_CLEAR_SCORE or len(stems) >= CONTENT_LONG_TEXT_WORDS)
+        )
+        if best >= CONTENT_MIN_SCORE and lead >= CONTENT_MIN_LEAD and evident:
+            evidence = min(1.0, telling / CONTENT_FULL_EVIDENCE_WORDS)
+            confidence = CONTENT_MIN_CONFIDENCE + (CONTENT_MAX_CONFIDENCE - CONTENT_MIN_CONFIDENCE) * lead * evidence
+            return Segment(best_key, body, "content", round(confidence, 2))
+        return Segment(None, body, None, 0.0, tuple(key for key, _ in ranked))
+
+    def _known_stems(self, folded_body: str) -> list[str]:
+        """The text's content stems, typos of a short text mended to the discussion's own words."""
+        stems = content_stems(folded_body)
+        return [self._known_stem(s) for s in stems] if len(stems) <= TYPO_FIX_MAX_WORDS else stems
+
+    def _rank_by_content(self, stems: list[str], round_number: int | None) -> list[tuple[str, float]]:
+        """The round's questions (all questions when the round has none), closest to the text first.
+
+        Closeness is the cosine between the text's and the question's words, weighted by
+        how rare each word is among the questions, taking the question's closest translation.
+        """
+        questions = self.round_questions(round_number) or self.questions
+        text_vector = _unit({s: (1 + math.log(n)) * self._idf[s] for s, n in Counter(stems).items() if s in self._idf})
+        scores = {
+            question.key: max(
+                sum(weight * text_vector.get(s, 0.0) for s, weight in vector.items()) for vector in self._content_vectors[question.key]
+            )
+            for question in questions
+        }
+        return sorted(scores.items(), key=lambda item: -item[1])
+
+    def _known_stem(self, stem: str) -> str:
+        """The discussion's own word for a typo ("intgration" → "integr"), or the stem unchanged."""
+        if stem in self._idf or len(stem) < 5:
+            return stem
+        match = process.extractOne(stem, self._vocabulary, scorer=fuzz.ratio, score_cutoff=TYPO_MIN_SCORE)
+        return match[0] if match else stem
+
+
+def _joint_answer(tied: list[Segment]) -> list[Segment]:
+    """One answer filed under every question its markers name, or asked about, offering
+    them first, when any of them is unsure: filed under some of them only, it would be
+    missing from the others."""
+    if all(segment.question for segment in tied):
+        return list({segment.question: segment for segment in tied}.values())
+    offered = (key for segment in tied for key in ((segment.question,) if segment.question else segment.candidates))
+    return [Segment(None, tied[0].text, None, 0.0, tuple(dict.fromkeys(offered)))]
+
+
+def _unit(vector: dict[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+    return {k: v / norm for k, v in vector.items()}
+
+
+def _rarity(documents: int, containing: int) -> float:
+    """Inverse document frequency, smoothed so that a word found everywhere still weighs a little."""
+    return math.log((documents + 1) / (containing + 0.5))

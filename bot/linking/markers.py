@@ -1,0 +1,395 @@
+"""Finds the places where a message names a question or a round ("Pregunta 3:", "la deuxième
+question", "last week's Q4", "Semana 2:", "1)", "Q1 y Q2:", "la pregunta anterior") in
+folded text (see `linking_text.fold`).
+
+Each `Reference` says which question(s) it names, relative to the round it is read in,
+and whether it opens a new segment (a marker) or is only mentioned in passing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from bot.linking.text import words
+
+LAST = -1  # "la dernière question": the round's last question, whatever its count
+# "la pregunta anterior": the one before the question answered just before, or replied to.
+PREVIOUS = -2
+
+_ORDINAL_WORDS = {
+    LAST: "last final derniere dernier ultima ultimo",
+    PREVIOUS: "previous preceding precedente precedent anterior anteriore",
+    1: "first premiere premier primera primer primero primeira primeiro prima primo",
+    2: "second seconde deuxieme deuxiem segunda segundo seconda secondo",  # "deuxiem": typed on a phone
+    3: "third troisieme troisiem tercera tercer tercero terceira terceiro terza terzo",
+    4: "fourth quatrieme quatriem cuarta cuarto quarta quarto",
+    5: "fifth cinquieme quinta quinto",
+    6: "sixth sixieme sexta sexto sesta sesto",
+    7: "seventh septieme septima septimo setima setimo settima settimo",
+}
+_CARDINAL_WORDS = {
+    1: "one un une uno una um uma",
+    2: "two deux dos dois due",
+    3: "three trois tres tre",
+    4: "four quatre cuatro quatro quattro",
+    5: "five cinq cinco cinque",
+    6: "six seis sei",
+    7: "seven sept siete sete sette",
+}
+
+
+def _word_numbers(table: dict[int, str]) -> dict[str, int]:
+    return {word: number for number, text in table.items() for word in text.split()}
+
+
+ORDINALS = _word_numbers(_ORDINAL_WORDS)
+CARDINALS = _word_numbers(_CARDINAL_WORDS)
+
+
+def _alternation(words) -> str:
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+
+# "question" in five languages and the typos people make in a chat; "P2" is "pregunta 2".
+_QUESTION_WORD = (
+    r"(?:questions?|qu?estion|queston|quesiton|questio|qns?|ques|quest|q|p(?=\d)"
+    r"|preguntas?|pregnta|preguna|pegunta|preg|perguntas?|questao|questoes|domand[ae]|cuestion(?:es)?)"
+)
+# Words that name a question only as a marker ("deuxième point :", "Pour la 1 :"): in a
+# sentence they are the participant's own points, or anything feminine.
+_POINT_WORD = r"(?:points?|puntos?|pontos?)"
+_FEMININE_ARTICLE = r"la(?=\s+\d\b)"
+_ROUND_WORD = r"(?:weeks?|wk|semaines?|sem|semanas?|settimana|rounds?|ronda|tour|rodada)"
+_NUMBER_SIGN = r"(?:n[o°º]\.?\s*|num(?:ero|ber|\.)?\s*|#\s*|[°º]\s*|[.-](?=\d))?"  # "n°2", "Q°1", "Q.2", "Q-2"
+_ORDINAL = rf"(?:{_alternation(ORDINALS)}|(?P<{{g}}>\d)(?:st|nd|rd|th|ere|re|er|eme|e|a|o|[°º])\b)"
+_NUMBER = r"(?P<{n}>\d{{1,2}})(?:\.(?P<{s}>\d{{1,2}}))?(?!\d)"
+
+# A long message is scanned once, for the words a reference is built around ("question",
+# "semana", "#"); numbers and ordinals are then read next to each one found. Python's
+# regular expressions cost per position scanned, so one pass beats one per form.
+_TRIGGER = re.compile(
+    rf"(?<![\w#])(?:(?P<question>{_QUESTION_WORD})|(?P<round>{_ROUND_WORD})|(?P<point>{_POINT_WORD})"
+    rf"|(?P<article>{_FEMININE_ARTICLE}))(?![a-z])|(?P<hash>#)(?=\s?\d)"
+)
+_COMPACT_QUESTION_WORDS = ("q", "p")  # "Q2", "P2", "#2": a marker even after a comma, "Q1 x, Q2 y"
+# Ordinals and cardinals are captured as text and read by `_number_of`.
+_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?:{_NUMBER.format(n='num', s='sub')}|(?P<card>{_alternation(CARDINALS)})\b)")
+_HASH_NUMBER = re.compile(r"#\s?(?P<num>\d{1,2})(?:\.(?P<sub>\d{1,2}))?(?!\d)")
+# More questions answered together: "Q1 y Q2", "1 & 2", "questions 2 et 3", "#1 and #3",
+# "la pregunta 3 y la 4"; a dash, "a" or "to" between two numbers is a range: "Q1-Q3";
+# "or" leaves the participant's choice open: "Q1 or Q2".
+_JOINED_NUMBER = re.compile(
+    rf"[ \t]*(?:(?P<and>,|&|\+|and|et|y|e)|(?P<to>-|a|au|to)|(?P<or>or|ou|o))[ \t]*(?:(?:la|the|el|le)[ \t]+)?"
+    rf"(?P<word>(?:{_QUESTION_WORD}|#)[ \t]*)?(?P<num>\d{{1,2}})(?![\d.]|[a-z])"
+)
+# The question after the word: "la pregunta anterior", "la question précédente".
+_ORDINAL_AFTER = re.compile(rf"\s+(?P<ord>{_alternation(w for w, n in ORDINALS.items() if n == PREVIOUS)})\b")
+# These two start at a character that is rare in text, "." or ")", and look behind it: a scan
+# for a rare character is many times faster than trying the pattern at every position.
+# "and for 2.3:", "sobre la 3.1:" inside a line: a question key, when it opens a segment.
+_QUESTION_KEY = re.compile(r"\.(?<=(?<![\w.])\d\.)(?P<sub>\d{1,2})(?![\d.]\d)")
+# "(2)" or "2️⃣" (folded "2 )") inside a line: numbered answers on one line, "(1) … (2) …". Like
+# any bare number it counts only when no answer comes before the first one (`Linker._is_question_number`).
+_PARENTHESISED_NUMBER = re.compile(r"\)(?<=[ \t]\(\d\)|[ \t]\d[ \t]\))(?=[ \t])")
+_ROUND_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?P<num>\d{{1,2}})(?!\d)")
+# Ordinals come before the word they count: "tercera pregunta", "Tercera Semana".
+_ORDINAL_BEFORE = re.compile(rf"\b(?P<ord>{_ORDINAL.format(g='ordnum')})\s+$")
+_ORDINAL_WINDOW = 16
+BARE_NUMBER = re.compile(
+    r"^[ \t]*(?:[-*•>][ \t]*)?\(?(?P<num>\d{1,2})(?:\.(?P<sub>\d{1,2}))?(?!\d)"
+    r"(?P<joined>(?:[ \t]*(?:,|&|\+|and|et|y|e)[ \t]*\d{1,2}(?![\d.]))*)"
+    r"[ \t]*(?:[).:]|/(?!\d)|-(?!\d)|(?<=\d)(?=[ \t]))",
+    re.M,
+)
+_PREVIOUS_WEEK = (
+    r"last week|previous week|past week|semaine (?:derniere|passee|precedente)|derniere semaine"
+    r"|semana (?:pasada|anterior|passada)|settimana (?:scorsa|precedente)"
+)
+# "de la semana" is this week's only when "pasada" does not follow: "pregunta 2 de la semana pasada".
+_THIS_WEEK = (
+    r"(?:(?:of )?this week|cette semaine|esta semana|essa semana|questa settimana"
+    r"|of the week|de la semaine|de la semana|da semana|della settimana)"
+    r"(?! (?:derniere|passee|precedente|pasada|anterior|passada|scorsa))"
+)
+ROUND_RELATIVE = re.compile(rf"\b(?:(?P<previous>{_PREVIOUS_WEEK})|(?P<this>{_THIS_WEEK}))\b")
+_RELATIVE_WINDOW = 14  # "semaine " before, " derniere" after
+
+# What may stand between the start of a line or sentence and a marker: "- ", "Sobre la ", "As for ".
+_LEAD_IN = re.compile(
+    r"[ \t]*(?:[-*•>][ \t]*)*(?:(?:and|et|y|e|also|aussi|tambien)[ \t]+)?"  # "and for 2.3:", "y sobre la 2:"
+    r"(?:(?:re|about|regarding|concerning|on|for|as for|as to|to|a|answer(?:ing)?(?: to)?"
+    r"|reply(?:ing)? to|(?:going |coming )?back to|(?:with|in) reference to|in|pour|sur|concernant"
+    r"|(?:retour|je reviens) sur|quant a|en ce qui concerne|par rapport a|a propos de"
+    r"|(?:en )?reponses? aux?|sobre|para|en cuanto a|con respecto a|respecto a|acerca de|respuestas? a"
+    r"|en relacion (?:a|con)|volviendo a|vuelvo a|em relacao a|quanto a|resposta a|voltando a|riguardo a|per"
+    r"|in merito a|risposta a(?:lla)?|(?:in|con) riferimento a(?:lla|l)?|tornando a(?:lla|l)?)\W{0,2}\s*)?"
+    r"(?:(?:la|le|les|l'|el|los|las|the|a|o|il|ma|my|mi|mon)\s*)?(?:\(\s*)?",
+)
+_DELIMITER = re.compile(r"[ \t]*(?:[:)\].,;=>-]+|\s-\s)[ \t]*")
+_OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
+# What must follow a reference that only counts as a marker: "la pregunta anterior, …", "Pour la 1 :"
+_MARKER_DELIMITER = re.compile(r"[ \t]*(?:[:,)]|-[ \t])")
+_PAIRING_GAP = 25  # "Semaine 2, question 1", "question 1 de la semaine 2", "last week's Q4"
+_HEADER_MAX_EXTRA_WORDS = 4  # "Semana 2:", "Week 3 answers:" but not a sentence that mentions week 3
+
+
+@dataclass(frozen=True)
+class Reference:
+    start: int
+    end: int  # where the answer starts: after the marker and its delimiter
+    positions: tuple[int, ...]  # within the round, several for a joint answer; LAST, PREVIOUS; () for a round
+    round_number: int | None = None  # named explicitly ("semana 1", "3.2")
+    round_shift: int | None = None  # relative to the open round ("last week" -1)
+    opens_segment: bool = False  # a marker, not a passing mention
+    bare: bool = False  # "1)" at a line start: a question number, or an item of a list
+    alternatives: bool = False  # "Q1 or Q2": one of the positions, the participant did not say which
+
+    def round_in(self, open_round: int | None) -> int | None:
+        if self.round_number is not None:
+            return self.round_number
+        if self.round_shift is not None and open_round is not None:
+            return open_round + self.round_shift
+        return None
+
+
+def _number_of(match: re.Match) -> int | None:
+    groups = match.groupdict()
+    if groups.get("card"):
+        return CARDINALS[groups["card"]]
+    if groups.get("ordnum"):
+        return int(groups["ordnum"])
+    if groups.get("ord"):
+        return ORDINALS.get(groups["ord"])
+    return int(groups["num"]) if groups.get("num") else None
+
+
+def _line_or_sentence_start(folded: str, position: int) -> int:
+    line_start = folded.rfind("\n", 0, position) + 1
+    sentence_start = max((m.end() for m in re.finditer(r"[.!?…]\s+", folded[line_start:position])), default=0)
+    return line_start + sentence_start
+
+
+def _is_anchored(folded: str, position: int) -> bool:
+    """At the start of a line or sentence, give or take a lead-in like "Sobre la"."""
+    return bool(_LEAD_IN.fullmatch(folded, _line_or_sentence_start(folded, position), position))
+
+
+def _answer_start(folded: str, end: int) -> int:
+    delimiter = _DELIMITER.match(folded, end)
+    return delimiter.end() if delimiter else end
+
+
+class _QuestionSpan(NamedTuple):
+    start: int
+    end: int
+    positions: tuple[int, ...]
+    round_number: int | None
+    marker_only: bool = False  # counts only where it opens a segment: "deuxième point :", "la pregunta anterior,"
+    compact: bool = False  # "Q2", "P2", "#2": opens a segment after a comma too
+    alternatives: bool = False  # "Q1 or Q2"
+
+
+def find_references(folded: str) -> list[Reference]:
+    """Every question or round reference in the text, in order, markers and mentions alike."""
+    questions: list[_QuestionSpan] = []
+    rounds = []  # (start, end, round_number, round_shift)
+    for trigger in _TRIGGER.finditer(folded):
+        start, end = trigger.span()
+        if trigger.group("round"):
+            rounds.extend(_round_at(folded, start, end))
+        elif trigger.group("point"):
+            if ordinal := _ordinal_before(folded, start):
+                questions.append(_QuestionSpan(ordinal.start(), end, (_number_of(ordinal),), None, marker_only=True))
+        elif span := _question_at(folded, trigger):
+            questions.append(span)
+    rounds = [r for r in rounds if r[2] not in (LAST, PREVIOUS)]
+
+    references = []
+    used_rounds = set()
+    for span in _without_overlaps(questions):
+        start, end, round_number, round_shift = span.start, span.end, span.round_number, None
+        paired = _nearby_round(folded, start, end, [r for r in rounds if r not in used_rounds])
+        if paired is not None and round_number is None:
+            used_rounds.add(paired)
+            r_start, r_end, round_number, round_shift = paired
+            start, end = min(start, r_start), max(end, r_end)
+        anchored = _is_anchored(folded, start)
+        if span.marker_only:
+            opens = anchored and bool(_MARKER_DELIMITER.match(folded, end))
+            if not opens:
+                continue
+        else:
+            opens = (
+                anchored
+                or bool(_OPENING_DELIMITER.match(folded, end))
+                or (span.compact and bool(_AFTER_COMMA.search(folded, max(0, start - 3), start)))
+            )
+        references.append(
+            Reference(
+                start=_line_or_sentence_start(folded, start) if anchored else start,  # "Sobre la" is part of it
+                end=_answer_start(folded, end),
+                positions=span.positions,
+                round_number=round_number,
+                round_shift=round_shift,
+                opens_segment=opens,
+                alternatives=span.alternatives,
+            )
+        )
+    for start, end, round_number, round_shift in rounds:
+        if (start, end, round_number, round_shift) in used_rounds:
+            continue
+        if _is_round_header(folded, start, end):
+            references.append(
+                Reference(
+                    _line_or_sentence_start(folded, start), _answer_start(folded, end), (), round_number, round_shift, opens_segment=True
+                )
+            )
+    taken = [(r.start, r.end) for r in references]
+    for bare in _bare_numbers(folded):
+        if not any(s <= bare.number_start < e for s, e in taken):
+            references.append(
+                Reference(bare.start, _answer_start(folded, bare.end), bare.positions, bare.round_number, bare=True, opens_segment=True)
+            )
+            taken.append((bare.start, bare.end))
+    for match in _QUESTION_KEY.finditer(folded):
+        key_start = match.start() - 1
+        if (
+            _OPENING_DELIMITER.match(folded, match.end())
+            and _is_anchored(folded, key_start)
+            and not any(s <= key_start < e for s, e in taken)
+        ):
+            references.append(
+                Reference(
+                    _line_or_sentence_start(folded, key_start),
+                    _answer_start(folded, match.end()),
+                    (int(match.group("sub")),),
+                    int(folded[key_start]),
+                    opens_segment=True,
+                )
+            )
+    return sorted(references, key=lambda r: r.start)
+
+
+_AFTER_COMMA = re.compile(r"[,;][ \t]*$")
+_CLOSES_MARKER = re.compile(r"[ \t]*(?:[:)/>]|-(?!\d)|$)", re.M)  # what may follow "questions 2 et 3", "1 y 4 →"
+_PLURAL_QUESTION_WORD = re.compile(r"questions|preguntas|perguntas|questoes|domande|cuestiones")
+
+
+def _question_at(folded: str, trigger: re.Match) -> _QuestionSpan | None:
+    """The question(s) a "question" word, "#" or "la" names: "Q3", "Q3.2", "questions 2 et 3",
+    "tercera pregunta", "la pregunta anterior"; None when it names none."""
+    start, end = trigger.span()
+    hashed = bool(trigger.group("hash"))
+    number = _HASH_NUMBER.match(folded, start) if hashed else _NUMBER_AFTER.match(folded, end)
+    if number:
+        position, sub = _number_of(number), number.group("sub")
+        if sub:  # "Q3.2": round 3, question 2
+            return _QuestionSpan(start, number.end(), (int(sub),), position)
+        positions, joined_end, alternatives = _joined_positions(folded, position, number.end(), trigger.group())
+        word = trigger.group("question") or ""
+        compact = hashed or word in _COMPACT_QUESTION_WORDS
+        return _QuestionSpan(start, joined_end, positions, None, bool(trigger.group("article")), compact, alternatives)
+    if not trigger.group("question"):
+        return None
+    if ordinal := _ordinal_before(folded, start):
+        position = _number_of(ordinal)
+        return _QuestionSpan(ordinal.start(), end, (position,), None, marker_only=position == PREVIOUS)
+    if after := _ORDINAL_AFTER.match(folded, end):
+        return _QuestionSpan(start, after.end(), (PREVIOUS,), None, marker_only=True)
+    return None
+
+
+def _joined_positions(folded: str, first: int, end: int, trigger_word: str) -> tuple[tuple[int, ...], int, bool]:
+    """The questions of a joint answer, "Q1 y Q2" or "questions 2 et 3", where they end, and
+    whether they are alternatives ("Q1 or Q2").
+
+    Numbers after the first count only when each is named as a question ("Q1 y Q2"), or the
+    word is plural ("preguntas 1 y 3"), or a delimiter closes them ("1 & 2 -"): in "Q2, 3
+    partners signed" the 3 is not a question."""
+    positions, chain_end, all_named, alternatives = [first], end, True, False
+    while joined := _JOINED_NUMBER.match(folded, chain_end):
+        number = int(joined.group("num"))
+        if joined.group("to") and number > positions[-1]:
+            positions.extend(range(positions[-1] + 1, number + 1))
+        elif joined.group("to"):
+            break
+        else:
+            positions.append(number)
+            alternatives = alternatives or bool(joined.group("or"))
+        all_named = all_named and bool(joined.group("word"))
+        chain_end = joined.end()
+    if len(positions) == 1:
+        return (first,), end, False
+    if all_named or _PLURAL_QUESTION_WORD.fullmatch(trigger_word) or _CLOSES_MARKER.match(folded, chain_end):
+        return tuple(dict.fromkeys(positions)), chain_end, alternatives
+    return (first,), end, False
+
+
+def _round_at(folded: str, start: int, end: int) -> list[tuple]:
+    """The round a round word names: "Semana 2", "Tercera Semana", "last week"."""
+    window = (max(0, start - _RELATIVE_WINDOW), min(len(folded), end + _RELATIVE_WINDOW))
+    relative = ROUND_RELATIVE.search(folded, *window)
+    if relative and relative.start() <= start and relative.end() >= end:
+        return [(relative.start(), relative.end(), None, -1 if relative.group("previous") else 0)]
+    if number := _ROUND_NUMBER_AFTER.match(folded, end):
+        return [(start, number.end(), _number_of(number), None)]
+    if ordinal := _ordinal_before(folded, start):
+        return [(ordinal.start(), end, _number_of(ordinal), None)]
+    return []
+
+
+class _BareNumber(NamedTuple):
+    start: int
+    number_start: int
+    end: int
+    positions: tuple[int, ...]
+    round_number: int | None  # "3.2" at a line start
+
+
+def _bare_numbers(folded: str) -> Iterator[_BareNumber]:
+    """Numbers that open a line ("1)", "2/", "1 & 2 -", "3.2:"), and "(2)" inside one."""
+    for match in BARE_NUMBER.finditer(folded):
+        number, sub = int(match.group("num")), match.group("sub")
+        joined = tuple(int(n) for n in re.findall(r"\d+", match.group("joined")))
+        positions, round_number = ((int(sub),), number) if sub else ((number, *joined), None)
+        yield _BareNumber(match.start(), match.start("num"), match.end(), positions, round_number)
+    for match in _PARENTHESISED_NUMBER.finditer(folded):
+        closing = match.start()
+        number_start = closing - 1 if folded[closing - 1].isdigit() else closing - 2  # "(2)" or "2 )"
+        yield _BareNumber(closing - 3, number_start, match.end(), (int(folded[number_start]),), None)
+
+
+def _ordinal_before(folded: str, position: int) -> re.Match | None:
+    return _ORDINAL_BEFORE.search(folded, max(0, position - _ORDINAL_WINDOW), position)
+
+
+def _without_overlaps(spans):
+    """Longest first, so "Q3.2" is one reference and "la deuxième question 2" is not two."""
+    kept = []
+    for span in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if not any(k[0] <= span[0] < k[1] or span[0] <= k[0] < span[1] for k in kept):
+            kept.append(span)
+    return kept
+
+
+def _nearby_round(folded: str, start: int, end: int, rounds):
+    """The closest round named on the same line, before or after: in "Semaine 1 Q2 et
+    semaine 2 Q1", Q1 is of round 2."""
+    nearby = []
+    for round_span in rounds:
+        r_start, r_end = round_span[0], round_span[1]
+        gap = folded[r_end:start] if r_end <= start else folded[end:r_start] if r_start >= end else None
+        if gap is not None and len(gap) <= _PAIRING_GAP and "\n" not in gap:
+            nearby.append((len(gap), round_span))
+    return min(nearby, key=lambda item: item[0])[1] if nearby else None
+
+
+def _is_round_header(folded: str, start: int, end: int) -> bool:
+    """A line of its own that names a round: "Semana 2:", "Tercera Semana :", "Week 3 answers"."""
+    line_start = folded.rfind("\n", 0, start) + 1
+    line_end = folded.find("\n", end)
+    rest = folded[end : line_end if line_end >= 0 else len(folded)]
+    return bool(_LEAD_IN.fullmatch(folded, line_start, start)) and len(words(rest)) <= _HEADER_MAX_EXTRA_WORDS

@@ -1,0 +1,821 @@
+"""Text helpers for the linker: folding, word stems, and what is not a contribution.
+
+Everything here works on *folded* text: lower case, accents removed, typographic
+quotes made plain, with every character kept at its place so that a position
+found in the folded text is the same position in the original.
+Word lists cover French, English and Spanish, and Portuguese and Italian loosely,
+because contributors write in the discussion's languages and their neighbours.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def _folding_table() -> dict[int, str]:
+    table: dict[int, str] = {ord(c): c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    for code in range(0xC0, 0x250):
+        char = chr(code)
+        base = unicodedata.normalize("NFD", char.lower())[0]
+        if len(char.lower()) == 1 and base.isalpha():
+            table[code] = base
+    table.update({ord("’"): "'", ord("‘"): "'", ord("´"): "'", ord("`"): "'", ord("“"): '"', ord("”"): '"'})
+    table.update({ord("«"): '"', ord("»"): '"', ord("–"): "-", ord("—"): "-", ord("\u00a0"): " ", ord("¿"): " ", ord("¡"): " "})
+    table[ord("→")] = ">"  # "pregunta 1 y 4 → …" reads like "1 y 4 -> …"
+    # A keycap emoji "1️⃣" is "1", a variation selector and an enclosing keycap: read "1 )" like "1)".
+    table.update({0xFE0F: " ", 0x20E3: ")"})
+    return table
+
+
+_FOLDING = _folding_table()
+_FOLDING_AFTER_LOWER = {chr(code): folded for code, folded in _FOLDING.items() if code > 127}
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, one character for one character."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # "İ" lowers to two characters: go one character at a time
+        return text.translate(_FOLDING)
+    if lowered.isascii():
+        return lowered
+    # Most characters are ASCII: replacing only the others is several times faster than translate.
+    return _NOT_ASCII.sub(lambda m: _FOLDING_AFTER_LOWER.get(m.group(), m.group()), lowered)
+
+
+_WORD = re.compile(r"[a-z0-9\u00df-\u024f]+(?:['-][a-z\u00df-\u024f]+)*")
+# A link says nothing of its own: "https://…/migration-development-2012" is not an answer
+# about migration, and a message that is only a link is not a contribution.
+_URL = re.compile(r"\b(?:https?://|www\.)\S+")
+
+
+def words(folded: str) -> list[str]:
+    return _WORD.findall(_URL.sub(" ", folded) if "http" in folded or "www." in folded else folded)
+
+
+# Function words of the five languages: they say nothing about which question is answered.
+# Nor do the words of asking, or "question" itself ("c'est une question de volonté politique").
+STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "their",
+        "they",
+        "them",
+        "we",
+        "our",
+        "us",
+        "you",
+        "your",
+        "he",
+        "she",
+        "his",
+        "her",
+        "i",
+        "me",
+        "my",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "might",
+        "must",
+        "have",
+        "has",
+        "had",
+        "not",
+        "no",
+        "so",
+        "such",
+        "than",
+        "then",
+        "also",
+        "more",
+        "most",
+        "other",
+        "some",
+        "any",
+        "each",
+        "which",
+        "who",
+        "whom",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "both",
+        "about",
+        "into",
+        "over",
+        "under",
+        "between",
+        "through",
+        "during",
+        "very",
+        "just",
+        "only",
+        "own",
+        "same",
+        "too",
+        "le",
+        "la",
+        "les",
+        "l",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "d",
+        "au",
+        "aux",
+        "et",
+        "ou",
+        "mais",
+        "donc",
+        "or",
+        "ni",
+        "car",
+        "ce",
+        "cet",
+        "cette",
+        "ces",
+        "se",
+        "sa",
+        "son",
+        "ses",
+        "leur",
+        "leurs",
+        "nous",
+        "vous",
+        "ils",
+        "elles",
+        "il",
+        "elle",
+        "on",
+        "je",
+        "tu",
+        "ne",
+        "pas",
+        "plus",
+        "que",
+        "qui",
+        "quoi",
+        "dont",
+        "ou",
+        "est",
+        "sont",
+        "etre",
+        "ont",
+        "avoir",
+        "fait",
+        "faire",
+        "peut",
+        "peuvent",
+        "pour",
+        "par",
+        "sur",
+        "dans",
+        "avec",
+        "sans",
+        "sous",
+        "entre",
+        "afin",
+        "comme",
+        "tout",
+        "tous",
+        "toute",
+        "toutes",
+        "autre",
+        "autres",
+        "meme",
+        "aussi",
+        "tres",
+        "bien",
+        "el",
+        "los",
+        "las",
+        "lo",
+        "una",
+        "unos",
+        "unas",
+        "del",
+        "al",
+        "y",
+        "e",
+        "o",
+        "u",
+        "pero",
+        "sino",
+        "que",
+        "quien",
+        "cual",
+        "cuales",
+        "como",
+        "cuando",
+        "donde",
+        "es",
+        "son",
+        "ser",
+        "han",
+        "ha",
+        "haber",
+        "hacer",
+        "puede",
+        "pueden",
+        "para",
+        "por",
+        "con",
+        "sin",
+        "sobre",
+        "entre",
+        "su",
+        "sus",
+        "nuestro",
+        "nuestra",
+        "nuestros",
+        "nuestras",
+        "mas",
+        "muy",
+        "tambien",
+        "este",
+        "esta",
+        "estos",
+        "estas",
+        "ese",
+        "esa",
+        "eso",
+        "otro",
+        "otra",
+        "otros",
+        "otras",
+        "mismo",
+        "todo",
+        "todos",
+        "toda",
+        "todas",
+        "hay",
+        "usted",
+        "ustedes",
+        "se",
+        "le",
+        "les",
+        "os",
+        "as",
+        "um",
+        "uma",
+        "uns",
+        "umas",
+        "do",
+        "da",
+        "dos",
+        "das",
+        "no",
+        "na",
+        "nos",
+        "nas",
+        "em",
+        "pelo",
+        "pela",
+        "pelos",
+        "pelas",
+        "ao",
+        "aos",
+        "seu",
+        "sua",
+        "seus",
+        "suas",
+        "nao",
+        "sao",
+        "foi",
+        "il",
+        "lo",
+        "gli",
+        "i",
+        "della",
+        "delle",
+        "dei",
+        "degli",
+        "nel",
+        "nella",
+        "con",
+        "per",
+        "che",
+        "non",
+        "sono",
+        "essere",
+        "anche",
+        "quel",
+        "quelle",
+        "quels",
+        "quelles",
+        "comment",
+        "hacia",
+        "qual",
+        "quais",
+        "question",
+        "questions",
+        "pregunta",
+        "preguntas",
+        "pergunta",
+        "perguntas",
+        "questao",
+        "questoes",
+        "domanda",
+        "domande",
+    ]
+)
+
+STEM_LENGTH = 6  # a shared prefix ties "migration", "migración", "migrants" without a stemmer per language
+
+
+def stem(word: str) -> str:
+    """The word's first letters, a plural "s" aside: words under six letters are whole
+    words, and "plans", "needs", "actors" must meet "plan", "need", "actor"."""
+    return (word[:-1] if word.endswith("s") else word)[:STEM_LENGTH]
+
+
+def content_stems(folded: str) -> list[str]:
+    return [stem(w) for w in words(folded) if len(w) > 2 and w not in STOPWORDS and not w.isdigit()]
+
+
+# --- What is not a contribution -------------------------------------------------------
+
+_GREETINGS_AND_THANKS = frozenset(
+    [
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "morning",
+        "afternoon",
+        "evening",
+        "hallo",
+        "greetings",
+        "welcome",
+        "madam",
+        "sir",
+        "sirs",
+        "bonjour",
+        "bonsoir",
+        "salut",
+        "coucou",
+        "cher",
+        "chers",
+        "chere",
+        "cheres",
+        "madame",
+        "monsieur",
+        "mesdames",
+        "messieurs",
+        "hola",
+        "buenos",
+        "buenas",
+        "buen",
+        "dias",
+        "tardes",
+        "noches",
+        "estimado",
+        "estimados",
+        "estimada",
+        "estimadas",
+        "querido",
+        "queridos",
+        "querida",
+        "queridas",
+        "senor",
+        "senora",
+        "senores",
+        "senoras",
+        "ola",
+        "oi",
+        "bom",
+        "boa",
+        "tarde",
+        "ciao",
+        "salve",
+        "buongiorno",
+        "buonasera",
+        "caro",
+        "cari",
+        "cara",
+        "care",
+        "gentili",
+        "gentile",
+        "egregi",
+        "egregio",
+        "spettabile",
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "tks",
+        "cheers",
+        "merci",
+        "remercie",
+        "remercions",
+        "gracias",
+        "agradezco",
+        "agradecemos",
+        "obrigado",
+        "obrigada",
+        "grazie",
+        "regards",
+        "saludos",
+        "saludo",
+        "cordialement",
+        "cordiales",
+        "atentamente",
+        "abrazo",
+        "abrazos",
+        "abracos",
+        "atenciosamente",
+        "saluti",
+    ]
+)
+_PHATIC_WORDS = _GREETINGS_AND_THANKS | frozenset(
+    [
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "good",
+        "morning",
+        "afternoon",
+        "evening",
+        "day",
+        "hallo",
+        "greetings",
+        "welcome",
+        "bonjour",
+        "bonsoir",
+        "salut",
+        "coucou",
+        "cher",
+        "chers",
+        "chere",
+        "cheres",
+        "hola",
+        "buenos",
+        "buenas",
+        "buen",
+        "dia",
+        "dias",
+        "tardes",
+        "noches",
+        "estimado",
+        "estimados",
+        "estimada",
+        "estimadas",
+        "querido",
+        "queridos",
+        "querida",
+        "queridas",
+        "ola",
+        "oi",
+        "bom",
+        "boa",
+        "tarde",
+        "ciao",
+        "salve",
+        "buongiorno",
+        "buonasera",
+        "caro",
+        "cari",
+        "cara",
+        "care",
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "tks",
+        "cheers",
+        "merci",
+        "remercie",
+        "remercions",
+        "gracias",
+        "agradezco",
+        "agradecemos",
+        "obrigado",
+        "obrigada",
+        "grazie",
+        "mille",
+        "beaucoup",
+        "muchas",
+        "muchisimas",
+        "many",
+        "lot",
+        "much",
+        "ok",
+        "okay",
+        "k",
+        "kk",
+        "yes",
+        "yep",
+        "yeah",
+        "no",
+        "nope",
+        "sure",
+        "great",
+        "cool",
+        "nice",
+        "noted",
+        "agree",
+        "agreed",
+        "perfect",
+        "fine",
+        "got",
+        "it",
+        "understood",
+        "oui",
+        "non",
+        "parfait",
+        "super",
+        "entendu",
+        "compris",
+        "accord",
+        "si",
+        "vale",
+        "claro",
+        "perfecto",
+        "acuerdo",
+        "entendido",
+        "genial",
+        "bueno",
+        "sim",
+        "certo",
+        "tudo",
+        "bene",
+        "va",
+        "all",
+        "everyone",
+        "everybody",
+        "folks",
+        "team",
+        "colleagues",
+        "friends",
+        "community",
+        "members",
+        "participants",
+        "group",
+        "tous",
+        "toutes",
+        "tout",
+        "monde",
+        "collegues",
+        "amis",
+        "communaute",
+        "membres",
+        "participants",
+        "todos",
+        "todas",
+        "todo",
+        "colegas",
+        "amigos",
+        "amigas",
+        "comunidad",
+        "miembros",
+        "participantes",
+        "tutti",
+        "colleghi",
+        "to",
+        "you",
+        "for",
+        "your",
+        "the",
+        "a",
+        "à",
+        "a",
+        "de",
+        "la",
+        "le",
+        "les",
+        "el",
+        "los",
+        "las",
+        "et",
+        "and",
+        "y",
+        "e",
+        "me",
+        "te",
+        "vous",
+        "nous",
+        "regards",
+        "best",
+        "kind",
+        "warm",
+        "wishes",
+        "sincerely",
+        "cordially",
+        "yours",
+        "cordialement",
+        "amicalement",
+        "salutations",
+        "sinceres",
+        "bien",
+        "vous",
+        "saludos",
+        "cordiales",
+        "saludo",
+        "atentamente",
+        "abrazo",
+        "abrazos",
+        "un",
+        "pronto",
+        "hasta",
+        "luego",
+        "abracos",
+        "atenciosamente",
+        "cordiali",
+        "saluti",
+        "forum",
+        "foro",
+        "discussion",
+        "discusion",
+        "debate",
+        "participation",
+        "participacion",
+        "participar",
+        "coparticipar",
+        "participating",
+        "m4d",
+        "sorry",
+        "late",
+        "delay",
+        "answer",
+        "reply",
+        "response",
+        "desole",
+        "retard",
+        "reponse",
+        "perdon",
+        "disculpas",
+        "disculpen",
+        "tardanza",
+        "demora",
+        "respuesta",
+    ]
+)
+
+_SIGN_OFF = re.compile(
+    r"^\W*(?:best regards|kind regards|warm regards|regards|best wishes|all the best|best|cheers|sincerely|yours"
+    r"|bien cordialement|cordialement|bien a vous|amicalement|salutations|avec mes salutations"
+    r"|saludos cordiales|saludos|un saludo|atentamente|hasta pronto|un abrazo|cordiales saludos"
+    r"|atenciosamente|abracos|cordiali saluti|distinti saluti)\b"
+)
+
+_GREETING_LEAD = (
+    r"^\W*(?:(?:hi|hello|hey|dear|good|bonjour|bonsoir|salut|hola|buen[oa]?s?|ola|bom|boa|ciao|buongiorno)\b[^.!?\n]{0,40}?[,!.]\s*)?"
+)
+_SELF_INTRODUCTION = re.compile(
+    _GREETING_LEAD + r"(?:my name is|je m'appelle|mon nom est|me llamo|mi nombre es|me chamo|chamo-me|meu nome e|mi chiamo"
+    r"|i work (?:at|for|in|with)|je travaille (?:a|au|aux|pour|chez|dans)|trabajo (?:en|para|con)|trabalho (?:em|na|no|para)"
+    r"|lavoro (?:a|per|presso|in)|i represent|je represente|represento|rappresento"
+    r"|(?:i am|i'm|je suis|soy|sou|sono) (?:an? |the |une? |la |le |el |uno? |una |il |from |del? |da |di |member|membre"
+    r"|miembro|direct|mayor|maire|alcald|research|cherch|investig|consult|coordinat|coordinad|head|chef|jef|responsable"
+    r"|officer|charge|student|etudiant|estudiante|president|part of))"
+)
+# "I'm Ana", "Soy Patricio": the name is told by its capital letter, in the text as written.
+_NAMING = re.compile(_GREETING_LEAD + r"(?:i am|i'm|this is|je suis|c'est|soy|sou|sono|aqui) ")
+
+# Statements about the message itself rather than an answer: "I would like to share", "below please find".
+_ABOUT_THE_MESSAGE = re.compile(
+    r"\b(?:i would like to share|i'd like to share|i am glad to share|i'm glad to share|happy to share|glad to join"
+    r"|below (?:please )?(?:find|are)|please find below|here (?:are|is) my|my (?:comments|remarks|contribution) (?:will|below|on|for|are)"
+    r"|je voudrais partager|je souhaite partager|je me permets de partager|voici (?:ma|mes)|ci-dessous|ravie? de participer"
+    r"|quisiera compartir|me gustaria compartir|les comparto|a continuacion|encantad[oa] de participar"
+    r"|gostaria de partilhar|gostaria de compartilhar|vorrei condividere)\b"
+)
+
+# Agreeing with someone else's message, alone or pointing at it: "+1", "agree with Daniel",
+# "+1 to what Ahmed said about radios", "de acuerdo con Ana". What follows anything else
+# is the participant's own answer: "totally agree, the municipality has to lead this".
+_ENDORSEMENT = re.compile(
+    r"^[^\w+]*(?:\+ ?1\b|(?:i |we )?(?:totally |fully |completely )?(?:agree|agreed)\b|same here|me too"
+    r"|(?:je suis |tout a fait )?d'accord\b|moi aussi|(?:estoy |estamos )?(?:totalmente )?de acuerdo\b|yo tambien"
+    r"|(?:sono )?d'accordo\b|concordo\b)"
+    r"(?:\W*$|[ \t]+(?:with|to|avec|con|com|a|what)\b)"
+)
+_ENDORSED_WORDS = frozenset(
+    ["said", "says", "wrote", "writes", "mentioned", "point", "dit", "ecrit", "dijo", "dice", "escribio", "disse", "detto"]
+)
+# More than a name and a word of what it said, and it is an answer of its own:
+# "agree with Daniel that radios reach people in the villages".
+_ENDORSEMENT_MAX_OTHER_WORDS = 2
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def is_phatic_sentence(folded_sentence: str) -> bool:
+    """A greeting, thanks, "ok", a sign-off, a "+1": no opinion on any question."""
+    tokens = words(folded_sentence)
+    if not tokens:
+        return True  # emoji, punctuation
+    if endorsement := _ENDORSEMENT.match(folded_sentence):
+        rest = words(folded_sentence[endorsement.end() :])
+        others = [t for t in rest if t not in _PHATIC_WORDS and t not in STOPWORDS and t not in _ENDORSED_WORDS]
+        return len(others) <= _ENDORSEMENT_MAX_OTHER_WORDS
+    others = [t for t in tokens if t not in _PHATIC_WORDS and t not in STOPWORDS]
+    if not others:
+        return True
+    # A name or two after a greeting or thanks ("Hola Ana", "Merci à l'équipe ICMD"), but
+    # not after "yes": "yes, in Batangas they did" answers something.
+    greets = tokens[0] in _GREETINGS_AND_THANKS or _SIGN_OFF.match(folded_sentence)
+    return bool(greets) and len(others) <= 2
+
+
+def is_introduction(sentence: str) -> bool:
+    folded = fold(sentence)
+    if _SELF_INTRODUCTION.match(folded) or _ABOUT_THE_MESSAGE.search(folded):
+        return True
+    naming = _NAMING.match(folded)
+    return bool(naming) and sentence[naming.end() : naming.end() + 1].isupper()
+
+
+BARE_INTRODUCTION_WORDS = 40  # longer "introductions" usually carry an answer: leave them to the linker
+
+
+def is_not_a_contribution(text: str, folded: str) -> bool:
+    """Only greetings, thanks and acknowledgements, or a short bare self-introduction."""
+    if len(folded) > BARE_INTRODUCTION_WORDS * 20 and not is_phatic_sentence(folded[:200]):
+        return False  # a long message that does not open with a greeting: no need to read it all
+    parts = sentences(text)
+    if all(is_phatic_sentence(fold(s)) for s in parts):
+        return True
+    return len(words(folded)) <= BARE_INTRODUCTION_WORDS and all(is_phatic_sentence(fold(s)) or is_introduction(s) for s in parts)
+
+
+def preamble_end(text: str) -> int:
+    """Where the contribution starts in text that comes before a message's first marker.
+
+    Returns len(text) when the whole preamble is greetings, introduction or talk
+    about the message ("Dear colleagues, I am ... I would like to share ..."):
+    a paragraph that opens that way is taken whole, since the sentences after
+    "I am X" go on introducing X.
+    """
+    for paragraph in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]*)*", text):
+        first = sentences(paragraph.group())
+        if first and not (is_phatic_sentence(fold(first[0])) or is_introduction(first[0])):
+            return paragraph.start()
+    return len(text)
+
+
+def leading_phatic_end(folded: str) -> int:
+    """Where the substance starts once leading greetings and thanks are skipped ("Hola a todos! ...")."""
+    position = 0
+    for match in re.finditer(r".+?(?:[.!?…]+(?=\s)|\n|$)", folded, re.S):
+        if match.group().strip() and not is_phatic_sentence(match.group()):
+            return match.start()
+        position = match.end()
+    return position
+
+
+def sign_off_start(folded: str) -> int:
+    """Where a closing formula and signature start ("Best regards,\\n\\nDaniel"), or len(folded)."""
+    tail_from = max(0, len(folded) - 400)
+    for line in re.finditer(r"^[^\n]*$", folded, re.M):
+        if line.start() >= tail_from and _SIGN_OFF.match(line.group()) and len(words(line.group())) <= 5:
+            return line.start()
+    return len(folded)

@@ -1,0 +1,69 @@
+"""What the engine offers an adapter: where updates go in, and the few things
+an adapter needs to know that live in the database (adapters run no SQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.ports.events import ButtonPress, ChatRef, IncomingMessage
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A chat command as a platform's own menu shows it (Telegram's command
+    list, Discord's slash commands)."""
+
+    name: str
+    description: str  # msgid, translated where shown
+    organiser_only: bool = False
+    arguments: str = ""  # shown in /help, e.g. "N"
+
+
+@dataclass(frozen=True)
+class PlaceToReread:
+    """A chat following a discussion with an open round, for a platform that
+    keeps nothing for an absent bot (Discord)."""
+
+    chat: ChatRef
+    channel_ids: tuple[str, ...]  # the chat, then the threads its questions were posted with
+
+
+class Inbox(Protocol):
+    async def handle_message(self, message: IncomingMessage) -> None: ...
+
+    async def handle_button(self, press: ButtonPress) -> None: ...
+
+    async def chat_moved(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """The platform gave a chat a new id; it keeps its discussion."""
+        ...
+
+    async def drain(self) -> None:
+        """Wait until background posting is done (end of input, shutdown)."""
+        ...
+
+    def menu(self) -> tuple[MenuEntry, ...]:
+        """Every chat command, participants' and organisers'."""
+        ...
+
+    async def discussion_languages(self) -> list[str]:
+        """The languages of every discussion, the first discussion's first."""
+        ...
+
+    async def organiser_ids(self, platform: str) -> Collection[str]:
+        """The user ids on this platform granted organiser rights."""
+        ...
+
+    async def chat_language(self, platform: str, chat_id: str) -> str | None:
+        """The language the chat reads, else its discussion's first."""
+        ...
+
+    async def seen_up_to(self, platform: str) -> str | None:
+        """How far messages were received live (a platform's message id), if known."""
+        ...
+
+    async def places_to_reread(self, platform: str) -> list[PlaceToReread]: ...
+
+    async def record_seen(self, platform: str, seen_up_to: str, at: dt.datetime) -> None: ...

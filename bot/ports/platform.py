@@ -1,0 +1,43 @@
+"""What a chat platform offers the engine (hexagonal "port").
+
+Every adapter (console, Telegram, Discord, the in-memory twin for tests)
+implements `ChatPlatform`; the engine talks to platforms only through it.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Protocol
+
+from bot.ports.events import OutgoingMessage, SentMessage
+
+if TYPE_CHECKING:
+    from bot.ports.inbox import Inbox
+
+# The platform's own handle on the update being handled (Telegram's receipt,
+# Discord's interaction), set by the adapter before it hands the update to the
+# engine. The engine's replies to that update are sent in the same context, so
+# the adapter's `send` reads it back: the one outbound context that is not a
+# field of `OutgoingMessage`, because only the adapter knows what it is.
+answering: ContextVar[object | None] = ContextVar("answering", default=None)
+
+
+class RecipientUnreachable(Exception):
+    """The platform refuses to deliver to this chat for good (bot blocked,
+    account deleted, DMs closed): the engine stops sending there."""
+
+
+class ChatPlatform(Protocol):
+    name: str  # "console", "telegram", "discord": the `platform` of its events
+
+    async def send(self, message: OutgoingMessage) -> SentMessage:
+        """Deliver one message; retry transient failures (rate limits, network)
+        itself; raise `RecipientUnreachable` for a permanent refusal."""
+        ...
+
+
+class RunnablePlatform(ChatPlatform, Protocol):
+    async def serve(self, inbox: Inbox) -> None:
+        """Receive updates and hand them to the engine until stopped (or, for
+        the console, until the end of input)."""
+        ...

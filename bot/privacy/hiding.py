@@ -1,0 +1,63 @@
+"""/hide and /unhide: a contribution taken out of every report and export,
+and kept in the database for the record."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.handling.command import N_, Command
+from bot.handling.turn import Turn
+from bot.i18n import _
+from bot.storage.models import Contribution, Message
+from bot.text import shorten
+
+
+async def _contribution(turn: Turn, args: list[str]) -> Contribution | None:
+    assert turn.discussion is not None
+    reference = args[0].lstrip("#") if len(args) == 1 else ""
+    if not reference.isdigit():
+        return None
+    return await turn.session.scalar(
+        select(Contribution).join(Message).where(Contribution.id == int(reference), Message.discussion_id == turn.discussion.id)
+    )
+
+
+async def _set_hidden(turn: Turn, args: list[str], hidden: bool) -> None:
+    contribution = await _contribution(turn, args)
+    if contribution is None:
+        turn.reply(
+            _("Give the number of a contribution of this discussion, as the report shows it (#123), for example /{command} 123.").format(
+                command="hide" if hidden else "unhide"
+            )
+        )
+        return
+    excerpt = shorten(contribution.text, 80)
+    if contribution.hidden == hidden:
+        turn.reply(
+            (_("Contribution #{id} was already hidden.") if hidden else _("Contribution #{id} was not hidden.")).format(id=contribution.id)
+        )
+        return
+    contribution.hidden = hidden
+    turn.reply(
+        (
+            _(
+                "Contribution #{id} is hidden: it appears in no report or export, and is kept for the record. /unhide {id} shows it again. «{excerpt}»"
+            )
+            if hidden
+            else _("Contribution #{id} appears in reports again. «{excerpt}»")
+        ).format(id=contribution.id, excerpt=excerpt)
+    )
+
+
+async def hide(turn: Turn, args: list[str]) -> None:
+    await _set_hidden(turn, args, hidden=True)
+
+
+async def unhide(turn: Turn, args: list[str]) -> None:
+    await _set_hidden(turn, args, hidden=False)
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("hide", N_("hide a contribution from reports"), hide, organiser_only=True, arguments="N"),
+    Command("unhide", N_("show a hidden contribution again"), unhide, organiser_only=True, arguments="N"),
+)
