@@ -98,7 +98,12 @@ def link_lines(linker: Linker, spec: DiscussionSpec, lines: Iterable[bytes], def
 def as_json(linked: Linked) -> dict:
     segments = []
     for segment in linked.segments:
-        item = {"question": segment.question, "text": segment.text, "method": segment.method, "confidence": segment.confidence}
+        item: dict[str, object] = {
+            "question": segment.question,
+            "text": segment.text,
+            "method": segment.method,
+            "confidence": segment.confidence,
+        }
         if segment.question is None:
             item["candidates"] = list(segment.candidates)
         segments.append(item)

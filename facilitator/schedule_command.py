@@ -53,9 +53,10 @@ async def load_for_run(engine: Engine, spec: DiscussionSpec, rehearse: dt.timede
                 await session.execute(delete(Message).where(Message.discussion_id == previous.id))
                 await session.execute(delete(Round).where(Round.discussion_id == previous.id))
                 await session.commit()
-    discussion = await engine.load(spec)
+    loaded = await engine.load(spec)
     async with engine.sessions() as session:
-        discussion = await session.get(Discussion, discussion.id)
+        discussion = await session.get(Discussion, loaded.id)
+        assert discussion is not None  # just stored by `engine.load`
         if rehearse is not None:
             discussion.paused = False  # a new rehearsal starts afresh, even after a paused one
         await timetable.keep_round_changes(session, discussion)

@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import format_timedelta
@@ -154,7 +155,8 @@ async def reachable_participants(
     reach = []
     for participant, venues in people.values():
         zone = participant.timezone if participant.timezone and zone_named(participant.timezone) else discussion.timezone
-        language = participant.language if participant.language in discussion.languages else discussion.languages[0]
+        languages: list[str] = discussion.languages
+        language = participant.language if participant.language in languages else languages[0]
         reach.append((participant, Reach(participant.id, language, zone, tuple(venues))))
     return reach
 
@@ -173,7 +175,8 @@ async def answered_questions(session: AsyncSession, round_ids: Collection[int], 
             *([Message.participant_id == participant_id] if participant_id is not None else []),
         )
     )
-    return {(participant_id, question_id) for participant_id, question_id in rows if participant_id is not None}
+    # Joined on Question: every contribution counted has its question.
+    return {(participant_id, cast(int, question_id)) for participant_id, question_id in rows if participant_id is not None}
 
 
 def reminder_text(discussion: Discussion, round_: Round, unanswered: list[Question], zone: str, now: dt.datetime) -> str:
@@ -242,6 +245,7 @@ async def send_reminder(
         except RecipientUnreachable:
             log.info("venue %s is unreachable; no more reminders go there", venue_id)
             venue = await session.get(Venue, venue_id)
+            assert venue is not None  # read just before (gone only if its participant was forgotten since)
             venue.unreachable = True
             await session.commit()
             continue

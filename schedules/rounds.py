@@ -105,9 +105,9 @@ async def plan_missing_posts(session: AsyncSession, platforms: Collection[str], 
     plan: dict[int, list[_Post]] = {}
     for venue, round_, question, discussion, participant in rows.all():
         if round_.id not in counts:
-            counts[round_.id] = await session.scalar(
-                select(func.count(Question.id)).where(Question.round_id == round_.id, Question.position > 0)
-            )
+            count = await session.scalar(select(func.count(Question.id)).where(Question.round_id == round_.id, Question.position > 0))
+            assert count is not None  # a COUNT always has its row
+            counts[round_.id] = count
         language = venue_language(venue, participant, discussion)
         with reading_in(language):
             text = question_post(discussion, round_, question, counts[round_.id], language)
@@ -146,6 +146,7 @@ async def post_missing_questions(
                     log.info("venue %s is unreachable; no more questions are posted there", post.venue_id)
                     async with sessions() as session:
                         venue = await session.get(Venue, post.venue_id)
+                        assert venue is not None  # planned from its row (gone only if its participant was forgotten since)
                         venue.unreachable = True
                         await session.commit()
                     break

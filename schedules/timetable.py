@@ -21,6 +21,7 @@ import enum
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -116,7 +117,7 @@ async def load_state(session: AsyncSession, discussion: Discussion, platforms: C
         rounds=tuple(RoundState(r.id, r.number, r.status, r.opens_at, r.closes_at, frozenset(by_round.get(r.id, ()))) for r in all_rounds),
         people=tuple(reach for _participant, reach in await reachable_participants(session, discussion, platforms)),
         answered=frozenset(await answered_questions(session, round_ids)),
-        reminded=frozenset(tuple(row) for row in reminded),
+        reminded=frozenset((round_id, participant_id, offset) for round_id, participant_id, offset in reminded),
     )
 
 
@@ -197,11 +198,13 @@ async def advance(outbox: Outbox, discussion_id: int, now: dt.datetime, grace: d
         await post_missing_wrap_ups(outbox, now, discussion_id)
     async with outbox.sessions() as session:
         discussion = await session.get(Discussion, discussion_id)
-        opened = [
-            event
-            for event in opening
-            if await rounds.open_round(session, discussion, await store.round_by_number(session, discussion, event.round_number), now)
-        ]
+        assert discussion is not None  # read above
+        opened = []
+        for event in opening:
+            round_ = await store.round_by_number(session, discussion, event.round_number)
+            assert round_ is not None  # the event was planned from this round's row
+            if await rounds.open_round(session, discussion, round_, now):
+                opened.append(event)
         await session.commit()
     if opened:
         done += opened
@@ -214,18 +217,20 @@ async def _send_due_reminders(outbox: Outbox, discussion_id: int, now: dt.dateti
     done: list[Event] = []
     async with outbox.sessions() as session:
         discussion = await session.get(Discussion, discussion_id)
+        assert discussion is not None  # read by `advance` before
         state = await load_state(session, discussion, outbox.platform_names)
         reminders = [event for event in due(state, now, grace) if event.action == Action.remind]
         reach = {person.participant_id: person for person in state.people}
         grouped: dict[tuple[int, int], list[Event]] = {}
         for event in reminders:
+            assert event.participant_id is not None  # every reminder has its participant (see `plan`)
             grouped.setdefault((event.participant_id, event.round_number), []).append(event)
         open_rounds = {r.number: r for r in await store.rounds_of(session, discussion) if r.status == RoundStatus.open}
         questions = {number: await questions_of_round(session, round_) for number, round_ in open_rounds.items()}
         for (participant_id, number), events in grouped.items():
             if number not in open_rounds:
                 continue
-            offsets = [event.offset for event in events]
+            offsets = [cast(int, event.offset) for event in events]  # every reminder has its offset (see `plan`)
             try:
                 sent = await send_reminder(
                     outbox, session, discussion, open_rounds[number], questions[number], reach[participant_id], offsets, now

@@ -8,11 +8,15 @@ import asyncio
 import datetime as dt
 import ipaddress
 import os
+import shutil
 import socket
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.conversation.engine import Engine
 from bot.discussion.spec import DiscussionSpec, example_discussion_path, load_discussion, parse_discussion
@@ -74,6 +78,16 @@ def offline(monkeypatch):
 
 
 # --- database -----------------------------------------------------------------
+#
+# Running every migration for every test is slow, so Alembic runs once per
+# session on each backend and each test gets a database of its own from that:
+#   SQLite: a migrated template file, copied for each test;
+#   PostgreSQL: a fresh schema per test, into which the SQL the migration ran
+#   once (recorded, in order, with its parameters) is replayed. (Cloning a
+#   template database with CREATE DATABASE … TEMPLATE was measured slower than
+#   migrating: it copies the whole database, catalogues included, through the WAL.)
+# The session-scoped fixtures are synchronous, their async work running in a
+# loop of its own on a worker thread: the tests' event loops are function-scoped.
 
 
 def _postgres_answers() -> bool:
@@ -84,12 +98,116 @@ def _postgres_answers() -> bool:
         return False
 
 
+def _run_in_fresh_loop(make_coroutine):
+    """Runs `make_coroutine()` to completion in a loop of its own, on a worker
+    thread, so that neither the test's running loop nor its thread's current
+    loop is touched."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite file migrated to head, checkpointed and closed: a plain copy of it is a whole database."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "facilitator.db"
+
+    async def build() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            await migrate(engine)
+            async with engine.connect() as connection:
+                await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            await engine.dispose()
+
+    _run_in_fresh_loop(build)
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size:
+        raise RuntimeError(f"the SQLite template still has pages in its write-ahead log: {wal}")
+    return path
+
+
+class RecordedMigration:
+    """The statements one run of the migrations sent to PostgreSQL, to replay into another empty schema."""
+
+    def __init__(self, schema: str, statements: list[tuple[str, object]]):
+        self.schema = schema  # where Alembic itself built them; dropped at the end of the session
+        for statement, _ in statements:
+            if schema in statement:
+                raise RuntimeError(f"a migration names the schema it runs in; it cannot be replayed elsewhere: {statement!r}")
+        # Runs of statements without parameters go in one round trip; the others one by one, in order.
+        self.steps: list[tuple[str, object]] = []
+        script: list[str] = []
+        for statement, parameters in statements:
+            if parameters:
+                if script:
+                    self.steps.append((";\n".join(script), None))
+                    script = []
+                self.steps.append((statement, parameters))
+            else:
+                script.append(statement)
+        if script:
+            self.steps.append((";\n".join(script), None))
+
+    async def replay(self, connection) -> None:
+        """Replays into the first schema of `connection`'s search_path, inside its transaction."""
+        for statement, parameters in self.steps:
+            if parameters is None:
+                raw = await connection.get_raw_connection()
+                await raw.driver_connection.execute(statement)  # asyncpg: several statements at once
+            else:
+                await connection.exec_driver_sql(statement, parameters)
+
+
+def _schema_engine(schema: str):
+    return create_async_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}})
+
+
+@pytest.fixture(scope="session")
+def _postgres_migration() -> RecordedMigration:
+    schema = f"facilitator_template_{uuid.uuid4().hex[:12]}"
+
+    async def build() -> list[tuple[str, object]]:
+        admin = create_engine(POSTGRES_URL)
+        try:
+            async with admin.begin() as connection:
+                await connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        finally:
+            await admin.dispose()
+        engine = _schema_engine(schema)
+        statements: list[tuple[str, object]] = []
+
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def record(_connection, _cursor, statement, parameters, _context, _executemany):
+            statements.append((statement, parameters))
+
+        try:
+            await migrate(engine)
+        finally:
+            await engine.dispose()
+        return statements
+
+    async def drop() -> None:
+        admin = create_engine(POSTGRES_URL)
+        try:
+            async with admin.begin() as connection:
+                await connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await admin.dispose()
+
+    try:
+        yield RecordedMigration(schema, _run_in_fresh_loop(build))
+    finally:
+        _run_in_fresh_loop(drop)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def database(request, tmp_path: Path):
     """A migrated, empty database: an SQLite file, or a fresh schema on the real PostgreSQL server."""
     if request.param == "sqlite":
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'facilitator.db'}")
-        await migrate(engine)
+        path = tmp_path / "facilitator.db"
+        shutil.copyfile(request.getfixturevalue("_sqlite_template"), path)
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
         yield engine
         await engine.dispose()
         return
@@ -97,19 +215,21 @@ async def database(request, tmp_path: Path):
         if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL does not answer at {POSTGRES_URL}")
         pytest.skip("PostgreSQL does not answer on 127.0.0.1:5432")
+    migration: RecordedMigration = request.getfixturevalue("_postgres_migration")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_URL)
     async with admin.begin() as connection:
         await connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engine = create_async_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}})
-    await migrate(engine)
-    yield engine
-    await engine.dispose()
-    async with admin.begin() as connection:
-        await connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    await admin.dispose()
+        await connection.exec_driver_sql(f'SET LOCAL search_path TO "{schema}"')
+        await migration.replay(connection)
+    engine = _schema_engine(schema)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        async with admin.begin() as connection:
+            await connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.dispose()
 
 
 # --- engine -------------------------------------------------------------------
@@ -130,7 +250,7 @@ class Clock:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.timezone.utc))
+    return Clock(dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from bot.conversation import contributions
 from bot.ports import IncomingMessage
 from bot.storage.models import Contribution, Message
-from tests.test_engine_flow import organiser, subscribed
+from tests.helpers import join, organiser
 
 
 async def count(engine, model) -> int:
@@ -22,21 +22,21 @@ async def open_round(engine, user):
 
 
 async def test_empty_message(engine, platform, user, open_round):
-    ana = await subscribed(engine, user, "ana", "es")
+    ana = await join(engine, user, "ana", "es")
     await engine.handle_message(ana.message("   \n "))
     assert platform.last(ana.dm).text == "Su mensaje está vacío: no se ha registrado nada."
     assert await count(engine, Message) == 0
 
 
 async def test_message_of_twenty_thousand_characters(engine, platform, user, open_round):
-    marie = await subscribed(engine, user, "marie", "fr")
+    marie = await join(engine, user, "marie", "fr")
     await engine.handle_message(marie.message("Q1: " + "a" * 20_000))
     assert platform.last(marie.dm).text.startswith("Votre message est trop long (20")
     assert await count(engine, Message) == 0
 
 
 async def test_control_characters_are_removed_and_the_rest_kept(engine, platform, user, open_round):
-    john = await subscribed(engine, user, "john", "en")
+    john = await join(engine, user, "john", "en")
     await engine.handle_message(john.message("Q1: twin\x00ning\x1b[31m of towns\x07 \u202eetal\u202c"))
     async with engine.sessions() as session:
         assert await session.scalar(select(Contribution.text)) == "twinning[31m of towns etal"
@@ -44,14 +44,14 @@ async def test_control_characters_are_removed_and_the_rest_kept(engine, platform
 
 
 async def test_invalid_utf8_is_refused_in_the_senders_language(engine, platform, user, open_round):
-    marie = await subscribed(engine, user, "marie", "fr")
+    marie = await join(engine, user, "marie", "fr")
     await engine.handle_message(marie.message("Q1: caf\ufffd", undecodable=True))
     assert "n’a pas pu être lue" in platform.last(marie.dm).text
     assert await count(engine, Message) == 0
 
 
 async def test_attachment_without_text(engine, platform, user, open_round):
-    ana = await subscribed(engine, user, "ana", "es")
+    ana = await join(engine, user, "ana", "es")
     await engine.handle_message(ana.message("", attachment_only=True))
     assert platform.last(ana.dm).text.startswith("Solo se registra texto")
 
@@ -76,7 +76,7 @@ async def test_wrong_language_argument_lists_the_discussion_languages(engine, pl
 
 
 async def test_answer_before_any_round_is_open_is_not_silently_lost(engine, platform, user):
-    ana = await subscribed(engine, user, "ana", "es")
+    ana = await join(engine, user, "ana", "es")
     await engine.handle_message(ana.message("Pregunta 1: algo"))
     assert platform.last(ana.dm).text.startswith("Todavía no hay ninguna ronda abierta, así que no se ha registrado nada.")
 
@@ -88,7 +88,7 @@ async def test_message_before_subscribing_points_to_start(engine, platform, user
 
 
 async def test_stale_or_forged_button(engine, platform, user, open_round):
-    ana = await subscribed(engine, user, "ana", "es")
+    ana = await join(engine, user, "ana", "es")
     for data in ("file:999999:1.1", "file:abc:1.1", "nonsense", "lang:de"):
         await engine.handle_button(ana.press(data))
     assert all("caducado" in text or "no le corresponde" in text for text in platform.texts(ana.dm)[-4:])
@@ -96,8 +96,8 @@ async def test_stale_or_forged_button(engine, platform, user, open_round):
 
 
 async def test_someone_elses_clarification_cannot_be_answered(engine, platform, user, open_round):
-    john = await subscribed(engine, user, "john", "en")
-    ana = await subscribed(engine, user, "ana", "es")
+    john = await join(engine, user, "john", "en")
+    ana = await join(engine, user, "ana", "es")
     await engine.handle_message(john.message("Something about our town, hard to place."))
     data = platform.last(john.dm).buttons[0].data
     await engine.handle_button(ana.press(data))
@@ -108,7 +108,7 @@ async def test_someone_elses_clarification_cannot_be_answered(engine, platform, 
 
 async def test_a_crash_after_storing_keeps_the_contribution(engine, platform, user, open_round):
     """Acknowledged means committed: a reply that fails to go out loses nothing."""
-    john = await subscribed(engine, user, "john", "en")
+    john = await join(engine, user, "john", "en")
     platform.unreachable.add(john.dm)
     await engine.handle_message(john.message("Q2: coordination committees", message_id="x1"))
     platform.unreachable.clear()
@@ -127,7 +127,7 @@ async def test_an_unknown_group_is_not_answered(engine, platform, user):
 async def test_a_fault_of_ours_is_told_to_the_sender_in_their_language_and_the_next_message_works(engine, platform, user, monkeypatch):
     boss = await organiser(engine, user)
     await engine.handle_message(boss.message("/open_round 1"))
-    ana = await subscribed(engine, user, "ana", "es")
+    ana = await join(engine, user, "ana", "es")
     await engine.drain()
     real_receive = contributions.receive
 

@@ -32,7 +32,7 @@ from bot.storage.models import (
 from facilitator.assembly import COMMANDS, make_engine
 from tests.fakes.discord_gateway import CHANNELS, ORGANISER_ROLE, UNATTACHED_CHANNEL, DiscordUser, Gateway, payload, thread_create
 from tests.fakes.discord_server import FakeDiscord
-from tests.stored import stored_contributions
+from tests.helpers import stored_contributions
 
 TOKEN = "MTEwMDAwMDAwMDAwMDAwMDA5OQ.GhXyZw.s3cr3t-b0t-t0ken-n3v3r-l0gg3d"
 

@@ -4,37 +4,15 @@ import asyncio
 
 from sqlalchemy import delete, func, select
 
-from bot.discussion import store
 from bot.storage.models import Contribution, ContributionStatus, Delivery, Message, MessageRevision, Participant, Question, Venue
-from tests.stored import stored_contributions
-
-
-async def organiser(engine, user):
-    boss = user("boss", "en")
-    async with engine.sessions() as session:
-        discussion = await store.find_discussion(session)
-        await store.grant_organiser(session, discussion, boss.platform.name, boss.user_id, engine.clock())
-        await session.commit()
-    return boss
-
-
-async def subscribed(engine, user, user_id, language_code):
-    person = user(user_id, language_code)
-    await engine.handle_message(person.message("/start"))
-    await engine.handle_button(person.press("skip"))  # language as detected
-    await engine.handle_button(person.press("skip"))  # consent
-    for _step in ("name", "organisation", "country"):
-        await engine.handle_message(person.message("/skip"))
-    await engine.handle_button(person.press("skip"))  # role
-    return person
+from tests.helpers import join, open_round, organiser, stored_contributions
 
 
 async def round_one_with_john(engine, user):
     """An organiser, and John subscribed in English, with round 1 open."""
     boss = await organiser(engine, user)
-    john = await subscribed(engine, user, "john", "en")
-    await engine.handle_message(boss.message("/open_round 1"))
-    await engine.drain()
+    john = await join(engine, user, "john", "en")
+    await open_round(engine, boss)
     return boss, john
 
 
@@ -55,8 +33,8 @@ async def test_subscription_speaks_the_platform_language(engine, platform, user)
 
 async def test_round_questions_reach_participants_in_their_language(engine, platform, user):
     boss = await organiser(engine, user)
-    marie = await subscribed(engine, user, "marie", "fr")
-    john = await subscribed(engine, user, "john", "en")
+    marie = await join(engine, user, "marie", "fr")
+    john = await join(engine, user, "john", "en")
     platform.clear()
     await engine.handle_message(boss.message("/open_round 1"))
     await engine.drain()
@@ -72,7 +50,7 @@ async def test_round_questions_reach_participants_in_their_language(engine, plat
 
 async def test_reply_to_a_question_is_filed_under_it_and_acknowledged(engine, platform, user):
     boss = await organiser(engine, user)
-    ana = await subscribed(engine, user, "ana", "es")
+    ana = await join(engine, user, "ana", "es")
     await engine.handle_message(boss.message("/open_round 1"))
     await engine.drain()
     question_message = (
@@ -87,7 +65,7 @@ async def test_reply_to_a_question_is_filed_under_it_and_acknowledged(engine, pl
 
 async def test_a_message_delivered_twice_is_stored_once(engine, platform, user):
     boss = await organiser(engine, user)
-    ana = await subscribed(engine, user, "ana", "es")
+    ana = await join(engine, user, "ana", "es")
     await engine.handle_message(boss.message("/open_round 1"))
     await engine.drain()
     message = ana.message("Pregunta 2: convenios interinstitucionales.")
@@ -193,7 +171,7 @@ async def test_a_group_gets_a_thread_per_question_and_answers_in_a_thread_are_ti
 
 async def test_questions_language_and_profile_commands(engine, platform, user):
     boss = await organiser(engine, user)
-    john = await subscribed(engine, user, "john", "en")
+    john = await join(engine, user, "john", "en")
     await engine.handle_message(john.message("/questions"))
     assert platform.last(john.dm).text == "No round is open at the moment."
     await engine.handle_message(boss.message("/open_round 3"))
@@ -233,8 +211,8 @@ async def test_a_chat_deleted_during_a_broadcast_does_not_cost_the_others_their_
     chat was deleted by /forget meanwhile) must not lose the others', or their
     questions would be sent again."""
     boss = await organiser(engine, user)
-    marie = await subscribed(engine, user, "marie", "fr")
-    john = await subscribed(engine, user, "john", "en")
+    marie = await join(engine, user, "marie", "fr")
+    john = await join(engine, user, "john", "en")
     deliver = platform.send
     both_sent = asyncio.Event()
     first_sends = set()

@@ -10,7 +10,7 @@ from bot.discussion import store
 from bot.storage.models import Round, RoundStatus
 from facilitator.assembly import COMMANDS
 from facilitator.cli import main
-from tests.test_engine_flow import organiser, subscribed
+from tests.helpers import join, organiser
 
 ORGANISER_COMMANDS = [c for c in COMMANDS if c.organiser_only]
 
@@ -22,7 +22,7 @@ def test_the_organiser_operations_are_all_guarded():
 
 @pytest.mark.parametrize("command", ORGANISER_COMMANDS, ids=lambda c: c.name)
 async def test_non_organiser_is_refused_every_organiser_command(engine, platform, user, command):
-    ana = await subscribed(engine, user, "ana", "es")
+    ana = await join(engine, user, "ana", "es")
     platform.clear()
     await engine.handle_message(ana.message(f"/{command.name} 1"))
     [refusal] = platform.to(ana.dm)
@@ -35,7 +35,7 @@ async def test_non_organiser_is_refused_every_organiser_command(engine, platform
 
 async def test_organiser_grants_and_revokes(engine, platform, user):
     boss = await organiser(engine, user)
-    marie = await subscribed(engine, user, "marie", "fr")
+    marie = await join(engine, user, "marie", "fr")
     await engine.handle_message(boss.message("/organiser_add memory:marie"))
     assert platform.last(boss.dm).text == "memory:marie now organises this discussion."
     await engine.handle_message(marie.message("/open_round 2"))
@@ -47,8 +47,8 @@ async def test_organiser_grants_and_revokes(engine, platform, user):
 
 async def test_status_counts_contributions_participants_and_languages(engine, platform, user):
     boss = await organiser(engine, user)
-    ana = await subscribed(engine, user, "ana", "es")
-    john = await subscribed(engine, user, "john", "en")
+    ana = await join(engine, user, "ana", "es")
+    john = await join(engine, user, "john", "en")
     await engine.handle_message(boss.message("/open_round 1"))
     await engine.drain()
     await engine.handle_message(ana.message("Pregunta 1: convenios entre municipios y ministerios.\nPregunta 3: redes de ciudades."))
@@ -65,7 +65,7 @@ async def test_round_opened_from_the_cli_reaches_the_running_bot(engine, platfor
     """The CLI and the bot share only the database."""
     if database.dialect.name != "sqlite":
         pytest.skip("the CLI's own database URL is exercised on the SQLite file")
-    marie = await subscribed(engine, user, "marie", "fr")
+    marie = await join(engine, user, "marie", "fr")
     platform.clear()
     monkeypatch.setenv("FACILITATOR_DATABASE_URL", str(database.url))
     watching = asyncio.create_task(engine.watch(interval=0.05))
@@ -85,7 +85,7 @@ async def test_round_opened_from_the_cli_reaches_the_running_bot(engine, platfor
 async def test_cli_organiser_add_takes_effect_in_the_running_bot(engine, platform, user, database, monkeypatch):
     if database.dialect.name != "sqlite":
         pytest.skip("the CLI's own database URL is exercised on the SQLite file")
-    marie = await subscribed(engine, user, "marie", "fr")
+    marie = await join(engine, user, "marie", "fr")
     monkeypatch.setenv("FACILITATOR_DATABASE_URL", str(database.url))
     assert await asyncio.to_thread(main, ["organiser", "add", "memory:marie"]) == 0
     await engine.handle_message(marie.message("/open_round 1"))

@@ -12,7 +12,7 @@ from bot.storage.database import session_factory
 from bot.storage.models import Base, Contribution, Message, MessageRevision, Participant
 from facilitator.assembly import make_engine
 from tests.conftest import SMALL_DISCUSSION
-from tests.test_reports import join, organiser
+from tests.helpers import join, organiser
 
 NAME = "Gabriela Quispe-Mamani"
 ORGANISATION = "Municipalidad de Cochabamba"

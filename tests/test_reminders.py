@@ -14,7 +14,7 @@ from bot.storage.models import Participant, Role, Venue
 from schedules.reminders import out_of_night, reminder_moment, wants_reminders
 from tests.conftest import SMALL_DISCUSSION
 from tests.fakes.simulated_scheduler import run_until
-from tests.test_schedules import answer, join, organiser, reminders_to
+from tests.helpers import answer, join, organiser, reminders_to
 
 UTC = dt.UTC
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -73,7 +73,7 @@ def test_quiet_hours_in_the_file_are_read_and_checked():
 async def test_with_quiet_hours_off_in_the_file_reminders_keep_their_time(engine, user, clock, example):
     await engine.load(dataclasses.replace(example, quiet_hours=None))
     clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
-    marie = await join(engine, user, "marie", "fr", role="local_authority")
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
     sent = await run_until(engine, clock, dt.datetime(2013, 7, 16, tzinfo=UTC))
     # Round 1 closes at 09:00 in Brussels: 48 h and 4 h before, 05:00 included.
     assert [at for at, _message in reminders_to(sent, marie)] == [CLOSES - 48 * HOURS, CLOSES - 4 * HOURS]
@@ -87,7 +87,7 @@ def test_no_reminder_when_the_round_leaves_it_no_waking_moment():
 
 async def test_the_time_zone_reply_names_the_discussions_own_quiet_hours(engine, platform, user, example):
     await engine.load(dataclasses.replace(example, quiet_hours=QuietHours(dt.time(22, 30), dt.time(6, 30))))
-    marie = await join(engine, user, "marie", "en")
+    marie = await join(engine, user, "marie", "en", chosen_language="en")
     await engine.handle_message(marie.message("/timezone Asia/Kathmandu"))
     assert platform.last(marie.dm).text == (
         "Your time zone is now Asia/Kathmandu: reminders will not reach you between 10:30\u202fPM and 6:30\u202fAM there."
@@ -114,7 +114,7 @@ def test_who_gets_reminders_by_default():
 
 async def test_a_participant_who_opts_out_gets_no_more_reminders(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
-    marie = await join(engine, user, "marie", "fr", role="local_authority")
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
     sent = await run_until(engine, clock, dt.datetime(2013, 7, 14, tzinfo=UTC))
     assert len(reminders_to(sent, marie)) == 1  # 48 h before round 1 closes
     await engine.handle_message(marie.message("/reminders off"))
@@ -127,11 +127,11 @@ async def test_a_participant_who_opts_out_gets_no_more_reminders(engine, platfor
 
 async def test_no_reminder_to_someone_who_answered_everything_or_cannot_be_reached(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
-    marie = await join(engine, user, "marie", "fr", role="local_authority")
-    pedro = await join(engine, user, "pedro", "es", role="local_authority")
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
+    pedro = await join(engine, user, "pedro", "es", chosen_language="es", role="local_authority")
     await run_until(engine, clock, dt.datetime(2013, 7, 9, tzinfo=UTC))
     for key in ("1.1", "1.2", "1.3", "1.4", "1.5"):
-        await answer(engine, platform, marie, key, "Un comité de jumelage entre nos deux communes.")
+        await answer(engine, marie, key, "Un comité de jumelage entre nos deux communes.")
     platform.unreachable.add(pedro.dm)  # Pedro blocked the bot
     sent = await run_until(engine, clock, dt.datetime(2013, 7, 16, tzinfo=UTC))
     assert reminders_to(sent, marie) == [] and reminders_to(sent, pedro) == []
@@ -142,8 +142,8 @@ async def test_no_reminder_to_someone_who_answered_everything_or_cannot_be_reach
 async def test_reminders_now_spare_those_asleep_and_are_not_doubled(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 7, 8, 8, tzinfo=UTC)
     boss = await organiser(engine, user)
-    marie = await join(engine, user, "marie", "fr", role="local_authority")
-    carlos = await join(engine, user, "carlos", "es", role="local_authority", timezone="america/guatemala")
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
+    carlos = await join(engine, user, "carlos", "es", chosen_language="es", role="local_authority", timezone="america/guatemala")
     await run_until(engine, clock, dt.datetime(2013, 7, 8, 8, 30, tzinfo=UTC))  # 02:30 in Guatemala
     platform.clear()
     await engine.handle_message(boss.message("/remind"))
@@ -154,7 +154,7 @@ async def test_reminders_now_spare_those_asleep_and_are_not_doubled(engine, plat
 
 
 async def test_participants_set_their_time_zone(engine, platform, user, clock):
-    ana = await join(engine, user, "ana", "es")
+    ana = await join(engine, user, "ana", "es", chosen_language="es")
     await engine.handle_message(ana.message("/timezone Mars/Olympus"))
     assert "Mars/Olympus" in platform.last(ana.dm).text
     await engine.handle_message(ana.message("/timezone america/el_salvador"))
@@ -165,8 +165,8 @@ async def test_participants_set_their_time_zone(engine, platform, user, clock):
 
 async def test_a_platform_failing_for_one_participant_does_not_cost_the_others_their_reminder(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
-    marie = await join(engine, user, "marie", "fr", role="local_authority")
-    pedro = await join(engine, user, "pedro", "es", role="local_authority")
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
+    pedro = await join(engine, user, "pedro", "es", chosen_language="es", role="local_authority")
     await run_until(engine, clock, dt.datetime(2013, 7, 9, tzinfo=UTC))  # round 1 is open, its questions posted
     deliver = platform.send
 

@@ -24,6 +24,7 @@ from bot.discussion import store
 from bot.reports.data import gather
 from bot.reports.export import FORMATS, report_bytes
 from bot.storage.models import Contribution, ContributionStatus, Message, Participant, Question, Role, Round
+from tests.helpers import join, organiser
 
 PNG = b"\x89PNG\r\n\x1a\n"
 LANGUAGES = ("fr", "en", "es")
@@ -41,27 +42,6 @@ SECRETS = (
     "Secretin",  # Pierre signs with his name; he asked to be anonymous
 )
 HIDDEN_TEXT = "BUY CHEAP WATCHES spam-7f3a"
-
-
-async def organiser(engine, user, user_id="boss", language="en"):
-    boss = user(user_id, language)
-    async with engine.sessions() as session:
-        discussion = await store.find_discussion(session)
-        await store.grant_organiser(session, discussion, boss.platform.name, boss.user_id, engine.clock())
-        await session.commit()
-    return boss
-
-
-async def join(engine, user, user_id, language, consent=None, name=None, organisation=None, country=None, role=None, display_name=""):
-    """Subscribe through the engine, answering (or skipping) every prompt."""
-    person = user(user_id, language, name=display_name)
-    await engine.handle_message(person.message("/start"))
-    await engine.handle_button(person.press("skip"))  # the language the platform gave
-    await engine.handle_button(person.press(f"consent:{consent}" if consent else "skip"))
-    for answer in (name, organisation, country):
-        await engine.handle_message(person.message(answer or "/skip"))
-    await engine.handle_button(person.press(f"role:{role}" if role else "skip"))
-    return person
 
 
 SENTENCES = {

@@ -11,57 +11,16 @@ from sqlalchemy import func, select
 
 from bot.discussion import store
 from bot.discussion.spec import parse_discussion
-from bot.storage.models import Delivery, Discussion, Question, RoundStatus, Venue, WrapUp
+from bot.storage.models import Discussion, RoundStatus, WrapUp
 from schedules import timetable
 from schedules.reminders import in_night
 from schedules.wrapups import post_missing_wrap_ups
 from tests.fakes.simulated_scheduler import run_until
+from tests.helpers import answer, join, organiser, reminders_to
 
 UTC = dt.UTC
 BRUSSELS = ZoneInfo("Europe/Brussels")
 GUATEMALA = ZoneInfo("America/Guatemala")  # eight hours behind Brussels in summer
-
-
-async def organiser(engine, user):
-    boss = user("boss", "en")
-    async with engine.sessions() as session:
-        discussion = await store.find_discussion(session)
-        await store.grant_organiser(session, discussion, boss.platform.name, boss.user_id, engine.clock())
-        await session.commit()
-    return boss
-
-
-async def join(engine, user, user_id, language, role=None, reminders=None, timezone=None):
-    """Subscribe someone in their private chat, with their role and choices."""
-    person = user(user_id, language)
-    await engine.handle_message(person.message("/start"))
-    await engine.handle_button(person.press(f"lang:{language}"))
-    await engine.handle_button(person.press("skip"))  # consent
-    for _step in ("name", "organisation", "country"):
-        await engine.handle_message(person.message("/skip"))
-    await engine.handle_button(person.press(f"role:{role}" if role else "skip"))
-    if reminders:
-        await engine.handle_message(person.message(f"/reminders {reminders}"))
-    if timezone:
-        await engine.handle_message(person.message(f"/timezone {timezone}"))
-    return person
-
-
-async def answer(engine, platform, person, key, text="Nuestra experiencia municipal."):
-    """Reply to the question's message in the person's private chat."""
-    async with engine.sessions() as session:
-        message_id = await session.scalar(
-            select(Delivery.message_id)
-            .join(Venue, Delivery.venue_id == Venue.id)
-            .join(Question, Delivery.question_id == Question.id)
-            .where(Venue.chat_id == person.dm, Question.key == key)
-        )
-    assert message_id, f"question {key} was not posted to {person.user_id}"
-    await engine.handle_message(person.message(text, reply_to=message_id))
-
-
-def reminders_to(sent, person):
-    return [(at, message) for at, message in sent if message.chat.chat_id == person.dm and "/reminders off" in message.text]
 
 
 async def round_statuses(engine):
@@ -73,11 +32,11 @@ async def round_statuses(engine):
 async def test_a_whole_four_week_discussion_runs_by_itself(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 7, 5, 12, tzinfo=UTC)
     boss = await organiser(engine, user)
-    marie = await join(engine, user, "marie", "fr", role="local_authority")
-    carlos = await join(engine, user, "carlos", "es", role="local_authority", timezone="America/Guatemala")
-    ana = await join(engine, user, "ana", "es", reminders="on")
-    john = await join(engine, user, "john", "en")
-    pierre = await join(engine, user, "pierre", "fr", role="local_authority", reminders="off")
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
+    carlos = await join(engine, user, "carlos", "es", chosen_language="es", role="local_authority", timezone="America/Guatemala")
+    ana = await join(engine, user, "ana", "es", chosen_language="es", reminders="on")
+    john = await join(engine, user, "john", "en", chosen_language="en")
+    pierre = await join(engine, user, "pierre", "fr", chosen_language="fr", role="local_authority", reminders="off")
     await engine.handle_message(boss.message("/attach en", group="g-en"))
     platform.clear()
 
@@ -90,9 +49,9 @@ async def test_a_whole_four_week_discussion_runs_by_itself(engine, platform, use
 
     # Marie answers everything of round 1, Carlos two questions.
     for key in ("1.1", "1.2", "1.3", "1.4", "1.5"):
-        await answer(engine, platform, marie, key, "Dans notre commune, un comité de jumelage.")
-    await answer(engine, platform, carlos, "1.1")
-    await answer(engine, platform, carlos, "1.4")
+        await answer(engine, marie, key, "Dans notre commune, un comité de jumelage.")
+    await answer(engine, carlos, "1.1")
+    await answer(engine, carlos, "1.4")
 
     sent = await run_until(engine, clock, dt.datetime(2013, 8, 6, tzinfo=UTC))
     assert await round_statuses(engine) == [RoundStatus.closed] * 4
@@ -132,10 +91,10 @@ async def test_a_whole_four_week_discussion_runs_by_itself(engine, platform, use
 
 async def test_late_answers_are_stored_marked_late(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
-    ana = await join(engine, user, "ana", "es")
+    ana = await join(engine, user, "ana", "es", chosen_language="es")
     await run_until(engine, clock, dt.datetime(2013, 7, 9, tzinfo=UTC))
     await run_until(engine, clock, dt.datetime(2013, 7, 15, 8, tzinfo=UTC))  # round 1 closed, round 2 open
-    await answer(engine, platform, ana, "1.2", "Convenios entre municipios.")
+    await answer(engine, ana, "1.2", "Convenios entre municipios.")
     assert (
         "tard" in platform.last(ana.dm).text.lower()
         or "late" in platform.last(ana.dm).text.lower()
@@ -145,7 +104,7 @@ async def test_late_answers_are_stored_marked_late(engine, platform, user, clock
 
 async def test_a_past_discussion_opens_nothing_by_itself(engine, platform, user, clock):
     clock.now = dt.datetime(2024, 5, 1, tzinfo=UTC)
-    await join(engine, user, "marie", "fr", role="local_authority")
+    await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
     platform.clear()
     async with engine.sessions() as session:
         discussion = await store.find_discussion(session)
@@ -176,7 +135,7 @@ DST_DISCUSSION = {
 async def test_rounds_and_reminders_follow_the_daylight_saving_change(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 10, 20, tzinfo=UTC)
     await engine.load(parse_discussion(DST_DISCUSSION, "autumn.yaml"))
-    marie = await join(engine, user, "marie", "fr", role="local_authority")
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
     sent = await run_until(engine, clock, dt.datetime(2013, 10, 29, tzinfo=UTC))
     moments = sorted({at for at, _message in sent})
     assert moments == [
@@ -221,7 +180,7 @@ async def test_a_round_whose_closing_passed_during_a_pause_closes_at_the_resume(
 async def test_a_wrap_up_does_not_announce_a_round_already_opened_by_hand(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 7, 8, 8, tzinfo=UTC)
     boss = await organiser(engine, user)
-    marie = await join(engine, user, "marie", "fr")
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr")
     await run_until(engine, clock, dt.datetime(2013, 7, 9, tzinfo=UTC))
     await engine.handle_message(boss.message("/next_round"))
     await post_missing_wrap_ups(engine, clock())  # the scheduler's housekeeping, for a round closed by hand
@@ -299,7 +258,7 @@ async def test_a_rehearsal_sends_reminders_at_night_too(engine, platform, user, 
 
     clock.now = dt.datetime(2013, 7, 8, 22, tzinfo=UTC)  # midnight in Brussels
     await load_for_run(engine, example, dt.timedelta(minutes=5))
-    marie = await join(engine, user, "marie", "fr", role="local_authority")
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
     sent = await run_until(engine, clock, clock.now + dt.timedelta(minutes=21))
     assert len(reminders_to(sent, marie)) == 8
     assert await session_statuses(engine, "m4d-2013-rehearsal") == [RoundStatus.closed] * 4

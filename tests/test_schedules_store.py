@@ -22,7 +22,7 @@ from bot.storage.database import session_factory
 from bot.storage.models import RoundStatus, WrapUp
 from facilitator.assembly import make_engine
 from schedules.scheduler import JOB_TABLE, Scheduler, job_id, sync_url
-from tests.test_schedules import join
+from tests.helpers import join
 
 UTC = dt.UTC
 MINUTES = dt.timedelta(minutes=1)
@@ -93,7 +93,7 @@ async def started_discussion(database, platform, user, spec):
         round_1 = await store.round_by_number(session, await store.find_discussion(session, "live"), 1)
         round_1.status, round_1.opened_at = RoundStatus.open, round_1.opens_at
         await session.commit()
-    marie = await join(engine, user, "marie", "en", role="local_authority")
+    marie = await join(engine, user, "marie", "en", chosen_language="en", role="local_authority")
     await engine.drain()
     return discussion, marie
 

@@ -17,7 +17,7 @@ from bot.storage.database import session_factory
 from bot.storage.models import Contribution, ContributionStatus, Delivery, Message, MessageRevision, Question, Round, RoundStatus, Venue
 from facilitator.assembly import COMMANDS, make_engine
 from tests.fakes.telegram_api import FakeTelegram
-from tests.stored import stored_contributions
+from tests.helpers import stored_contributions
 
 TOKEN = "6234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 FAST = Limits().scaled(50)  # Telegram's limits, 50 times faster: same shape, short tests

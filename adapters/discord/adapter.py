@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import discord
 
@@ -108,9 +108,10 @@ class DiscordChat:
         reference = None
         if message.reply_to and message.reply_to.isdigit():
             reference = discord.MessageReference(message_id=int(message.reply_to), channel_id=channel.id, fail_if_not_exists=False)
-        sent = []
+        sent: list[discord.Message] = []
         for extras in _parts(message):
-            sent.append(await channel.send(reference=None if sent else reference, **extras))
+            # discord.py's overloads of send() leave out the None its implementation takes (and defaults to).
+            sent.append(await channel.send(reference=None if sent else reference, **extras))  # type: ignore[arg-type]
         first = sent[0]
         thread_id = message.thread_id
         if message.new_thread_title and message.chat.kind != ChatKind.private and thread_id is None:
@@ -122,13 +123,14 @@ class DiscordChat:
                 log.warning("no thread could be opened in channel %s (error %s)", channel.id, error.code)
         return SentMessage(message_id=str(first.id), thread_id=thread_id)
 
-    async def _channel_for(self, message: OutgoingMessage) -> discord.abc.Messageable:
+    async def _channel_for(self, message: OutgoingMessage) -> discord.abc.MessageableChannel:
         thread = message.thread_id or (self._threads.get(message.reply_to) if message.reply_to else None)
         channel_id = int(thread or message.chat.chat_id)
         if message.chat.kind == ChatKind.private:
             return self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
-        # A server channel, as a full object: opening a thread needs its guild.
-        return self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
+        # A server channel, as a full object: opening a thread needs its guild. It is one the
+        # engine posts in (a venue or a question's thread), never a category or a forum itself.
+        return cast("discord.abc.MessageableChannel", self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id))
 
     async def _answer(self, answer: Answering, message: OutgoingMessage) -> SentMessage:
         followup = answer.interaction.followup

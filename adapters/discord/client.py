@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -76,6 +76,7 @@ class DiscordClient(discord.Client):
         places = await self.inbox.places_to_reread(PLATFORM) if seen_up_to else []
         missed: list[discord.Message] = []
         for place in places:
+            assert seen_up_to is not None  # places are read back only after a cursor
             for channel_id in place.channel_ids:
                 try:
                     channel = await self._readable(place.chat, int(channel_id))
@@ -90,10 +91,11 @@ class DiscordClient(discord.Client):
             log.info("read back %d Discord messages written while the bot was away", len(missed))
         self._caught_up = True
 
-    async def _readable(self, chat: ChatRef, channel_id: int) -> discord.abc.Messageable:
+    async def _readable(self, chat: ChatRef, channel_id: int) -> discord.abc.MessageableChannel:
         if chat.kind == ChatKind.private:
             return self.get_partial_messageable(channel_id, type=discord.ChannelType.private)
-        return self.get_channel(channel_id) or await self.fetch_channel(channel_id)
+        # A channel or thread people wrote in, never a category or a forum itself.
+        return cast("discord.abc.MessageableChannel", self.get_channel(channel_id) or await self.fetch_channel(channel_id))
 
     async def _keep_cursor(self) -> None:
         while True:

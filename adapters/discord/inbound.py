@@ -33,7 +33,7 @@ def person_of(user: discord.User | discord.Member, locale: discord.Locale | None
     )
 
 
-async def place_of(client: discord.Client, channel: object) -> tuple[ChatRef, str | None]:
+async def place_of(client: discord.Client, channel: discord.abc.Snowflake | None) -> tuple[ChatRef, str | None]:
     """The chat the engine sees, and the thread inside it the message was written in."""
     if isinstance(channel, discord.PartialMessageable) and channel.guild_id is not None:
         # A thread the cache does not hold (the process restarted since it was
@@ -49,6 +49,7 @@ async def place_of(client: discord.Client, channel: object) -> tuple[ChatRef, st
         isinstance(channel, discord.PartialMessageable) and channel.guild_id is None
     ):
         return ChatRef(PLATFORM, str(channel.id), ChatKind.private), None
+    assert channel is not None  # Discord names the channel of every message and interaction the bot is given
     return ChatRef(PLATFORM, str(channel.id), ChatKind.group, getattr(channel, "name", "") or ""), None
 
 

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import discord
 
@@ -42,7 +43,7 @@ class Choices(discord.ui.View):
 
 def pressed(interaction: discord.Interaction) -> str | None:
     """The `Button.data` of the button pressed or the option chosen."""
-    data = interaction.data or {}
+    data: Mapping[str, Any] = interaction.data or {}
     values = data.get("values")
     if values:
         return values[0]

@@ -143,6 +143,8 @@ class TelegramChat:
         """Receive updates and hand them to the engine until cancelled."""
         self._inbox = inbox
         webhook_server: WebhookServer | None = None
+        updater = self.application.updater
+        assert updater is not None  # the builder makes one (see __init__): it polls when there is no webhook
         try:
             async with self.application:  # getMe, then shutdown on the way out
                 await self._register_commands(inbox)
@@ -152,7 +154,7 @@ class TelegramChat:
                     await webhook_server.start()
                     await self.bot.set_webhook(self.webhook.url, secret_token=self._webhook_secret, allowed_updates=ALLOWED_UPDATES)
                 else:
-                    await self.application.updater.start_polling(timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES)
+                    await updater.start_polling(timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES)
                 self.receiving.set()
                 log.info("Telegram bot @%s is receiving updates (%s)", self.bot.username, "webhook" if self.webhook else "polling")
                 try:
@@ -162,8 +164,8 @@ class TelegramChat:
                     # before the last getUpdates acknowledges them; then no more sending.
                     if webhook_server is not None:
                         await webhook_server.stop()
-                    if self.application.updater.running:
-                        await self.application.updater.stop()
+                    if updater.running:
+                        await updater.stop()
                     await self.application.stop()
                     self._stopped = True
                     self.receiving.clear()

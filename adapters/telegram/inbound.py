@@ -164,7 +164,9 @@ def _cut_after(text: str, boundary: re.Pattern[str]) -> list[str]:
 
 
 def _hard_cut(text: str, limit: int) -> list[str]:
-    parts, current, length = [], [], 0
+    parts: list[str] = []
+    current: list[str] = []
+    length = 0
     for char in text:
         size = telegram_length(char)
         if length + size > limit:

@@ -36,6 +36,7 @@ async def places_to_reread(session: AsyncSession, platform: str) -> list[PlaceTo
     )
     threads_of: dict[int, list[str]] = {}
     for venue_id, thread_id in threads:
+        assert thread_id is not None  # the query keeps deliveries with a thread only
         threads_of.setdefault(venue_id, []).append(thread_id)
     return [
         PlaceToReread(ChatRef(platform, venue.chat_id, venue.kind), (venue.chat_id, *dict.fromkeys(threads_of.get(venue.id, []))))

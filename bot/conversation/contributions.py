@@ -154,7 +154,7 @@ def _store_segments(turn: Turn, index: DiscussionIndex, rounds: list[Round], sto
 
 def acknowledge(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored: Message, message_id: str, edited: bool) -> None:
     """Say where each part went, and ask about each part that is pending."""
-    filed = [index.by_id[c.question_id] for c in stored.contributions if c.status == ContributionStatus.filed]
+    filed = [index.by_id[c.question_id] for c in stored.contributions if c.status == ContributionStatus.filed and c.question_id is not None]
     if filed:
         keys = [question.key for question in filed]
         if edited:
@@ -215,7 +215,7 @@ async def handle_button(turn: Turn, data: str) -> bool:
         return True
     index = await turn.index()
     if contribution.status == ContributionStatus.filed:
-        question = index.by_id.get(contribution.question_id)
+        question = index.by_id.get(contribution.question_id) if contribution.question_id is not None else None
         turn.reply(_("This answer is already recorded under question {key}.").format(key=question.key if question else "?"))
         return True
     if kind == "drop":

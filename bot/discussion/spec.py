@@ -263,7 +263,7 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
         if not isinstance(organiser, (str, int)) or not re.fullmatch(r"[a-z]+:\S+", str(organiser)):
             reader.problem(f"organisers[{i}]", f"{organiser!r} must be PLATFORM:USER_ID, such as telegram:123456")
 
-    reminders = DEFAULT_REMINDERS
+    reminders: tuple[dt.timedelta, ...] = DEFAULT_REMINDERS
     if "reminders" in raw:
         values = raw["reminders"] if isinstance(raw["reminders"], list) else [raw["reminders"]]
         parsed = [reader.duration(v, f"reminders[{i}]") for i, v in enumerate(values, start=1)]
@@ -287,6 +287,9 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
 
     if reader.problems:
         raise DiscussionFileError(reader.problems)
+    # No problem was found: the id is a string, and a time zone was read from its name.
+    assert isinstance(slug, str)
+    assert zone_name is not None
     return DiscussionSpec(
         slug=slug,
         languages=languages,

@@ -5,9 +5,11 @@ organises)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.discussion.spec import DiscussionSpec
@@ -104,7 +106,8 @@ async def revoke_organiser(session: AsyncSession, discussion: Discussion, platfo
             OrganiserGrant.external_id == external_id,
         )
     )
-    return result.rowcount > 0
+    # A DELETE's result is a cursor's, which counts the rows it matched.
+    return cast("CursorResult[Any]", result).rowcount > 0
 
 
 async def is_organiser(session: AsyncSession, discussion: Discussion, platform: str, external_id: str) -> bool:
@@ -219,5 +222,19 @@ def venue_language(venue: Venue, participant: Participant | None, discussion: Di
     return venue.language or discussion.languages[0]
 
 
-def question_text(question: Question, language: str, discussion: Discussion) -> str:
+class _Worded(Protocol):
+    """A question with its translations: a stored `Question`, an `IndexedQuestion`, a report's question."""
+
+    @property
+    def texts(self) -> Mapping[str, str]: ...
+
+
+class _Multilingual(Protocol):
+    """A discussion's languages, its main one first: a stored `Discussion`, a report's data."""
+
+    @property
+    def languages(self) -> Sequence[str]: ...
+
+
+def question_text(question: _Worded, language: str, discussion: _Multilingual) -> str:
     return question.texts.get(language) or question.texts.get(discussion.languages[0]) or next(iter(question.texts.values()))

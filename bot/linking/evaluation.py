@@ -106,7 +106,7 @@ def _score_case(evaluation: Evaluation, number: int, case: dict, linked: Linked)
         if outcome != "right":
             evaluation.failures.append(f"case {number}: not a contribution, got {_describe(linked)}")
         return
-    matched = set()
+    matched: set[int] = set()
     for expected in case["expected"]:
         index = _find(produced, _normal(expected["text_starts"]), expected["question"], matched)
         segment = produced[index][1] if index is not None else None

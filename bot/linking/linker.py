@@ -179,12 +179,14 @@ class Linker:
         markers = self._markers(text, folded)
         segments = []
         round_context = open_round
+        pieces: list[tuple[int, int, _Marker | None]]  # where each answer starts and ends, after its marker if any
         if markers:
             preamble = text[: markers[0].start]
             start = preamble_end(preamble)
             pieces = [(start, markers[0].start, None)] if start < len(preamble) else []
         else:
             pieces = [(leading_phatic_end(folded), len(folded), None)]
+        marker: _Marker | None  # one of `markers` here; in the loop below, None for text that no marker opens
         for i, marker in enumerate(markers):
             end = markers[i + 1].start if i + 1 < len(markers) else len(folded)
             pieces.append((marker.body_start, end, marker))
@@ -255,6 +257,7 @@ class Linker:
     def _restated_line(self, folded: str, start: int, end: int) -> tuple[str, float, int] | None:
         """A line that restates a question, e.g. "Q: How can RLAs…?" or "- ¿Qué pueden hacer…?"."""
         prefix = _QUESTION_PREFIX.match(folded, start, end)
+        assert prefix is not None  # every part of the pattern is optional: it always matches
         content_start = prefix.end()
         question_mark = folded.find("?", content_start, min(end, content_start + RESTATED_MAX_CHARS))
         announced = prefix.end() > start and ":" in folded[start : prefix.end()]
@@ -344,14 +347,14 @@ class Linker:
         ("Q1 or Q2:") or any of them is no question: Q5 in a round of four, or "the previous
         question" with no question before it."""
         if reference.positions == (PREVIOUS,):
-            before = self._by_key.get(answered_before)
+            before = self._by_key.get(answered_before) if answered_before is not None else None
             round_number = before.round_number if before else round_context
             named = [self._question_at(round_number, before.position - 1) if before else None]
         else:
             round_number = reference.round_in(open_round) or round_context
             named = [self._question_at(round_number, position) for position in reference.positions]
         if all(named) and not reference.alternatives:
-            return [Segment(question.key, body, "reference", confidence) for question in named]
+            return [Segment(question.key, body, "reference", confidence) for question in named if question is not None]  # all of them
         offered_round = round_number if self.round_questions(round_number) else round_context
         ranked = self._rank_by_content(self._known_stems(folded_body), offered_round)
         offered = dict.fromkeys([q.key for q in named if q] + [key for key, _ in ranked])
@@ -370,7 +373,7 @@ class Linker:
         best_key, best = ranked[0]
         runner_up_key, runner_up = ranked[1] if len(ranked) > 1 else (None, 0.0)
         lead = 1 - runner_up / best if best else 0.0
-        runner_up_stems = set().union(*self._translation_stems.get(runner_up_key, [set()]))
+        runner_up_stems = set().union(*(self._translation_stems.get(runner_up_key, [set()]) if runner_up_key is not None else [set()]))
         telling = max(len(set(stems) & (wording - runner_up_stems)) for wording in self._translation_stems[best_key])
         evident = telling >= CONTENT_TELLING_WORDS or (
             telling >= CONTENT_FEW_TELLING_WORDS and (best >= CONTENT_CLEAR_SCORE or len(stems) >= CONTENT_LONG_TEXT_WORDS)

@@ -166,6 +166,14 @@ def _number_of(match: re.Match) -> int | None:
     return int(groups["num"]) if groups.get("num") else None
 
 
+def _position_of(match: re.Match) -> int:
+    """`_number_of` a match of a pattern that always captures a number (`_ORDINAL_BEFORE`,
+    `_NUMBER_AFTER`, `_HASH_NUMBER`: each of their words is a key of `ORDINALS` or `CARDINALS`)."""
+    position = _number_of(match)
+    assert position is not None, match.group()
+    return position
+
+
 def _line_or_sentence_start(folded: str, position: int) -> int:
     line_start = folded.rfind("\n", 0, position) + 1
     sentence_start = max((m.end() for m in re.finditer(r"[.!?…]\s+", folded[line_start:position])), default=0)
@@ -202,7 +210,7 @@ def find_references(folded: str) -> list[Reference]:
             rounds.extend(_round_at(folded, start, end))
         elif trigger.group("point"):
             if ordinal := _ordinal_before(folded, start):
-                questions.append(_QuestionSpan(ordinal.start(), end, (_number_of(ordinal),), None, marker_only=True))
+                questions.append(_QuestionSpan(ordinal.start(), end, (_position_of(ordinal),), None, marker_only=True))
         elif span := _question_at(folded, trigger):
             questions.append(span)
     rounds = [r for r in rounds if r[2] not in (LAST, PREVIOUS)]
@@ -285,7 +293,7 @@ def _question_at(folded: str, trigger: re.Match) -> _QuestionSpan | None:
     hashed = bool(trigger.group("hash"))
     number = _HASH_NUMBER.match(folded, start) if hashed else _NUMBER_AFTER.match(folded, end)
     if number:
-        position, sub = _number_of(number), number.group("sub")
+        position, sub = _position_of(number), number.group("sub")
         if sub:  # "Q3.2": round 3, question 2
             return _QuestionSpan(start, number.end(), (int(sub),), position)
         positions, joined_end, alternatives = _joined_positions(folded, position, number.end(), trigger.group())
@@ -295,7 +303,7 @@ def _question_at(folded: str, trigger: re.Match) -> _QuestionSpan | None:
     if not trigger.group("question"):
         return None
     if ordinal := _ordinal_before(folded, start):
-        position = _number_of(ordinal)
+        position = _position_of(ordinal)
         return _QuestionSpan(ordinal.start(), end, (position,), None, marker_only=position == PREVIOUS)
     if after := _ORDINAL_AFTER.match(folded, end):
         return _QuestionSpan(start, after.end(), (PREVIOUS,), None, marker_only=True)
@@ -366,9 +374,9 @@ def _ordinal_before(folded: str, position: int) -> re.Match | None:
     return _ORDINAL_BEFORE.search(folded, max(0, position - _ORDINAL_WINDOW), position)
 
 
-def _without_overlaps(spans):
+def _without_overlaps(spans: list[_QuestionSpan]) -> list[_QuestionSpan]:
     """Longest first, so "Q3.2" is one reference and "la deuxième question 2" is not two."""
-    kept = []
+    kept: list[_QuestionSpan] = []
     for span in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
         if not any(k[0] <= span[0] < k[1] or span[0] <= k[0] < span[1] for k in kept):
             kept.append(span)

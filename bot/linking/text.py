@@ -771,7 +771,7 @@ def is_introduction(sentence: str) -> bool:
     if _SELF_INTRODUCTION.match(folded) or _ABOUT_THE_MESSAGE.search(folded):
         return True
     naming = _NAMING.match(folded)
-    return bool(naming) and sentence[naming.end() : naming.end() + 1].isupper()
+    return naming is not None and sentence[naming.end() : naming.end() + 1].isupper()
 
 
 BARE_INTRODUCTION_WORDS = 40  # longer "introductions" usually carry an answer: leave them to the linker

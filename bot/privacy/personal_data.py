@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+from typing import cast
 
 from sqlalchemy import Select, Table, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,7 +51,7 @@ def _linked_rows(participant_id: int) -> dict[Table, Select]:
     """For each table holding rows about the participant, a query of those
     rows' ids: their participant row, and every row that points at it,
     directly or through another such row (messages → contributions…)."""
-    participants = Participant.__table__
+    participants = cast(Table, Participant.__table__)  # a declarative model's table: typed as any FromClause
     linked: dict[Table, Select] = {participants: select(participants.c.id).where(participants.c.id == participant_id)}
     for table in Base.metadata.sorted_tables:  # parents before children
         conditions = [
@@ -73,7 +74,7 @@ async def _identities(session: AsyncSession, participant_id: int) -> list[tuple[
     rows = await session.execute(
         select(PlatformIdentity.platform, PlatformIdentity.external_id).where(PlatformIdentity.participant_id == participant_id)
     )
-    return [tuple(row) for row in rows]
+    return [(platform, external_id) for platform, external_id in rows]
 
 
 def _plain(value):

@@ -207,7 +207,7 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         .order_by(Message.received_at, Message.id, Contribution.position)
     )
     for cid, question_id, text, late, participant_id, language, platform, received_at, edited_at in contribution_rows:
-        question = questions.get(question_id)
+        question = questions.get(question_id) if question_id is not None else None
         if question is None:
             continue  # a question since removed from the discussion's file
         author = author_of.get(participant_id, ANONYMOUS) if participant_id is not None else ANONYMOUS
