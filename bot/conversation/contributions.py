@@ -9,6 +9,7 @@ participant is asked, the likeliest questions first.
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from babel.lists import format_list
 from sqlalchemy import or_, select
@@ -154,7 +155,7 @@ def _store_segments(turn: Turn, index: DiscussionIndex, rounds: list[Round], sto
 
 def acknowledge(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored: Message, message_id: str, edited: bool) -> None:
     """Say where each part went, and ask about each part that is pending."""
-    filed = [index.by_id[c.question_id] for c in stored.contributions if c.status == ContributionStatus.filed and c.question_id is not None]
+    filed = [index.by_id[cast(int, c.question_id)] for c in stored.contributions if c.status == ContributionStatus.filed]
     if filed:
         keys = [question.key for question in filed]
         if edited:
