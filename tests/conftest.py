@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -164,7 +165,7 @@ def _schema_engine(schema: str):
 
 
 @pytest.fixture(scope="session")
-def _postgres_migration() -> RecordedMigration:
+def _postgres_migration() -> Iterator[RecordedMigration]:
     schema = f"facilitator_template_{uuid.uuid4().hex[:12]}"
 
     async def build() -> list[tuple[str, object]]:
