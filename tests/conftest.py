@@ -164,17 +164,22 @@ def _schema_engine(schema: str):
     return create_async_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}})
 
 
+async def _on_postgres(statement: str) -> None:
+    """One statement on the test server, through a connection of its own."""
+    admin = create_engine(POSTGRES_URL)
+    try:
+        async with admin.begin() as connection:
+            await connection.exec_driver_sql(statement)
+    finally:
+        await admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def _postgres_migration() -> Iterator[RecordedMigration]:
     schema = f"facilitator_template_{uuid.uuid4().hex[:12]}"
 
     async def build() -> list[tuple[str, object]]:
-        admin = create_engine(POSTGRES_URL)
-        try:
-            async with admin.begin() as connection:
-                await connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        finally:
-            await admin.dispose()
+        await _on_postgres(f'CREATE SCHEMA "{schema}"')
         engine = _schema_engine(schema)
         statements: list[tuple[str, object]] = []
 
@@ -189,12 +194,7 @@ def _postgres_migration() -> Iterator[RecordedMigration]:
         return statements
 
     async def drop() -> None:
-        admin = create_engine(POSTGRES_URL)
-        try:
-            async with admin.begin() as connection:
-                await connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await admin.dispose()
+        await _on_postgres(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
     try:
         yield RecordedMigration(schema, _run_in_fresh_loop(build))
