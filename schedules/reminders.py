@@ -261,12 +261,6 @@ class RemindedNow:
     asleep: int  # not disturbed: in their night
 
 
-async def questions_of_round(session: AsyncSession, round_: Round) -> list[Question]:
-    return list(
-        await session.scalars(select(Question).where(Question.round_id == round_.id, Question.position > 0).order_by(Question.position))
-    )
-
-
 async def remind_now(
     session: AsyncSession, discussion: Discussion, platform_names: Collection[str], now: dt.datetime
 ) -> tuple[RemindedNow, list[OutgoingMessage]] | None:
@@ -279,7 +273,7 @@ async def remind_now(
     if round_ is None or late:
         return None
     offset = max(int((round_.closes_at - now).total_seconds()), 0)
-    questions = await questions_of_round(session, round_)
+    questions = await store.questions_of_round(session, round_)
     reminders: list[OutgoingMessage] = []
     asleep = 0
     quiet = quiet_hours_of(discussion)

@@ -36,7 +36,6 @@ from schedules import rounds
 from schedules.reminders import (
     Reach,
     answered_questions,
-    questions_of_round,
     quiet_hours_of,
     reachable_participants,
     reminder_moment,
@@ -226,7 +225,7 @@ async def _send_due_reminders(outbox: Outbox, discussion_id: int, now: dt.dateti
             assert event.participant_id is not None  # every reminder has its participant (see `plan`)
             grouped.setdefault((event.participant_id, event.round_number), []).append(event)
         open_rounds = {r.number: r for r in await store.rounds_of(session, discussion) if r.status == RoundStatus.open}
-        questions = {number: await questions_of_round(session, round_) for number, round_ in open_rounds.items()}
+        questions = {number: await store.questions_of_round(session, round_) for number, round_ in open_rounds.items()}
         for (participant_id, number), events in grouped.items():
             if number not in open_rounds:
                 continue

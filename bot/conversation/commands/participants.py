@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from babel.lists import format_list
-from sqlalchemy import select
 
 from bot.conversation import onboarding
 from bot.discussion import store
 from bot.handling.command import N_, Command
 from bot.handling.turn import Turn
 from bot.i18n import _, current_language, format_moment, language_name, reading_in
-from bot.storage.models import Question
 
 
 async def start(turn: Turn, args: list[str]) -> None:
@@ -87,9 +85,7 @@ async def questions(turn: Turn, args: list[str]) -> None:
     if round_ is None or late:
         turn.reply(_("No round is open at the moment."))
         return
-    rows = await turn.session.scalars(
-        select(Question).where(Question.round_id == round_.id, Question.position > 0).order_by(Question.position)
-    )
+    rows = await store.questions_of_round(turn.session, round_)
     lines = [
         _("Round {number}, open until {closes}:").format(
             number=round_.number, closes=format_moment(round_.closes_at, turn.discussion.timezone)
