@@ -38,8 +38,8 @@ def catalog_languages() -> tuple[str, ...]:
 @cache
 def translations(language: str) -> _gettext.NullTranslations:
     """One language's catalog, compiled in memory from its committed .po
-    sources: one per part of the product (core, each adapter, schedules,
-    reports), so that each part keeps its own sentences."""
+    sources: one gettext domain per part of the product (`locales.PARTS`),
+    so that each part keeps its own sentences."""
     merged = Catalog(locale=language, domain=DOMAIN)
     for po_path in sorted((CATALOG_DIR / language / "LC_MESSAGES").glob("*.po")):
         with po_path.open("rb") as po_file:

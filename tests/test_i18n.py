@@ -7,28 +7,27 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.i18n import _, format_moment, ngettext, reading_in
-from locales import CATALOG_DIR
+from locales import CATALOG_DIR, PARTS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("bot", "adapters", "schedules", "facilitator")
 KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
 
 
-def sentences_in_code() -> set[str]:
+def sentences_in(folder: Path) -> set[str]:
     found = set()
-    for source in SOURCES:
-        if not (ROOT / source).exists():
-            continue
-        for _file, _line, message, _comments, _context in extract_from_dir(
-            ROOT / source, method_map=[("**.py", "python")], keywords=KEYWORDS
-        ):
-            found.add(message[0] if isinstance(message, tuple) else message)
+    for _file, _line, message, _comments, _context in extract_from_dir(folder, method_map=[("**.py", "python")], keywords=KEYWORDS):
+        found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
 
-def catalog_entries(language: str) -> dict:
+def sentences_in_code() -> set[str]:
+    return set().union(*(sentences_in(ROOT / source) for source in SOURCES))
+
+
+def catalog_entries(language: str, domain: str = "*") -> dict:
     entries = {}
-    for po_path in sorted((CATALOG_DIR / language / "LC_MESSAGES").glob("*.po")):
+    for po_path in sorted((CATALOG_DIR / language / "LC_MESSAGES").glob(f"{domain}.po")):
         with po_path.open("rb") as po_file:
             catalog = read_po(po_file, locale=language)
         for message in catalog:
@@ -50,6 +49,20 @@ def test_every_sentence_is_translated_with_every_plural_form(language):
             assert all(strings), f"{language}: untranslated {key!r}"
         if isinstance(message.id, tuple) and language != "en":
             assert len(strings) == plurals, f"{language}: {key!r} needs {plurals} plural forms"
+
+
+def test_each_part_keeps_its_sentences_in_its_own_domain():
+    """A translator refreshing one part's catalog (the README's commands) finds
+    all of that part's sentences there, and no sentence lives outside a part."""
+    parts_sentences = set()
+    for domain, folder in PARTS.items():
+        sentences = sentences_in(ROOT / folder)
+        assert sentences, f"{folder} has no sentences: drop its domain"
+        parts_sentences |= sentences
+        for language in ("fr", "es", "en"):
+            missing = sorted(sentences - catalog_entries(language, domain).keys())
+            assert not missing, f"not in {language}/LC_MESSAGES/{domain}.po: {missing}"
+    assert sentences_in_code() <= parts_sentences, "sentences outside every part of locales.PARTS"
 
 
 def test_translations_keep_their_placeholders():

@@ -28,7 +28,8 @@ ARGUMENT = "value"  # the one optional parameter of commands that take an argume
 class CatalogTranslator(app_commands.Translator):
     """discord.py asks for every string in every Discord locale when the
     commands are synced; the answer comes from the product's catalogs
-    (descriptions from the core's, names from the discord part's)."""
+    (descriptions from the catalog of the part that defines the command,
+    names from the discord part's)."""
 
     def __init__(self, languages: list[str] | None = None):
         self.languages = languages or catalog_languages()
