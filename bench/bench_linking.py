@@ -1,6 +1,6 @@
 """How many messages per second `facilitator link --jsonl` ties, on one core, start-up excluded.
 
-Repeats the labelled corpora (tests/data/linking_*.jsonl) to a few thousand messages,
+Repeats the labelled corpora (tests/linking/corpora/*.jsonl) to a few thousand messages,
 loads the discussion and the linker once, then times only the JSON-lines path.
 Run: python bench/bench_linking.py [MESSAGES]
 """
@@ -24,7 +24,7 @@ TARGET_PER_SECOND = 2000
 
 def corpus_lines() -> list[bytes]:
     lines = []
-    for corpus in sorted((ROOT / "tests" / "data").glob("linking_*.jsonl")):
+    for corpus in sorted((ROOT / "tests" / "linking" / "corpora").glob("*.jsonl")):
         for line in corpus.read_text(encoding="utf-8").splitlines():
             case = json.loads(line)
             request = {"text": case["text"], "round": case["round"]}

@@ -2,7 +2,7 @@
 
     facilitator link --round 1 < message.txt          one message in, one JSON object out
     facilitator link --jsonl < messages.jsonl          {"text": …, "round": 2, "reply_to": "2.1"} per line
-    facilitator link --eval tests/data/linking_seed.jsonl   right / unsure / wrong per method
+    facilitator link --eval tests/linking/corpora/seed.jsonl   right / unsure / wrong per method
 
 Each answer is `{"language": "es", "segments": [{"question": "1.2", "text": "…",
 "method": "reference", "confidence": 0.97}]}`: "question" is null when the linker is

@@ -1,6 +1,6 @@
 """Raw Discord gateway payloads, as Discord sends them, for feeding into
 discord.py's own connection-state parsers: the payloads are the JSON files
-in tests/data/discord, with ids, text and people filled in."""
+in tests/adapters/discord/payloads, with ids, text and people filled in."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import discord
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "discord"
+DATA = Path(__file__).resolve().parent.parent / "adapters" / "discord" / "payloads"
 
 GUILD_ID = "1100000000000000001"
 CHANNELS = {"fr": "1100000000000000011", "en": "1100000000000000012", "es": "1100000000000000013"}

@@ -8,7 +8,7 @@ them to a webhook, and fails on demand: 429 with `retry_after`, 403 for a chat
 that blocked the bot, 5xx, and an overall rate limit for the benchmark.
 
 People are made with `api.private_user(...)` and `api.group(...)`; their
-updates are built from the real payloads kept in `tests/data/telegram/`.
+updates are built from the real payloads kept in `tests/adapters/telegram/payloads/`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-PAYLOADS = Path(__file__).resolve().parent.parent / "data" / "telegram"
+PAYLOADS = Path(__file__).resolve().parent.parent / "adapters" / "telegram" / "payloads"
 BOT_USER = {"id": 6234567890, "is_bot": True, "first_name": "Facilitator", "username": "facilitator_m4d_bot"}
 MESSAGE_METHODS = {"sendMessage", "sendDocument", "createForumTopic", "editMessageText"}
 MAX_TEXT = 4096

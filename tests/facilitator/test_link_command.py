@@ -12,7 +12,7 @@ import pytest
 
 from facilitator import link_command
 
-DATA = Path(__file__).parent / "data"
+CORPORA_DIR = Path(__file__).parents[1] / "linking" / "corpora"
 
 
 def run_link(monkeypatch, capsys, arguments: list[str], stdin: bytes) -> tuple[int, str, str]:
@@ -90,7 +90,7 @@ def test_bad_input_for_one_message_is_a_clear_error_and_a_nonzero_exit(monkeypat
 
 
 def test_eval_prints_right_unsure_wrong_per_method_and_overall(monkeypatch, capsys):
-    code, out, _ = run_link(monkeypatch, capsys, ["--eval", str(DATA / "linking_seed.jsonl")], b"")
+    code, out, _ = run_link(monkeypatch, capsys, ["--eval", str(CORPORA_DIR / "seed.jsonl")], b"")
     assert code == 0
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines() if line and line.split()[0].isalpha()}
     assert rows["method"] == ["right", "unsure", "wrong", "total"]

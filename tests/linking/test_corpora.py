@@ -1,4 +1,4 @@
-"""The linker on the labelled corpora of tests/data (format: bot/linking_eval.py).
+"""The linker on the labelled corpora of tests/linking/corpora (format: bot/linking/evaluation.py).
 
 The seed corpus is every contribution of the 2013 e-discussion as posted; the chat
 corpus is short, informal messages. The held-out corpus is chat messages labelled as an
@@ -23,10 +23,10 @@ from bot.linking import Linked, Segment
 from bot.linking.evaluation import TARGET_RIGHT, TARGET_WRONG, evaluate
 from facilitator.link_command import build_linker
 
-DATA = Path(__file__).parent / "data"
+CORPORA_DIR = Path(__file__).parent / "corpora"
 
 
-CORPORA = ["linking_seed.jsonl", "linking_chat.jsonl", "linking_heldout.jsonl", "linking_heldout2.jsonl"]
+CORPORA = ["seed.jsonl", "chat.jsonl", "heldout.jsonl", "heldout2.jsonl"]
 # Its answers without a marker often share no word with their question ("radio programmes
 # ... to reach migrant communities" for 3.1's "outreach and communication strategies"):
 # the linker asks about them rather than guess, and ties about 90% of its segments.
@@ -34,7 +34,7 @@ SHORT_OF_RIGHT = pytest.mark.xfail(strict=True, reason="answers without marker n
 
 
 def _evaluate(corpus: str):
-    cases = [json.loads(line) for line in (DATA / corpus).read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = [json.loads(line) for line in (CORPORA_DIR / corpus).read_text(encoding="utf-8").splitlines() if line.strip()]
     evaluation = evaluate(build_linker(load_discussion(example_discussion_path())), cases)
     return evaluation, evaluation.report() + "\n" + "\n".join(evaluation.failures)
 
@@ -47,7 +47,7 @@ def test_the_linker_files_almost_nothing_under_a_wrong_question(corpus):
 
 @pytest.mark.parametrize(
     "corpus",
-    [pytest.param(c, marks=SHORT_OF_RIGHT) if c == "linking_heldout2.jsonl" else c for c in CORPORA],
+    [pytest.param(c, marks=SHORT_OF_RIGHT) if c == "heldout2.jsonl" else c for c in CORPORA],
 )
 def test_the_linker_ties_enough_segments_to_the_right_question(corpus):
     evaluation, details = _evaluate(corpus)
@@ -55,14 +55,14 @@ def test_the_linker_ties_enough_segments_to_the_right_question(corpus):
 
 
 def test_the_seed_corpus_holds_every_contribution_of_the_seed():
-    cases = [json.loads(line) for line in (DATA / "linking_seed.jsonl").read_text(encoding="utf-8").splitlines()]
+    cases = [json.loads(line) for line in (CORPORA_DIR / "seed.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(cases) == 13
     assert sum(len(case["expected"]) for case in cases) == 31
 
 
-@pytest.mark.parametrize("corpus, messages", [("linking_heldout.jsonl", 60), ("linking_heldout2.jsonl", 70)])
+@pytest.mark.parametrize("corpus, messages", [("heldout.jsonl", 60), ("heldout2.jsonl", 70)])
 def test_the_held_out_corpora_are_large_enough_to_measure(corpus, messages):
-    cases = [json.loads(line) for line in (DATA / corpus).read_text(encoding="utf-8").splitlines()]
+    cases = [json.loads(line) for line in (CORPORA_DIR / corpus).read_text(encoding="utf-8").splitlines()]
     assert len(cases) >= messages
 
 

@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import _, format_moment, ngettext, reading_in
 from locales import CATALOG_DIR, PARTS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("bot", "adapters", "schedules", "facilitator")
 KEYWORDS = {"_": None, "ngettext": (1, 2), "N_": None}
 
