@@ -7,10 +7,10 @@ import dataclasses
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.discussion.spec import DiscussionFileError, QuietHours, parse_discussion
-from bot.storage.models import Participant, Role, Venue
+from bot.storage.models import Participant, ReminderSent, Role, Venue
 from schedules.reminders import out_of_night, reminder_moment, wants_reminders
 from tests.conftest import SMALL_DISCUSSION
 from tests.fakes.simulated_scheduler import run_until
@@ -151,6 +151,28 @@ async def test_reminders_now_spare_those_asleep_and_are_not_doubled(engine, plat
     assert "1" in platform.last(boss.dm).text and "night" in platform.last(boss.dm).text
     await engine.handle_message(boss.message("/remind"))
     assert len(platform.texts(marie.dm)) == 1, "not twice at the same moment"
+
+
+async def test_reminders_now_are_recorded_before_they_are_sent(engine, platform, user, clock):
+    """/remind commits, then sends, as every reply does: a reminder that left
+    is already on record, so a crash after it cannot send it again."""
+    clock.now = dt.datetime(2013, 7, 8, 8, tzinfo=UTC)
+    boss = await organiser(engine, user)
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
+    await run_until(engine, clock, dt.datetime(2013, 7, 8, 8, 30, tzinfo=UTC))
+    on_record_when_sent = []
+    send = platform.send
+
+    async def send_and_look(message):
+        if "/reminders off" in message.text:
+            async with engine.sessions() as session:  # another session: sees only what is committed
+                on_record_when_sent.append(await session.scalar(select(func.count()).select_from(ReminderSent)))
+        return await send(message)
+
+    platform.send = send_and_look
+    platform.clear()
+    await engine.handle_message(boss.message("/remind"))
+    assert len(platform.texts(marie.dm)) == 1 and on_record_when_sent == [1]
 
 
 async def test_participants_set_their_time_zone(engine, platform, user, clock):
