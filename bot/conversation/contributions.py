@@ -59,6 +59,11 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         return
 
     round_, _late = store.current_of(rounds)
+    # A message read late (Discord's read-back after a restart, Telegram's
+    # queued updates) counts from when it was written.
+    written_at = min(message.sent_at or turn.now, turn.now)
+    if round_ is not None and written_at < turn.now:
+        round_ = store.open_when(rounds, written_at) or round_
     if round_ is None:
         first = rounds[0] if rounds else None
         turn.reply(
@@ -104,7 +109,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
             text=text,
             language=linked.language,
             round_id=round_.id,
-            received_at=turn.now,
+            received_at=written_at,
             contributions=[],
         )
         turn.session.add(stored)
@@ -169,7 +174,7 @@ def acknowledge(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored:
         if any(c.late for c in stored.contributions):
             text += " " + _("That round is closed: the answer is kept, marked as late.")
         turn.reply(text, reply_to=message_id)
-    current, _late = store.current_of(rounds)
+    current = next((r for r in rounds if r.id == stored.round_id), None) or store.current_of(rounds)[0]
     for contribution in stored.contributions:
         if contribution.status == ContributionStatus.pending:
             ask_which_question(turn, index, contribution, current.number if current else None, message_id)

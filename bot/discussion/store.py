@@ -167,6 +167,19 @@ def current_of(rounds: list[Round]) -> tuple[Round | None, bool]:
     return None, False
 
 
+def open_when(rounds: list[Round], moment: dt.datetime) -> Round | None:
+    """The round that was open at `moment` (the latest, should several have
+    been): for a message written then and read later."""
+    was_open = [
+        r
+        for r in rounds
+        if r.opened_at is not None
+        and r.opened_at <= moment
+        and (r.status == RoundStatus.open or (r.status == RoundStatus.closed and (r.closed_at or r.closes_at) > moment))
+    ]
+    return max(was_open, key=lambda r: r.number) if was_open else None
+
+
 async def current_round(session: AsyncSession, discussion: Discussion) -> tuple[Round | None, bool]:
     return current_of(await rounds_of(session, discussion))
 

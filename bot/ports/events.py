@@ -46,7 +46,7 @@ class IncomingMessage:
     edited: bool = False
     undecodable: bool = False  # the adapter had to replace bytes that were not valid text
     attachment_only: bool = False  # a sticker, photo or voice note without a caption
-    sent_at: dt.datetime | None = None
+    sent_at: dt.datetime | None = None  # when it was written, as the platform says: an answer read late counts from then
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """A participant's whole path through the engine, via the in-memory platform."""
 
 import asyncio
+import datetime as dt
 
 from sqlalchemy import delete, func, select
 
@@ -122,6 +123,23 @@ async def test_an_answer_given_in_time_and_edited_after_the_round_closed_is_not_
     async with engine.sessions() as session:
         rows = (await session.execute(select(Contribution.text, Contribution.late).order_by(Contribution.id))).all()
     assert [tuple(row) for row in rows] == [("the final text", False), ("after the closing", True)]
+
+
+async def test_an_answer_read_after_its_round_closed_counts_from_when_it_was_written(engine, platform, user, clock):
+    """Discord reads back what was written while the bot was down; Telegram
+    queues updates: such an answer belongs to the round open when it was
+    written, and is not late."""
+    boss, john = await round_one_with_john(engine, user)
+    written_at = clock.now + dt.timedelta(minutes=10)
+    clock.advance(hours=1)
+    await engine.handle_message(boss.message("/close_round 1"))
+    await open_round(engine, boss, 2)
+    clock.advance(hours=1)
+    await engine.handle_message(john.message("Q1: written while round one was open", message_id="m1", sent_at=written_at))
+    assert "late" not in platform.last(john.dm).text and "1.1" in platform.last(john.dm).text
+    async with engine.sessions() as session:
+        row = (await session.execute(select(Question.key, Contribution.late, Message.received_at).join(Contribution.question).join(Contribution.message))).one()
+    assert tuple(row) == ("1.1", False, written_at)
 
 
 async def test_a_hidden_answer_stays_hidden_when_its_author_moves_it_to_another_question(engine, platform, user):
