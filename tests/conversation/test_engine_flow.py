@@ -138,7 +138,11 @@ async def test_an_answer_read_after_its_round_closed_counts_from_when_it_was_wri
     await engine.handle_message(john.message("Q1: written while round one was open", message_id="m1", sent_at=written_at))
     assert "late" not in platform.last(john.dm).text and "1.1" in platform.last(john.dm).text
     async with engine.sessions() as session:
-        row = (await session.execute(select(Question.key, Contribution.late, Message.received_at).join(Contribution.question).join(Contribution.message))).one()
+        row = (
+            await session.execute(
+                select(Question.key, Contribution.late, Message.received_at).join(Contribution.question).join(Contribution.message)
+            )
+        ).one()
     assert tuple(row) == ("1.1", False, written_at)
 
 
