@@ -1,0 +1,236 @@
+"""The e-mail adapter: the discussion by mail, in the engine's event loop.
+
+- A participant is their address: a private chat whose id is the address.
+  Every mail the bot sends them has their own reply address (a sub-address
+  with their token); a question's mail, the question's own.
+- Received mail (IMAP, or LMTP for a deployment that receives its own) is
+  cleaned at the edge (`inbound`) and handed to the engine: the question's
+  sub-address names its question, a reply to a question's mail
+  replies to that delivery, and the linking engine splits the rest as in a chat.
+- Choices (the engine's buttons) are numbered; a reply with the number picks one.
+- A few words replace the chat's commands ("start", "mydata", "forget",
+  "unsubscribe", in French, English, Spanish); organiser commands are refused.
+- Auto-replies are dropped silently; a bounce marks its recipient unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from adapters.email import inbound, outbound
+from adapters.email.addresses import Addressing, stored_id
+from adapters.email.config import EmailConfig
+from adapters.email.inbound import PLATFORM, Kind, Received
+from adapters.email.mailbox import Mailbox
+from adapters.email.relay import Relay
+from bot import ports
+from bot.i18n import _, reading_in
+from bot.ports import ButtonPress, ChatKind, ChatRef, Inbox, IncomingMessage, OutgoingMessage, Person, RecipientUnreachable, SentMessage
+
+log = logging.getLogger(__name__)
+
+# A mail whose whole text is one of these words is that command.
+COMMAND_WORDS: dict[str, str] = {
+    **dict.fromkeys(("start", "join", "subscribe", "rejoindre", "participer", "inscription", "unirse", "participar"), "/start"),
+    **dict.fromkeys(("help", "aide", "ayuda", "ajuda"), "/help"),
+    **dict.fromkeys(("questions", "preguntas", "perguntas"), "/questions"),
+    **dict.fromkeys(("skip", "passer", "omitir", "saltar"), "/skip"),
+    **dict.fromkeys(("profile", "profil", "perfil"), "/profile"),
+    **dict.fromkeys(("mydata", "my data", "mes données", "mis datos", "meus dados"), "/mydata"),
+    **dict.fromkeys(("forget", "forget me", "oublier", "oubliez-moi", "olvidar", "olvídame", "esquecer"), "/forget"),
+}
+UNSUBSCRIBE_WORDS = frozenset(
+    ("unsubscribe", "stop", "désabonner", "se désabonner", "désinscrire", "se désinscrire", "darse de baja", "baja", "cancelar suscripción")
+)
+LANGUAGE_SECONDS = 60.0
+LANGUAGES_REMEMBERED = 50_000
+_SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|ré|aw|sv|rv|fw|fwd|tr)\s*:\s*)+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Answering:
+    """The mail being answered: the engine's replies to its chat go back as replies to it."""
+
+    chat: ChatRef
+    received: Received
+
+
+class EmailChat:
+    name = PLATFORM
+    answers_by_reply = True
+
+    def __init__(self, config: EmailConfig, *, relay: Relay | None = None):
+        self.config = config
+        self.addressing = Addressing(config.address, config.separator, config.signing_key)
+        self.relay = relay or Relay(config)
+        self.mailbox = Mailbox(config)
+        self._inbox: Inbox | None = None
+        # Each mail's own sentences (the reply link, the footer) are in its reader's language:
+        # asked once a minute per address, and again after each mail they send (it may change it).
+        self._languages: dict[str, tuple[float, str | None]] = {}
+
+    # --- receiving ------------------------------------------------------
+
+    async def serve(self, inbox: Inbox) -> None:
+        self._inbox = inbox
+        servers = [self.mailbox.watch(lambda raw: self.receive(inbox, raw))]
+        if self.config.lmtp_listen:
+            from adapters.email.lmtp import serve_lmtp
+
+            servers.append(serve_lmtp(self.config.lmtp_listen, lambda raw: self.receive(inbox, raw)))
+        try:
+            await asyncio.gather(*servers)
+        finally:
+            await self.relay.close()
+
+    async def receive(self, inbox: Inbox, raw: bytes) -> None:
+        """One received mail, handled to the end: stored (or rightly dropped)
+        and answered when this returns. Never raises: a mail that cannot be
+        read is logged and left, rather than read again and again."""
+        self._inbox = inbox
+        try:
+            received = inbound.parse(raw, self.addressing)
+            await self._dispatch(inbox, received)
+        except Exception:
+            log.exception("a received mail could not be handled; it is left as handled")
+
+    async def _dispatch(self, inbox: Inbox, received: Received) -> None:
+        if received.kind == Kind.bounce:
+            for recipient in received.bounced:
+                if await inbox.mark_unreachable(PLATFORM, recipient):
+                    log.info("a delivery status notification says an address is unreachable; no more mail goes there")
+            return
+        if received.kind == Kind.forged:
+            log.info("a mail whose sender's domain failed DMARC is ignored")
+            return  # answering would write to the person whose address was forged
+        if received.kind == Kind.auto_reply or not inbound.usable_sender(received):
+            return  # never answered: no mail loops
+        chat = ChatRef(PLATFORM, received.sender, ChatKind.private)
+        person = Person(PLATFORM, received.sender, received.display_name or received.sender, received.language_code)
+        if received.sub_address is not None and not self.addressing.owns(received.sub_address, received.sender):
+            await self._say(inbox, chat, received, self._not_yours)
+            return
+        text = received.text.strip()
+        word = text.lower().strip(" .!/") or _SUBJECT_PREFIX.sub("", received.subject).lower().strip(" .!/")
+        if word in UNSUBSCRIBE_WORDS:
+            await self._say(inbox, chat, received, self._goodbye)
+            await inbox.mark_unreachable(PLATFORM, chat.chat_id)
+            return
+        if text.startswith("/") and self._organiser_only(inbox, text):
+            await self._say(
+                inbox,
+                chat,
+                received,
+                lambda: _(
+                    "Organiser commands are not taken by e-mail: please use them in a chat with the bot, or with the facilitator command line."
+                ),
+            )
+            return
+        token = ports.answering.set(Answering(chat, received))
+        try:
+            choice = self._choice(received, text)
+            if choice is not None:
+                await inbox.handle_button(ButtonPress(chat, person, choice, message_id=received.stored_id))
+            else:
+                await inbox.handle_message(self._message(chat, person, received, COMMAND_WORDS.get(word, text)))
+            if received.attachments and text:
+                names = ", ".join(received.attachments)
+                await self._say(
+                    inbox,
+                    chat,
+                    received,
+                    lambda: _("Attachments are not recorded ({names}): only the text of your mail is.").format(names=names),
+                )
+        finally:
+            ports.answering.reset(token)
+            self._languages.pop(chat.chat_id, None)
+
+    def _message(self, chat: ChatRef, person: Person, received: Received, text: str) -> IncomingMessage:
+        replied = next((stored_id(ref) for ref in received.in_reply_to if self.addressing.is_question_mail(ref)), None)
+        question = received.sub_address.question if received.sub_address else None
+        return IncomingMessage(
+            chat=chat,
+            sender=person,
+            message_id=received.stored_id,
+            text=text,
+            reply_to=replied,
+            question=question,
+            undecodable=received.undecodable,
+            attachment_only=not text and bool(received.attachments),
+            sent_at=received.sent_at,
+        )
+
+    def _choice(self, received: Received, text: str) -> str | None:
+        """A reply that is only a number, to a mail that offered choices: that choice."""
+        if not text.isdigit() or not received.in_reply_to:
+            return None
+        choices = self.addressing.choices_of(received.in_reply_to[0])
+        number = int(text)
+        return choices[number - 1] if 1 <= number <= len(choices) else None
+
+    @staticmethod
+    def _organiser_only(inbox: Inbox, text: str) -> bool:
+        name = text[1:].split(maxsplit=1)[0].lower() if len(text) > 1 else ""
+        return any(entry.name == name and entry.organiser_only for entry in inbox.menu())
+
+    def _goodbye(self) -> str:
+        return _("You will receive no more mail from this discussion. To come back, write «start» to {address}.").format(
+            address=self.config.address
+        )
+
+    def _not_yours(self) -> str:
+        return _(
+            "This mail was written to a reply address that belongs to another participant, so it was not recorded. "
+            "To take part yourself, write «start» to {address}."
+        ).format(address=self.config.address)
+
+    async def _say(self, inbox: Inbox, chat: ChatRef, received: Received, sentence: Callable[[], str]) -> None:
+        """The adapter's own answer to a mail, written in the reader's language."""
+        with reading_in(await inbox.reader_language(PLATFORM, chat.chat_id)):
+            text = sentence()
+        token = ports.answering.set(Answering(chat, received))
+        try:
+            await self.send(OutgoingMessage(chat=chat, text=text))
+        except RecipientUnreachable:
+            log.info("an answer by mail could not be delivered")
+        finally:
+            ports.answering.reset(token)
+
+    # --- sending --------------------------------------------------------
+
+    async def _language(self, recipient: str) -> str | None:
+        if self._inbox is None:
+            return None
+        now = asyncio.get_running_loop().time()
+        cached = self._languages.get(recipient)
+        if cached is None or cached[0] < now:
+            if len(self._languages) > LANGUAGES_REMEMBERED:
+                self._languages.clear()
+            cached = self._languages[recipient] = (now + LANGUAGE_SECONDS, await self._inbox.reader_language(PLATFORM, recipient))
+        return cached[1]
+
+    async def send(self, message: OutgoingMessage) -> SentMessage:
+        recipient = message.chat.chat_id
+        answering = ports.answering.get()
+        key = outbound.question_key(message)
+        # A question posted while a mail is answered (the round's questions after /start) is a mail of its own.
+        replying = answering if isinstance(answering, Answering) and answering.chat == message.chat and key is None else None
+        kind = "q" if key else "b" if message.buttons else "m"
+        message_id = self.addressing.message_id(kind, tuple(button.data for button in message.buttons))
+        with reading_in(await self._language(recipient)):
+            envelope = outbound.Envelope(
+                sender=self.config.address,
+                recipient=recipient,
+                reply_address=self.addressing.reply_address(recipient, key),
+                message_id=message_id,
+                subject=outbound.subject_for(message, replying.received.subject if replying else None),
+                in_reply_to=replying.received.message_id if replying else None,
+                question=key,
+            )
+            mail = outbound.compose(message, envelope)
+        await self.relay.deliver(outbound.as_bytes(mail), recipient)
+        return SentMessage(message_id=stored_id(message_id))

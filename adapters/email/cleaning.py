@@ -1,0 +1,152 @@
+"""What a participant wrote in a reply, without what they quoted or signed.
+
+The rules live in this one module, modelled on Loomio's received-mail service
+(its quote headers and signature rules), in French, English, Spanish and
+Portuguese. mail-parser-reply was tried first: it has no Portuguese, cuts
+everything after the first line starting with "Salutations" or "Gracias,", and
+drops answers written between quoted lines, Loomio's own known failure
+(loomio#6519), which these rules avoid: an inline reply keeps every line the
+participant wrote between the quoted ones.
+"""
+
+from __future__ import annotations
+
+import re
+
+# "Le 8 juil. 2013 à 10:00, Ana <ana@…> a écrit :", "El … escribió:", "On … wrote:",
+# "Em … escreveu:"; Gmail wraps the long ones over two lines.
+_WROTE = re.compile(
+    r"^\s*(?:le|el|on|em|am)\b.{0,300}?\b(?:a\s+écrit|escribió|wrote|escreveu|schrieb)\s*:\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+# Outlook's block of headers ("De : …", "Envoyé : …"; "From: …", "Sent: …";
+# "De: …", "Enviado el: …"), and the separators clients put above a quote.
+_HEADER_FIELD = re.compile(
+    r"^\s*\*?(?:de|from|von|envoyé|sent|enviado(?: el)?|date|fecha|à|a|to|para|objet|subject|asunto|assunto|cc)\s*\*?\s*:",
+    re.IGNORECASE,
+)
+_SEPARATOR = re.compile(
+    r"^\s*(?:-{2,}\s*(?:original message|message d'origine|mensaje original|mensagem original|forwarded message|"
+    r"message transféré|mensaje reenviado|mensagem encaminhada)\s*-{2,}|_{20,}|-{20,})\s*$",
+    re.IGNORECASE,
+)
+_FORWARDED = re.compile(
+    r"^\s*-{2,}\s*(?:forwarded message|message transféré|mensaje reenviado|mensagem encaminhada)\s*-{2,}\s*$", re.IGNORECASE
+)
+_MOBILE_FOOTER = re.compile(
+    r"^\s*(?:envoyé (?:de|depuis) mon|envoyé depuis|sent from my|sent from outlook|get outlook for|obtenir outlook pour|"
+    r"enviado desde mi|enviado do meu|enviado de meu|télécharger outlook)\b",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"^\s*(?:(?:bien |très )?cordialement|bien à (?:vous|toi)|salutations(?: distinguées)?|bonne (?:journée|réception)|"
+    r"amitiés|merci(?: beaucoup)?|(?:best|kind|warm)(?:est)? (?:regards|wishes)|regards|best|cheers|thanks|thank you|"
+    r"all the best|sincerely|yours(?: sincerely| truly)?|(?:un )?saludos?(?: cordiales)?|atentamente|cordialmente|"
+    r"muchas gracias|gracias|un abrazo|atenciosamente|abraços|obrigad[oa])\b[^.?!]{0,60}$",
+    re.IGNORECASE,
+)
+SIGNATURE_BLOCK_LINES = 6  # a closing followed by more than this is not a signature but more text
+SIGNATURE_LINE_LENGTH = 90
+
+
+def reply_text(body: str, author_name: str = "") -> str:
+    """The text of `body` that its author wrote for this reply."""
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _without_quotes(lines)
+    lines = _without_signature(lines, author_name)
+    # Where quoted lines were taken out from between answers, one blank line is left.
+    return re.sub(r"\n\s*\n(?:\s*\n)+", "\n\n", "\n".join(lines)).strip()
+
+
+def _quoted(line: str) -> bool:
+    return line.lstrip().startswith(">")
+
+
+def _without_quotes(lines: list[str]) -> list[str]:
+    kept: list[str] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        header_lines = _wrote_header_at(lines, index)
+        if header_lines:
+            rest = lines[index + header_lines :]
+            if not _has_inline_answers(rest):
+                break  # a top-posted reply: everything below is the quote
+            index += header_lines  # an inline reply: drop the header, keep the answers between the quotes
+            continue
+        if _FORWARDED.match(line) and not any(kept_line.strip() for kept_line in kept):
+            return _without_quotes(_after_header_block(lines[index + 1 :]))  # a bare forward: what was forwarded is the text
+        if _SEPARATOR.match(line) or _outlook_block_at(lines, index):
+            break  # Outlook quotes without ">": nothing after its header block is the author's
+        if not _quoted(line):
+            kept.append(line)
+        index += 1
+    return _trim(kept)
+
+
+def _wrote_header_at(lines: list[str], index: int) -> int:
+    """How many lines the "… wrote:" header starting at `index` takes (0: none)."""
+    for span in (1, 2, 3):
+        candidate = " ".join(line.strip() for line in lines[index : index + span])
+        if _quoted(lines[index]) or len(candidate) > 400:
+            return 0
+        # A client's header names a date ("On Mon, Jul 8, 2013 …"): "On this point the mayor wrote:" is text.
+        if _WROTE.match(candidate) and re.search(r"\d", candidate):
+            return span
+    return 0
+
+
+def _has_inline_answers(rest: list[str]) -> bool:
+    """Quoted lines with the author's own lines between or after them."""
+    seen_quote = False
+    for line in rest:
+        if _quoted(line):
+            seen_quote = True
+        elif line.strip() and seen_quote and not _SEPARATOR.match(line):
+            return not _MOBILE_FOOTER.match(line) and line.strip() not in ("--", "-- ")
+    return False
+
+
+def _outlook_block_at(lines: list[str], index: int) -> bool:
+    """Two or more header fields in a row ("From: …" then "Sent: …")."""
+    fields = 0
+    for line in lines[index : index + 6]:
+        if not line.strip():
+            if fields:
+                continue
+            return False
+        if not _HEADER_FIELD.match(line):
+            break
+        fields += 1
+    return fields >= 2 and bool(_HEADER_FIELD.match(lines[index]))
+
+
+def _after_header_block(lines: list[str]) -> list[str]:
+    index = 0
+    while index < len(lines) and (_HEADER_FIELD.match(lines[index]) or not lines[index].strip()):
+        index += 1
+    return lines[index:]
+
+
+def _without_signature(lines: list[str], author_name: str) -> list[str]:
+    for index, line in enumerate(lines):
+        if line.rstrip() in ("--", "-- ") or _MOBILE_FOOTER.match(line):
+            lines = lines[:index]
+            break
+    name = author_name.strip().lower()
+    for index, line in enumerate(lines):
+        if index == 0 or not (_CLOSING.match(line) or (name and line.strip().lower().startswith(name))):
+            continue
+        tail = [rest for rest in lines[index + 1 :] if rest.strip()]
+        if len(tail) <= SIGNATURE_BLOCK_LINES and all(len(rest) <= SIGNATURE_LINE_LENGTH for rest in tail):
+            return _trim(lines[:index])
+    return _trim(lines)
+
+
+def _trim(lines: list[str]) -> list[str]:
+    start, end = 0, len(lines)
+    while start < end and not lines[start].strip():
+        start += 1
+    while end > start and not lines[end - 1].strip():
+        end -= 1
+    return lines[start:end]
