@@ -1,0 +1,66 @@
+"""The edge: a web form becomes the engine's own events. A participant's page
+is their private chat on the platform "web" (chat and user id: their
+participant number); an organiser at the desk writes as themself, by the
+identity their grant names, in a desk "chat" of their own."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from bot.ports import ButtonPress, ChatKind, ChatRef, IncomingMessage, Person
+from bot.ports.web import DeskQuery
+
+PLATFORM = "web"
+
+
+def form_text(raw: bytes) -> tuple[str, bool]:
+    """A form field's bytes as text, and whether bytes that were not UTF-8 had to be replaced."""
+    try:
+        return raw.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", errors="replace"), True
+
+
+def participant_chat(participant_id: int) -> tuple[ChatRef, Person]:
+    return ChatRef(PLATFORM, str(participant_id), ChatKind.private), Person(PLATFORM, str(participant_id))
+
+
+def participant_message(
+    participant_id: int, text: str, *, undecodable: bool = False, question: str | None = None, nonce: str = ""
+) -> IncomingMessage:
+    """`nonce` comes with the form: a form sent twice (a reload, a double click) is one message, stored once."""
+    chat, person = participant_chat(participant_id)
+    message_id = nonce if nonce and len(nonce) <= 64 and nonce.isalnum() else uuid.uuid4().hex
+    return IncomingMessage(chat=chat, sender=person, message_id=message_id, text=text, undecodable=undecodable, question=question or None)
+
+
+def participant_press(participant_id: int, data: str) -> ButtonPress:
+    chat, person = participant_chat(participant_id)
+    return ButtonPress(chat=chat, sender=person, data=data)
+
+
+def desk_command(organiser: tuple[str, str], language: str, command: str) -> IncomingMessage:
+    """A desk button as the organiser's own chat command: the engine checks their rights as for any chat."""
+    platform, user_id = organiser
+    return IncomingMessage(
+        chat=ChatRef(PLATFORM, f"desk-{platform}-{user_id}", ChatKind.private),
+        sender=Person(platform, user_id, language_code=language),
+        message_id=uuid.uuid4().hex,
+        text=command,
+    )
+
+
+def desk_query(params: Mapping[str, str]) -> DeskQuery:
+    """The desk's filters from its query string; anything malformed is left out."""
+    page = params.get("page", "1")
+    return DeskQuery(
+        question=params.get("question") or None,
+        language=(params.get("language") or "")[:16] or None,
+        late=params.get("late") == "on",
+        edited=params.get("edited") == "on",
+        hidden=params.get("hidden") == "on",
+        search=(params.get("search") or "")[:200],
+        page=int(page) if page.isdigit() and len(page) < 7 else 1,
+        participants=params.get("participants") == "on",
+    )

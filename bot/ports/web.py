@@ -1,0 +1,161 @@
+"""What the engine tells the web adapter: who a link lets in, and what a
+participant's page and the organisers' desk show. Plain values: the web
+pages are drawn from these, never from database rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Answer",
+    "DeskAct",
+    "DeskPage",
+    "DeskPerson",
+    "DeskQuery",
+    "DeskQuestion",
+    "DeskRound",
+    "ParticipantPage",
+    "Published",
+    "QuestionView",
+    "Visitor",
+]
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Whom a web link lets in: a participant (their page), or an organiser
+    (the desk), by the platform identity the grant names."""
+
+    link_id: int  # the link it came by: a web session lasts while the link is valid
+    participant_id: int | None = None
+    organiser: tuple[str, str] | None = None  # (platform, user id)
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    key: str
+    text: str  # in the reader's language, else the discussion's first
+    round_number: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One contribution, as its author or an organiser sees it."""
+
+    id: int
+    question_key: str | None  # None while it waits for its question
+    text: str
+    language: str | None
+    late: bool
+    edited: bool
+    hidden: bool
+    candidates: tuple[str, ...] = ()  # the likeliest questions, while it waits
+    author: str = ""  # on the desk: the author's display name
+
+
+@dataclass(frozen=True)
+class Published:
+    """A contribution as the report publishes it: named only with consent."""
+
+    id: int
+    question_key: str
+    text: str
+    language: str | None
+    author: str | None  # "Name, Organisation, Country"; None: anonymous
+
+
+@dataclass(frozen=True)
+class ParticipantPage:
+    participant_id: int
+    language: str  # the page's language
+    languages: tuple[str, ...]  # the discussion's
+    title: str
+    display_name: str
+    name: str
+    organisation: str
+    country: str
+    consent: str | None  # "named", "anonymous", or None: not given
+    round_number: int | None  # the open round, else None
+    questions: tuple[QuestionView, ...]  # the open round's, then those answered earlier
+    answers: tuple[Answer, ...]  # their own, oldest first
+    published: tuple[Published, ...]  # others', under the questions this participant answered
+
+
+@dataclass(frozen=True)
+class DeskRound:
+    number: int
+    status: str  # "scheduled", "open", "closed"
+    opens_at: dt.datetime
+    closes_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DeskQuestion:
+    key: str
+    text: str
+    round_number: int
+    contributions: int  # shown in reports (filed, not hidden)
+    hidden: int
+
+
+@dataclass(frozen=True)
+class DeskQuery:
+    """What the organiser asked the desk to list: a question's contributions
+    (filtered, searched, a page at a time), or the participants."""
+
+    question: str | None = None
+    language: str | None = None
+    late: bool = False
+    edited: bool = False
+    hidden: bool = False
+    search: str = ""
+    page: int = 1
+    participants: bool = False
+    brief: bool = False  # the rounds only (a confirmation page): no figures, no list
+
+
+@dataclass(frozen=True)
+class DeskPerson:
+    id: int
+    display_name: str
+    platforms: tuple[str, ...]
+    language: str | None
+    reachable: bool  # some private chat of theirs still takes messages
+    reminders: bool
+    answered: int  # questions they answered
+
+
+@dataclass(frozen=True)
+class DeskAct:
+    """An organiser hid a contribution or showed it again."""
+
+    contribution_id: int
+    hidden: bool
+    by: str  # "platform:user id"
+    reason: str
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class DeskPage:
+    title: str
+    language: str
+    languages: tuple[str, ...]
+    timezone: str
+    paused: bool
+    rounds: tuple[DeskRound, ...]
+    questions: tuple[DeskQuestion, ...]
+    participants: int
+    by_language: tuple[tuple[str, int], ...]  # contributions per language, most first
+    per_day: tuple[tuple[dt.date, int], ...]  # contributions received per day (UTC)
+    waiting: tuple[Answer, ...]  # contributions still waiting for their question
+    by_country: tuple[tuple[str, int], ...] = ()  # participants who answered, per country they gave ("" when none)
+    by_role: tuple[tuple[str, int], ...] = ()
+    query: DeskQuery = field(default_factory=DeskQuery)
+    shown: tuple[Answer, ...] = ()  # the asked question's contributions, this page of them
+    shown_total: int = 0  # how many match, over every page
+    acts: tuple[DeskAct, ...] = ()  # the latest hiding acts, newest first
+    people: tuple[DeskPerson, ...] = ()  # the participants, this page of them
+    people_total: int = 0
+    page_size: int = 50
