@@ -1,7 +1,9 @@
-"""Tying a message to the question(s) it answers: pure functions of the text
-and the discussion's questions (markers, restated questions, shared words),
-with language detection and the evaluation on labelled corpora."""
+"""Tying a message to the question(s) it answers: pure functions of the text and the
+discussion's questions (markers, restated questions, meaning, shared words), with language
+detection and the evaluation on labelled corpora. The meaning comes from any `Embedder`
+(`meaning.py`: the sentence-embedding model, loaded once per process)."""
 
 from bot.linking.linker import Linked, Linker, LinkQuestion, Segment
+from bot.linking.meaning import Embedder
 
-__all__ = ["LinkQuestion", "Linked", "Linker", "Segment"]
+__all__ = ["Embedder", "LinkQuestion", "Linked", "Linker", "Segment"]

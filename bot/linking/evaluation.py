@@ -14,6 +14,9 @@ Corpus format: JSON lines, one message per line, as it was posted:
          "method": "reference",               how it can be told: reply, thread, reference,
                                               restated or content
          "text_starts": "Se deberían"}],      the first words of the segment's answer
+     "kind": "no-marker",                     optional: what sort of message it is (marker, several,
+                                              restated, no-marker, earlier-round, not-answer,
+                                              greeting-signature, vague); else told by its segments
      "note": "…"}                             optional, for people
 
 A joint answer ("Q1 y Q2: …") is one text filed under each question it names: it is
@@ -26,7 +29,8 @@ first, and among equals the one filed under the expected question; it is then sc
   unsure  left for the participant to say;
   wrong   filed under another question, or lost (dropped, or swallowed by a segment
           filed under another question).
-A message that is not a contribution scores right when it yields no segment. A segment
+An unsure segment whose expected question is offered first counts in "right question
+offered first". A message that is not a contribution scores right when it yields no segment. A segment
 the linker made that matches nothing expected scores unsure when unsure (the bot asks for
 nothing) and wrong when filed.
 """
@@ -43,6 +47,7 @@ OUTCOMES = ("right", "unsure", "wrong")
 # this share to a wrong one; being unsure costs only the participant a tap.
 TARGET_RIGHT = 0.95
 TARGET_WRONG = 0.02
+TARGET_OFFERED_FIRST = 0.8  # of the asks, those whose right question comes first
 NOT_A_CONTRIBUTION = "none"
 EXTRA = "extra"
 
@@ -50,11 +55,14 @@ EXTRA = "extra"
 @dataclass
 class Evaluation:
     by_method: dict[str, Counter] = field(default_factory=dict)
+    by_kind: dict[str, Counter] = field(default_factory=dict)
     languages: Counter = field(default_factory=Counter)  # right, total
+    asks: Counter = field(default_factory=Counter)  # asked, first: the right question offered first
     failures: list[str] = field(default_factory=list)
 
-    def count(self, method: str, outcome: str) -> None:
+    def count(self, method: str, outcome: str, kind: str) -> None:
         self.by_method.setdefault(method, Counter())[outcome] += 1
+        self.by_kind.setdefault(kind, Counter())[outcome] += 1
 
     @property
     def overall(self) -> Counter:
@@ -64,12 +72,21 @@ class Evaluation:
         total = sum(self.overall[o] for o in OUTCOMES)
         return self.overall[outcome] / total if total else 0.0
 
+    def within_targets(self) -> bool:
+        return self.share("right") >= TARGET_RIGHT and self.share("wrong") <= TARGET_WRONG and self.offered_first() >= TARGET_OFFERED_FIRST
+
+    def offered_first(self) -> float:
+        return self.asks["first"] / self.asks["asked"] if self.asks["asked"] else 1.0
+
     def report(self) -> str:
-        rows = [f"{'method':<10} {'right':>6} {'unsure':>6} {'wrong':>6} {'total':>6}"]
-        for method, counts in [*sorted(self.by_method.items()), ("overall", self.overall)]:
-            total = sum(counts[o] for o in OUTCOMES)
-            rows.append(f"{method:<10} {counts['right']:>6} {counts['unsure']:>6} {counts['wrong']:>6} {total:>6}")
+        rows = []
+        for title, table in (("method", self.by_method), ("kind", self.by_kind)):
+            rows.append(f"{title:<18} {'right':>6} {'unsure':>6} {'wrong':>6} {'total':>6}")
+            for name, counts in [*sorted(table.items()), ("overall", self.overall)]:
+                total = sum(counts[o] for o in OUTCOMES)
+                rows.append(f"{name:<18} {counts['right']:>6} {counts['unsure']:>6} {counts['wrong']:>6} {total:>6}")
         rows.append(f"right {self.share('right'):.1%}, unsure {self.share('unsure'):.1%}, wrong {self.share('wrong'):.1%}")
+        rows.append(f"right question offered first: {self.asks['first']} of {self.asks['asked']} asks")
         if self.languages["total"]:
             rows.append(f"language right {self.languages['right']}/{self.languages['total']}")
         return "\n".join(rows)
@@ -79,16 +96,27 @@ def _normal(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def kind_of(case: dict) -> str:
+    if case.get("kind"):
+        return case["kind"]
+    if not case["expected"]:
+        return "not-answer"
+    return "several" if len({e["text_starts"] for e in case["expected"]}) > 1 else case["expected"][0]["method"]
+
+
 def evaluate(linker: Linker, cases: list[dict]) -> Evaluation:
     evaluation = Evaluation()
-    for number, case in enumerate(cases, start=1):
-        linked = linker.link(
-            case["text"],
-            open_round=case["round"],
-            reply_to=case.get("reply_to"),
-            in_thread=case.get("in_thread", False),
-            participant_language=case.get("participant_language"),
-        )
+    requests = [
+        {
+            "text": case["text"],
+            "open_round": case["round"],
+            "reply_to": case.get("reply_to"),
+            "in_thread": case.get("in_thread", False),
+            "participant_language": case.get("participant_language"),
+        }
+        for case in cases
+    ]
+    for number, (case, linked) in enumerate(zip(cases, linker.link_many(requests), strict=True), start=1):
         if case.get("language"):
             evaluation.languages["total"] += 1
             evaluation.languages["right"] += linked.language == case["language"]
@@ -102,7 +130,7 @@ def _score_case(evaluation: Evaluation, number: int, case: dict, linked: Linked)
     produced = [(_normal(s.text), s) for s in linked.segments]
     if not case["expected"]:
         outcome = "right" if not produced else "wrong" if any(s.question for _, s in produced) else "unsure"
-        evaluation.count(NOT_A_CONTRIBUTION, outcome)
+        evaluation.count(NOT_A_CONTRIBUTION, outcome, kind_of(case))
         if outcome != "right":
             evaluation.failures.append(f"case {number}: not a contribution, got {_describe(linked)}")
         return
@@ -118,7 +146,10 @@ def _score_case(evaluation: Evaluation, number: int, case: dict, linked: Linked)
             outcome = "unsure" if segment.question is None else "wrong"
         if index is not None:
             matched.add(index)
-        evaluation.count(expected["method"], outcome)
+        if outcome == "unsure" and segment is not None and expected["question"] is not None:
+            evaluation.asks["asked"] += 1
+            evaluation.asks["first"] += segment.candidates[:1] == (expected["question"],)
+        evaluation.count(expected["method"], outcome, kind_of(case))
         if outcome != "right":
             evaluation.failures.append(
                 f'case {number}: {expected["question"]} ({expected["method"]}) "{expected["text_starts"]}" '
@@ -126,7 +157,7 @@ def _score_case(evaluation: Evaluation, number: int, case: dict, linked: Linked)
             )
     for index, (_, segment) in enumerate(produced):
         if index not in matched:
-            evaluation.count(EXTRA, "wrong" if segment.question else "unsure")
+            evaluation.count(EXTRA, "wrong" if segment.question else "unsure", kind_of(case))
             evaluation.failures.append(f'case {number}: unexpected segment {segment.question} "{segment.text[:40]}"')
 
 

@@ -119,9 +119,9 @@ _RELATIVE_WINDOW = 14  # "semaine " before, " derniere" after
 
 # What may stand between the start of a line or sentence and a marker: "- ", "Sobre la ", "As for ".
 _LEAD_IN = re.compile(
-    r"[ \t]*(?:[-*•>][ \t]*)*(?:(?:and|et|y|e|also|aussi|tambien)[ \t]+)?"  # "and for 2.3:", "y sobre la 2:"
+    r"[ \t]*(?:[-*•>][ \t]*)*(?:(?:and|et|y|e|also|aussi|tambien|still|encore|todavia|ainda|ancora)[ \t]+)?"  # "and for 2.3:", "y sobre la 2:"
     r"(?:(?:re|about|regarding|concerning|on|for|as for|as to|to|a|answer(?:ing)?(?: to)?"
-    r"|reply(?:ing)? to|(?:going |coming )?back to|(?:with|in) reference to|in|pour|sur|concernant"
+    r"|reply(?:ing)? to|(?:going |coming )?back to|(?:je )?reponds? a|respondo a|rispondo a|(?:with|in) reference to|in|pour|sur|concernant"
     r"|(?:retour|je reviens) sur|quant a|en ce qui concerne|par rapport a|a propos de"
     r"|(?:en )?reponses? aux?|sobre|para|en cuanto a|con respecto a|respecto a|acerca de|respuestas? a"
     r"|en relacion (?:a|con)|volviendo a|vuelvo a|em relacao a|quanto a|resposta a|voltando a|riguardo a|per"
@@ -211,8 +211,18 @@ def find_references(folded: str) -> list[Reference]:
         elif trigger.group("point"):
             if ordinal := _ordinal_before(folded, start):
                 questions.append(_QuestionSpan(ordinal.start(), end, (_position_of(ordinal),), None, marker_only=True))
+            elif number := _NUMBER_AFTER.match(folded, end):  # "punto 2:", "point 2:"
+                questions.append(_QuestionSpan(start, number.end(), (_position_of(number),), None, marker_only=True))
         elif span := _question_at(folded, trigger):
             questions.append(span)
+    # "la troisième :", "the third one -": found from the delimiter, a rarer character than a word start.
+    for delimiter in _ORDINAL_DELIMITER.finditer(folded):
+        window_start = max(0, delimiter.start() - _ORDINAL_ALONE_WINDOW)
+        if before := _WORDS_BEFORE.search(folded, window_start, delimiter.start()):
+            first, last = before.group("first"), before.group("last")
+            word, start = (first, before.start("first")) if last in _ONE_WORDS and first else (last, before.start("last"))
+            if (position := ORDINALS.get(word, PREVIOUS)) != PREVIOUS:
+                questions.append(_QuestionSpan(start, before.end(), (position,), None, marker_only=True))
     rounds = [r for r in rounds if r[2] not in (LAST, PREVIOUS)]
 
     references = []
@@ -282,6 +292,10 @@ def find_references(folded: str) -> list[Reference]:
 
 
 _AFTER_COMMA = re.compile(r"[,;][ \t]*$")
+_ORDINAL_DELIMITER = re.compile(r"(?<=[a-z])[ \t]?(?:[:)]|-[ \t])")  # after a word: "Q1:" is left to the other patterns
+_WORDS_BEFORE = re.compile(r"(?:\b(?P<first>[a-z]+)[ \t]+)?\b(?P<last>[a-z]+)[ \t]*$")
+_ONE_WORDS = {"one", "une", "una", "uno", "um", "uma"}
+_ORDINAL_ALONE_WINDOW = 24
 _CLOSES_MARKER = re.compile(r"[ \t]*(?:[:)/>]|-(?!\d)|$)", re.M)  # what may follow "questions 2 et 3", "1 y 4 →"
 _PLURAL_QUESTION_WORD = re.compile(r"questions|preguntas|perguntas|questoes|domande|cuestiones")
 
@@ -400,4 +414,34 @@ def _is_round_header(folded: str, start: int, end: int) -> bool:
     line_start = folded.rfind("\n", 0, start) + 1
     line_end = folded.find("\n", end)
     rest = folded[end : line_end if line_end >= 0 else len(folded)]
-    return bool(_LEAD_IN.fullmatch(folded, line_start, start)) and len(words(rest)) <= _HEADER_MAX_EXTRA_WORDS
+    # "Semana 2: …" heads the answer that follows on its line.
+    headed = len(words(rest)) <= _HEADER_MAX_EXTRA_WORDS or bool(_OPENING_DELIMITER.match(folded, end))
+    return bool(_LEAD_IN.fullmatch(folded, line_start, start)) and headed
+
+
+def named_round(folded: str, open_round: int | None) -> int | None:
+    """The round a text goes back to in passing: "going back to last week's question on…",
+    "todavía respondo a la semana 2", "ainda sobre a 1.3"; None when it names none."""
+    for trigger in _TRIGGER.finditer(folded):
+        if trigger.group("round"):
+            for _, _, number, shift in _round_at(folded, trigger.start(), trigger.end()):
+                if number not in (LAST, PREVIOUS):
+                    found = number if number is not None else (open_round + shift if open_round is not None and shift is not None else None)
+                    if found is not None:
+                        return found
+    return None
+
+
+# "ainda sobre a 1.3 …", "back to 2.2 …": a question key after a word that points at it, inside a sentence.
+_KEY_MENTION = re.compile(
+    r"\b(?:sobre|on|sur|about|regarding|to|para|pour|per|su|de|da|re)\s+(?:(?:la|a|le|el|the|il)\s+)?"
+    r"(?:(?:question|pregunta|pergunta|domanda|q)\s*)?(?P<round>\d)\.(?P<position>\d{1,2})(?![\d.]?\d)"
+)
+
+
+def key_mention(folded: str) -> Reference | None:
+    """A question named by its key in passing: "ainda sobre a 1.3 acho que…"."""
+    match = _KEY_MENTION.search(folded)
+    if match is None:
+        return None
+    return Reference(match.start(), match.end(), (int(match.group("position")),), int(match.group("round")))

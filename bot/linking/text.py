@@ -98,6 +98,8 @@ _GREETINGS_AND_THANKS = frozenset(
     ciao salve buongiorno buonasera caro cari cara care gentili gentile egregi egregio spettabile thanks thank thx ty
     tks cheers merci remercie remercions gracias agradezco agradecemos obrigado obrigada grazie regards saludos saludo
     cordialement cordiales atentamente abrazo abrazos abracos atenciosamente saluti
+    sorry apologies desole desolee pardon excusez perdon perdona perdonen disculpa disculpen disculpas desculpa desculpem
+    scusa scusate scusami
     """.split()
 )
 _PHATIC_WORDS = _GREETINGS_AND_THANKS | frozenset(
@@ -124,7 +126,27 @@ _PHATIC_WORDS = _GREETINGS_AND_THANKS | frozenset(
     forum foro discussion discusion debate participation participacion participar coparticipar participating
     m4d
     sorry late delay answer reply response desole retard reponse perdon disculpas disculpen tardanza demora respuesta
+    retraso atraso ritardo
+    english french spanish portuguese italian anglais francais espagnol portugais italien ingles espanol frances portugues
+    italiano inglese francese spagnolo portoghese bad poor mauvais mal malo mio mi mon my
     """.split()
+)
+# What people add to thanks or a "+1" without saying anything on a question: "Thanks Daniel,
+# very useful 👍", "Merci Aminata pour ce partage très riche", "muy interesante todo lo que se dice aquí".
+_REACTION_WORDS = frozenset(
+    """
+    very really so most useful helpful interesting insightful inspiring rich great excellent wonderful valuable sharing
+    share shared input contribution contributions experience experiences point exactly true indeed discussion far
+    tres vraiment utile utiles interessant interessante interessants riche riches excellent partage partager apport
+    exactement vrai juste point discussion
+    muy mucho muchas interesante interesantes util utiles excelente valioso compartir compartido aporte aportes
+    experiencia exactamente verdad dice dicho aqui discusion
+    muito muita interessante util partilha partilhar compartilhar concordo plenamente exatamente verdade
+    molto interessanti utile condivisione esattamente vero
+    """.split()
+)
+_OWN_SIDE = frozenset(
+    "we our us nous notre nos nosotros nosotras nuestro nuestra nuestros nuestras hemos hicimos noi nostro nostra nos nosso nossa".split()
 )
 
 _SIGN_OFF = re.compile(
@@ -145,8 +167,9 @@ _SELF_INTRODUCTION = re.compile(
     r"|miembro|direct|mayor|maire|alcald|research|cherch|investig|consult|coordinat|coordinad|head|chef|jef|responsable"
     r"|officer|charge|student|etudiant|estudiante|president|part of))"
 )
-# "I'm Ana", "Soy Patricio": the name is told by its capital letter, in the text as written.
+# "I'm Ana", "Soy Patricio", "Marta here": the name is told by its capital letter, in the text as written.
 _NAMING = re.compile(_GREETING_LEAD + r"(?:i am|i'm|this is|je suis|c'est|soy|sou|sono|aqui) ")
+_NAME_HERE = re.compile(_GREETING_LEAD + r"(?P<name>[^\W\d_]+(?:[ -][^\W\d_]+)?) (?:here|ici|aqui|qui)\b")
 
 # Statements about the message itself rather than an answer: "I would like to share", "below please find".
 _ABOUT_THE_MESSAGE = re.compile(
@@ -187,7 +210,9 @@ def is_phatic_sentence(folded_sentence: str) -> bool:
         rest = words(folded_sentence[endorsement.end() :])
         others = [t for t in rest if t not in _PHATIC_WORDS and t not in STOPWORDS and t not in _ENDORSED_WORDS]
         return len(others) <= _ENDORSEMENT_MAX_OTHER_WORDS
-    others = [t for t in tokens if t not in _PHATIC_WORDS and t not in STOPWORDS]
+    # "we did exactly that" tells what the writer's side did: an answer, not a reaction.
+    reaction = _REACTION_WORDS if _OWN_SIDE.isdisjoint(tokens) else frozenset()
+    others = [t for t in tokens if t not in _PHATIC_WORDS and t not in STOPWORDS and t not in reaction]
     if not others:
         return True
     # A name or two after a greeting or thanks ("Hola Ana", "Merci à l'équipe ICMD"), but
@@ -201,7 +226,10 @@ def is_introduction(sentence: str) -> bool:
     if _SELF_INTRODUCTION.match(folded) or _ABOUT_THE_MESSAGE.search(folded):
         return True
     naming = _NAMING.match(folded)
-    return naming is not None and sentence[naming.end() : naming.end() + 1].isupper()
+    if naming is not None and sentence[naming.end() : naming.end() + 1].isupper():
+        return True
+    here = _NAME_HERE.match(folded)
+    return here is not None and sentence[here.start("name")].isupper()
 
 
 BARE_INTRODUCTION_WORDS = 40  # longer "introductions" usually carry an answer: leave them to the linker
@@ -232,20 +260,69 @@ def preamble_end(text: str) -> int:
     return len(text)
 
 
-def leading_phatic_end(folded: str) -> int:
-    """Where the substance starts once leading greetings and thanks are skipped ("Hola a todos! ...")."""
+def leading_phatic_end(text: str, folded: str) -> int:
+    """Where the substance starts once leading greetings, thanks and a one-line introduction
+    are skipped ("Hola a todos! ...", "Dear all, Marta here from Turin.")."""
     position = 0
     for match in re.finditer(r".+?(?:[.!?…]+(?=\s)|\n|$)", folded, re.S):
-        if match.group().strip() and not is_phatic_sentence(match.group()):
+        if match.group().strip() and not is_phatic_sentence(match.group()) and not is_introduction(text[match.start() : match.end()]):
             return match.start()
         position = match.end()
     return position
 
 
+# Closing words that are no part of the answer: "mon grain de sel.", "Hope this helps!".
+_CLOSING_REMARK = re.compile(
+    r"(?:^|(?<=[.!?\n]))\s*(?:(?:that's |c'est |voila |eso es )?(?:my|mon|mes|mis|mi|il mio|o meu) (?:two cents|grain de sel|deux centimes|dos centavos|granito de arena)"
+    r"|hope (?:this|it) helps|j'espere que (?:ca|cela) (?:aide|peut aider)|espero que (?:sirva|ayude)|spero (?:sia|possa essere) utile"
+    r"|(?:nous restons|je reste|quedo|quedamos|resto|fico) (?:a|à) (?:votre|vos|su|vuestra|sua|vostra|vossa) (?:entiere )?disposi\w*(?: pour tout complement)?"
+    r"|je vous prie de croire[^.!?\n]*|thanks? (?:you )?for reading|merci de votre attention|gracias por su atencion)\W*$"
+)
+
+
 def sign_off_start(folded: str) -> int:
-    """Where a closing formula and signature start ("Best regards,\\n\\nDaniel"), or len(folded)."""
+    """Where a closing formula and signature start ("Best regards,\\n\\nDaniel", "mon grain de sel."), or len(folded)."""
     tail_from = max(0, len(folded) - 400)
     for line in re.finditer(r"^[^\n]*$", folded, re.M):
         if line.start() >= tail_from and _SIGN_OFF.match(line.group()) and len(words(line.group())) <= 5:
-            return line.start()
-    return len(folded)
+            end = line.start()
+            break
+    else:
+        end = len(folded)
+    remark = _CLOSING_REMARK.search(folded, max(0, end - 160), end)
+    return remark.start() if remark else end
+
+
+# --- Questions to the organisers ----------------------------------------------------------
+
+DEADLINE = "deadline"
+TO_ORGANISERS = "organisers"
+ORGANISER_QUESTION_MAX_WORDS = 30
+_DEADLINE = re.compile(
+    r"\b(?:deadline|due|closes?|closing|ends?|date limite|ferme|se termine|termine|jusqu'a quand|fecha limite|plazo"
+    r"|cierra|termina|hasta cuando|prazo|fecha|encerra|scadenza|chiude|until when)\b"
+)
+# What participants ask the organisers about rather than answer: the e-discussion itself.
+_ABOUT_THE_DISCUSSION = re.compile(
+    r"\b(?:report|rapport|informe|relatorio|rapporto|webinar|webinaire|pdf|documents?|documentos?|attach\w*|joindre"
+    r"|send|envoyer|enviar|mandar|inviare|lists?|listes?|listas?|participants|participantes|partecipanti|links?|liens?"
+    r"|enlaces?|publish\w*|publie\w*|publica\w*|pubblica\w*|results?|resultats?|resultados?|risultati|certificat\w*"
+    r"|regist\w*|inscri\w*|other(?:s'|s)? answers|reponses des autres|respuestas de los demas|respostas dos outros"
+    r"|where can i|ou puis-je|donde puedo|onde posso|how do i|comment (?:faire|puis-je)|como (?:puedo|posso)"
+    r"|round|semaine prochaine|next week|proxima semana|prochaine question|next question"
+    r"|quelqu'un|anyone|anybody|alguien|alguem|qualcuno)\b"
+)
+_ASKING = re.compile(r"\?|^\W*(?:when|where|how|can|could|is|are|will|quand|ou|comment|est-ce|cuando|donde|como|puedo|quando|onde|posso)\b")
+
+
+def organiser_question(folded: str) -> str | None:
+    """DEADLINE or TO_ORGANISERS for a short question about the e-discussion itself
+    ("what is the deadline for this week?", "Can I send a document in PDF?"), else None."""
+    if len(words(folded)) > ORGANISER_QUESTION_MAX_WORDS or not _ASKING.search(folded):
+        return None
+    # "We use the radio. Can I send our report?" answers too: only questions, and greetings, here.
+    if not all(_ASKING.search(sentence) or is_phatic_sentence(sentence) for sentence in sentences(folded)):
+        return None
+    if _DEADLINE.search(folded):
+        return DEADLINE
+    return TO_ORGANISERS if _ABOUT_THE_DISCUSSION.search(folded) else None

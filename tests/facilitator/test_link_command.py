@@ -106,3 +106,43 @@ def test_eval_exits_nonzero_below_target(monkeypatch, capsys, tmp_path):
     )
     code, out, err = run_link(monkeypatch, capsys, ["--eval", str(corpus)], b"")
     assert code == link_command.EXIT_BELOW_TARGET and "below target" in err
+
+
+def test_eval_prints_each_kind_of_message_and_how_often_the_right_question_came_first(monkeypatch, capsys, tmp_path):
+    cases = [
+        {
+            "text": "P2: falta de confianza",
+            "round": 2,
+            "kind": "marker",
+            "expected": [{"question": "2.2", "method": "reference", "text_starts": "falta"}],
+        },
+        {
+            "text": "the hardest part was convincing each department that migration is their job too",
+            "round": 1,
+            "kind": "no-marker",
+            "expected": [{"question": "1.5", "method": "content", "text_starts": "the hardest"}],
+        },
+        {"text": "Thanks Daniel, very useful 👍", "round": 2, "kind": "not-answer", "expected": []},
+    ]
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(case) + "\n" for case in cases), encoding="utf-8")
+    code, out, _ = run_link(monkeypatch, capsys, ["--eval", str(corpus)], b"")
+    assert code == link_command.EXIT_BELOW_TARGET  # one of three asked: 67 % right
+    rows = {
+        line.split()[0]: line.split()[1:] for line in out.splitlines() if line and line.split()[0] in {"marker", "no-marker", "not-answer"}
+    }
+    assert rows == {"marker": ["1", "0", "0", "1"], "no-marker": ["0", "1", "0", "1"], "not-answer": ["1", "0", "0", "1"]}
+    assert "right question offered first: 1 of 1 asks" in out
+
+
+def test_a_question_to_the_organisers_says_what_it_asks(monkeypatch, capsys):
+    _, out, _ = run_link(monkeypatch, capsys, ["--round", "2", "--no-model"], b"what is the deadline for this week?")
+    assert json.loads(out) == {"language": "en", "segments": [], "asks": "deadline"}
+
+
+def test_the_model_ties_an_answer_that_shares_no_word_and_no_model_leaves_it_to_the_participant(monkeypatch, capsys):
+    answer = "programas de radio comunitaria y páginas de facebook para llegar a los emigrados, y una oficina en el consulado".encode()
+    _, out, _ = run_link(monkeypatch, capsys, ["--round", "3"], answer)
+    assert [(s["question"], s["method"]) for s in json.loads(out)["segments"]] == [("3.1", "meaning")]
+    _, out, _ = run_link(monkeypatch, capsys, ["--round", "3", "--no-model"], answer)
+    assert [s["question"] for s in json.loads(out)["segments"]] == [None]

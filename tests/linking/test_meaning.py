@@ -1,0 +1,303 @@
+"""Issue 12: one decision from markers, meaning and words; the forms it missed; what is not an answer.
+
+Most tests run the linker without the model (markers and words), or with a small fake
+embedder that says which question a text means; the few that need the real model load it
+once per process (`shared_embedder`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+
+from bot.discussion.spec import example_discussion_path, load_discussion
+from bot.linking import meaning
+from bot.linking.linker import Linker
+from bot.linking.meaning import CachedEmbedder, shared_embedder
+from bot.linking.text import DEADLINE, TO_ORGANISERS
+from facilitator.link_command import build_linker
+
+SPEC = load_discussion(example_discussion_path())
+
+
+@pytest.fixture(scope="module")
+def words_only() -> Linker:
+    return build_linker(SPEC)
+
+
+@pytest.fixture(scope="module")
+def with_model() -> Linker:
+    embedder = shared_embedder()
+    assert embedder is not None
+    return build_linker(SPEC, embedder)
+
+
+def tied(linker: Linker, text: str, open_round: int, **context) -> list[tuple[str | None, str | None]]:
+    return [(s.question, s.method) for s in linker.link(text, open_round=open_round, **context).segments]
+
+
+class Topics:
+    """A fake model: a text's vector is the topics it names, so that a test says what a text means."""
+
+    name = "topics"
+
+    def __init__(self, topics: Sequence[str]):
+        self.topics = [t.casefold() for t in topics]
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        rows = np.array([[1.0 if topic in text.casefold() else 0.0 for topic in self.topics] + [0.3] for text in texts])
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+# --- Meaning, across languages --------------------------------------------------------------
+
+
+def test_an_answer_sharing_no_word_with_its_question_is_tied_by_meaning_across_languages(with_model, words_only):
+    answer = "programas de radio comunitaria y páginas de facebook para llegar a los emigrados, y una oficina en el consulado"
+    assert tied(words_only, answer, 3) == [(None, None)]
+    assert tied(with_model, answer, 3) == [("3.1", "meaning")]
+
+
+def test_an_answer_close_to_two_questions_is_asked_about_the_likeliest_first(with_model):
+    (segment,) = with_model.link("the hardest part was convincing each department that migration is their job too", open_round=1).segments
+    assert segment.question is None and segment.candidates[0] == "1.5"
+
+
+def test_a_short_opinion_is_not_filed_by_its_meaning_alone(with_model):
+    assert tied(with_model, "migrants are a resource not a problem!!", 2) == [(None, None)]
+
+
+def test_a_marker_settles_the_question_without_asking_the_model():
+    topics = Topics(["radio", "coordination"])
+    linker = build_linker(SPEC, topics)
+    topics.calls.clear()
+    assert tied(linker, "Q2: radio programmes for the diaspora", 3) == [("3.2", "reference")]
+    assert topics.calls == []
+
+
+def test_each_question_wording_is_embedded_once_per_discussion_and_a_batch_in_one_call():
+    topics = Topics(["decentralised cooperation", "radio"])
+    linker = build_linker(SPEC, topics)
+    assert len(topics.calls) == 1 and len(topics.calls[0]) == sum(len(q.texts) for q in SPEC.questions)
+    topics.calls.clear()
+    texts = [f"we did {n} things with the local radio stations of the region and their listeners abroad" for n in range(5)]
+    linker.link_many([{"text": text, "open_round": 3} for text in texts])
+    assert topics.calls == [texts]
+
+
+def test_without_a_model_the_linker_goes_on_with_markers_and_words_and_says_so_once(monkeypatch, caplog):
+    class Broken:
+        def __init__(self):
+            raise OSError("weights.npz is missing")
+
+    monkeypatch.setattr(meaning, "UniversalSentenceEncoder", Broken)
+    monkeypatch.setattr(meaning, "_shared", None)
+    monkeypatch.setattr(meaning, "_shared_failed", False)
+    with caplog.at_level(logging.WARNING, logger="bot.linking.meaning"):
+        assert shared_embedder() is None
+        assert shared_embedder() is None
+    assert [r.getMessage() for r in caplog.records if "could not be loaded" in r.getMessage()] == [
+        "the sentence-embedding model could not be loaded (weights.npz is missing): answers are linked by markers and words only"
+    ]
+    linker = build_linker(SPEC, shared_embedder())
+    assert not linker.uses_meaning
+    assert tied(linker, "Pregunta 3: compartir experiencias", 1) == [("1.3", "reference")]
+
+
+def test_the_cache_gives_back_what_it_embedded_without_asking_again():
+    topics = Topics(["radio"])
+    cached = CachedEmbedder(topics, size=2)
+    first = cached.embed(["radio", "tv"])
+    assert np.array_equal(cached.embed(["tv", "radio"]), first[::-1])
+    assert topics.calls == [["radio", "tv"]]
+
+
+# --- Earlier rounds -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, open_round, expected",
+    [
+        ("ainda sobre a 1.3: partilhamos as boas práticas numa plataforma online", 2, ("1.3", "reference")),
+        ("ainda sobre a 1.3 acho que partilhar boas práticas é essencial", 2, ("1.3", "reference")),
+        ("sobre a 3.1: usamos a rádio comunitária", 3, ("3.1", "reference")),
+    ],
+)
+def test_an_earlier_question_named_by_its_key_is_that_question(words_only, text, open_round, expected):
+    assert tied(words_only, text, open_round) == [expected]
+
+
+def test_going_back_to_an_earlier_round_compares_the_answer_with_that_rounds_questions():
+    topics = Topics(["consultation", "diaspora groups"])
+    linker = build_linker(SPEC, topics)
+    text = "Going back to last week's question: in Tetouan the consultation with the associations happened before the plan was voted"
+    (segment,) = linker.link(text, open_round=4).segments
+    assert segment.question == "3.2" or set(segment.candidates) == {"3.1", "3.2", "3.3"}
+    (segment,) = linker.link("Je reviens sur la semaine 1 : chez nous rien de tel", open_round=3).segments
+    assert set(segment.candidates) == {"1.1", "1.2", "1.3", "1.4", "1.5"}
+
+
+def test_a_round_header_with_its_answer_on_the_same_line_sets_the_round(words_only):
+    (segment,) = words_only.link("todavía respondo a la semana 2: en Quito hay un programa", open_round=3).segments
+    assert segment.text == "en Quito hay un programa" and set(segment.candidates) == {"2.1", "2.2", "2.3"}
+
+
+# --- Markers it missed ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, open_round, expected",
+    [
+        ("punto 2: hace falta una mesa interinstitucional", 1, "1.2"),
+        ("point 2: the lack of trust", 2, "2.2"),
+        ("la troisième : des échanges entre villes jumelées", 1, "1.3"),
+        ("the third one - hometown associations can lobby the council", 2, "2.3"),
+        ("respuesta a la primera: centros de acogida", 2, "2.1"),
+        ("We made a joint office with the Ministry of Interior. That's my take on Q2.", 1, "1.2"),
+        ("Nous avons fait des réunions publiques au Mali, c'était pour la question 2.", 3, "3.2"),
+    ],
+)
+def test_missed_markers_now_tie_the_answer(words_only, text, open_round, expected):
+    assert tied(words_only, text, open_round) == [(expected, "reference")]
+
+
+def test_a_numbered_list_after_a_greeting_line_is_one_answer_per_question(words_only):
+    text = "Bonjour à tous, mes réponses :\n1. la coopération décentralisée\n2. un comité conjoint\n3. des fiches de bonnes pratiques"
+    assert [(s.question, s.text) for s in words_only.link(text, open_round=1).segments] == [
+        ("1.1", "la coopération décentralisée"),
+        ("1.2", "un comité conjoint"),
+        ("1.3", "des fiches de bonnes pratiques"),
+    ]
+
+
+def test_answers_headed_by_their_questions_topic_are_split_and_tied(words_only):
+    text = "Enabling environment: simple registration for associations.\nChallenges of formalising partnerships: no legal status."
+    assert [(s.question, s.text) for s in words_only.link(text, open_round=4).segments] == [
+        ("4.1", "simple registration for associations."),
+        ("4.4", "no legal status."),
+    ]
+
+
+def test_a_title_over_a_list_stays_part_of_the_answer(words_only):
+    (segment,) = words_only.link(
+        "Los principales desafíos para la gobernanza local con migrantes:\n1. la desconfianza", open_round=2
+    ).segments
+    assert segment.text.startswith("Los principales desafíos")
+
+
+def test_restated_questions_inside_one_paragraph_split_it(words_only):
+    text = (
+        "Q: what coordination mechanisms are available so that strategies are aligned with national ones? a regional committee "
+        "Q: what strategies to share lessons learned and best practices? a yearly forum of mayors"
+    )
+    assert [(s.question, s.text) for s in words_only.link(text, open_round=1).segments] == [
+        ("1.2", "a regional committee"),
+        ("1.3", "a yearly forum of mayors"),
+    ]
+
+
+# --- Not answers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks Daniel, very useful 👍",
+        "Merci Aminata pour ce partage très riche !",
+        "Obrigada Carla, concordo plenamente!",
+        "sorry for my English",
+        "perdón por el retraso, estuve de viaje",
+        "Hola, soy Lucía, de la Diputación de Málaga, trabajo en cooperación internacional.",
+        "muy interesante todo lo que se dice aquí",
+    ],
+)
+def test_thanks_apologies_introductions_and_reactions_are_not_answers(words_only, text):
+    linked = words_only.link(text, open_round=2)
+    assert linked.segments == () and linked.asks is None
+
+
+def test_what_the_writers_side_did_is_an_answer_even_in_few_words(words_only):
+    assert tied(words_only, "we did exactly that", 3, reply_to="3.2") == [("3.2", "reply")]
+
+
+@pytest.mark.parametrize(
+    "text, asks",
+    [
+        ("what is the deadline for this week?", DEADLINE),
+        ("¿hasta cuándo podemos responder?", DEADLINE),
+        ("when does this round close?", DEADLINE),
+        ("Can I send a document in PDF with our experience?", TO_ORGANISERS),
+        ("Quand est-ce que le rapport final sera publié ?", TO_ORGANISERS),
+        ("Est-ce que quelqu'un a des contacts à la mairie de Dakar ?", TO_ORGANISERS),
+    ],
+)
+def test_a_question_to_the_organisers_is_no_answer_and_says_what_it_asks(words_only, text, asks):
+    linked = words_only.link(text, open_round=2)
+    assert linked.segments == () and linked.asks == asks
+
+
+def test_an_answer_followed_by_a_question_to_the_organisers_is_still_an_answer(words_only):
+    linked = words_only.link("We reach our emigrants through the local radio. Can I send you our report?", open_round=3)
+    assert linked.asks is None and len(linked.segments) == 1
+    linked = words_only.link("Hello! Can I send a document in PDF?", open_round=1)
+    assert linked.asks == TO_ORGANISERS
+
+
+def test_a_question_restated_by_a_participant_is_not_a_question_to_the_organisers(with_model):
+    text = "¿Qué pueden hacer los propios migrantes para dar a conocer sus necesidades? Organizarse en federaciones y hablar con los medios"
+    linked = with_model.link(text, open_round=2)
+    assert linked.asks is None and [s.question for s in linked.segments] == ["2.3"]
+
+
+# --- Greetings, sign-offs and signatures ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, open_round, answer",
+    [
+        (
+            "Dear all, Marta here from the city of Turin.\n\nQ1: a twinning agreement with Dakar.\n\nBest,\nMarta Rossi\nInternational Relations",
+            1,
+            "a twinning agreement with Dakar.",
+        ),
+        (
+            "Bonjour,\n\nQuestion 2 : la langue et l'absence de droit de vote.\n\nmon grain de sel.\n\nBien cordialement,\nAyad Zarouali",
+            2,
+            "la langue et l'absence de droit de vote.",
+        ),
+        (
+            "Estimados colegas:\n\nPregunta 4: el plan cantonal de Chunchi.\n\nSaludos cordiales,\n\n    Patricio Sinaluisa\n    RIMHUCH",
+            1,
+            "el plan cantonal de Chunchi.",
+        ),
+        ("Hi everyone, Sam here.\nQ3: a network of cities.\nHope this helps!", 1, "a network of cities."),
+    ],
+)
+def test_greetings_sign_offs_and_signatures_are_kept_out_of_the_filed_text(words_only, text, open_round, answer):
+    assert [s.text for s in words_only.link(text, open_round=open_round).segments] == [answer]
+
+
+def test_a_greeting_and_introduction_before_an_unmarked_answer_are_left_out(words_only):
+    (segment,) = words_only.link(
+        "Dear all, Marta here from the city of Turin.\n\nOur city signed an agreement with Dakar.", open_round=1
+    ).segments
+    assert segment.text == "Our city signed an agreement with Dakar."
+
+
+def test_while_the_model_loads_in_the_background_the_linker_uses_words_then_meaning_once_ready(monkeypatch):
+    monkeypatch.setattr(meaning, "_shared", None)
+    monkeypatch.setattr(meaning, "_shared_failed", False)
+    monkeypatch.setattr(meaning, "_in_background", True)
+    embedder = meaning.embedder_for_index()
+    assert isinstance(embedder, meaning.Loading) and not embedder.ready
+    linker = build_linker(SPEC, embedder)
+    answer = "we use whatsapp groups and a monthly radio show to reach the emigrants abroad"
+    assert not linker.uses_meaning and tied(linker, answer, 3) == [(None, None)]
+    monkeypatch.setattr(meaning, "_shared", CachedEmbedder(Topics(["outreach", "whatsapp"])))
+    assert linker.uses_meaning
+    assert [key for key, _ in linker._rank_by_meaning("outreach by whatsapp", 3)][:1] == ["3.1"]
