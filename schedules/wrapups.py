@@ -27,8 +27,9 @@ from schedules.rounds import RoundFigures, participation
 log = logging.getLogger(__name__)
 
 
-def wrap_up_text(figures: RoundFigures, next_round: Round | None, zone: str) -> str:
-    """Call inside `reading_in` the chat's language."""
+def wrap_up_text(figures: RoundFigures, following: Round | None, last: bool, zone: str) -> str:
+    """Call inside `reading_in` the chat's language. `following`: the round
+    open now, or else the next one scheduled; `last`: no round comes after this one."""
     language = current_language()
     contributions = sum(question.contributions for question in figures.questions)
     languages = sorted({code for question in figures.questions for code in question.languages})
@@ -47,13 +48,25 @@ def wrap_up_text(figures: RoundFigures, next_round: Round | None, zone: str) -> 
                 f"  {question.key}: "
                 + ngettext("{count} contribution", "{count} contributions", question.contributions).format(count=question.contributions)
             )
-    else:
+    elif not figures.waiting:
         lines.append(_("No contributions were received in this round."))
+    if figures.waiting:
+        lines.append(
+            ngettext(
+                "{count} more answer waits for its question: its author can still choose it.",
+                "{count} more answers wait for their question: their authors can still choose it.",
+                figures.waiting,
+            ).format(count=figures.waiting)
+        )
     lines.append("")
-    if next_round is not None:
-        lines.append(_("Round {number} opens on {opens}.").format(number=next_round.number, opens=format_moment(next_round.opens_at, zone)))
-    else:
+    if following is not None and following.status == RoundStatus.open:
+        lines.append(_("Round {number} is open now.").format(number=following.number))
+    elif following is not None:
+        lines.append(_("Round {number} opens on {opens}.").format(number=following.number, opens=format_moment(following.opens_at, zone)))
+    elif last:
         lines.append(_("This was the last round. The organisers will share a summary of all contributions."))
+    else:
+        lines.append(_("No other round is open or scheduled at the moment."))
     lines.append(_("Answers to round {number} are still recorded, marked as late.").format(number=figures.number))
     return "\n".join(lines)
 
@@ -87,13 +100,15 @@ async def post_missing_wrap_ups(outbox: Outbox, now: dt.datetime, discussion_id:
                 continue
             if discussion.id not in figures:
                 figures[discussion.id] = {f.number: f for f in await participation(session, discussion)}
-            next_round = await store.round_by_number(session, discussion, round_.number + 1)
-            if next_round is not None and next_round.status != RoundStatus.scheduled:
-                next_round = None  # opened already (by hand): its own questions said so
+            all_rounds = await store.rounds_of(session, discussion)
+            following = next((r for r in all_rounds if r.status == RoundStatus.open), None) or next(
+                (r for r in all_rounds if r.number > round_.number and r.status == RoundStatus.scheduled), None
+            )
+            last = round_.number == max(r.number for r in all_rounds)
             private_zone = participant.timezone if venue.kind == ChatKind.private and participant is not None else None
             zone = private_zone if private_zone and zone_named(private_zone) else discussion.timezone
             with reading_in(venue_language(venue, participant, discussion)):
-                text = wrap_up_text(figures[discussion.id][round_.number], next_round, zone)
+                text = wrap_up_text(figures[discussion.id][round_.number], following, last, zone)
             chat = ChatRef(platform=venue.platform, chat_id=venue.chat_id, kind=venue.kind)
             try:
                 sent = await outbox.send(OutgoingMessage(chat=chat, text=text))

@@ -3,20 +3,37 @@ organisers had to ask for by hand (name, organisation, country, role).
 
 Every prompt can be skipped (a button, or /skip), and a participant who
 answers a question instead of a prompt is not trapped: a reply to a question,
-or anything long, is taken as a contribution and the prompt waits.
+a text that names its question ("Q1: …"), or anything long, is taken as a
+contribution, and the prompt is asked again. Other text typed while a button
+prompt waits gets the prompt again, with a line saying why. /start again
+resumes at the prompt that waits.
 """
 
 from __future__ import annotations
 
+from typing import cast
+
+from sqlalchemy import String
+
+from bot.conversation import contributions
+from bot.discussion import store
 from bot.handling.turn import Turn
 from bot.i18n import _, language_name, reading_in
 from bot.ports import Button, ChatKind, IncomingMessage
-from bot.storage.models import Role, Venue
+from bot.storage.models import Participant, Role, Venue
 
 # The order prompts come in; text steps take the next short message as their answer.
 STEPS = ("language", "consent", "name", "organisation", "country", "role")
 TEXT_STEPS = ("name", "organisation", "country")
-PROFILE_FIELD_LIMIT = 200
+PROFILE_FIELD_LIMIT = 200  # longer is taken as an answer to a question, not a profile field
+# What each profile column holds (a longer value is refused with a clear answer, not a database error).
+PROFILE_COLUMNS: dict[str, int] = {
+    step: cast(String, Participant.__table__.c[step].type).length or PROFILE_FIELD_LIMIT for step in TEXT_STEPS
+}
+# What the linker says when a text names its question ("Q1: …", "Pregunta 2", a restated question):
+# such a text is an answer even while a profile prompt waits. A match on content alone is not
+# ("Ville de Paris, coopération décentralisée" is an organisation that shares a question's words).
+_NAMED_QUESTION = ("reference", "restated", "mention", "bare number")
 
 
 def skip_button() -> Button:
@@ -28,16 +45,21 @@ def language_buttons(languages: list[str]) -> tuple[Button, ...]:
     return tuple(Button(language_name(code)[:1].upper() + language_name(code)[1:], f"lang:{code}") for code in languages)
 
 
-def prompt(turn: Turn, step: str) -> None:
-    """Ask the participant the given step's question, in their language."""
+def prompt(turn: Turn, step: str, note: str = "") -> None:
+    """Ask the participant the given step's question, in their language,
+    after `note` (why it is asked again) if given."""
     assert turn.participant is not None and turn.discussion is not None
+
+    def ask(text: str, buttons: tuple[Button, ...]) -> None:
+        turn.reply(f"{note}\n\n{text}" if note else text, buttons=buttons)
+
     if step == "language":
-        turn.reply(
+        ask(
             _("I will write to you in {language}. Choose another language, or skip.").format(language=language_name(turn.language)),
-            buttons=(*language_buttons(turn.discussion.languages), skip_button()),
+            (*language_buttons(turn.discussion.languages), skip_button()),
         )
     elif step == "consent":
-        turn.reply(
+        ask(
             _(
                 "What is stored: your answers, the name, organisation, country and role you give, your language, "
                 "and your account on this chat platform. When the discussion ends, the organisers publish a "
@@ -45,22 +67,22 @@ def prompt(turn: Turn, step: str) -> None:
             )
             + " "
             + _("You can see everything stored about you with /mydata, and erase it with /forget."),
-            buttons=(
+            (
                 Button(_("With my name, organisation and country"), "consent:named"),
                 Button(_("Anonymously"), "consent:anonymous"),
                 skip_button(),
             ),
         )
     elif step == "name":
-        turn.reply(_("What is your name? (or /skip)"), buttons=(skip_button(),))
+        ask(_("What is your name? (or /skip)"), (skip_button(),))
     elif step == "organisation":
-        turn.reply(_("Which organisation do you work for? (or /skip)"), buttons=(skip_button(),))
+        ask(_("Which organisation do you work for? (or /skip)"), (skip_button(),))
     elif step == "country":
-        turn.reply(_("In which country? (or /skip)"), buttons=(skip_button(),))
+        ask(_("In which country? (or /skip)"), (skip_button(),))
     elif step == "role":
-        turn.reply(
+        ask(
             _("Do you work for a local or regional authority?"),
-            buttons=(
+            (
                 Button(_("Yes, local or regional authority staff"), f"role:{Role.local_authority.value}"),
                 Button(_("No"), f"role:{Role.participant.value}"),
                 skip_button(),
@@ -85,13 +107,24 @@ def advance(turn: Turn, step: str | None) -> None:
                 "Thank you, that is all. Answer the questions as they come: reply to a question's message, "
                 "or start your message with its number (for example «Q2: …»). /help lists what you can do."
             )
+            if turn.answers_by_reply
+            else _(
+                "Thank you, that is all. Answer the questions as they come: start your message with the "
+                "question's number (for example «Q2: …»). /help lists what you can do."
+            )
         )
 
 
 async def subscribe(turn: Turn) -> None:
-    """/start in a private chat: follow the discussion here and begin the prompts."""
+    """/start in a private chat: follow the discussion here and begin the
+    prompts; again, resume at the prompt that waits."""
     assert turn.discussion is not None
     participant = await turn.ensure_participant()
+    subscribed = turn.venue is not None and turn.venue.active and turn.venue.discussion_id == turn.discussion.id
+    if subscribed and participant.onboarding_step is None:
+        turn.reply(_("You are already subscribed. /profile changes what you told me about yourself, /language the language I write in."))
+        turn.post_questions = True
+        return
     if turn.venue is None:
         turn.venue = Venue(
             discussion_id=turn.discussion.id,
@@ -108,13 +141,16 @@ async def subscribe(turn: Turn) -> None:
     turn.venue.unreachable = False
     if participant.language is None or participant.language not in turn.discussion.languages:
         participant.language = turn.language if turn.language in turn.discussion.languages else turn.discussion.languages[0]
-    participant.onboarding_step = "language"
+    step = participant.onboarding_step if subscribed and participant.onboarding_step in STEPS else "language"
+    participant.onboarding_step = step
     await turn.session.flush()
     with reading_in(participant.language):
         title = turn.discussion.title.get(participant.language, "")
         invitation = turn.discussion.invitation.get(participant.language, "")
         turn.reply(_("Welcome to the e-discussion «{title}».").format(title=title) + "\n\n" + invitation)
-        prompt(turn, "language")
+        prompt(turn, step)
+    if step != "language":
+        turn.post_questions = True  # the language was settled: the open round's questions may be missing here
 
 
 async def handle_button(turn: Turn, data: str) -> bool:
@@ -163,19 +199,45 @@ async def handle_button(turn: Turn, data: str) -> bool:
 
 
 async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
-    """A short message while a profile prompt waits is its answer. Returns
-    False when the message is not one (it is then taken as a contribution)."""
+    """Text typed while a prompt waits. A short line that names no question
+    answers a profile prompt; an answer to a question is recorded as one, and
+    the prompt asked again; other text gets the prompt again. Returns False
+    when no prompt waits (the text is then a contribution)."""
     participant = turn.participant
-    if participant is None or not turn.private:
+    if participant is None or not turn.private or message.edited:
         return False
     step = participant.onboarding_step
-    if step not in TEXT_STEPS:
+    if step not in STEPS:
         return False
-    if message.reply_to or message.edited or "\n" in text or len(text) > PROFILE_FIELD_LIMIT:
-        return False
-    setattr(participant, step, text)
-    advance(turn, step)
+    tied = bool(message.reply_to or message.question)
+    profile_line = step in TEXT_STEPS and not tied and "\n" not in text and len(text) <= PROFILE_FIELD_LIMIT
+    answer = tied or await _reads_as_an_answer(turn, participant, text, names_its_question=profile_line)
+    if profile_line and not answer:
+        limit = PROFILE_COLUMNS[step]
+        if len(text) > limit:
+            prompt(turn, step, _("That is too long: at most {limit} characters, please.").format(limit=limit))
+            return True
+        setattr(participant, step, text)
+        advance(turn, step)
+        return True
+    if answer or step in TEXT_STEPS:  # what it became, the acknowledgement (or the refusal) says
+        await contributions.receive(turn, message, text)
+        prompt(turn, step, _("One more thing about you first (or send /skip):"))
+        return True
+    prompt(turn, step, _("Please answer with the buttons below, or send /skip: what you wrote was not recorded."))
     return True
+
+
+async def _reads_as_an_answer(turn: Turn, participant: Participant, text: str, names_its_question: bool) -> bool:
+    """Whether the text answers a question of the open round: any part of it,
+    or, with `names_its_question`, a part that names its question."""
+    round_, _late = store.current_of(turn.rounds)
+    if round_ is None:
+        return False
+    linked = (await turn.index()).linker.link(text, open_round=round_.number, participant_language=participant.language)
+    if names_its_question:
+        return any(segment.question is not None and segment.method in _NAMED_QUESTION for segment in linked.segments)
+    return bool(linked.segments)
 
 
 async def skip(turn: Turn) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,18 +100,88 @@ class DiscussionSpec:
 
 @dataclass(frozen=True)
 class Problem:
+    """One thing wrong in a discussion file: where (its line, and the field or
+    the question it is about, as an organiser names them) and what."""
+
     file: str
-    field: str
+    field: str  # "timezone", "round 2: duration", "question 1.2"
     message: str
+    line: int | None = None  # 1-based
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}"
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field}: {self.message}"
 
 
 class DiscussionFileError(Exception):
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = sorted(problems, key=lambda p: p.line or 0)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class _Mapping(dict):
+    """A YAML mapping that remembers its own line and each key's."""
+
+    line: int | None = None
+    key_lines: dict[Any, int]
+
+
+class _Sequence(list):
+    """A YAML sequence that remembers each item's line."""
+
+    line: int | None = None
+    item_lines: list[int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, keeping the lines a problem is reported at."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
+    mapping = _Mapping(loader.construct_mapping(node, deep=True))
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {loader.construct_object(key, deep=True): key.start_mark.line + 1 for key, _ in node.value}
+    return mapping
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequence:
+    sequence = _Sequence(loader.construct_sequence(node, deep=True))
+    sequence.line = node.start_mark.line + 1
+    sequence.item_lines = [item.start_mark.line + 1 for item in node.value]
+    return sequence
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def line_of(container: Any, key: Any = None) -> int | None:
+    """The line of `key` in a mapping read from a file (of item `key` in a
+    sequence), else of the container itself; None for data not read from a file."""
+    if isinstance(container, _Mapping):
+        return container.key_lines.get(key, container.line)
+    if isinstance(container, _Sequence):
+        if isinstance(key, int) and 0 <= key < len(container.item_lines):
+            return container.item_lines[key]
+        return container.line
+    return None
+
+
+TOP_LEVEL_KEYS = (
+    "id",
+    "languages",
+    "timezone",
+    "title",
+    "invitation",
+    "organisers",
+    "reminders",
+    "quiet_hours",
+    "on_forget",
+    "starts",
+    "rounds",
+)
+ROUND_KEYS = ("opens", "closes", "duration", "questions")
+QUESTION_KEYS = ("id", "text")
 
 
 _DURATION = re.compile(
@@ -135,6 +206,25 @@ def parse_duration(text: str) -> dt.timedelta:
     return duration
 
 
+_TYPED_DURATION = re.compile(r"(\d+)\s*([wdhm])", re.I)
+_TYPED_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_typed_duration(text: str) -> dt.timedelta:
+    """A duration as an organiser types it, in chat and at the shell alike:
+    "2d", "12h", "30m", "1w", or ISO 8601 ("P2D", "PT12H"), in any case."""
+    match = _TYPED_DURATION.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        try:
+            return parse_duration(text.strip().upper() if isinstance(text, str) else text)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a duration such as 2d, 12h, 30m or P2D") from None
+    duration = dt.timedelta(**{_TYPED_UNITS[match.group(2).lower()]: int(match.group(1))})
+    if duration <= dt.timedelta(0):
+        raise ValueError(f"{text!r} is not a positive duration")
+    return duration
+
+
 def format_duration(duration: dt.timedelta) -> str:
     seconds = int(duration.total_seconds())
     days, seconds = divmod(seconds, 86400)
@@ -151,27 +241,40 @@ class _Reader:
         self.file = file
         self.problems: list[Problem] = []
 
-    def problem(self, field: str, message: str) -> None:
-        self.problems.append(Problem(self.file, field, message))
+    def problem(self, field: str, message: str, line: int | None) -> None:
+        self.problems.append(Problem(self.file, field, message, line))
 
-    def texts(self, value: Any, field: str, languages: tuple[str, ...]) -> dict[str, str]:
+    def unknown_keys(self, mapping: dict, known: tuple[str, ...], where: str) -> None:
+        """A misspelt key would otherwise be ignored without a word, its setting silently left at the default."""
+        for key in mapping:
+            if key in known:
+                continue
+            nearest = difflib.get_close_matches(str(key), known, n=1)
+            hint = f"did you mean {nearest[0]}?" if nearest else f"the keys here are {', '.join(known)}"
+            prefix = f"{where}: " if where else ""
+            self.problem(f"{prefix}{key}", f"unknown key; {hint}", line_of(mapping, key))
+
+    def texts(self, value: Any, field: str, languages: tuple[str, ...], line: int | None) -> dict[str, str]:
+        if value is None:
+            self.problem(field, "the text is missing", line)
+            return {}
         if not isinstance(value, dict):
-            self.problem(field, "must map each language code to a text")
+            self.problem(field, "must map each language code to a text", line)
             return {}
         texts: dict[str, str] = {}
         for language in languages:
             text = value.get(language)
             if not isinstance(text, str) or not text.strip():
                 name = LANGUAGE_NAMES_IN_ENGLISH.get(language, language)
-                self.problem(f"{field}.{language}", f"the {name} text is missing")
+                self.problem(field, f"the {name} text is missing", line_of(value, language) if language in value else line)
             else:
                 texts[language] = text.strip()
         for extra in value:
             if extra not in languages:
-                self.problem(f"{field}.{extra}", f"{extra!r} is not one of the discussion's languages")
+                self.problem(field, f"{extra!r} is not one of the discussion's languages", line_of(value, extra))
         return texts
 
-    def moment(self, value: Any, field: str, zone: ZoneInfo | None) -> dt.datetime | None:
+    def moment(self, value: Any, field: str, zone: ZoneInfo | None, line: int | None) -> dt.datetime | None:
         if isinstance(value, dt.datetime):
             moment = value
         elif isinstance(value, dt.date):
@@ -180,10 +283,10 @@ class _Reader:
             try:
                 moment = dt.datetime.fromisoformat(value.strip())
             except ValueError:
-                self.problem(field, f"{value!r} is not a date and time such as 2013-07-08T09:00")
+                self.problem(field, f"{value!r} is not a date and time such as 2013-07-08T09:00", line)
                 return None
         else:
-            self.problem(field, "must be a date and time such as 2013-07-08T09:00")
+            self.problem(field, "must be a date and time such as 2013-07-08T09:00", line)
             return None
         if moment.tzinfo is None:
             if zone is None:
@@ -191,33 +294,45 @@ class _Reader:
             moment = moment.replace(tzinfo=zone)
         return moment.astimezone(dt.UTC)
 
-    def duration(self, value: Any, field: str) -> dt.timedelta | None:
+    def duration(self, value: Any, field: str, line: int | None) -> dt.timedelta | None:
         try:
             return parse_duration(value)
         except ValueError as error:
-            self.problem(field, str(error))
+            self.problem(field, str(error), line)
             return None
+
+
+def _yaml_advice(error: yaml.MarkedYAMLError, source: str) -> str:
+    """What usually causes this YAML error: an unquoted text with a « : », « ? »,
+    « , » or braces, or a line indented wrongly; nothing when it is neither."""
+    mark = error.problem_mark
+    in_flow = (error.context or "").startswith(("while parsing a flow mapping", "while parsing a flow sequence"))
+    if in_flow and "<stream end>" not in (error.problem or ""):
+        return "; a text containing « : », « ? », « , » or braces must be in quotes"
+    if mark is not None and error.problem == "mapping values are not allowed here":
+        before = source.splitlines()[mark.line][: mark.column] if mark.line < len(source.splitlines()) else ""
+        # "en: Note: this": a colon in a value already after its key; otherwise a line indented too far.
+        if ": " in before or before.rstrip().endswith(":"):
+            return "; a text containing « : » must be in quotes"
+        return "; check this line's indentation"
+    if "expected <block end>" in (error.problem or ""):
+        return "; check this line's indentation"
+    return ""
 
 
 def load_discussion(path: str | Path) -> DiscussionSpec:
     path = Path(path)
     file = str(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        source = path.read_text(encoding="utf-8")
+        raw = yaml.load(source, Loader=_LineLoader)  # a SafeLoader that keeps lines
     except FileNotFoundError:
         raise DiscussionFileError([Problem(file, "(file)", "no such file")]) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
-        raise DiscussionFileError(
-            [
-                Problem(
-                    file,
-                    where,
-                    f"not valid YAML: {error.problem or error.context}; a text containing « : », « ? », « , » or braces must be in quotes",
-                )
-            ]
-        ) from None
+        where = f"column {mark.column + 1}" if mark else "(file)"
+        message = f"not valid YAML: {error.problem or error.context}{_yaml_advice(error, source)}"
+        raise DiscussionFileError([Problem(file, where, message, mark.line + 1 if mark else None)]) from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise DiscussionFileError([Problem(file, "(file)", f"not valid YAML: {error}")]) from None
     return parse_discussion(raw, file)
@@ -227,22 +342,26 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
     reader = _Reader(file)
     if not isinstance(raw, dict):
         raise DiscussionFileError([Problem(file, "(file)", "must be a mapping of fields")])
+    reader.unknown_keys(raw, TOP_LEVEL_KEYS, "")
+
+    def at(key: str) -> int | None:
+        return line_of(raw, key)
 
     slug = raw.get("id")
     if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", slug or ""):
-        reader.problem("id", "must be a short identifier of lowercase letters, digits, - and _")
+        reader.problem("id", "must be a short identifier of lowercase letters, digits, - and _", at("id"))
 
     languages = raw.get("languages")
     if not isinstance(languages, list) or not languages:
-        reader.problem("languages", "must list at least one language code, such as [fr, en, es]")
+        reader.problem("languages", "must list at least one language code, such as [fr, en, es]", at("languages"))
         languages = []
-    for i, language in enumerate(languages, start=1):
+    for i, language in enumerate(languages):
         try:
             Locale.parse(str(language))
         except (ValueError, UnknownLocaleError):
-            reader.problem(f"languages[{i}]", f"{language!r} is not a known language code")
+            reader.problem("languages", f"{language!r} is not a known language code", line_of(languages, i))
     if len(set(map(str, languages))) != len(languages):
-        reader.problem("languages", "a language is listed twice")
+        reader.problem("languages", "a language is listed twice", at("languages"))
     languages = tuple(str(language) for language in languages)
 
     zone: ZoneInfo | None = None
@@ -250,23 +369,23 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
     with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo(str(zone_name)) if zone_name else None
     if zone is None:
-        reader.problem("timezone", f"{zone_name!r} is not a known time zone such as Europe/Brussels")
+        reader.problem("timezone", f"{zone_name!r} is not a known time zone such as Europe/Brussels", at("timezone"))
 
-    title = reader.texts(raw.get("title"), "title", languages)
-    invitation = reader.texts(raw.get("invitation"), "invitation", languages)
+    title = reader.texts(raw.get("title"), "title", languages, at("title"))
+    invitation = reader.texts(raw.get("invitation"), "invitation", languages, at("invitation"))
 
     organisers = raw.get("organisers") or []
     if not isinstance(organisers, list):
-        reader.problem("organisers", "must be a list such as [telegram:123456]")
+        reader.problem("organisers", "must be a list such as [telegram:123456]", at("organisers"))
         organisers = []
-    for i, organiser in enumerate(organisers, start=1):
+    for i, organiser in enumerate(organisers):
         if not isinstance(organiser, (str, int)) or not re.fullmatch(r"[a-z]+:\S+", str(organiser)):
-            reader.problem(f"organisers[{i}]", f"{organiser!r} must be PLATFORM:USER_ID, such as telegram:123456")
+            reader.problem("organisers", f"{organiser!r} must be PLATFORM:USER_ID, such as telegram:123456", line_of(organisers, i))
 
     reminders: tuple[dt.timedelta, ...] = DEFAULT_REMINDERS
     if "reminders" in raw:
         values = raw["reminders"] if isinstance(raw["reminders"], list) else [raw["reminders"]]
-        parsed = [reader.duration(v, f"reminders[{i}]") for i, v in enumerate(values, start=1)]
+        parsed = [reader.duration(v, "reminders", line_of(values, i) or at("reminders")) for i, v in enumerate(values)]
         reminders = tuple(sorted((d for d in parsed if d), reverse=True))
 
     quiet_hours: QuietHours | None = QuietHours()
@@ -277,11 +396,11 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
         else:
             quiet_hours = QuietHours.parse(str(value))
             if quiet_hours is None:
-                reader.problem("quiet_hours", f"{value!r} must be two different times such as 21:00-08:00, or off")
+                reader.problem("quiet_hours", f"{value!r} must be two different times such as 21:00-08:00, or off", at("quiet_hours"))
 
     on_forget = raw.get("on_forget", "anonymise")
     if on_forget not in FORGET_POLICIES:
-        reader.problem("on_forget", f"must be one of {', '.join(FORGET_POLICIES)}")
+        reader.problem("on_forget", f"must be one of {', '.join(FORGET_POLICIES)}", at("on_forget"))
 
     rounds = _read_rounds(reader, raw, languages, zone)
 
@@ -308,51 +427,60 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
 def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...], zone: ZoneInfo | None) -> tuple[RoundSpec, ...]:
     raw_rounds = raw.get("rounds")
     if not isinstance(raw_rounds, list) or not raw_rounds:
-        reader.problem("rounds", "must list at least one round")
+        reader.problem("rounds", "must list at least one round", line_of(raw, "rounds"))
         return ()
-    previous_close = reader.moment(raw["starts"], "starts", zone) if "starts" in raw else None
-    seen_keys: dict[str, str] = {}
+    previous_close = reader.moment(raw["starts"], "starts", zone, line_of(raw, "starts")) if "starts" in raw else None
+    seen_keys: dict[str, int | None] = {}
     rounds: list[RoundSpec] = []
     for number, raw_round in enumerate(raw_rounds, start=1):
-        field = f"rounds[{number}]"
+        field = f"round {number}"
         if not isinstance(raw_round, dict):
-            reader.problem(field, "must be a mapping with opens/closes or duration, and questions")
+            reader.problem(field, "must be a mapping with opens/closes or duration, and questions", line_of(raw_rounds, number - 1))
             continue
-        opens = reader.moment(raw_round["opens"], f"{field}.opens", zone) if "opens" in raw_round else previous_close
-        duration = reader.duration(raw_round["duration"], f"{field}.duration") if "duration" in raw_round else None
+        reader.unknown_keys(raw_round, ROUND_KEYS, field)
+
+        def at(key: str, raw_round: dict = raw_round) -> int | None:
+            return line_of(raw_round, key)
+
+        opens = reader.moment(raw_round["opens"], f"{field}: opens", zone, at("opens")) if "opens" in raw_round else previous_close
+        duration = reader.duration(raw_round["duration"], f"{field}: duration", at("duration")) if "duration" in raw_round else None
         if "closes" in raw_round:
-            closes = reader.moment(raw_round["closes"], f"{field}.closes", zone)
+            closes = reader.moment(raw_round["closes"], f"{field}: closes", zone, at("closes"))
         else:
             closes = later(opens, duration, zone) if opens and duration else None
-        if opens is None and "opens" not in raw_round:
-            reader.problem(f"{field}.opens", "missing: give opens, or a top-level starts with durations")
-        if closes is None and "closes" not in raw_round and "duration" not in raw_round:
-            reader.problem(f"{field}.closes", "missing: give closes or duration")
+        # Without a time zone no time can be read: only its own problem is reported.
+        if zone is not None and opens is None and "opens" not in raw_round:
+            reader.problem(f"{field}: opens", "missing: give opens, or a top-level starts with durations", at("opens"))
+        if zone is not None and closes is None and "closes" not in raw_round and "duration" not in raw_round:
+            reader.problem(f"{field}: closes", "missing: give closes or duration", at("closes"))
         if opens and closes and closes <= opens:
-            reader.problem(f"{field}.closes", "the round closes before it opens")
+            reader.problem(f"{field}: closes", "the round closes before it opens", at("closes"))
         if opens and previous_close and opens < previous_close and rounds:
-            reader.problem(f"{field}.opens", "the round opens before the previous round closes")
+            reader.problem(f"{field}: opens", "the round opens before the previous round closes", at("opens"))
         previous_close = closes or previous_close
 
         questions: list[QuestionSpec] = []
         raw_questions = raw_round.get("questions")
         if not isinstance(raw_questions, list) or not raw_questions:
-            reader.problem(f"{field}.questions", "must list at least one question")
+            reader.problem(f"{field}: questions", "must list at least one question", at("questions"))
             raw_questions = []
         for position, raw_question in enumerate(raw_questions, start=1):
-            qfield = f"{field}.questions[{position}]"
+            unnamed = f"{field}, question {position}"
             if not isinstance(raw_question, dict):
-                reader.problem(qfield, "must be a mapping with id and text")
+                reader.problem(unnamed, "must be a mapping with id and text", line_of(raw_questions, position - 1))
                 continue
             key = raw_question.get("id")
             key = str(key) if isinstance(key, (str, int, float)) else None
+            qfield = f"question {key}" if key else unnamed
+            reader.unknown_keys(raw_question, QUESTION_KEYS, qfield)
             if not key:
-                reader.problem(f"{qfield}.id", "missing")
+                reader.problem(unnamed, "the id is missing", line_of(raw_question))
             elif key in seen_keys:
-                reader.problem(f"{qfield}.id", f"duplicate id {key!r}, already used at {seen_keys[key]}")
+                first = seen_keys[key]
+                reader.problem(qfield, f"the id is used twice{f', first on line {first}' if first else ''}", line_of(raw_question, "id"))
             else:
-                seen_keys[key] = qfield
-            texts = reader.texts(raw_question.get("text"), f"{qfield}.text", languages)
+                seen_keys[key] = line_of(raw_question, "id")
+            texts = reader.texts(raw_question.get("text"), qfield, languages, line_of(raw_question, "text"))
             questions.append(QuestionSpec(key=key or "", round_number=number, position=position, texts=texts))
         if opens and closes:
             rounds.append(RoundSpec(number=number, opens_at=opens, closes_at=closes, questions=tuple(questions)))

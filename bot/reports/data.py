@@ -20,13 +20,15 @@ import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handling.unfiled import not_tied
 from bot.storage.models import (
     Contribution,
-    ContributionStatus,
+    ContributionMove,
     Discussion,
     Message,
     Participant,
@@ -63,6 +65,14 @@ class Entry:
     created_at: dt.datetime  # when the message was received
     edited_at: dt.datetime | None
     late: bool
+    moved_from: str | None = None  # the question it was under before its author (or an organiser) moved it
+
+
+class Unfiled(NamedTuple):
+    """An answer not yet tied to a question, with the round it was sent in."""
+
+    round_number: int | None
+    entry: Entry
 
 
 @dataclass(frozen=True)
@@ -93,10 +103,11 @@ class Figures:
 
     participants: int
     contributions: int
-    by_language: dict[str, int]  # participants who wrote in each language (one may write in several)
+    by_language: dict[str, int]  # participants, each once, by the language they chose (else the one they wrote most in)
     by_country: dict[str | None, int]  # None: not published; "": not given
     by_role: dict[Role | None, int]  # None: not published
     unpublished_profiles: int  # participants whose profile is not published
+    contributions_by_language: dict[str, int] = field(default_factory=dict)  # contributions written in each language
 
 
 @dataclass(frozen=True)
@@ -110,6 +121,7 @@ class ReportData:
     figures: Figures
     public_authors: list[Author]  # the named participants, by name
     generated_at: dt.datetime
+    unfiled: list[Unfiled] = field(default_factory=list)  # shown under "Not yet tied to a question"
 
     @property
     def questions(self) -> list[QuestionData]:
@@ -138,17 +150,14 @@ def published_author(
 
 
 def visible_contributions(discussion: Discussion):
-    """The conditions a contribution meets to be published: filed under a
-    question of this discussion, and not hidden by an organiser."""
-    return (
-        Message.discussion_id == discussion.id,
-        Contribution.status == ContributionStatus.filed,
-        Contribution.hidden.is_(False),
-    )
+    """The conditions a contribution meets to be published: sent in this
+    discussion (filed under a question, or still waiting for one), and not
+    hidden by an organiser."""
+    return (Message.discussion_id == discussion.id, Contribution.hidden.is_(False))
 
 
 async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime) -> ReportData:
-    """Everything a report shows, in four queries."""
+    """Everything a report shows, in a handful of queries."""
     question_rows = await session.execute(
         select(Question.id, Question.key, Question.texts, Round.number, Round.opens_at, Round.closes_at)
         .join(Round, Question.round_id == Round.id)
@@ -170,6 +179,7 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         rounds.setdefault(round_row.number, RoundData(round_row.number, round_row.opens_at, round_row.closes_at, []))
 
     author_of: dict[int, Author] = {}
+    chosen_language: dict[int, str] = {}
     # The names of those who are not published, to take out of their own texts ("Saludos, Ana Pérez").
     unpublished_names: dict[int, re.Pattern | None] = {}
     contributors = select(Message.participant_id).join(Contribution).where(*visible_contributions(discussion))
@@ -183,13 +193,37 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
             Participant.organisation,
             Participant.country,
             Participant.role,
+            Participant.language,
         ).where(Participant.id.in_(contributors.scalar_subquery()))
     ):
         author_of[row.id] = published_author(row.consent, row.anonymous, row.name, row.organisation, row.country, row.role)
+        if row.language:
+            chosen_language[row.id] = row.language
         if not author_of[row.id].public:
             unpublished_names[row.id] = name_pattern((row.name, row.display_name), (row.organisation,))
 
-    languages_of: dict[int, set[str]] = {}
+    languages_of: dict[int, Counter[str]] = {}  # the languages each participant wrote in, with their contributions
+    keys = {question_id: question.key for question_id, question in questions.items()}
+    # The question each moved contribution was under before its latest move.
+    latest_move = (
+        select(ContributionMove.contribution_id, func.max(ContributionMove.id).label("move_id"))
+        .where(ContributionMove.from_question_id.is_not(None))
+        .group_by(ContributionMove.contribution_id)
+        .subquery()
+    )
+    moved_from = {
+        contribution_id: keys.get(from_question_id)
+        for contribution_id, from_question_id in await session.execute(
+            select(latest_move.c.contribution_id, ContributionMove.from_question_id).join(
+                ContributionMove, ContributionMove.id == latest_move.c.move_id
+            )
+        )
+    }
+    round_numbers = {
+        round_id: number
+        for round_id, number in await session.execute(select(Round.id, Round.number).where(Round.discussion_id == discussion.id))
+    }
+    unfiled: list[Unfiled] = []
     contribution_rows = await session.execute(
         select(
             Contribution.id,
@@ -201,21 +235,25 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
             Message.platform,
             Message.received_at,
             Message.edited_at,
+            not_tied().label("waiting"),
+            Message.round_id,
         )
         .join(Message, Contribution.message_id == Message.id)
         .where(*visible_contributions(discussion))
         .order_by(Message.received_at, Message.id, Contribution.position)
     )
-    for cid, question_id, text, late, participant_id, language, platform, received_at, edited_at in contribution_rows:
-        question = questions.get(question_id) if question_id is not None else None
-        if question is None:
-            continue  # a question since removed from the discussion's file
+    for cid, question_id, text, late, participant_id, language, platform, received_at, edited_at, waiting, round_id in contribution_rows:
+        question = questions.get(question_id) if question_id is not None and not waiting else None
         author = author_of.get(participant_id, ANONYMOUS) if participant_id is not None else ANONYMOUS
         if participant_id in unpublished_names:
             text = redact(text, unpublished_names[participant_id])
-        question.entries.append(Entry(cid, author, language, platform, text, received_at, edited_at, late))
+        entry = Entry(cid, author, language, platform, text, received_at, edited_at, late, moved_from.get(cid))
+        if question is None:  # waiting for its question, or its question since removed from the file
+            unfiled.append(Unfiled(round_numbers.get(round_id), entry))
+        else:
+            question.entries.append(entry)
         if participant_id is not None:
-            languages_of.setdefault(participant_id, set()).update([language] if language else [])
+            languages_of.setdefault(participant_id, Counter()).update([language] if language else [])
 
     ordered_rounds = [rounds[number] for number in sorted(rounds)]
     return ReportData(
@@ -225,18 +263,31 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         title=dict(discussion.title),
         invitation=dict(discussion.invitation),
         rounds=ordered_rounds,
-        figures=_figures(ordered_rounds, author_of, languages_of),
+        figures=_figures(ordered_rounds, unfiled, author_of, languages_of, chosen_language),
         public_authors=sorted({a for a in author_of.values() if a.public}, key=lambda a: ((a.name or "").casefold(), a.organisation or "")),
         generated_at=now,
+        unfiled=unfiled,
     )
 
 
-def _figures(rounds: list[RoundData], author_of: dict[int, Author], languages_of: dict[int, set[str]]) -> Figures:
+def _figures(
+    rounds: list[RoundData],
+    unfiled: list[Unfiled],
+    author_of: dict[int, Author],
+    languages_of: dict[int, Counter[str]],
+    chosen_language: dict[int, str],
+) -> Figures:
     people = [author_of.get(pid, ANONYMOUS) for pid in languages_of]
+    each_once = Counter(
+        chosen_language.get(pid) or (written.most_common(1)[0][0] if written else None) for pid, written in languages_of.items()
+    )
+    entries = [entry for round_ in rounds for question in round_.questions for entry in question.entries]
+    entries += [entry for _round_number, entry in unfiled]
     return Figures(
         participants=len(people),
-        contributions=sum(round_.contributions for round_ in rounds),
-        by_language=dict(Counter(code for codes in languages_of.values() for code in codes).most_common()),
+        contributions=sum(round_.contributions for round_ in rounds) + len(unfiled),
+        by_language={code: count for code, count in each_once.most_common() if code},
+        contributions_by_language=dict(Counter(entry.language for entry in entries if entry.language).most_common()),
         by_country=dict(Counter(((a.country or "").strip() if a.public else None) for a in people).most_common()),
         by_role=dict(Counter(a.role if a.public else None for a in people).most_common()),
         unpublished_profiles=sum(1 for a in people if not a.public),

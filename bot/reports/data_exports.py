@@ -10,12 +10,13 @@ import json
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from babel.numbers import get_decimal_symbol
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from bot.i18n import _
-from bot.reports.data import Author, Entry, QuestionData, ReportData
+from bot.reports.data import Author, Entry, ReportData
 from bot.reports.wording import Wording
 from bot.reports.xml_text import xml_safe
 
@@ -35,10 +36,14 @@ def _iso(moment: dt.datetime | None, words: Wording) -> str | None:
     return moment.astimezone(words.zone).isoformat(timespec="seconds") if moment else None
 
 
-def _contributions(report: ReportData) -> Iterator[tuple[QuestionData, Entry]]:
+def _contributions(report: ReportData) -> Iterator[tuple[int | None, str | None, Entry]]:
+    """(round number, question key, entry) for every contribution; the key is
+    None for those not yet tied to a question, which come last."""
     for question in report.questions:
         for entry in question.entries:
-            yield question, entry
+            yield question.round_number, question.key, entry
+    for round_number, entry in report.unfiled:
+        yield round_number, None, entry
 
 
 def write_json(report: ReportData, out: BinaryIO) -> None:
@@ -61,6 +66,7 @@ def write_json(report: ReportData, out: BinaryIO) -> None:
             "participants": figures.participants,
             "contributions": figures.contributions,
             "participants_by_language": dict(figures.by_language),
+            "contributions_by_language": dict(figures.contributions_by_language),
             "participants_by_country": [{"country": label, "participants": n} for label, n in words.by_country()],
             "participants_by_role": [{"role": label, "participants": n} for label, n in words.by_role()],
         },
@@ -72,8 +78,8 @@ def write_json(report: ReportData, out: BinaryIO) -> None:
         "contributions": [
             {
                 "id": entry.id,
-                "round": question.round_number,
-                "question": question.key,
+                "round": round_number,
+                "question": key,
                 "participant": _participant(words, entry.author),
                 "organisation": entry.author.organisation,
                 "country": entry.author.country,
@@ -82,9 +88,10 @@ def write_json(report: ReportData, out: BinaryIO) -> None:
                 "text": entry.text,
                 "created_at": _iso(entry.created_at, words),
                 "edited_at": _iso(entry.edited_at, words),
+                "moved_from": entry.moved_from,
                 "late": entry.late,
             }
-            for question, entry in _contributions(report)
+            for round_number, key, entry in _contributions(report)
         ],
     }
     text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
@@ -116,12 +123,12 @@ def _rows(report: ReportData, words: Wording) -> Iterator[tuple]:
     """One row per contribution, in the order of `_headers`; times as local
     times of the discussion's zone."""
     yes, no = _("yes"), _("no")
-    for question, entry in _contributions(report):
+    for round_number, key, entry in _contributions(report):
         author = entry.author
         yield (
             entry.id,
-            question.round_number,
-            question.key,
+            round_number,
+            key,
             _participant(words, author),
             author.organisation or "",
             author.country or "",
@@ -144,10 +151,12 @@ def _csv_safe(value):
 
 def write_csv(report: ReportData, out: BinaryIO) -> None:
     words = Wording(report)
-    # With a byte-order mark, so that Excel reads the accents right.
+    # With a byte-order mark, so that Excel reads the accents right, and the
+    # separator Excel expects where the decimal mark is a comma (French,
+    # Spanish): ";", else it opens the file as one column.
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     try:
-        writer = csv.writer(text)
+        writer = csv.writer(text, delimiter=";" if get_decimal_symbol(words.language) == "," else ",")
         writer.writerow(_headers())
         writer.writerows([_csv_safe(value) for value in row] for row in _rows(report, words))
     finally:

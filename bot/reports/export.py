@@ -8,6 +8,7 @@ from typing import BinaryIO
 
 from bot.i18n import reading_in
 from bot.reports import FORMATS
+from bot.reports.charts import Chart
 from bot.reports.data import ReportData
 from bot.reports.data_exports import write_csv, write_json, write_xlsx
 from bot.reports.html import write_html
@@ -25,10 +26,14 @@ WRITERS: dict[str, Callable[[ReportData, BinaryIO], None]] = {
 assert tuple(WRITERS) == FORMATS, "every format listed has a writer"
 
 
-def write_report(report: ReportData, format: str, language: str, out: BinaryIO) -> None:
-    """Write the report in `format` ("md", "html", "docx", "json", "csv", "xlsx") and `language`."""
+def write_report(report: ReportData, format: str, language: str, out: BinaryIO, save_chart: Callable[[Chart], str] | None = None) -> None:
+    """Write the report in `format` ("md", "html", "docx", "json", "csv", "xlsx") and `language`.
+    `save_chart`: where Markdown's charts go (it gives the link to the image); without it, they are left out."""
     with reading_in(language):
-        WRITERS[format](report, out)
+        if format == "md":
+            write_markdown(report, out, save_chart)
+        else:
+            WRITERS[format](report, out)
 
 
 def report_bytes(report: ReportData, format: str, language: str) -> bytes:

@@ -1,14 +1,17 @@
-"""The consolidated report as Markdown, charts embedded as data-URI images."""
+"""The consolidated report as Markdown. Its charts are image files beside
+it, linked by name (Markdown viewers and converters do not all show data-URI
+images, and base64 would make the text unreadable); without a place to put
+them (a chat attachment is one file), they are left out."""
 
 from __future__ import annotations
 
-import base64
 import io
 import re
+from collections.abc import Callable
 from typing import BinaryIO
 
-from bot.reports.charts import charts
-from bot.reports.data import ReportData
+from bot.reports.charts import Chart, charts
+from bot.reports.data import Entry, ReportData
 from bot.reports.wording import Wording
 
 # Characters Markdown would read as formatting (or raw HTML, or an entity) in people's texts.
@@ -42,7 +45,13 @@ def _table(headers: tuple[str, ...], rows) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def write_markdown(report: ReportData, out: BinaryIO) -> None:
+def _contribution(words: Wording, entry: Entry) -> str:
+    described = words.describe(entry)
+    return f"**{escape(described.author)}** · {described.meta}\n\n" + quoted(entry.text) + "\n\n"  # meta: our own words only
+
+
+def write_markdown(report: ReportData, out: BinaryIO, save_chart: Callable[[Chart], str] | None = None) -> None:
+    """`save_chart` stores a chart's image and gives the link to it."""
     words = Wording(report)
     text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
     try:
@@ -54,12 +63,14 @@ def write_markdown(report: ReportData, out: BinaryIO) -> None:
         if words.unpublished_note:
             write(escape(words.unpublished_note) + "\n\n")
         write(_table((words.language_label, words.participants_label), words.by_language()))
+        write(_table((words.language_label, words.contributions_heading), words.contributions_by_language()))
         write(_table((words.country_label, words.participants_label), words.by_country()))
         write(_table((words.role_label, words.participants_label), words.by_role()))
         write(_table((words.round_label, words.question_label, words.contributions_heading), words.per_question()))
-        write(f"## {escape(words.charts_heading)}\n\n")
-        for chart in charts(words):
-            write(f"![{escape(chart.title)}](data:image/png;base64,{base64.b64encode(chart.png).decode('ascii')})\n\n")
+        if save_chart is not None:
+            write(f"## {escape(words.charts_heading)}\n\n")
+            for chart in charts(words):
+                write(f"![{escape(chart.title)}](<{save_chart(chart)}>)\n\n")
         write(f"## {escape(words.contributions_heading)}\n\n{escape(words.original_languages_note)}\n\n")
         for round_ in report.rounds:
             write(f"## {escape(words.round_heading(round_))}\n\n")
@@ -68,9 +79,11 @@ def write_markdown(report: ReportData, out: BinaryIO) -> None:
                 if not question.entries:
                     write(f"*{escape(words.no_contributions)}*\n\n")
                 for entry in question.entries:
-                    described = words.describe(entry)
-                    write(f"**{escape(described.author)}** · {described.meta}\n\n")  # meta: our own words only
-                    write(quoted(entry.text) + "\n\n")
+                    write(_contribution(words, entry))
+        if report.unfiled:
+            write(f"## {escape(words.unfiled_heading)}\n\n{escape(words.unfiled_note)}\n\n")
+            for _round_number, entry in report.unfiled:
+                write(_contribution(words, entry))
         write(f"---\n\n*{escape(words.generated)}*\n")
     finally:
         text.flush()

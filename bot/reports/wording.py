@@ -89,6 +89,10 @@ class Wording:
     round_label = property(lambda self: _("Round"))
     question_label = property(lambda self: _("Question"))
     no_contributions = property(lambda self: _("No contributions."))
+    unfiled_heading = property(lambda self: _("Not yet tied to a question"))
+    unfiled_note = property(
+        lambda self: _("Answers whose author has not yet said which question they answer, nor an organiser (/file)."),
+    )
     anonymous = property(lambda self: _("anonymous"))
 
     @cached_property
@@ -117,7 +121,11 @@ class Wording:
         ).format(count=format_number(count))
 
     def by_language(self) -> list[tuple[str, int]]:
+        """Participants, each once, by the language they chose."""
         return [(self.language_name(code), count) for code, count in self.report.figures.by_language.items()]
+
+    def contributions_by_language(self) -> list[tuple[str, int]]:
+        return [(self.language_name(code), count) for code, count in self.report.figures.contributions_by_language.items()]
 
     def by_country(self) -> list[tuple[str, int]]:
         return [(self.country_name(country), count) for country, count in self.report.figures.by_country.items()]
@@ -132,6 +140,8 @@ class Wording:
             for question in round_.questions:
                 rows.append((str(round_.number), question.key, len(question.entries)))
             rows.append((str(round_.number), _("all questions of the round"), round_.contributions))
+        if self.report.unfiled:
+            rows.append(("—", self.unfiled_heading, len(self.report.unfiled)))
         return rows
 
     def country_name(self, country: str | None) -> str:
@@ -187,6 +197,8 @@ class Wording:
         if tag is None:
             tag = self._tags[language] = (language.upper() if language else "?", self.language_name(language))
         marks = ([self.late] if entry.late else []) + ([self.edited] if entry.edited_at is not None else [])
+        if entry.moved_from is not None:
+            marks.append(_("moved from question {key}").format(key=entry.moved_from))
         return EntryWords(self.author(entry.author), tag[0], tag[1], self.moment(entry.created_at), marks, f"#{entry.id}")
 
     def moment(self, moment: dt.datetime) -> str:

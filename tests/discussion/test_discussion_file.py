@@ -2,6 +2,8 @@
 
 import copy
 import datetime as dt
+import re
+import textwrap
 
 import pytest
 import yaml
@@ -66,20 +68,21 @@ def test_durations_can_be_minutes_for_a_rehearsal():
 def test_missing_translation_is_named_with_its_field(tmp_path):
     data = copy.deepcopy(SMALL_DISCUSSION)
     del data["rounds"][0]["questions"][1]["text"]["es"]
-    assert problems_of(tmp_path, data) == ["rounds[1].questions[2].text.es: the Spanish text is missing"]
+    assert problems_of(tmp_path, data) == ["question 1.2: the Spanish text is missing"]
 
 
 def test_round_closing_before_it_opens(tmp_path):
     data = copy.deepcopy(SMALL_DISCUSSION)
     data["rounds"][0] = {**data["rounds"][0], "opens": "2013-07-10T09:00", "closes": "2013-07-09T09:00"}
     del data["rounds"][0]["duration"]
-    assert "rounds[1].closes: the round closes before it opens" in problems_of(tmp_path, data)
+    assert "round 1: closes: the round closes before it opens" in problems_of(tmp_path, data)
 
 
 def test_duplicate_question_id(tmp_path):
     data = copy.deepcopy(SMALL_DISCUSSION)
     data["rounds"][1]["questions"][0]["id"] = "1.1"
-    assert problems_of(tmp_path, data) == ["rounds[2].questions[1].id: duplicate id '1.1', already used at rounds[1].questions[1]"]
+    [problem] = problems_of(tmp_path, data)
+    assert problem.startswith("question 1.1: the id is used twice, first on line ")
 
 
 def test_unknown_time_zone(tmp_path):
@@ -96,8 +99,13 @@ def test_every_problem_is_reported_at_once(tmp_path):
     data["on_forget"] = "shred"
     del data["title"]
     problems = problems_of(tmp_path, data)
-    fields = {p.split(":")[0] for p in problems}
-    assert {"languages[3]", "rounds[1].duration", "organisers[1]", "on_forget", "title"} <= fields
+    assert {
+        "languages: 'xx-nope' is not a known language code",
+        "round 1: duration: 'one week' is not an ISO 8601 duration such as P7D or PT2M",
+        "organisers: 'alice' must be PLATFORM:USER_ID, such as telegram:123456",
+        "on_forget: must be one of anonymise, delete",
+        "title: the text is missing",
+    } <= set(problems)
 
 
 def test_not_yaml_and_no_file(tmp_path):
@@ -115,7 +123,7 @@ def test_a_yaml_mistake_is_shown_where_it_is_with_the_usual_cause(tmp_path):
     with pytest.raises(DiscussionFileError) as raised:
         load_discussion(path)
     [problem] = raised.value.problems
-    assert problem.field == "line 3, column 24"  # the "?" of "Who pays?"
+    assert (problem.line, problem.field) == (3, "column 24")  # the "?" of "Who pays?"
     assert "must be in quotes" in problem.message
 
 
@@ -126,7 +134,7 @@ def test_validate_command_exit_codes(tmp_path, capsys):
     del data["rounds"][0]["questions"][0]["text"]["fr"]
     path = write(tmp_path, data, "bad.yaml")
     assert main(["validate", str(path)]) == 2
-    assert f"{path}: rounds[1].questions[1].text.fr: the French text is missing" in capsys.readouterr().err
+    assert re.search(rf"^{re.escape(str(path))}:\d+: question 1.1: the French text is missing$", capsys.readouterr().err, re.M)
 
 
 def test_validate_notes_a_language_the_bot_does_not_speak(tmp_path, capsys):
@@ -141,3 +149,63 @@ def test_validate_notes_a_language_the_bot_does_not_speak(tmp_path, capsys):
     )
     assert main(["validate", str(write(tmp_path, SMALL_DISCUSSION, "small.yaml"))]) == 0
     assert "note" not in capsys.readouterr().err
+
+
+FAULTY = """\
+id: faulty
+languages: [fr, en, es]
+timezone: Europe/Brussels
+on_forgett: delete
+title: {fr: Titre, en: Title, es: Título}
+invitation: {fr: Bienvenue, en: Welcome, es: Bienvenida}
+starts: 2013-07-08T09:00
+rounds:
+  - duration: P7D
+    questions:
+      - id: "1.1"
+        text: {fr: Un, en: One, es: Uno}
+      - id: "1.2"
+        txt: {fr: Deux}
+      - id: "1.3"
+        text:
+          fr: Trois
+          en: Three
+  - duraton: P7D
+    questions:
+      - id: "1.1"
+        text: {fr: Quatre, en: Four, es: Cuatro}
+"""
+
+
+def test_validate_reports_every_problem_with_its_line_and_question(tmp_path, capsys):
+    path = tmp_path / "m4d.yaml"
+    path.write_text(FAULTY, encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}:4: on_forgett: unknown key; did you mean on_forget?",
+        f"{path}:13: question 1.2: the text is missing",
+        f"{path}:14: question 1.2: txt: unknown key; did you mean text?",
+        f"{path}:16: question 1.3: the Spanish text is missing",
+        f"{path}:19: round 2: duraton: unknown key; did you mean duration?",
+        f"{path}:19: round 2: closes: missing: give closes or duration",
+        f"{path}:21: question 1.1: the id is used twice, first on line 11",
+    ]
+
+
+def test_the_quoting_hint_only_where_quoting_is_the_cause(tmp_path):
+    def problem_in(text: str):
+        path = tmp_path / "d.yaml"
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        with pytest.raises(DiscussionFileError) as raised:
+            load_discussion(path)
+        [problem] = raised.value.problems
+        return problem
+
+    colon = problem_in("id: x\ntitle:\n  en: Note: this\n")
+    assert colon.line == 3 and "must be in quotes" in colon.message
+    indented = problem_in("id: x\nrounds:\n  - duration: P7D\n     questions: []\n")
+    assert indented.line == 4 and "quotes" not in indented.message and "indentation" in indented.message
+    dedented = problem_in("id: x\nrounds:\n  - duration: P7D\n questions: []\n")
+    assert "quotes" not in dedented.message and "indentation" in dedented.message
+    unclosed = problem_in("id: x\nlanguages: [fr, en\n")
+    assert "quotes" not in unclosed.message

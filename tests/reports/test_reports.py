@@ -221,18 +221,17 @@ async def test_docx_report_reads_back_with_python_docx(engine, filled):
     assert len(document.inline_shapes) == 3, "three charts"
     assert "Pregunta 1.1" in paragraphs and "Pregunta 4.4" in paragraphs
     assert "mesas de concertación con el gobierno nacional." in paragraphs
-    assert sum(1 for p in document.paragraphs if p.style.name == "Quote") == data.figures.contributions
+    assert sum(1 for p in document.paragraphs if p.style.name == "Contribution") == data.figures.contributions
     assert "anónimo" in text
     tables = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
     assert ["Bolivia", "1"] in tables
 
 
-async def test_markdown_report_has_headings_tags_and_charts(engine, filled):
+async def test_markdown_report_has_headings_and_tags(engine, filled):
     data = await report_data(engine)
     text = report_bytes(data, "md", "en").decode("utf-8")
     assert text.startswith("# Promoting a territorial approach to migration and development\n")
     assert "### Question 1.2" in text
-    assert text.count("](data:image/png;base64,") == 3
     assert "**Marie Dupont, EUNOMAD, France** · FR ·" in text
     assert "> los convenios de hermanamiento entre municipios." in text
 
@@ -255,7 +254,7 @@ async def test_json_export_has_discussion_questions_and_contributions(engine, fi
 
 async def test_csv_and_xlsx_have_one_row_per_contribution(engine, filled):
     data = await report_data(engine)
-    rows = list(csv.reader(io.StringIO(report_bytes(data, "csv", "fr").decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(report_bytes(data, "csv", "fr").decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:4] == ["N°", "Tour", "Question", "Participant"]
     assert len(rows) == 1 + 306
     workbook = openpyxl.load_workbook(io.BytesIO(report_bytes(data, "xlsx", "fr")))

@@ -2,6 +2,7 @@
 
 import io
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from adapters.console import ConsoleChat
 from bot.discussion import store
-from bot.storage.models import Message, Participant, PlatformIdentity
+from bot.storage.models import Contribution, Message, Participant, PlatformIdentity, Question
 
 
 def run_console(tmp_path, script: bytes, *args: str, lang: str = "en_GB.UTF-8") -> subprocess.CompletedProcess:
@@ -30,12 +31,12 @@ def test_a_scripted_session_is_stored_in_the_sqlite_file(tmp_path):
     script = "\n".join(
         [
             "/start",
-            "3",  # the Spanish button
-            "2",  # publish anonymously
+            "c",  # the Spanish button
+            "b",  # publish anonymously
             "Ana Pérez",
             "RIMHUCH",
             "Ecuador",
-            "1",  # local authority staff
+            "a",  # local authority staff
             "/open_round 1",
             "Pregunta 1: convenios de cooperación interinstitucional.",
             "/status",
@@ -101,11 +102,119 @@ async def test_a_prompts_buttons_still_answer_when_a_rounds_questions_arrive_aft
     console = ConsoleChat(io.BytesIO(), screen, language_code="en")
     engine.attach(console)
     await console.handle_line(engine, b"/start\n")
-    await console.handle_line(engine, b"2\n")  # English: the consent prompt follows, then round 1's five questions
+    await console.handle_line(engine, b"b\n")  # English: the consent prompt follows, then round 1's five questions
     await engine.drain()
-    assert screen.getvalue().rstrip().endswith("To answer, reply to this message or start your message with «1.5:».")
-    await console.handle_line(engine, b"2\n")  # the consent prompt's second button
+    assert screen.getvalue().rstrip().endswith("To answer, start your message with «1.5:».")
+    await console.handle_line(engine, b"b\n")  # the consent prompt's second button
     async with engine.sessions() as session:
         participant = await session.scalar(select(Participant).join(PlatformIdentity).where(PlatformIdentity.platform == "console"))
         assert participant.consent and participant.anonymous, "published anonymously"
         assert await session.scalar(select(func.count(Message.id))) == 0, "the number was not taken for an answer"
+
+
+async def console_participant(engine, user) -> tuple[ConsoleChat, io.StringIO]:
+    """A console participant, onboarded in English, with round 1 open and its questions shown."""
+    boss = user("boss", "en")
+    async with engine.sessions() as session:
+        await store.grant_organiser(session, await store.find_discussion(session), "memory", "boss", engine.clock())
+        await session.commit()
+    await engine.handle_message(boss.message("/open_round 1"))
+    screen = io.StringIO()
+    console = ConsoleChat(io.BytesIO(), screen, language_code="en")
+    engine.attach(console)
+    for line in (b"/start", b"b", b"b", b"/skip", b"/skip", b"/skip", b"c"):
+        await console.handle_line(engine, line)
+        await engine.drain()
+    return console, screen
+
+
+async def contributions_of(engine) -> list[tuple[str, str | None]]:
+    async with engine.sessions() as session:
+        rows = await session.execute(
+            select(Contribution.text, Question.key).outerjoin(Question, Contribution.question_id == Question.id).order_by(Contribution.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_reply_answers_the_question_shown_with_that_number_and_edit_changes_the_last_message(engine, user):
+    console, screen = await console_participant(engine, user)
+    assert "facilitator #3> Question 1.3" in screen.getvalue()
+    await console.handle_line(engine, b"/reply 3 twinning with migrants")
+    await console.handle_line(engine, b"/edit twinning with migrants as experts")
+    assert await contributions_of(engine) == [("twinning with migrants as experts", "1.3")]
+
+
+def test_the_first_screen_says_to_type_start_and_past_dates_are_one_line(tmp_path):
+    result = run_console(tmp_path, b"")
+    assert result.returncode == 0, result.stderr.decode()
+    assert result.stdout.decode().startswith("Type /start to begin;")
+    warnings = [line for line in result.stderr.decode().splitlines() if "WARNING" in line]
+    assert len(warnings) == 1 and "4 events skipped, missed by more than the grace period" in warnings[0], warnings
+
+
+def test_a_pasted_text_is_one_message_and_choices_are_letters_not_question_numbers(tmp_path):
+    email = (
+        "Dear colleagues,\n\n"
+        "Q3: in Dakar we share what works through a network of twinned towns.\n"
+        "Q4: migration is now part of the regional development plan.\n\n"
+        "Best regards,\nAminata Diallo\nRegion of Dakar"
+    )
+    script = (
+        "/start\nb\nb\n/skip\n/skip\n/skip\nc\n/open_round 1\n"
+        f"\x1b[200~{email}\x1b[201~\n"
+        "We also used WhatsApp groups to reach the diaspora.\n"
+        "1.1\n"
+    ).encode()
+    result = run_console(tmp_path, script, "--organiser")
+    out = result.stdout.decode()
+    assert result.returncode == 0, result.stderr.decode()
+    assert "[a] Français  [b] English  [c] Español" in out
+    assert "empty" not in out
+    with sqlite3.connect(tmp_path / "facilitator.db") as db:
+        filed = db.execute(
+            "select q.key, c.text from contributions c left join questions q on q.id = c.question_id order by c.id"
+        ).fetchall()
+    assert filed[:2] == [
+        ("1.3", "in Dakar we share what works through a network of twinned towns."),
+        ("1.4", "migration is now part of the regional development plan."),
+    ]
+    assert ("1.1", "We also used WhatsApp groups to reach the diaspora.") in filed, "the typed 1.1 is question 1.1"
+    assert len(filed) == 3, filed
+
+
+def test_ctrl_c_stops_cleanly(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACILITATOR_")}
+    console = subprocess.Popen(
+        [sys.executable, "-m", "facilitator", "run"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert console.stdout.readline().startswith(b"Type /start")  # it is reading, the input left open
+    console.send_signal(signal.SIGINT)
+    _out, err = console.communicate(timeout=30)
+    assert console.returncode == 130
+    assert b"Traceback" not in err
+
+
+async def test_as_name_writes_as_another_participant_in_a_chat_of_their_own(engine, user):
+    console, screen = await console_participant(engine, user)
+    await console.handle_line(engine, b"/as Ana Perez")
+    await console.handle_line(engine, b"/start")
+    await console.handle_line(engine, b"c")  # Español
+    await engine.drain()
+    await console.handle_line(engine, b"Pregunta 2: la mesa de concertacion regional.")
+    await console.handle_line(engine, b"/as")
+    await console.handle_line(engine, b"Q1: twinning")
+    assert "A partir de ahora le escribiré en español." in screen.getvalue()
+    async with engine.sessions() as session:
+        people = await session.execute(
+            select(PlatformIdentity.external_id, Participant.display_name, Participant.language)
+            .join(Participant)
+            .where(PlatformIdentity.platform == "console")
+            .order_by(PlatformIdentity.external_id)
+        )
+        assert [tuple(row) for row in people] == [("as-ana-perez", "Ana Perez", "es"), ("local", os.environ.get("USER", "you"), "en")]
+    assert await contributions_of(engine) == [("la mesa de concertacion regional.", "1.2"), ("twinning", "1.1")]

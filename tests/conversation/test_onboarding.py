@@ -1,0 +1,82 @@
+"""Subscribing when people type instead of tapping: the prompt comes back, and
+an answer to a question is recorded as one, never taken as a profile field
+(issues 13 and 15)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.storage.models import Contribution, ContributionStatus, Participant, Question
+from tests.helpers import open_round, organiser, stored_contributions
+
+LANGUAGE_BUTTONS = ["lang:fr", "lang:en", "lang:es", "skip"]
+
+
+async def profile(engine) -> tuple:
+    async with engine.sessions() as session:
+        person = await session.scalar(select(Participant).where(Participant.display_name == "John"))
+        return person.onboarding_step, person.name, person.organisation, person.country
+
+
+async def test_text_typed_while_a_button_prompt_waits_gets_the_prompt_again(engine, platform, user):
+    john = user("john", "en")
+    await engine.handle_message(john.message("/start"))
+    await engine.handle_message(john.message("hello, what do I do?"))
+    again = platform.last(john.dm)
+    assert again.text.startswith("Please answer with the buttons below, or send /skip")
+    assert [b.data for b in again.buttons] == LANGUAGE_BUTTONS
+    await engine.handle_message(john.message("3"))
+    assert "No round is open" not in platform.last(john.dm).text
+    assert [b.data for b in platform.last(john.dm).buttons] == LANGUAGE_BUTTONS
+    await engine.handle_button(john.press("lang:en"))
+    await engine.handle_message(john.message("ok"))
+    assert [b.data for b in platform.last(john.dm).buttons] == ["consent:named", "consent:anonymous", "skip"]
+    assert (await profile(engine))[0] == "consent", "nothing was skipped"
+    assert await stored_contributions(engine.sessions, Contribution.text) == []
+
+
+async def test_start_again_resumes_where_the_participant_was(engine, platform, user):
+    john = user("john", "en")
+    await engine.handle_message(john.message("/start"))
+    await engine.handle_button(john.press("skip"))
+    await engine.handle_button(john.press("consent:named"))
+    await engine.handle_message(john.message("/start"))
+    assert platform.last(john.dm).text.endswith("What is your name? (or /skip)")
+    assert (await profile(engine))[0] == "name"
+    for step in ("John Smith", "/skip", "/skip"):
+        await engine.handle_message(john.message(step))
+    await engine.handle_button(john.press("skip"))
+    await engine.handle_message(john.message("/start"))
+    assert platform.last(john.dm).text.startswith("You are already subscribed.")
+    assert await profile(engine) == (None, "John Smith", None, None)
+
+
+async def test_an_answer_sent_during_the_profile_questions_is_an_answer_not_a_name(engine, platform, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss)
+    john = user("john", "en")
+    await engine.handle_message(john.message("/start"))
+    await engine.handle_button(john.press("skip"))
+    await engine.handle_button(john.press("consent:named"))
+    await engine.handle_message(john.message("Q1: twinning with migrants as experts"))
+    assert await stored_contributions(engine.sessions, Question.key, Contribution.text, Contribution.status) == [
+        ("1.1", "twinning with migrants as experts", ContributionStatus.filed)
+    ]
+    assert await profile(engine) == ("name", None, None, None)
+    assert platform.last(john.dm).text.endswith("What is your name? (or /skip)")
+    await engine.handle_message(john.message("John Smith"))
+    await engine.handle_message(john.message("Pregunta 3: compartir lecciones en redes de municipios."))
+    assert await profile(engine) == ("organisation", "John Smith", None, None)
+    assert len(await stored_contributions(engine.sessions, Contribution.id)) == 2
+
+
+async def test_a_profile_value_longer_than_its_field_is_asked_again(engine, platform, user):
+    john = user("john", "en")
+    await engine.handle_message(john.message("/start"))
+    await engine.handle_button(john.press("skip"))
+    await engine.handle_button(john.press("skip"))
+    for _step in ("name", "organisation"):
+        await engine.handle_message(john.message("/skip"))
+    await engine.handle_message(john.message("x" * 150))
+    assert "at most 100 characters" in platform.last(john.dm).text
+    assert await profile(engine) == ("country", None, None, None)

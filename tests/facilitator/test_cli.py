@@ -1,0 +1,111 @@
+"""The CLI as a newcomer meets it: in a pipe, in the wrong folder, with typos, twice at once."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bot.storage.run_lock import DatabaseInUse, RunLock
+from facilitator.cli import main
+
+
+def facilitator(tmp_path, *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACILITATOR_")}
+    return subprocess.run(
+        [sys.executable, "-m", "facilitator", *args], input=stdin, cwd=tmp_path, env=env, capture_output=True, timeout=120
+    )
+
+
+@pytest.fixture
+def folder_with_a_database(tmp_path, monkeypatch):
+    """A folder where `facilitator run` ran once: its database holds the example discussion."""
+    assert facilitator(tmp_path, "run").returncode == 0
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("FACILITATOR_")]:
+        monkeypatch.delenv(name)
+    return tmp_path
+
+
+def test_status_into_a_pipe_closed_early_ends_without_a_traceback(folder_with_a_database):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACILITATOR_")}
+    status = subprocess.Popen(
+        [sys.executable, "-m", "facilitator", "status"], cwd=folder_with_a_database, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    status.stdout.close()  # what `| head` does once it has its lines
+    err = status.stderr.read().decode()
+    assert status.wait(timeout=60) == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_a_command_in_a_folder_without_a_database_says_which_it_looked_for(tmp_path):
+    result = facilitator(tmp_path, "status")
+    assert result.returncode == 2
+    assert f"no database at {tmp_path / 'facilitator.db'}" in result.stderr.decode()
+    assert not (tmp_path / "facilitator.db").exists(), "no empty database is made"
+
+
+def test_organiser_add_checks_the_platform_and_the_id_and_list_shows_them(folder_with_a_database, capsys):
+    assert main(["organiser", "add", "telgram:123456"]) == 2
+    assert "is not PLATFORM:USER_ID with a platform among telegram, discord" in capsys.readouterr().err
+    assert main(["organiser", "add", "telegram:@ana"]) == 2
+    assert "a telegram id is a number" in capsys.readouterr().err
+    assert main(["organiser", "add", "discord:1234"]) == 2
+    assert "a discord id is a 17- to 20-digit number" in capsys.readouterr().err
+    assert main(["organiser", "add", "telegram:123456"]) == 0
+    assert main(["organiser", "add", "discord:80351110224678912"]) == 0
+    capsys.readouterr()
+    assert main(["organiser", "list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == ["discord:80351110224678912", "telegram:123456"]
+    assert all("added" in line and "UTC" in line for line in listed)
+
+
+def test_durations_are_written_as_in_chat(folder_with_a_database, capsys):
+    assert main(["round", "open", "1"]) == 0
+    for written in ("2d", "12h", "P2D", "pt12h"):
+        assert main(["schedule", "extend", written]) == 0, written
+    assert "later round(s) moved by PT12H" in capsys.readouterr().out
+    with sqlite3.connect(folder_with_a_database / "facilitator.db") as db:
+        [(closes,)] = db.execute("select closes_at from rounds where number = 1").fetchall()
+    assert closes.startswith("2013-07-20 07:00"), "15 July 09:00 in Brussels, plus 2d, 12h, 2d and 12h"
+
+
+def test_a_second_run_on_the_same_database_refuses_to_start_and_names_the_first(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FACILITATOR_")}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "facilitator", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert first.stdout.readline().startswith(b"Type /start"), "the first is running"
+        started = time.time()
+        second = facilitator(tmp_path, "run")
+        err = second.stderr.decode()
+        assert second.returncode == 2
+        assert f"another `facilitator run` uses sqlite+aiosqlite:///facilitator.db: process {first.pid} on " in err
+        assert f"since {time.strftime('%Y-%m-%d', time.gmtime(started))}" in err
+        assert "Traceback" not in err
+    finally:
+        first.communicate(b"", timeout=60)
+    assert first.returncode == 0
+    assert facilitator(tmp_path, "run").returncode == 0, "once the first has stopped, the database is free"
+
+
+async def test_the_run_lock_holds_on_either_database(database, tmp_path):
+    url = str(database.url) if database.dialect.name != "sqlite" else f"sqlite+aiosqlite:///{tmp_path / 'facilitator.db'}"
+    lock = await RunLock.acquire(database, url)
+    try:
+        with pytest.raises(
+            DatabaseInUse, match=rf"^(process|facilitator run) {os.getpid()}.*, since \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d UTC$"
+        ):
+            await RunLock.acquire(database, url)
+    finally:
+        await lock.release()
+    await (await RunLock.acquire(database, url)).release()
