@@ -16,10 +16,10 @@ from __future__ import annotations
 import io
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import discord
 
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 2000  # characters per Discord message
 THREADS_REMEMBERED = 10_000
+THREAD_ARCHIVE_MINUTES: Literal[10080] = 10_080
 # Discord error codes that mean "never here again": unknown channel, missing
 # access, missing permissions, cannot send messages to this user (DMs closed
 # or bot blocked). An organiser who fixes the channel runs /attach again.
@@ -49,6 +50,15 @@ class Answering:
     answered: bool = False
 
 
+@dataclass
+class Written:
+    """A message someone wrote in a chat, being answered: what only they
+    should read goes to their direct messages, never to the channel."""
+
+    chat: ChatRef
+    author: discord.User | discord.Member
+
+
 class DiscordChat:
     name = PLATFORM
 
@@ -60,12 +70,15 @@ class DiscordChat:
                 "then right-click the role and choose Copy Role ID"
             )
         self._token = token
-        self.client = DiscordClient(self, organiser_role_id=int(role) if role else None)
+        self._organiser_role_id = int(role) if role else None
+        self.client = DiscordClient(self, organiser_role_id=self._organiser_role_id)
         # Message id → the thread it was written in, so that the engine's reply
         # to it (addressed to the channel) lands in that thread too.
         self._threads: OrderedDict[str, str] = OrderedDict()
 
     async def serve(self, inbox: Inbox) -> None:
+        if self.client.is_closed():  # a start that failed (Discord unreachable): a client closed stays closed
+            self.client = DiscordClient(self, organiser_role_id=self._organiser_role_id)
         async with self.client:
             await self.login(inbox)
             await self.client.connect()
@@ -80,6 +93,19 @@ class DiscordChat:
         self._threads[message_id] = thread_id
         if len(self._threads) > THREADS_REMEMBERED:
             self._threads.popitem(last=False)
+
+    @property
+    def ready(self) -> bool:
+        """Logged in: before that, nothing can be posted (the engine waits)."""
+        return self.client.user is not None
+
+    @contextmanager
+    def answering_message(self, chat: ChatRef, author: discord.User | discord.Member) -> Iterator[None]:
+        token = ports.answering.set(Written(chat, author))
+        try:
+            yield
+        finally:
+            ports.answering.reset(token)
 
     @asynccontextmanager
     async def answering(self, interaction: discord.Interaction, chat: ChatRef) -> AsyncIterator[Answering]:
@@ -97,11 +123,26 @@ class DiscordChat:
             # (/attach, /start) is being answered: people reply to them.
             if isinstance(answer, Answering) and message.chat == answer.chat and message.new_thread_title is None:
                 return await self._answer(answer, message)
+            if message.private and message.chat.kind != ChatKind.private:
+                return await self._tell_author(answer, message)
             return await self._post(message)
         except discord.HTTPException as error:
             if error.code in UNREACHABLE_CODES:
                 raise RecipientUnreachable(f"Discord refuses to deliver there (error {error.code})") from None
             raise
+
+    async def _tell_author(self, answer: object, message: OutgoingMessage) -> SentMessage:
+        """A private answer to a message typed in a channel (an organiser
+        command refused), sent to its author alone: in their direct messages."""
+        if not (isinstance(answer, Written) and answer.chat == message.chat):
+            log.warning("a private answer in channel %s has no addressee; it is not posted", message.chat.chat_id)
+            return SentMessage(message_id="")
+        try:
+            sent = [await answer.author.send(**extras) for extras in _parts(message)]
+        except discord.HTTPException as error:  # their DMs are closed: the channel is not told instead
+            log.info("a private answer could not reach its addressee (error %s)", error.code)
+            return SentMessage(message_id="")
+        return SentMessage(message_id=str(sent[0].id))
 
     async def _post(self, message: OutgoingMessage) -> SentMessage:
         channel = await self._channel_for(message)
@@ -116,7 +157,9 @@ class DiscordChat:
         thread_id = message.thread_id
         if message.new_thread_title and message.chat.kind != ChatKind.private and thread_id is None:
             try:
-                thread_id = str((await first.create_thread(name=message.new_thread_title)).id)
+                # Open for answers as long as a round lasts: the longest Discord allows (7 days).
+                thread = await first.create_thread(name=message.new_thread_title, auto_archive_duration=THREAD_ARCHIVE_MINUTES)
+                thread_id = str(thread.id)
             except discord.HTTPException as error:
                 # Without the "Create Public Threads" permission, answers are
                 # still tied by replying to the question's message.
@@ -128,9 +171,11 @@ class DiscordChat:
         channel_id = int(thread or message.chat.chat_id)
         if message.chat.kind == ChatKind.private:
             return self.client.get_partial_messageable(channel_id, type=discord.ChannelType.private)
-        # A server channel, as a full object: opening a thread needs its guild. It is one the
-        # engine posts in (a venue or a question's thread), never a category or a forum itself.
-        return cast("discord.abc.MessageableChannel", self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id))
+        # A server channel, as a full object: opening a thread needs its guild.
+        channel = self.client.get_channel(channel_id) or await self.client.fetch_channel(channel_id)
+        if not isinstance(channel, discord.abc.Messageable):  # a forum or a category: nothing can be posted in it
+            raise RecipientUnreachable(f"Discord channel {channel_id} takes no messages")
+        return cast("discord.abc.MessageableChannel", channel)
 
     async def _answer(self, answer: Answering, message: OutgoingMessage) -> SentMessage:
         followup = answer.interaction.followup

@@ -7,6 +7,8 @@ English name whatever the language it was typed in.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Awaitable, Callable
 
 import discord
@@ -69,3 +71,12 @@ def slash_command(command: MenuEntry, relay: Relay) -> app_commands.Command:
 def add_commands(tree: app_commands.CommandTree, menu: tuple[MenuEntry, ...], relay: Relay) -> None:
     for command in menu:
         tree.add_command(slash_command(command, relay))
+
+
+async def menu_digest(tree: app_commands.CommandTree) -> str:
+    """A fingerprint of the commands as `tree.sync()` sends them (names,
+    descriptions and their translations): unchanged, nothing needs syncing."""
+    translator = tree.translator
+    commands = tree.get_commands()
+    payload = [await command.get_translated_payload(tree, translator) if translator else command.to_dict(tree) for command in commands]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()).hexdigest()

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +44,17 @@ from adapters.telegram.pacing import AdapterStopped, Limits, Pacer, PacingRateLi
 from adapters.telegram.redaction import guard_library_logs, redact
 from adapters.telegram.webhook import WebhookServer
 from bot.i18n import _, reading_in
-from bot.ports import ChatKind, Inbox, OutgoingMessage, RecipientUnreachable, Secret, SentMessage, answering
+from bot.ports import (
+    ChatKind,
+    Inbox,
+    OutgoingMessage,
+    RecipientUnreachable,
+    Secret,
+    SentMessage,
+    StorageUnavailable,
+    answering,
+    keeps_updates,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +62,7 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_LIMITS = Limits()  # Telegram's own
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 CONCURRENT_UPDATES = 64
+LONGEST_STORAGE_WAIT = 30.0  # seconds between attempts to store an update while the database is out of reach
 
 # Bad requests that will not pass by retrying: the bot cannot write there any more.
 PERMANENT_REFUSALS = ("chat not found", "not enough rights", "have no rights", "chat_write_forbidden", "topic_closed")
@@ -62,6 +73,7 @@ class _Unstored:
 
     def __init__(self) -> None:
         self._ids: set[int] = set()
+        self.abandoned: set[int] = set()
         self._none_left = asyncio.Event()
         self._none_left.set()
 
@@ -74,6 +86,11 @@ class _Unstored:
         self._ids.discard(update_id)
         if not self._ids:
             self._none_left.set()
+
+    def abandon(self, update_id: int) -> None:
+        """Stopping without it stored: the last getUpdates leaves it to Telegram."""
+        self.abandoned.add(update_id)
+        self.stored(update_id)
 
     async def wait(self) -> None:
         await self._none_left.wait()
@@ -91,6 +108,11 @@ class _Receipt:
         if not self.done.is_set():
             self.done.set()
             self.unstored.stored(self.update_id)
+
+    def abandon(self) -> None:
+        if not self.done.is_set():
+            self.done.set()
+            self.unstored.abandon(self.update_id)
 
 
 @dataclass(frozen=True)
@@ -135,18 +157,24 @@ class TelegramChat:
         self._inbox: Inbox | None = None
         self.receiving = asyncio.Event()  # set while updates are being received
         self._stopped = False
+        self._closing = False  # stopping: an update the database cannot take is left to Telegram
+        self._first_backoff = first_backoff
         self._forums: dict[int, bool] = {}
 
     # --- receiving ------------------------------------------------------
 
     async def serve(self, inbox: Inbox) -> None:
-        """Receive updates and hand them to the engine until cancelled."""
+        """Receive updates and hand them to the engine until cancelled; again
+        after a failed start (the Bot API unreachable), when called again."""
         self._inbox = inbox
+        self._stopped = self._closing = False
         webhook_server: WebhookServer | None = None
         updater = self.application.updater
         assert updater is not None  # the builder makes one (see __init__): it polls when there is no webhook
+        started = False
         try:
             async with self.application:  # getMe, then shutdown on the way out
+                started = True
                 await self._register_commands(inbox)
                 await self.application.start()
                 if self.webhook is not None:
@@ -162,16 +190,22 @@ class TelegramChat:
                 finally:
                     # Updates fetched are handled to the end, their replies sent,
                     # before the last getUpdates acknowledges them; then no more sending.
+                    self._closing = True
                     if webhook_server is not None:
                         await webhook_server.stop()
                     if updater.running:
                         await updater.stop()
                     await self.application.stop()
+                    await self.idle()  # the replies of the updates stored are sent
                     self._stopped = True
                     self.receiving.clear()
                     await self._limiter.settle()  # before the connections close
         finally:
             self._stopped = True  # also when starting failed: senders must not wait for it
+            if not started:
+                # A start that failed (getMe unanswered) leaves the bot's connections
+                # open: the application shuts down only what it finished initialising.
+                await self.bot.shutdown()
 
     async def idle(self) -> None:
         """Until every update being handled is handled to the end, its replies sent."""
@@ -184,12 +218,13 @@ class TelegramChat:
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         inbox = self._inbox
         assert inbox is not None
+        keeps_updates.set(True)  # in this update's own context: Telegram delivers it again if it is not confirmed
         if update.callback_query is not None:
             query = update.callback_query
             await self._answer(query.answer())  # first: it stops the button's spinner, however long the handling
             press = inbound.button_press(query)
             if press is not None:
-                await inbox.handle_button(press)
+                await self._until_stored(lambda: inbox.handle_button(press))
             return
         message = update.message or update.edited_message
         if message is None:
@@ -204,7 +239,27 @@ class TelegramChat:
         event = inbound.incoming_message(message, self.bot.username, edited=update.edited_message is not None)
         if event is None:
             return
-        await inbox.handle_message(event)
+        await self._until_stored(lambda: inbox.handle_message(event))
+
+    async def _until_stored(self, handling: Callable[[], Awaitable[None]]) -> None:
+        """Hand an update to the engine; while the database cannot be reached,
+        again and again with back-off. The update stays unconfirmed meanwhile
+        (no getUpdates goes out before it is stored: polling waits), so
+        Telegram keeps it; stopping then leaves it to the next start."""
+        wait = self._first_backoff
+        while True:
+            try:
+                await handling()
+                return
+            except StorageUnavailable:
+                if self._closing:
+                    receipt = answering.get()
+                    if isinstance(receipt, _Receipt):
+                        receipt.abandon()
+                    return
+                log.warning("the database cannot be reached: a Telegram update waits, tried again in %.1f s", wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, LONGEST_STORAGE_WAIT)
 
     async def _explain_anonymous_admin(self, inbox: Inbox, message: Message) -> None:
         """An administrator posting as the group is "GroupAnonymousBot" to the bot:
@@ -350,6 +405,8 @@ class _AcknowledgingBot(ExtBot[None]):
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         await self._unstored.wait()
+        if self._unstored.abandoned and kwargs.get("offset"):  # stopping: what was not stored is not confirmed
+            kwargs["offset"] = min(kwargs["offset"], min(self._unstored.abandoned))
         updates = await super().get_updates(*args, **kwargs)
         self._unstored.fetched([update.update_id for update in updates])
         return updates
@@ -357,57 +414,72 @@ class _AcknowledgingBot(ExtBot[None]):
 
 class _InOrderPerChat(BaseUpdateProcessor):
     """Different chats' updates concurrently; one chat's stored one at a time,
-    in order (a participant's second message must not overtake the first),
-    while the replies of the first may still be on their way."""
+    in order (a participant's second message must not overtake the first).
+    An update gives its processing slot back once it is stored: its replies
+    go on being sent meanwhile, paced to its chat's limits, so a chat that
+    floods (its replies wait a second each) cannot take every slot and hold
+    up the other chats."""
 
     def __init__(self, max_concurrent_updates: int, unstored: _Unstored):
         super().__init__(max_concurrent_updates)
         self._unstored = unstored
         self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
-        self._handling = 0
+        self._handling: set[asyncio.Future[Any]] = set()  # stored, their replies still going out
+        self._busy = 0  # updates being handled, stored or not
         self.idle = asyncio.Event()
         self.idle.set()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        self._handling += 1
+        self._busy += 1
         self.idle.clear()
         try:
-            await self._process(update, coroutine)
-        finally:
-            self._handling -= 1
-            if not self._handling:
-                self.idle.set()
+            handling = await self._until_stored(update, coroutine)
+        except BaseException:
+            self._done()
+            raise
+        self._handling.add(handling)
+        handling.add_done_callback(self._handled)
 
-    async def _process(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if not isinstance(update, Update):
-            await coroutine
-            return
+    def _handled(self, handling: asyncio.Future[Any]) -> None:
+        self._handling.discard(handling)
+        if not handling.cancelled() and handling.exception() is not None:  # the application reports handlers' errors itself
+            log.error("processing a Telegram update failed", exc_info=handling.exception())
+        self._done()
+
+    def _done(self) -> None:
+        self._busy -= 1
+        if not self._busy:
+            self.idle.set()
+
+    async def _until_stored(self, update: object, coroutine: Awaitable[Any]) -> asyncio.Future[Any]:
+        """Start handling the update; return its handling once the update is stored."""
+        if not isinstance(update, Update) or update.effective_chat is None:
+            handling = asyncio.ensure_future(coroutine)
+            if isinstance(update, Update):
+                receipt = _Receipt(update.update_id, self._unstored)
+                handling.add_done_callback(lambda _done: receipt.stored())
+            return handling
         receipt = _Receipt(update.update_id, self._unstored)
         answering.set(receipt)  # seen by the handler's task, created below in this context
-        chat = update.effective_chat
+        chat_id = update.effective_chat.id
+        lock, users = self._chats.get(chat_id, (asyncio.Lock(), 0))
+        self._chats[chat_id] = (lock, users + 1)
         try:
-            if chat is None:
-                await coroutine
-                return
-            lock, users = self._chats.get(chat.id, (asyncio.Lock(), 0))
-            self._chats[chat.id] = (lock, users + 1)
-            try:
-                async with lock:
-                    handling = asyncio.ensure_future(coroutine)
-                    storing = asyncio.ensure_future(receipt.done.wait())
-                    try:
-                        await asyncio.wait([handling, storing], return_when=asyncio.FIRST_COMPLETED)
-                    finally:
-                        storing.cancel()
-                await handling
-            finally:
-                lock, users = self._chats[chat.id]
-                if users == 1:
-                    del self._chats[chat.id]
-                else:
-                    self._chats[chat.id] = (lock, users - 1)
+            async with lock:
+                handling = asyncio.ensure_future(coroutine)
+                handling.add_done_callback(lambda _done: receipt.stored())
+                storing = asyncio.ensure_future(receipt.done.wait())
+                try:
+                    await asyncio.wait([handling, storing], return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    storing.cancel()
+            return handling
         finally:
-            receipt.stored()
+            lock, users = self._chats[chat_id]
+            if users == 1:
+                del self._chats[chat_id]
+            else:
+                self._chats[chat_id] = (lock, users - 1)
 
     async def initialize(self) -> None:
         pass

@@ -61,6 +61,9 @@ class FakeDiscord:
         self.posted: list[Posted] = []
         self.requests: list[tuple[str, str, dict | None]] = []  # method, path, JSON body
         self.command_sync: list[dict] | None = None
+        self.command_syncs = 0  # how many times the commands were registered
+        self.refusing_sync: int | None = None  # the HTTP status a command sync gets instead
+        self.dm_channels: dict[str, str] = {}  # user id → their DM channel with the bot
         self.deferred: dict[str, dict] = {}  # interaction token → the deferral's data
         self.deleted_originals: list[str] = []
         self.refusing: dict[str, int] = {}  # channel id → Discord error code
@@ -122,6 +125,7 @@ class FakeDiscord:
             (r"/users/@me", "GET", self._me),
             (r"/oauth2/applications/@me", "GET", self._application),
             (r"/applications/(\d+)/commands", "PUT", self._sync),
+            (r"/users/@me/channels", "POST", self._open_dm),
             (r"/channels/(\d+)/messages", "POST", self._post_message),
             (r"/channels/(\d+)/messages", "GET", self._history),
             (r"/channels/(\d+)/messages/(\d+)/threads", "POST", self._open_thread),
@@ -166,8 +170,17 @@ class FakeDiscord:
         )
 
     async def _sync(self, request, body, files, application_id):
+        if self.refusing_sync is not None:
+            return _json({"message": "Internal Server Error", "code": 0}, status=self.refusing_sync)
         self.command_sync = body
+        self.command_syncs += 1
         return _json([{**command, "id": str(next(self._ids)), "application_id": application_id, "version": "1"} for command in body])
+
+    async def _open_dm(self, request, body, files):
+        recipient = str(body["recipient_id"])
+        channel_id = self.dm_channels.setdefault(recipient, str(next(self._ids)))
+        user = {"id": recipient, "username": recipient, "global_name": None, "discriminator": "0", "avatar": None}
+        return _json({"id": channel_id, "type": 1, "last_message_id": None, "flags": 0, "recipients": [user]})
 
     async def _post_message(self, request, body, files, channel_id):
         if channel_id in self.refusing:

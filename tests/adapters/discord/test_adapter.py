@@ -430,3 +430,38 @@ async def test_messages_written_while_the_bot_was_away_are_read_back_at_the_next
     async with engine.sessions() as session:
         round_two = await session.scalar(select(Round).where(Round.number == 2))
         assert round_two.status != RoundStatus.open, "a command typed while the bot was away is not replayed"
+
+
+async def test_each_ask_files_its_own_text_and_an_answer_is_moved_with_a_button_after_a_restart(discord_api, engine, example, people):
+    marie = people["marie"]
+    bot = await start_bot(engine)
+    await open_round_in_french_channel(bot, people)
+    town = "Nous avons fait quelque chose comme ça dans notre ville."
+    region = "Notre région a essayé aussi, avec des résultats mitigés."
+    for text in (town, region):
+        await bot.feed("MESSAGE_CREATE", marie.message(text, channel=CHANNELS["fr"]))
+    town_ask, region_ask = [p for p in discord_api.in_channel(CHANNELS["fr"]) if p.components]
+    assert "notre ville" in town_ask.content and "Notre région" in region_ask.content
+    await bot.client.close()
+
+    restarted = make_engine(engine.sessions, clock=engine.clock)
+    await restarted.load(example)
+    again = await start_bot(restarted)
+    try:
+        town_id = town_ask.choices[0].split(":")[1]
+        await again.feed("INTERACTION_CREATE", marie.choose(town_ask.id, f"file:{town_id}:1.1", channel=CHANNELS["fr"]))
+        await again.feed("MESSAGE_CREATE", marie.message("1.2", channel=CHANNELS["fr"]))
+        ack = discord_api.in_channel(CHANNELS["fr"])[-1]
+        assert "« Notre région a essayé aussi, avec des résultats mitigés. »" in ack.content and "1.2" in ack.content
+        assert ack.kinds == {2}, "a button"
+        [move] = ack.choices
+        pressed = marie.choose(ack.id, move, channel=CHANNELS["fr"], select=False)
+        await again.feed("INTERACTION_CREATE", pressed)
+        [offer] = discord_api.answers(pressed)
+        assert offer.ephemeral and f"{move.replace('move', 'moveto')}:1.3" in offer.choices
+        chosen = marie.choose(offer.id, f"{move.replace('move', 'moveto')}:1.3", channel=CHANNELS["fr"])
+        await again.feed("INTERACTION_CREATE", chosen)
+        [(key_town, *_town), (key_region, *_region)] = await stored(restarted)
+        assert (key_town, key_region) == ("1.1", "1.3")
+    finally:
+        await again.client.close()

@@ -1,0 +1,128 @@
+"""A person's reply time on Telegram while another chat floods: the real
+adapter (python-telegram-bot, real HTTP, long polling) against the fake Bot
+API server, the engine on a SQLite file.
+
+    python bench/bench_telegram_fairness.py [--flood 1000] [--samples 5] [--speed 20]
+
+One participant sends `--flood` answers at once; meanwhile another sends one
+answer at a time, and the time from its arrival at the server to the bot's
+acknowledgement is measured. Quiet samples (nobody flooding) and flood
+samples alternate in one run. Telegram's limits are scaled `--speed` times
+up (the flooder's own replies, one a second per private chat, would take
+`--flood` seconds otherwise); the figure is the median flood reply time over
+the median quiet one: target at most 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from adapters.telegram import Limits, TelegramChat
+from bot.discussion import store
+from bot.discussion.spec import example_discussion_path, load_discussion
+from bot.ports import ChatKind, Secret
+from bot.storage.database import create_engine, migrate, session_factory
+from bot.storage.models import Participant, PlatformIdentity, Venue
+from facilitator.assembly import make_engine
+from schedules import rounds
+from tests.fakes.telegram_api import FakeTelegram
+
+TOKEN = "6234567890:AAHbenchmarkTokenNeverLogged000000"
+NOW = dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.UTC)
+FLOODER, QUIET = 7_000_000_001, 7_000_000_002
+
+
+async def subscribe(engine, chat_ids: list[int]) -> None:
+    async with engine.sessions() as session:
+        discussion = await store.find_discussion(session)
+        for number, chat_id in enumerate(chat_ids, 1):
+            person = Participant(display_name=f"P{number}", language="en", created_at=NOW)
+            session.add(person)
+            await session.flush()
+            session.add(PlatformIdentity(platform="telegram", external_id=str(chat_id), participant_id=person.id))
+            session.add(
+                Venue(
+                    discussion_id=discussion.id,
+                    platform="telegram",
+                    chat_id=str(chat_id),
+                    kind=ChatKind.private,
+                    participant_id=person.id,
+                    created_at=NOW,
+                )
+            )
+        await rounds.open_round(session, discussion, await store.round_by_number(session, discussion, 1), NOW)
+        await session.commit()
+
+
+async def reply_time(api: FakeTelegram, person, text: str) -> float:
+    """From the message's arrival at the server to the bot's answer there."""
+    before = len(api.to(person.id))
+    started = time.perf_counter()
+    saying = asyncio.ensure_future(person.says(text))
+    while len(api.to(person.id)) == before:
+        await asyncio.sleep(0.001)
+    elapsed = time.perf_counter() - started
+    await saying
+    return elapsed
+
+
+async def flood(api: FakeTelegram, person, count: int) -> None:
+    """`count` answers from one person, all at the server at once."""
+    for n in range(count):
+        update = person._message("private_reply_to_question", None, text=f"Q1: flood answer number {n} about twinning.")
+        update["update_id"] = next(api._update_ids)
+        api._pending.append(update)
+    async with api._arrived:
+        api._arrived.notify_all()
+
+
+async def main(count: int, samples: int, speed: float) -> None:
+    folder = tempfile.mkdtemp()
+    database = create_engine(f"sqlite+aiosqlite:///{folder}/bench.db")
+    await migrate(database)
+    engine = make_engine(session_factory(database), clock=lambda: NOW)
+    await engine.load(load_discussion(example_discussion_path()))
+    await subscribe(engine, [FLOODER, QUIET])
+    api = await FakeTelegram(TOKEN).start()
+    flooder, quiet = api.private_user(FLOODER, "Flo", "en"), api.private_user(QUIET, "Quinn", "en")
+    adapter = TelegramChat(Secret(TOKEN), api.base_url, limits=Limits().scaled(speed), poll_timeout=1)
+    engine.attach(adapter)
+    serving = asyncio.create_task(adapter.serve(engine))
+    await adapter.receiving.wait()
+    quiet_times, flood_times = [], []
+    try:
+        await reply_time(api, quiet, "Q2: a first answer, to warm up.")
+        for sample in range(samples):
+            quiet_times.append(await reply_time(api, quiet, f"Q2: a quiet answer, number {sample}."))
+            await flood(api, flooder, count)
+            await asyncio.sleep(0.2)  # the flood is being handled
+            flood_times.append(await reply_time(api, quiet, f"Q3: an answer during the flood, number {sample}."))
+            await adapter.idle()  # the flood handled, its replies sent, before the next quiet sample
+    finally:
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+        await api.stop()
+        await database.dispose()
+    quiet_median, flood_median = statistics.median(quiet_times), statistics.median(flood_times)
+    print(f"{count} answers flooding from one chat, Telegram's limits ×{speed:g}, {samples} samples each, interleaved")
+    print(f"reply time, quiet:        median {quiet_median * 1000:7.1f} ms, max {max(quiet_times) * 1000:7.1f} ms")
+    print(f"reply time, during flood: median {flood_median * 1000:7.1f} ms, max {max(flood_times) * 1000:7.1f} ms")
+    print(f"ratio (target at most 2): {flood_median / quiet_median:.2f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--flood", type=int, default=1000)
+    parser.add_argument("--samples", type=int, default=5)
+    parser.add_argument("--speed", type=float, default=20)
+    args = parser.parse_args()
+    asyncio.run(main(args.flood, args.samples, args.speed))
