@@ -8,33 +8,29 @@ They change the database; the running scheduler follows within seconds.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from babel.dates import format_time
 
 from bot.discussion import store
-from bot.discussion.spec import parse_duration
+from bot.discussion.spec import parse_typed_duration
 from bot.handling.command import N_, Command
 from bot.handling.turn import Turn
 from bot.i18n import _, current_language, format_moment, ngettext
 from bot.storage.models import RoundStatus
-from schedules import reminders, timetable
+from schedules import reminders, timetable, zones
 
-_SHORT_DURATION = re.compile(r"^(\d+)\s*([wdhm])$", re.I)
-_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 SCHEDULE_LINES = 8
+LONGEST_DELAY = dt.timedelta(days=365)  # by which a round may be extended or postponed at once
 
 
 def parse_delay(text: str) -> dt.timedelta | None:
-    """ "2d", "36h", "30m", "1w", or an ISO 8601 duration ("P2D", "PT4H")."""
-    match = _SHORT_DURATION.match(text.strip())
-    if match:
-        delay = dt.timedelta(**{_UNITS[match.group(2).lower()]: int(match.group(1))})
-        return delay if delay > dt.timedelta(0) else None
+    """ "2d", "36h", "30m", "1w", or an ISO 8601 duration ("P2D", "PT4H"): as the CLI reads them.
+    None for anything else, longer than a year included (a typo, and past the calendar's range)."""
     try:
-        return parse_duration(text.strip().upper())
-    except ValueError:
+        delay = parse_typed_duration(text)
+    except (ValueError, OverflowError):
         return None
+    return delay if delay <= LONGEST_DELAY else None
 
 
 async def timezone(turn: Turn, args: list[str]) -> None:
@@ -43,11 +39,20 @@ async def timezone(turn: Turn, args: list[str]) -> None:
         current = participant.timezone or (turn.discussion.timezone if turn.discussion else None)
         turn.reply(_("Your time zone is {zone}. To change it, send for example /timezone America/Guatemala.").format(zone=current or "—"))
         return
-    zone = reminders.zone_named(args[0])
+    typed = " ".join(args)[:60]  # "Buenos Aires", "Ciudad de México"
+    found = zones.find_zone(typed, turn.language)
+    zone = found.zone
     if zone is None:
+        if found.candidates:
+            turn.reply(
+                _("{name} may be one of these time zones: {zones}. Send the one you mean, for example /timezone {first}.").format(
+                    name=typed, zones=", ".join(found.candidates), first=found.candidates[0]
+                )
+            )
+            return
         turn.reply(
             _("I do not know the time zone {zone}. Send its name as City or Region/City, for example /timezone Europe/Paris.").format(
-                zone=args[0][:60]
+                zone=typed
             )
         )
         return
@@ -182,7 +187,7 @@ async def remind(turn: Turn, args: list[str]) -> None:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("timezone", N_("your time zone, so reminders do not come at night"), timezone, arguments="Region/City"),
+    Command("timezone", N_("your time zone, so reminders do not come at night"), timezone, arguments="City|Region/City"),
     Command("schedule", N_("what happens next, and when"), schedule, organiser_only=True),
     Command("next_round", N_("open the next round now"), next_round, organiser_only=True),
     Command("extend_round", N_("give the open round more time"), extend_round, organiser_only=True, arguments="2d|12h"),

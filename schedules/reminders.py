@@ -18,7 +18,9 @@ offset) once the platform accepts it, so it is never sent twice.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import logging
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -26,12 +28,13 @@ from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel.dates import format_timedelta
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.discussion import store
 from bot.discussion.spec import QuietHours
 from bot.discussion.store import question_text
+from bot.handling.unfiled import record_ask, waiting_of, which_question_buttons
 from bot.i18n import _, current_language, format_moment, ngettext, reading_in
 from bot.ports import ChatKind, ChatRef, Outbox, OutgoingMessage, RecipientUnreachable
 from bot.storage.models import (
@@ -52,6 +55,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_QUIET_HOURS = QuietHours()
 BEFORE_QUIET_HOURS = dt.timedelta(hours=1)  # where a reminder goes when the morning after is too late
+MAX_CHOICES = 4  # questions offered for an answer waiting for its question, as when it came
+IDS_PER_QUERY = 500  # participant ids in one IN (…): well under SQLite's limit on a statement's parameters
 
 
 def quiet_hours_of(discussion: Discussion) -> QuietHours | None:
@@ -60,13 +65,30 @@ def quiet_hours_of(discussion: Discussion) -> QuietHours | None:
     return QuietHours.parse(f"{discussion.quiet_from}-{discussion.quiet_until}") or DEFAULT_QUIET_HOURS
 
 
-def wants_reminders(participant: Participant) -> bool:
-    """Their own choice if they made one; otherwise local authority staff do, others do not."""
-    if participant.reminders is not None:
-        return participant.reminders
-    return participant.role == Role.local_authority
+def wants_reminders(reminders: bool | None, role: Role) -> bool:
+    """Their own choice (`reminders`) if they made one; otherwise local authority staff do, others do not."""
+    if reminders is not None:
+        return reminders
+    return role == Role.local_authority
 
 
+def reachable_private_chat(discussion_id: int, platforms: Collection[str]) -> tuple[ColumnElement[bool], ...]:
+    """A venue of the discussion reminders can go to: a private chat, followed, still reached, on a platform running."""
+    return (
+        Venue.discussion_id == discussion_id,
+        Venue.kind == ChatKind.private,
+        Venue.active.is_(True),
+        Venue.unreachable.is_(False),
+        Venue.platform.in_(list(platforms)),
+    )
+
+
+def zone_of(timezone: str | None, discussion_zone: str) -> str:
+    """The time zone a participant's reminders follow: their own if it is a real one, else the discussion's."""
+    return timezone if timezone and zone_named(timezone) else discussion_zone
+
+
+@functools.lru_cache(maxsize=1024)  # a name that is no zone costs a scan of every zone's name
 def zone_named(name: str) -> ZoneInfo | None:
     """An IANA time zone from what a person typed ("europe/paris" works too)."""
     name = name.strip()
@@ -132,33 +154,43 @@ class Reach:
 
 
 async def reachable_participants(
-    session: AsyncSession, discussion: Discussion, platforms: Collection[str]
-) -> list[tuple[Participant, Reach]]:
-    """Participants of the discussion who want reminders and can be written to privately."""
-    rows = await session.execute(
-        select(Participant, Venue)
-        .join(Venue, Venue.participant_id == Participant.id)
-        .where(
-            Venue.discussion_id == discussion.id,
-            Venue.kind == ChatKind.private,
-            Venue.active.is_(True),
-            Venue.unreachable.is_(False),
-            Venue.platform.in_(list(platforms)),
+    session: AsyncSession, discussion: Discussion, platforms: Collection[str], only: Collection[int] | None = None
+) -> list[Reach]:
+    """Participants of the discussion who want reminders and can be written to
+    privately (`only`: among these participant ids). Read as columns: a large
+    discussion's thousands of people are not loaded as ORM objects."""
+    chosen = sorted(only or ())
+    batches = [chosen[start : start + IDS_PER_QUERY] for start in range(0, len(chosen), IDS_PER_QUERY)] if only is not None else [None]
+    people: dict[int, Reach] = {}
+    for ids in batches:
+        rows = await session.execute(
+            select(
+                Participant.id,
+                Participant.language,
+                Participant.timezone,
+                Participant.reminders,
+                Participant.role,
+                Venue.id,
+                Venue.platform,
+                Venue.chat_id,
+                Venue.kind,
+            )
+            .join(Venue, Venue.participant_id == Participant.id)
+            .where(*reachable_private_chat(discussion.id, platforms), *([Participant.id.in_(ids)] if ids is not None else []))
+            .order_by(Participant.id, Venue.created_at.desc(), Venue.id.desc())
         )
-        .order_by(Participant.id, Venue.created_at.desc(), Venue.id.desc())
-    )
-    people: dict[int, tuple[Participant, list[tuple[int, ChatRef]]]] = {}
-    for participant, venue in rows:
-        if wants_reminders(participant):
-            chat = ChatRef(platform=venue.platform, chat_id=venue.chat_id, kind=venue.kind)
-            people.setdefault(participant.id, (participant, []))[1].append((venue.id, chat))
-    reach = []
-    for participant, venues in people.values():
-        zone = participant.timezone if participant.timezone and zone_named(participant.timezone) else discussion.timezone
         languages: list[str] = discussion.languages
-        language = participant.language if participant.language in languages else languages[0]
-        reach.append((participant, Reach(participant.id, language, zone, tuple(venues))))
-    return reach
+        for participant_id, language, timezone, reminders, role, venue_id, platform, chat_id, kind in rows:
+            if not wants_reminders(reminders, role):
+                continue
+            chat = (venue_id, ChatRef(platform=platform, chat_id=chat_id, kind=kind))
+            known = people.get(participant_id)
+            if known is None:
+                language = language if language in languages else languages[0]
+                people[participant_id] = Reach(participant_id, language, zone_of(timezone, discussion.timezone), (chat,))
+            else:
+                people[participant_id] = dataclasses.replace(known, venues=(*known.venues, chat))
+    return list(people.values())
 
 
 async def answered_questions(session: AsyncSession, round_ids: Collection[int], participant_id: int | None = None) -> set[tuple[int, int]]:
@@ -179,8 +211,10 @@ async def answered_questions(session: AsyncSession, round_ids: Collection[int], 
     return {(participant_id, cast(int, question_id)) for participant_id, question_id in rows if participant_id is not None}
 
 
-def reminder_text(discussion: Discussion, round_: Round, unanswered: list[Question], zone: str, now: dt.datetime) -> str:
-    """Call inside `reading_in` the participant's language."""
+def reminder_text(discussion: Discussion, round_: Round, unanswered: list[Question], zone: str, now: dt.datetime, waiting: int = 0) -> str:
+    """Call inside `reading_in` the participant's language. `waiting`: how
+    many of their answers wait for their question (each is asked about again
+    after the reminder)."""
     language = current_language()
     lines = [
         _("Reminder: round {number} closes on {closes}, {remaining}.").format(
@@ -188,19 +222,31 @@ def reminder_text(discussion: Discussion, round_: Round, unanswered: list[Questi
             closes=format_moment(round_.closes_at, zone),
             remaining=format_timedelta(round_.closes_at - now, add_direction=True, locale=language),
         ),
-        ngettext(
-            "You have not answered this question yet:",
-            "You have not answered these {count} questions yet:",
-            len(unanswered),
-        ).format(count=len(unanswered)),
     ]
-    lines += [f"{question.key}. {shorten(question_text(question, language, discussion), 200)}" for question in unanswered]
-    lines.append("")
-    lines.append(
-        _("Reply to a question's message to answer it, or start your message with its number, for example «Q{key}: …».").format(
-            key=unanswered[0].key
+    if unanswered:
+        lines.append(
+            ngettext(
+                "You have not answered this question yet:",
+                "You have not answered these {count} questions yet:",
+                len(unanswered),
+            ).format(count=len(unanswered))
         )
-    )
+        lines += [f"{question.key}. {shorten(question_text(question, language, discussion), 200)}" for question in unanswered]
+    if waiting:
+        lines.append(
+            ngettext(
+                "{count} of your answers waits for its question: choose it in the message below.",
+                "{count} of your answers wait for their question: choose each one's in the messages below.",
+                waiting,
+            ).format(count=waiting)
+        )
+    lines.append("")
+    if unanswered:
+        lines.append(
+            _("Reply to a question's message to answer it, or start your message with its number, for example «Q{key}: …».").format(
+                key=unanswered[0].key
+            )
+        )
     lines.append(_("Send /reminders off to stop these reminders."))
     return "\n".join(lines)
 
@@ -212,10 +258,40 @@ async def unanswered_reminder(
     answered, in their language; None when they answered them all."""
     answered = {question for _participant, question in await answered_questions(session, [round_.id], reach.participant_id)}
     unanswered = [question for question in questions if question.id not in answered]
-    if not unanswered:
+    waiting = await waiting_of(session, reach.participant_id, discussion.id)
+    if not unanswered and not waiting:
         return None
     with reading_in(reach.language):
-        return reminder_text(discussion, round_, unanswered, reach.zone, now)
+        return reminder_text(discussion, round_, unanswered, reach.zone, now, len(waiting))
+
+
+async def waiting_asks(
+    session: AsyncSession, discussion: Discussion, reach: Reach, chat: ChatRef, now: dt.datetime
+) -> list[OutgoingMessage]:
+    """The participant's answers waiting for their question, each asked about
+    again with its buttons (the same the conversation sends: a press files it)."""
+    waiting = await waiting_of(session, reach.participant_id, discussion.id)
+    if not waiting:
+        return []
+    questions = {question.key: (question, number) for question, number in await store.questions_of(session, discussion)}
+    round_of = {contribution.id: await _round_number_of(session, contribution) for contribution in waiting}
+    asks = []
+    with reading_in(reach.language):
+        for contribution in waiting:
+            keys = [k for k in contribution.candidates if k in questions] or [
+                key for key, (_question, number) in questions.items() if number == round_of[contribution.id]
+            ][:MAX_CHOICES]
+            choices = [(key, question_text(questions[key][0], reach.language, discussion)) for key in keys]
+            text = _("Which question does this answer? «{excerpt}»").format(excerpt=shorten(contribution.text, 80))
+            asks.append(OutgoingMessage(chat=chat, text=text, buttons=which_question_buttons(contribution.id, choices, _("None of them"))))
+            contribution.asked_at = now
+    return asks
+
+
+async def _round_number_of(session: AsyncSession, contribution: Contribution) -> int | None:
+    return await session.scalar(
+        select(Round.number).join(Message, Message.round_id == Round.id).where(Message.id == contribution.message_id)
+    )
 
 
 def record_reminder(session: AsyncSession, round_: Round, reach: Reach, offsets: Collection[int], now: dt.datetime) -> None:
@@ -242,6 +318,8 @@ async def send_reminder(
     for venue_id, chat in reach.venues:
         try:
             await outbox.send(OutgoingMessage(chat=chat, text=text))
+            for ask in await waiting_asks(session, discussion, reach, chat, now):
+                record_ask(session, ask, await outbox.send(ask), now)
         except RecipientUnreachable:
             log.info("venue %s is unreachable; no more reminders go there", venue_id)
             venue = await session.get(Venue, venue_id)
@@ -277,7 +355,7 @@ async def remind_now(
     reminders: list[OutgoingMessage] = []
     asleep = 0
     quiet = quiet_hours_of(discussion)
-    for _participant, reach in await reachable_participants(session, discussion, platform_names):
+    for reach in await reachable_participants(session, discussion, platform_names):
         if quiet and in_night(now, ZoneInfo(reach.zone), quiet):
             asleep += 1
             continue
@@ -294,4 +372,5 @@ async def remind_now(
         if text is not None:
             record_reminder(session, round_, reach, [offset], now)
             reminders.append(OutgoingMessage(chat=reach.venues[0][1], text=text))
+            reminders += await waiting_asks(session, discussion, reach, reach.venues[0][1], now)
     return RemindedNow(sent=len(reminders), asleep=asleep), reminders

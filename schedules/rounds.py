@@ -3,24 +3,29 @@
 Posting is resumable: each question posted in a venue is recorded as a
 `Delivery` right after the platform accepts it, and `post_missing_questions`
 posts only what has no delivery yet, so a process killed in the middle of a
-round resumes it with nothing lost and nothing posted twice.
+round resumes it with nothing lost and nothing posted twice. It reads the
+venues a batch at a time and writes each message as it sends it, so a round
+to 100,000 chats takes no more memory than a round to 1,000.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.discussion import store
 from bot.discussion.store import question_text, venue_language
+from bot.handling.unfiled import waiting_per_round
 from bot.i18n import _, format_moment, ngettext, reading_in
-from bot.ports import ChatRef, OutgoingMessage, RecipientUnreachable, SentMessage
+from bot.ports import ChatPlatform, ChatRef, OutgoingMessage, RecipientUnreachable, SentMessage, answers_by_reply, ready_to_send
 from bot.storage.models import (
     Contribution,
     ContributionStatus,
@@ -60,10 +65,15 @@ async def close_round(session: AsyncSession, round_: Round, now: dt.datetime) ->
     return True
 
 
-def question_post(discussion: Discussion, round_: Round, question: Question, count: int, language: str) -> str:
-    """One question as posted; the first of a round carries the round's header. Call inside `reading_in`."""
+def question_post(discussion: Discussion, round_: Round, question: Question, count: int, language: str, by_reply: bool = True) -> str:
+    """One question as posted; the first of a round carries the round's header. Call inside `reading_in`.
+    `by_reply`: the chat's platform lets people reply to a message."""
     body = _("Question {key}").format(key=question.key) + "\n" + question_text(question, language, discussion)
-    footer = _("To answer, reply to this message or start your message with «{key}:».").format(key=question.key)
+    footer = (
+        _("To answer, reply to this message or start your message with «{key}:».")
+        if by_reply
+        else _("To answer, start your message with «{key}:».")
+    ).format(key=question.key)
     if question.position != 1:
         return f"{body}\n\n{footer}"
     header = ngettext(
@@ -74,102 +84,198 @@ def question_post(discussion: Discussion, round_: Round, question: Question, cou
     return f"{header}\n\n{body}\n\n{footer}"
 
 
+VENUES_AT_ONCE = 500  # venues read per query; a broadcast holds this many, and its messages, whatever its size
+
+
 @dataclass(frozen=True)
-class _Post:
+class _OpenQuestions:
+    """A discussion's open rounds' questions, in order, as posted."""
+
+    discussion: Discussion
+    questions: tuple[tuple[Round, Question, int], ...]  # round, question, questions in that round
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A venue and the questions it has not received yet, in order."""
+
     venue_id: int
-    question_id: int
     chat: ChatRef
-    message: OutgoingMessage
+    language: str
+    open: _OpenQuestions
+    missing: tuple[tuple[Round, Question, int], ...]
 
 
-async def plan_missing_posts(session: AsyncSession, platforms: Collection[str], only_venue_id: int | None = None) -> dict[int, list[_Post]]:
-    """Per venue, in order, the open rounds' questions it has not received yet."""
+async def _open_questions(session: AsyncSession) -> dict[int, _OpenQuestions]:
+    """Per discussion not paused with a round open, its open rounds' questions (a few dozen at most)."""
     rows = await session.execute(
-        select(Venue, Round, Question, Discussion, Participant)
-        .join(Discussion, Venue.discussion_id == Discussion.id)
+        select(Discussion, Round, Question)
         .join(Round, and_(Round.discussion_id == Discussion.id, Round.status == RoundStatus.open))
         .join(Question, and_(Question.round_id == Round.id, Question.position > 0))
-        .outerjoin(Participant, Venue.participant_id == Participant.id)
-        .outerjoin(Delivery, and_(Delivery.venue_id == Venue.id, Delivery.question_id == Question.id))
-        .where(
-            Delivery.id.is_(None),
-            Venue.active.is_(True),
-            Venue.unreachable.is_(False),
-            Venue.platform.in_(list(platforms)),
-            Discussion.paused.is_(False),
-            *([Venue.id == only_venue_id] if only_venue_id is not None else []),
-        )
-        .order_by(Venue.id, Round.number, Question.position)
+        .where(Discussion.paused.is_(False))
+        .order_by(Discussion.id, Round.number, Question.position)
     )
-    counts: dict[int, int] = {}
-    plan: dict[int, list[_Post]] = {}
-    for venue, round_, question, discussion, participant in rows.all():
-        if round_.id not in counts:
-            count = await session.scalar(select(func.count(Question.id)).where(Question.round_id == round_.id, Question.position > 0))
-            assert count is not None  # a COUNT always has its row
-            counts[round_.id] = count
-        language = venue_language(venue, participant, discussion)
-        with reading_in(language):
-            text = question_post(discussion, round_, question, counts[round_.id], language)
-        chat = ChatRef(platform=venue.platform, chat_id=venue.chat_id, kind=venue.kind)
-        title = f"{question.key} · {question_text(question, language, discussion)}"
-        message = OutgoingMessage(chat=chat, text=text, new_thread_title=title[:96])
-        plan.setdefault(venue.id, []).append(_Post(venue.id, question.id, chat, message))
-    return plan
+    found: dict[int, tuple[Discussion, list[tuple[Round, Question]]]] = {}
+    for discussion, round_, question in rows:
+        found.setdefault(discussion.id, (discussion, []))[1].append((round_, question))
+    result = {}
+    for discussion_id, (discussion, questions) in found.items():
+        counts = Counter(round_.id for round_, _question in questions)
+        result[discussion_id] = _OpenQuestions(discussion, tuple((r, q, counts[r.id]) for r, q in questions))
+    return result
+
+
+async def _targets(
+    sessions: async_sessionmaker[AsyncSession],
+    open_questions: Mapping[int, _OpenQuestions],
+    platforms: Collection[str],
+    only_venue_id: int | None,
+    venues_at_once: int,
+) -> AsyncIterator[_Target]:
+    """The venues missing one of their discussion's open questions, in order
+    of id, read `venues_at_once` at a time (keyset: each read starts after the
+    last venue of the one before), in a session of its own."""
+    question_ids = [question.id for open_ in open_questions.values() for _round, question, _count in open_.questions]
+    missing_one = (
+        select(Question.id)
+        .join(Round, and_(Question.round_id == Round.id, Round.status == RoundStatus.open))
+        .where(
+            Question.discussion_id == Venue.discussion_id,
+            Question.position > 0,
+            ~select(Delivery.id)
+            .where(Delivery.venue_id == Venue.id, Delivery.question_id == Question.id)
+            .correlate_except(Delivery)
+            .exists(),
+        )
+        .exists()
+    )
+    after = 0
+    while True:
+        async with sessions() as session:
+            rows = (
+                await session.execute(
+                    select(Venue, Participant)
+                    .outerjoin(Participant, Venue.participant_id == Participant.id)
+                    .where(
+                        Venue.id > after,
+                        Venue.discussion_id.in_(list(open_questions)),
+                        Venue.active.is_(True),
+                        Venue.unreachable.is_(False),
+                        Venue.platform.in_(list(platforms)),
+                        missing_one,
+                        *([Venue.id == only_venue_id] if only_venue_id is not None else []),
+                    )
+                    .order_by(Venue.id)
+                    .limit(venues_at_once)
+                )
+            ).all()
+            if not rows:
+                return
+            delivered = {
+                (venue_id, question_id)
+                for venue_id, question_id in await session.execute(
+                    select(Delivery.venue_id, Delivery.question_id).where(
+                        Delivery.venue_id.in_([venue.id for venue, _participant in rows]), Delivery.question_id.in_(question_ids)
+                    )
+                )
+            }
+        for venue, participant in rows:
+            open_ = open_questions[venue.discussion_id]
+            missing = tuple(entry for entry in open_.questions if (venue.id, entry[1].id) not in delivered)
+            if missing:
+                chat = ChatRef(platform=venue.platform, chat_id=venue.chat_id, kind=venue.kind)
+                yield _Target(venue.id, chat, venue_language(venue, participant, open_.discussion), open_, missing)
+        after = rows[-1][0].id
 
 
 async def post_missing_questions(
     sessions: async_sessionmaker[AsyncSession],
     send: Send,
-    platforms: Collection[str],
+    platforms: Mapping[str, ChatPlatform],
     now: Callable[[], dt.datetime],
     only_venue_id: int | None = None,
     concurrency: int = 64,
+    venues_at_once: int = VENUES_AT_ONCE,
 ) -> int:
     """Post every open round's questions that a reachable venue on one of
-    `platforms` has not received yet. Venues are served concurrently (the
-    adapters pace their platform's limits), each venue's questions in order,
-    each delivery recorded as soon as the platform accepts it. Returns how many
-    were posted."""
+    `platforms` has not received yet. Venues are read in batches, and served
+    `concurrency` at a time (the adapters pace their platform's limits), each
+    venue's questions in order, each message written as it is sent, each
+    delivery recorded as soon as the platform accepts it. A venue whose
+    platform fails is left for the next posting; the others go on, and the
+    first failure is raised at the end. Returns how many were posted."""
     async with sessions() as session:
-        plan = await plan_missing_posts(session, platforms, only_venue_id)
-    slots = asyncio.Semaphore(concurrency)
+        open_questions = await _open_questions(session)
+    if not open_questions:
+        return 0
     deliveries = _DeliveryLog(sessions)
+    queue: asyncio.Queue[_Target | None] = asyncio.Queue(maxsize=concurrency)
+    texts: dict[tuple[int, str, bool], tuple[str, str]] = {}  # a question's message per language and platform kind: a few
+    failures: list[BaseException] = []
 
-    async def post_to_venue(posts: list[_Post]) -> int:
+    def message(target: _Target, round_: Round, question: Question, count: int) -> OutgoingMessage:
+        by_reply = answers_by_reply(platforms[target.chat.platform])
+        key = (question.id, target.language, by_reply)
+        if key not in texts:
+            discussion = target.open.discussion
+            with reading_in(target.language):
+                text = question_post(discussion, round_, question, count, target.language, by_reply)
+            texts[key] = (text, f"{question.key} · {question_text(question, target.language, discussion)}"[:96])
+        text, title = texts[key]
+        return OutgoingMessage(chat=target.chat, text=text, new_thread_title=title)
+
+    async def post_to_venue(target: _Target) -> int:
         posted = 0
-        async with slots:
-            for post in posts:
-                try:
-                    sent = await send(post.message)
-                except RecipientUnreachable:
-                    log.info("venue %s is unreachable; no more questions are posted there", post.venue_id)
-                    async with sessions() as session:
-                        venue = await session.get(Venue, post.venue_id)
-                        assert venue is not None  # planned from its row (gone only if its participant was forgotten since)
-                        venue.unreachable = True
-                        await session.commit()
-                    break
-                delivery = Delivery(
-                    venue_id=post.venue_id,
-                    question_id=post.question_id,
-                    message_id=sent.message_id,
-                    thread_id=sent.thread_id,
-                    posted_at=now(),
-                )
-                await _even_if_cancelled(deliveries.record(delivery))
-                posted += 1
+        for round_, question, count in target.missing:
+            try:
+                sent = await send(message(target, round_, question, count))
+            except RecipientUnreachable:
+                log.info("venue %s is unreachable; no more questions are posted there", target.venue_id)
+                async with sessions() as session:
+                    venue = await session.get(Venue, target.venue_id)
+                    assert venue is not None  # read just before (gone only if its participant was forgotten since)
+                    venue.unreachable = True
+                    await session.commit()
+                break
+            delivery = Delivery(
+                venue_id=target.venue_id, question_id=question.id, message_id=sent.message_id, thread_id=sent.thread_id, posted_at=now()
+            )
+            await _even_if_cancelled(deliveries.record(delivery))
+            posted += 1
         return posted
 
-    tasks = [asyncio.ensure_future(post_to_venue(posts)) for posts in plan.values()]
+    async def serve() -> int:
+        posted = 0
+        while (target := await queue.get()) is not None:
+            try:
+                posted += await post_to_venue(target)
+            except Exception as error:
+                log.info("posting to venue %s failed (%s); it is retried at the next posting", target.venue_id, error)
+                failures.append(error)
+        return posted
+
+    async def feed() -> None:
+        ready = [name for name, platform in platforms.items() if ready_to_send(platform)]  # the others: at the next posting
+        async for target in _targets(sessions, open_questions, ready, only_venue_id, venues_at_once):
+            await queue.put(target)
+        for _server in servers:
+            await queue.put(None)
+
+    servers = [asyncio.ensure_future(serve()) for _ in range(concurrency)]
+    feeding = asyncio.ensure_future(feed())
     try:
-        return sum(await asyncio.gather(*tasks))
+        await feeding
+        posted = sum(await asyncio.gather(*servers))
     finally:
-        # gather() returns at the first failure or cancellation and leaves the
-        # other venues' tasks running: wait for them, so that a cancelled
-        # posting has really stopped, its deliveries recorded, when it returns.
-        if tasks:
-            await asyncio.wait(tasks)
+        # Cancelled, or the reading failed: stop every server, and wait for
+        # them, so that a cancelled posting has really stopped, its deliveries
+        # recorded, when it returns.
+        for task in (feeding, *servers):
+            task.cancel()
+        await asyncio.wait([feeding, *servers])
+    if failures:
+        raise failures[0]
+    return posted
 
 
 class _DeliveryLog:
@@ -226,7 +332,12 @@ async def _even_if_cancelled(operation: Awaitable[None]) -> None:
     try:
         await asyncio.shield(task)
     except asyncio.CancelledError:
-        await task
+        # Cancelled again meanwhile (the posting's servers are cancelled more
+        # than once on the way out): the recording still ends first.
+        while not task.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+        task.result()
         raise
 
 
@@ -246,10 +357,14 @@ class RoundFigures:
     closes_at: dt.datetime
     questions: tuple[QuestionFigures, ...]
     participants: int
+    waiting: int = 0  # answers sent in the round that wait for their question
 
 
 async def participation(session: AsyncSession, discussion: Discussion) -> list[RoundFigures]:
-    """Per round and question: contributions filed (hidden ones excluded), distinct participants, languages."""
+    """Per round and question: contributions filed (hidden ones excluded),
+    distinct participants, languages; and per round, the answers still waiting
+    for their question."""
+    waiting = await waiting_per_round(session, discussion.id)
     rows = await session.execute(
         select(Question.id, Message.participant_id, Message.language)
         .join(Contribution, Contribution.question_id == Question.id)
@@ -290,6 +405,7 @@ async def participation(session: AsyncSession, discussion: Discussion) -> list[R
                 closes_at=round_.closes_at,
                 questions=tuple(per_question),
                 participants=len(round_participants),
+                waiting=waiting.get(round_.id, 0),
             )
         )
     return figures

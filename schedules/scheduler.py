@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.discussion import store
 from bot.i18n import reading_in
 from bot.ports import Outbox
+from bot.storage.models import Discussion
 from schedules import jobs, timetable
 from schedules.wrapups import post_missing_wrap_ups
 
@@ -95,17 +96,34 @@ def job_id(discussion_id: int, at: dt.datetime) -> str:
     return f"d{discussion_id}@{at.astimezone(dt.UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
-def job_name(slug: str, events: list[timetable.Event]) -> str:
+def job_name(slug: str, moments: list[timetable.Moment]) -> str:
     parts = []
-    for event in events:
+    for moment in moments:
         part = (
-            f"{event.action.value} round {event.round_number}"
-            if event.action != timetable.Action.remind
-            else f"reminders round {event.round_number}"
+            f"{moment.action.value} round {moment.round_number}"
+            if moment.action != timetable.Action.remind
+            else f"reminders round {moment.round_number}"
         )
         if part not in parts:
             parts.append(part)
     return f"{slug}: {', '.join(parts)}"
+
+
+def _discussion_of(job_id_: str) -> int | None:
+    """The discussion a stored job is for (see `job_id`)."""
+    head, _at, _rest = job_id_.partition("@")
+    return int(head[1:]) if head.startswith("d") and head[1:].isdigit() else None
+
+
+def _jobs_of(
+    discussion_id: int, slug: str, plan: timetable.Plan, now: dt.datetime, grace: dt.timedelta
+) -> dict[str, tuple[dt.datetime, int, str]]:
+    """The stored jobs a discussion's plan wants: one per moment, not passed longer than `grace` ago."""
+    by_moment: dict[dt.datetime, list[timetable.Moment]] = {}
+    for moment in plan.moments:
+        if now - moment.at <= grace:
+            by_moment.setdefault(moment.at, []).append(moment)
+    return {job_id(discussion_id, at): (at, discussion_id, job_name(slug, moments)) for at, moments in by_moment.items()}
 
 
 class Scheduler:
@@ -165,10 +183,7 @@ class Scheduler:
     async def advance(self, discussion_id: int) -> None:
         """What a stored job does."""
         async with self._lock:
-            done = await timetable.advance(self.outbox, discussion_id, self.clock(), self.grace)
-            for event in done:
-                log.info("discussion %s: %s round %s done", discussion_id, event.action.value, event.round_number)
-            await self._replan()
+            await self._pass([discussion_id], act=True)
 
     async def housekeeping(self) -> None:
         """Every few seconds, for every discussion: do what is due (a round
@@ -176,49 +191,64 @@ class Scheduler:
         failed and can be retried within the grace period), post the wrap-ups of
         rounds closed by hand, and follow date changes made elsewhere."""
         async with self._lock:
-            async with self.outbox.sessions() as session:
-                discussion_ids = [d.id for d in await store.list_discussions(session)]
-            try:
-                for discussion_id in discussion_ids:
-                    try:
-                        await timetable.advance(self.outbox, discussion_id, self.clock(), self.grace)
-                    except Exception:  # one discussion's failure must not stop the others'
-                        log.exception("discussion %s: what was due could not all be done; tried again shortly", discussion_id)
-                await post_missing_wrap_ups(self.outbox, self.clock())
-            finally:
-                await self._replan()
+            await self._pass(None, act=True)
 
     async def replan(self, starting: bool = False) -> None:
         async with self._lock:
-            await self._replan(starting)
+            await self._pass(None, act=False, starting=starting)
 
-    async def _replan(self, starting: bool = False) -> None:
-        """Bring the stored jobs in line with the database: one job per future
-        moment something is planned; stored jobs nothing is planned for any
-        more are removed. At start, stored jobs whose time passed within the
-        grace period are kept (APScheduler runs them once); anything missed by
-        longer is logged as skipped."""
+    async def _pass(self, only: list[int] | None, act: bool, starting: bool = False) -> None:
+        """For each discussion (`only` these, else all), one state read and one
+        plan worked out: what is due in it is done (`act`), and the stored jobs
+        are brought in line with it: one job per moment something is planned;
+        stored jobs nothing is planned for any more are removed. The plan is
+        the one read before acting: what acting removes from it (a round closed
+        early) leaves a job that finds nothing to do, removed at the next pass.
+        At start, stored jobs whose time passed within the grace period are
+        kept (APScheduler runs them once); anything missed by longer is logged
+        as skipped."""
         now = self.clock()
         wanted: dict[str, tuple[dt.datetime, int, str]] = {}
-        async with self.outbox.sessions() as session:
-            for discussion in await store.list_discussions(session):
-                state = await timetable.load_state(session, discussion, self.outbox.platform_names)
-                if starting:
-                    self._report_missed(discussion.slug, discussion.timezone, timetable.missed(state, now, self.grace))
-                by_moment: dict[dt.datetime, list[timetable.Event]] = {}
-                for event in timetable.plan(state, now, self.grace):
-                    if now - event.at <= self.grace:
-                        by_moment.setdefault(event.at, []).append(event)
-                for at, events in by_moment.items():
-                    wanted[job_id(discussion.id, at)] = (at, discussion.id, job_name(discussion.slug, events))
-        await asyncio.to_thread(self._store_jobs, wanted, now, starting)
+        kept: set[int] = set()  # the discussions whose stored jobs stay as they are: not planned now
+        try:
+            async with self.outbox.sessions() as session:
+                discussions = [(d.id, d.slug, d.timezone) for d in await store.list_discussions(session)]
+            kept = {discussion_id for discussion_id, _slug, _zone in discussions}
+            for discussion_id, slug, zone in discussions:
+                if only is not None and discussion_id not in only:
+                    continue
+                try:
+                    async with self.outbox.sessions() as session:
+                        discussion = await session.get(Discussion, discussion_id)
+                        if discussion is None:
+                            continue
+                        plan = await timetable.planned(session, discussion, self.outbox.platform_names, now, self.grace)
+                    kept.discard(discussion_id)
+                    wanted |= _jobs_of(discussion_id, slug, plan, now, self.grace)
+                    if starting:
+                        self._report_missed(slug, zone, [e for m in plan.missed(now, self.grace) for e in m.events()])
+                    if act:
+                        done = await timetable.advance(self.outbox, discussion_id, now, self.grace, plan)
+                        for event in done:
+                            if event.action != timetable.Action.remind:
+                                log.info("discussion %s: %s round %s done", discussion_id, event.action.value, event.round_number)
+                        if reminded := sum(event.action == timetable.Action.remind for event in done):
+                            log.info("discussion %s: %d reminders sent", discussion_id, reminded)
+                except Exception:  # one discussion's failure must not stop the others'
+                    log.exception("discussion %s: what was due could not all be done; tried again shortly", discussion_id)
+            if act and only is None:
+                await post_missing_wrap_ups(self.outbox, self.clock())
+        finally:
+            await asyncio.to_thread(self._store_jobs, wanted, now, starting, kept)
 
-    def _store_jobs(self, wanted: dict[str, tuple[dt.datetime, int, str]], now: dt.datetime, starting: bool) -> None:
-        """Runs in a thread: the job store is synchronous."""
+    def _store_jobs(self, wanted: dict[str, tuple[dt.datetime, int, str]], now: dt.datetime, starting: bool, kept: set[int]) -> None:
+        """Runs in a thread: the job store is synchronous. The stored jobs of
+        the discussions `kept` stay (not planned in this pass, or their plan
+        could not be read); those of a discussion that is gone are removed."""
         assert self._apscheduler is not None
         stored = {job.id: job for job in self._apscheduler.get_jobs(jobstore="default")}
         for id_, job in stored.items():
-            if id_ not in wanted:
+            if id_ not in wanted and _discussion_of(id_) not in kept:
                 self._apscheduler.remove_job(id_, jobstore="default")
             elif starting and job.misfire_grace_time != int(self.grace.total_seconds()):
                 self._apscheduler.modify_job(id_, jobstore="default", misfire_grace_time=int(self.grace.total_seconds()))
@@ -233,8 +263,15 @@ class Scheduler:
             return
         with reading_in("en"):
             lines = timetable.describe(missed, zone, also_utc=True)
+        if len(lines) == 1:
+            log.warning("%s: skipped, missed by more than the grace period (%s): %s", slug, self.grace, lines[0])
+            return
+        # A discussion whose dates are past (the example) is one line, not one a round; -v gives each.
+        log.warning(
+            "%s: %d events skipped, missed by more than the grace period (%s); the last: %s", slug, len(lines), self.grace, lines[-1]
+        )
         for line in lines:
-            log.warning("%s: skipped, missed by more than the grace period (%s): %s", slug, self.grace, line)
+            log.info("%s: skipped: %s", slug, line)
 
     def planned_jobs(self) -> list[tuple[str, dt.datetime]]:
         """The stored jobs, as (id, next run time): what `facilitator run` will do next."""

@@ -15,31 +15,46 @@ hand (`/next_round`, `/extend_round`, …).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import enum
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from bot.discussion import store
 from bot.discussion.spec import DiscussionSpec, QuietHours, later
 from bot.i18n import _, format_moment, ngettext
 from bot.ports import Outbox
-from bot.storage.models import Discussion, Question, ReminderSent, Round, RoundChange, RoundStatus
+from bot.storage.models import (
+    Contribution,
+    ContributionStatus,
+    Discussion,
+    Message,
+    Participant,
+    Question,
+    ReminderSent,
+    Round,
+    RoundChange,
+    RoundStatus,
+    Venue,
+)
 from schedules import rounds
 from schedules.reminders import (
-    Reach,
-    answered_questions,
     quiet_hours_of,
     reachable_participants,
+    reachable_private_chat,
     reminder_moment,
     send_reminder,
+    wants_reminders,
+    zone_of,
 )
 from schedules.wrapups import post_missing_wrap_ups
 
@@ -70,6 +85,26 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Moment:
+    """What the calendar does at one moment: a round opens or closes, or the
+    reminders at one offset before a round closes go to these participants."""
+
+    at: dt.datetime
+    action: Action
+    round_number: int
+    offset: int | None = None  # reminders: seconds before closing
+    participant_ids: tuple[int, ...] = ()  # reminders
+
+    def events(self) -> list[Event]:
+        if self.action != Action.remind:
+            return [Event(self.at, self.action, self.round_number)]
+        return [Event(self.at, self.action, self.round_number, participant, self.offset) for participant in self.participant_ids]
+
+    def sort_key(self) -> tuple:
+        return (self.at, _ACTION_ORDER[self.action], self.round_number, -(self.offset or 0))
+
+
+@dataclass(frozen=True)
 class RoundState:
     id: int
     number: int
@@ -81,22 +116,27 @@ class RoundState:
 
 @dataclass(frozen=True)
 class State:
-    """What the calendar depends on, read from the database."""
+    """What the calendar depends on, read from the database: as ids, in sets,
+    so that a discussion's 100,000 participants are planned in a few passes
+    over them, by time zone, rather than one at a time."""
 
     discussion_id: int
     paused: bool
     quiet_hours: QuietHours | None
     offsets: tuple[int, ...]
     rounds: tuple[RoundState, ...]
-    people: tuple[Reach, ...]  # who wants reminders and can be written to
-    answered: frozenset[tuple[int, int]]  # participant id, question id
-    reminded: frozenset[tuple[int, int, int]]  # round id, participant id, offset
+    people: Mapping[str, tuple[int, ...]]  # who wants reminders and can be written to: participant ids by time zone
+    finished: Mapping[int, frozenset[int]]  # round id → who answered all its questions (rounds not closed)
+    reminded: Mapping[tuple[int, int], frozenset[int]]  # (round id, offset) → who got that reminder (rounds not closed)
 
     def round(self, number: int) -> RoundState:
         return next(r for r in self.rounds if r.number == number)
 
 
 async def load_state(session: AsyncSession, discussion: Discussion, platforms: Collection[str]) -> State:
+    """The calendar's state. The participants' ids come grouped by the database,
+    a few strings of ids: 100,000 rows would be as many objects, and
+    the garbage collector's passes over them would hold the event loop."""
     all_rounds = await store.rounds_of(session, discussion)
     questions = await session.execute(
         select(Question.round_id, Question.id).where(Question.discussion_id == discussion.id, Question.position > 0)
@@ -104,94 +144,192 @@ async def load_state(session: AsyncSession, discussion: Discussion, platforms: C
     by_round: dict[int, set[int]] = {}
     for round_id, question_id in questions:
         by_round.setdefault(round_id, set()).add(question_id)
-    round_ids = [r.id for r in all_rounds]
-    reminded = await session.execute(
-        select(ReminderSent.round_id, ReminderSent.participant_id, ReminderSent.offset_seconds).where(ReminderSent.round_id.in_(round_ids))
+    live = [r.id for r in all_rounds if r.status != RoundStatus.closed]  # a closed round plans nothing
+    reached = (
+        select(Participant.id, Participant.timezone, Participant.reminders, Participant.role)
+        .join(Venue, Venue.participant_id == Participant.id)
+        .where(*reachable_private_chat(discussion.id, platforms))
+        .distinct()  # one a person, however many chats reach them
+        .subquery()
     )
+    people: dict[str, list[int]] = {}
+    for timezone, reminders, role, ids in await session.execute(
+        select(reached.c.timezone, reached.c.reminders, reached.c.role, _joined(reached.c.id)).group_by(
+            reached.c.timezone, reached.c.reminders, reached.c.role
+        )
+    ):
+        if wants_reminders(reminders, role):
+            people.setdefault(zone_of(timezone, discussion.timezone), []).extend(_ids(ids))
+        await asyncio.sleep(0)
+    other = aliased(Question)
+    in_round = select(func.count(other.id)).where(other.round_id == Question.round_id, other.position > 0).scalar_subquery()
+    answered_all = (
+        select(Message.participant_id, Question.round_id)
+        .join(Contribution, Contribution.message_id == Message.id)
+        .join(Question, Contribution.question_id == Question.id)
+        .where(
+            Question.round_id.in_(live),
+            Question.position > 0,
+            Contribution.status == ContributionStatus.filed,
+            Contribution.hidden.is_(False),
+            Message.participant_id.is_not(None),
+        )
+        .group_by(Message.participant_id, Question.round_id)
+        .having(func.count(distinct(Contribution.question_id)) >= in_round)
+        .subquery()
+    )
+    finished = {
+        round_id: frozenset(_ids(ids))
+        for round_id, ids in await session.execute(
+            select(answered_all.c.round_id, _joined(answered_all.c.participant_id)).group_by(answered_all.c.round_id)
+        )
+    }
+    await asyncio.sleep(0)
+    reminded = {
+        (round_id, offset): frozenset(_ids(ids))
+        for round_id, offset, ids in await session.execute(
+            select(ReminderSent.round_id, ReminderSent.offset_seconds, _joined(ReminderSent.participant_id))
+            .where(ReminderSent.round_id.in_(live))
+            .group_by(ReminderSent.round_id, ReminderSent.offset_seconds)
+        )
+    }
     return State(
         discussion_id=discussion.id,
         paused=discussion.paused,
         quiet_hours=quiet_hours_of(discussion),
         offsets=tuple(discussion.reminder_offsets or ()),
         rounds=tuple(RoundState(r.id, r.number, r.status, r.opens_at, r.closes_at, frozenset(by_round.get(r.id, ()))) for r in all_rounds),
-        people=tuple(reach for _participant, reach in await reachable_participants(session, discussion, platforms)),
-        answered=frozenset(await answered_questions(session, round_ids)),
-        reminded=frozenset((round_id, participant_id, offset) for round_id, participant_id, offset in reminded),
+        people={zone: tuple(ids) for zone, ids in people.items()},
+        finished=finished,
+        reminded=reminded,
     )
+
+
+def _joined(column: ColumnElement[int] | InstrumentedAttribute[int]) -> ColumnElement[str]:
+    """A group's ids, as one string: "3,17,42"."""
+    return func.aggregate_strings(column.cast(String), ",")
+
+
+def _ids(joined: str | None) -> list[int]:
+    return [int(id_) for id_ in joined.split(",")] if joined else []
+
+
+def _moments_per_round(state: State, now: dt.datetime, grace: dt.timedelta) -> Iterator[list[Moment]]:
+    """The moments still to come, a round's opening and closing, then each
+    of its offsets' reminders, a part at a time (see `planned`). A reminder's
+    moment is worked out once per round, offset and time zone."""
+    if state.paused:
+        return
+    for round_ in state.rounds:
+        if round_.status == RoundStatus.closed:
+            continue
+        if round_.status == RoundStatus.scheduled:
+            if now - round_.opens_at > grace:
+                yield [Moment(round_.opens_at, Action.open, round_.number)]
+                continue  # its opening was skipped: it opens by hand, if at all
+            yield [Moment(round_.opens_at, Action.open, round_.number), Moment(round_.closes_at, Action.close, round_.number)]
+        else:
+            yield [Moment(round_.closes_at, Action.close, round_.number)]
+        if not round_.question_ids:
+            continue  # nothing to remind of
+        finished = state.finished.get(round_.id, frozenset())
+        for offset in state.offsets:
+            done = finished | state.reminded.get((round_.id, offset), frozenset())
+            by_moment: dict[dt.datetime, list[int]] = {}
+            for zone, people in state.people.items():
+                moment = reminder_moment(round_.opens_at, round_.closes_at, dt.timedelta(seconds=offset), ZoneInfo(zone), state.quiet_hours)
+                if moment is not None:
+                    by_moment.setdefault(moment, []).extend([person for person in people if person not in done] if done else people)
+            yield [Moment(at, Action.remind, round_.number, offset, tuple(ids)) for at, ids in by_moment.items() if ids]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every moment still to happen according to the state, in order,
+    including those whose time has passed (see `due` and `missed`)."""
+
+    state: State
+    moments: tuple[Moment, ...]
+
+    def due(self, now: dt.datetime, grace: dt.timedelta) -> list[Moment]:
+        """What to do at `now`: its time has come, not longer than `grace` ago."""
+        return [
+            moment
+            for moment in self.moments
+            if moment.at <= now
+            and now - moment.at <= grace
+            and not (moment.action == Action.open and now >= self.state.round(moment.round_number).closes_at)
+        ]
+
+    def missed(self, now: dt.datetime, grace: dt.timedelta) -> list[Moment]:
+        """What passed longer than `grace` ago: it will not happen by itself."""
+        return [moment for moment in self.moments if now - moment.at > grace]
+
+
+def plan_of(state: State, now: dt.datetime, grace: dt.timedelta) -> Plan:
+    return Plan(state, tuple(sorted((m for part in _moments_per_round(state, now, grace) for m in part), key=Moment.sort_key)))
+
+
+async def planned(session: AsyncSession, discussion: Discussion, platforms: Collection[str], now: dt.datetime, grace: dt.timedelta) -> Plan:
+    """The discussion's plan, read and worked out with the loop free between parts."""
+    state = await load_state(session, discussion, platforms)
+    moments: list[Moment] = []
+    for part in _moments_per_round(state, now, grace):
+        moments += part
+        await asyncio.sleep(0)
+    return Plan(state, tuple(sorted(moments, key=Moment.sort_key)))
+
+
+def _events(moments: Iterable[Moment]) -> list[Event]:
+    return sorted((event for moment in moments for event in moment.events()), key=Event.sort_key)
 
 
 def plan(state: State, now: dt.datetime, grace: dt.timedelta) -> list[Event]:
     """Every event still to happen according to the database, in order,
     including those whose time has passed (see `due` and `missed`)."""
-    if state.paused:
-        return []
-    answered: dict[int, set[int]] = {}
-    for participant, question in state.answered:
-        answered.setdefault(participant, set()).add(question)
-    events: list[Event] = []
-    for round_ in state.rounds:
-        if round_.status == RoundStatus.closed:
-            continue
-        if round_.status == RoundStatus.scheduled:
-            events.append(Event(round_.opens_at, Action.open, round_.number))
-            if now - round_.opens_at > grace:
-                continue  # its opening was skipped: it opens by hand, if at all
-        events.append(Event(round_.closes_at, Action.close, round_.number))
-        for person in state.people:
-            if round_.question_ids <= answered.get(person.participant_id, set()):
-                continue
-            for offset in state.offsets:
-                if (round_.id, person.participant_id, offset) in state.reminded:
-                    continue
-                moment = reminder_moment(
-                    round_.opens_at, round_.closes_at, dt.timedelta(seconds=offset), ZoneInfo(person.zone), state.quiet_hours
-                )
-                if moment is not None:
-                    events.append(Event(moment, Action.remind, round_.number, person.participant_id, offset))
-    return sorted(events, key=Event.sort_key)
+    return _events(plan_of(state, now, grace).moments)
 
 
 def due(state: State, now: dt.datetime, grace: dt.timedelta) -> list[Event]:
     """The events to do at `now`: their time has come, not longer than `grace` ago."""
-    return [
-        event
-        for event in plan(state, now, grace)
-        if event.at <= now
-        and now - event.at <= grace
-        and not (event.action == Action.open and now >= state.round(event.round_number).closes_at)
-    ]
+    return _events(plan_of(state, now, grace).due(now, grace))
 
 
 def missed(state: State, now: dt.datetime, grace: dt.timedelta) -> list[Event]:
     """The events whose time passed longer than `grace` ago: they will not happen by themselves."""
-    return [event for event in plan(state, now, grace) if now - event.at > grace]
+    return _events(plan_of(state, now, grace).missed(now, grace))
 
 
-async def advance(outbox: Outbox, discussion_id: int, now: dt.datetime, grace: dt.timedelta = DEFAULT_GRACE) -> list[Event]:
+async def advance(
+    outbox: Outbox, discussion_id: int, now: dt.datetime, grace: dt.timedelta = DEFAULT_GRACE, plan: Plan | None = None
+) -> list[Event]:
     """Do what is due at `now`: close rounds and post their wrap-ups, open the
     round whose time has come and post its questions, send the reminders due.
+    `plan`: the discussion's, worked out at `now` by the caller (else read here).
     Returns what was done."""
     done: list[Event] = []
     async with outbox.sessions() as session:
         discussion = await session.get(Discussion, discussion_id)
         if discussion is None:
             return done
-        to_do = due(await load_state(session, discussion, outbox.platform_names), now, grace)
+        if plan is None:
+            plan = await planned(session, discussion, outbox.platform_names, now, grace)
+        to_do = plan.due(now, grace)
         if not to_do:
             return done
-        opening = [event for event in to_do if event.action == Action.open][-1:]  # rounds follow each other: the latest
+        opening = [moment for moment in to_do if moment.action == Action.open][-1:]  # rounds follow each other: the latest
         all_rounds = {r.number: r for r in await store.rounds_of(session, discussion)}
         # Close first (a round opening closes the open one anyway), so that its
         # wrap-up is posted before the next round's questions.
-        closing = [event for event in to_do if event.action == Action.close]
+        closing = [moment for moment in to_do if moment.action == Action.close]
         if opening:
-            already = {event.round_number for event in closing}
+            already = {moment.round_number for moment in closing}
             closing += [
-                Event(now, Action.close, r.number) for r in all_rounds.values() if r.status == RoundStatus.open and r.number not in already
+                Moment(now, Action.close, r.number) for r in all_rounds.values() if r.status == RoundStatus.open and r.number not in already
             ]
-        for event in closing:
-            if await rounds.close_round(session, all_rounds[event.round_number], now):
-                done.append(event)
+        for moment in closing:
+            if await rounds.close_round(session, all_rounds[moment.round_number], now):
+                done += moment.events()
         await session.commit()
     if done:
         await post_missing_wrap_ups(outbox, now, discussion_id)
@@ -199,37 +337,44 @@ async def advance(outbox: Outbox, discussion_id: int, now: dt.datetime, grace: d
         discussion = await session.get(Discussion, discussion_id)
         assert discussion is not None  # read above
         opened = []
-        for event in opening:
-            round_ = await store.round_by_number(session, discussion, event.round_number)
-            assert round_ is not None  # the event was planned from this round's row
+        for moment in opening:
+            round_ = await store.round_by_number(session, discussion, moment.round_number)
+            assert round_ is not None  # the moment was planned from this round's row
             if await rounds.open_round(session, discussion, round_, now):
-                opened.append(event)
+                opened += moment.events()
         await session.commit()
     if opened:
         done += opened
         outbox.kick()  # post its questions in the background
-    done += await _send_due_reminders(outbox, discussion_id, now, grace)
+    done += await _send_due_reminders(outbox, discussion_id, now, [moment for moment in to_do if moment.action == Action.remind])
     return done
 
 
-async def _send_due_reminders(outbox: Outbox, discussion_id: int, now: dt.datetime, grace: dt.timedelta) -> list[Event]:
+async def _send_due_reminders(outbox: Outbox, discussion_id: int, now: dt.datetime, due_now: list[Moment]) -> list[Event]:
+    """Send the reminders of `due_now` (planned from the state read before
+    rounds closed or opened: a round closed since gets none, and each
+    participant's answers are read again as their reminder is written)."""
     done: list[Event] = []
+    if not due_now:
+        return done
     async with outbox.sessions() as session:
         discussion = await session.get(Discussion, discussion_id)
         assert discussion is not None  # read by `advance` before
-        state = await load_state(session, discussion, outbox.platform_names)
-        reminders = [event for event in due(state, now, grace) if event.action == Action.remind]
-        reach = {person.participant_id: person for person in state.people}
         grouped: dict[tuple[int, int], list[Event]] = {}
-        for event in reminders:
-            assert event.participant_id is not None  # every reminder has its participant (see `plan`)
-            grouped.setdefault((event.participant_id, event.round_number), []).append(event)
+        for moment in due_now:
+            for event in moment.events():
+                assert event.participant_id is not None  # every reminder has its participant (see `Moment.events`)
+                grouped.setdefault((event.participant_id, event.round_number), []).append(event)
+        reach = {
+            person.participant_id: person
+            for person in await reachable_participants(session, discussion, outbox.platform_names, only={p for p, _number in grouped})
+        }
         open_rounds = {r.number: r for r in await store.rounds_of(session, discussion) if r.status == RoundStatus.open}
         questions = {number: await store.questions_of_round(session, round_) for number, round_ in open_rounds.items()}
         for (participant_id, number), events in grouped.items():
-            if number not in open_rounds:
+            if number not in open_rounds or participant_id not in reach:
                 continue
-            offsets = [cast(int, event.offset) for event in events]  # every reminder has its offset (see `plan`)
+            offsets = [cast(int, event.offset) for event in events]  # every reminder has its offset (see `Moment.events`)
             try:
                 sent = await send_reminder(
                     outbox, session, discussion, open_rounds[number], questions[number], reach[participant_id], offsets, now

@@ -17,12 +17,13 @@ retried the same way:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
 import warnings
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,9 +64,13 @@ class SlidingWindow:
 
     def delay(self, now: float) -> float:
         """How long to wait before the next event is allowed."""
+        return max(0.0, self.allowed_at(now) - now)
+
+    def allowed_at(self, now: float) -> float:
+        """When the next event is allowed (`now` if it is already)."""
         if len(self._times) < (self._times.maxlen or 1):
-            return 0.0
-        return max(0.0, self._times[0] + self.period - now)
+            return now
+        return self._times[0] + self.period
 
     def record(self, now: float) -> None:
         self._times.append(now)
@@ -86,15 +91,29 @@ class Pacer:
     """Holds each message back until the overall and the chat's limits allow it.
 
     Each chat's messages go one at a time (a lock per chat), then one at a time
-    through the overall window (one lock, first come first served), so waiting
-    senders never stampede; the moment of release is what both windows record.
+    through the overall limit (one lock, first come first served), so waiting
+    senders never stampede. The overall limit is two windows: Telegram's, at
+    most `overall_per_second` in any second, on the moments messages really
+    leave; and a finer one that spreads them evenly (`OVERALL_GRANULARITY`),
+    on each message's ideal slot: a sleep that wakes a little late (it always
+    does, more so on a loaded machine) does not push every later slot back,
+    so the pace reaches the limit instead of falling short of it by the sum of
+    the overshoots. A sender later than one slot re-anchors on its real time
+    (after idling, or a stall), so no burst makes up for lost time.
     """
 
-    def __init__(self, limits: Limits = Limits(), clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        limits: Limits = Limits(),
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ):
         self.limits = limits
         self._clock = clock
+        self._sleep = sleep
         per_slot = max(1, round(limits.overall_per_second * OVERALL_GRANULARITY))
-        self._overall = SlidingWindow(per_slot, per_slot / limits.overall_per_second)
+        self._even = SlidingWindow(per_slot, per_slot / limits.overall_per_second)
+        self._overall = SlidingWindow(max(1, round(limits.overall_per_second)), 1.0)
         self._overall_lock = asyncio.Lock()
         self._chats: dict[str, _Chat] = {}
         self._paused_until = 0.0
@@ -105,8 +124,10 @@ class Pacer:
         async with chat.lock:
             await self._wait_for(chat.window)
             async with self._overall_lock:
-                await self._wait_for(self._overall)
+                slot = self._even.allowed_at(self._clock())
+                await self._wait_for(self._even, self._overall)
                 now = self._clock()
+                self._even.record(slot if now - slot <= self._even.period else now)
                 self._overall.record(now)
                 chat.window.record(now)
 
@@ -114,13 +135,13 @@ class Pacer:
         """Telegram said "retry after": nothing is sent for `seconds`."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
-    async def _wait_for(self, window: SlidingWindow) -> None:
+    async def _wait_for(self, *windows: SlidingWindow) -> None:
         while True:
             now = self._clock()
-            delay = max(window.delay(now), self._paused_until - now)
+            delay = max(self._paused_until - now, *(window.delay(now) for window in windows))
             if delay <= 0:
                 return
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
     def _chat(self, chat_id: str) -> _Chat:
         chat = self._chats.get(chat_id)
@@ -197,7 +218,8 @@ class PacingRateLimiter(BaseRateLimiter[None]):
                 failures += 1
                 if failures >= self.attempts:
                     raise
-                log.warning("%s failed (%s: %s); retrying in %.1f s", endpoint, type(error).__name__, error, backoff)
+                # A retry, not yet a fault: the last failure is raised, for the caller to report once.
+                log.info("%s failed (%s: %s); retrying in %.1f s", endpoint, type(error).__name__, error, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(self.max_backoff, backoff * 2)
 
@@ -216,7 +238,11 @@ class PacingRateLimiter(BaseRateLimiter[None]):
         except asyncio.CancelledError:
             if task.done() and task.cancelled():
                 raise
-            return await task
+            # However often the caller is cancelled meanwhile, the request ends first.
+            while not task.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(task)
+            return task.result()
 
 
 def retry_after_seconds(error: RetryAfter) -> float:

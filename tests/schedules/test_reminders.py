@@ -106,10 +106,10 @@ def test_a_night_moment_is_never_moved_before_the_round_opens():
 
 
 def test_who_gets_reminders_by_default():
-    assert wants_reminders(Participant(role=Role.local_authority, reminders=None))
-    assert not wants_reminders(Participant(role=Role.participant, reminders=None))
-    assert wants_reminders(Participant(role=Role.participant, reminders=True))
-    assert not wants_reminders(Participant(role=Role.local_authority, reminders=False))
+    assert wants_reminders(None, Role.local_authority)
+    assert not wants_reminders(None, Role.participant)
+    assert wants_reminders(True, Role.participant)
+    assert not wants_reminders(False, Role.local_authority)
 
 
 async def test_a_participant_who_opts_out_gets_no_more_reminders(engine, platform, user, clock):
@@ -204,3 +204,22 @@ async def test_a_platform_failing_for_one_participant_does_not_cost_the_others_t
     platform.send = deliver
     sent = await run_until(engine, clock, due + dt.timedelta(minutes=10))  # the scheduler's next look
     assert len(reminders_to(sent, marie)) == 1, "hers is tried again within the grace period"
+
+
+async def test_people_sharing_a_time_zone_and_others_elsewhere_are_each_reminded_at_a_waking_hour_once(engine, platform, user, clock):
+    clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
+    in_brussels = [await join(engine, user, f"be{n}", "fr", chosen_language="fr", role="local_authority") for n in range(3)]
+    in_guatemala = [
+        await join(engine, user, f"gt{n}", "es", chosen_language="es", role="local_authority", timezone="America/Guatemala")
+        for n in range(2)
+    ]
+    in_manila = await join(engine, user, "ph", "en", chosen_language="en", role="local_authority", timezone="Asia/Manila")
+    sent = await run_until(engine, clock, dt.datetime(2013, 7, 16, tzinfo=UTC))  # all of round 1
+    for people, zone in ((in_brussels, "Europe/Brussels"), (in_guatemala, "America/Guatemala"), ([in_manila], "Asia/Manila")):
+        quiet = QuietHours()
+        for person in people:
+            moments = [at for at, _message in reminders_to(sent, person)]
+            assert len(moments) == 2, f"{person.user_id}: 48 h and 4 h before round 1 closes"
+            assert not any(quiet.contains(at.astimezone(ZoneInfo(zone)).time()) for at in moments), f"{person.user_id}: {moments}"
+        assert len({tuple(at for at, _message in reminders_to(sent, person)) for person in people}) == 1, "neighbours together"
+    assert reminders_to(sent, in_brussels[0])[0][0] != reminders_to(sent, in_guatemala[0])[0][0]

@@ -10,6 +10,7 @@ database and the platform show."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 
@@ -191,3 +192,16 @@ async def test_a_job_store_error_does_not_stop_the_scheduler_for_good():
         assert scheduler._process_jobs() == RETRY_AFTER_STORE_ERROR, "it looks again shortly"
     finally:
         scheduler.shutdown(wait=False)
+
+
+async def test_a_job_of_one_discussion_leaves_the_other_discussions_jobs(database, platform, user):
+    now = dt.datetime.now(UTC).replace(microsecond=0)
+    live, _marie = await started_discussion(database, platform, user, spec_around(now, first_closes_in=30 * MINUTES))
+    other = dataclasses.replace(spec_around(now, first_closes_in=50 * MINUTES), slug="other")
+    async with Process(database, platform) as process:
+        other_id = (await process.engine.load(other)).id
+        await process.scheduler.replan()
+        assert job_id(other_id, now + 50 * MINUTES) in await stored_jobs(database)
+        await process.scheduler.advance(live.id)  # what the live discussion's job does when it runs
+        jobs = await stored_jobs(database)
+        assert job_id(live.id, now + 30 * MINUTES) in jobs and job_id(other_id, now + 50 * MINUTES) in jobs

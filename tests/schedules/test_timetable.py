@@ -186,6 +186,7 @@ async def test_a_wrap_up_does_not_announce_a_round_already_opened_by_hand(engine
     await post_missing_wrap_ups(engine, clock())  # the scheduler's housekeeping, for a round closed by hand
     [wrap_up] = [t for t in platform.texts(marie.dm) if t.startswith("Le tour 1 est terminé")]
     assert "s’ouvre" not in wrap_up
+    assert "dernier tour" not in wrap_up and "Le tour 2 est ouvert." in wrap_up
 
 
 async def test_organisers_extend_postpone_pause_and_open_the_next_round(engine, platform, user, clock):

@@ -550,3 +550,43 @@ async def test_the_token_never_appears_in_logs(database, api, clock, small, capl
     assert any("getUpdates" in record.getMessage() for record in caplog.records), "the requests were logged"
     assert TOKEN not in caplog.text
     assert all(TOKEN not in record.getMessage() for record in caplog.records)
+
+
+# --- asks tied to their text, answers moved (issue 13) -------------------------------
+
+
+async def test_each_ask_files_its_own_text_and_an_answer_is_moved_after_a_restart(database, api, clock, small):
+    first = Bot(database, api, clock)
+    await first.engine.load(small)
+    await first.start()
+    john = api.private_user(5000000003, "John", "en")
+    try:
+        await opened(first, api, john)
+        await john.says("We did something like that in our town.")
+        town_ask = api.last(john.id)
+        await john.says("Our region tried it as well, with mixed results.")
+        region_ask = api.last(john.id)
+        assert "our town" in town_ask.text and "Our region" in region_ask.text
+        assert town_ask.buttons[0][1] != region_ask.buttons[0][1], "each ask carries its own text's id"
+    finally:
+        await first.stop()
+
+    second = Bot(database, api, clock)
+    await second.start()
+    try:
+        await john.says("1.1", reply_to=town_ask.message_id)  # a reply to the older ask answers it
+        await john.says("1.2")
+        ack = api.last(john.id)
+        assert "«Our region tried it as well, with mixed results.»" in ack.text and "1.2" in ack.text
+        [(label, move)] = ack.buttons
+        assert label == "Wrong question?" and move.startswith("move:")
+        await john.presses(ack, move)
+        offer = api.last(john.id)
+        await john.presses(offer, move.replace("move:", "moveto:") + ":1.1")
+        assert sorted((key, text) for key, text, _status, _id in await contributions(second)) == [
+            ("1.1", "Our region tried it as well, with mixed results."),
+            ("1.1", "We did something like that in our town."),
+        ]
+        assert api.last(john.id).text.startswith("Moved: «Our region")
+    finally:
+        await second.stop()

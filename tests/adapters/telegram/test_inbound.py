@@ -106,7 +106,27 @@ async def test_the_pacer_keeps_every_window():
         times = [t for c, t in released if c == chat]
         assert all(later - earlier >= period - 0.002 for earlier, later in zip(times, times[limit:], strict=False))
     everything = [t for _c, t in released]
-    assert all(later - earlier >= 0.1 - 0.002 for earlier, later in zip(everything, everything[20:], strict=False))
+    # Spread evenly, 10 per 50 ms: a sender woken late keeps its slot, so two slots' 20 may come within one slot's time, never faster.
+    assert all(later - earlier >= 0.05 - 0.002 for earlier, later in zip(everything, everything[20:], strict=False))
+
+
+async def test_the_pace_reaches_telegrams_limit_when_every_sleep_wakes_late():
+    now = [0.0]
+
+    async def late_sleep(seconds: float) -> None:  # a loaded machine: every sleep wakes 5 ms late
+        now[0] += seconds + 0.005
+        await asyncio.sleep(0)
+
+    pacer = Pacer(Limits(), clock=lambda: now[0], sleep=late_sleep)
+    released: list[float] = []
+
+    async def send(chat: str) -> None:
+        await pacer.turn(chat)
+        released.append(now[0])
+
+    await asyncio.gather(*(send(str(5000000000 + n)) for n in range(301)))  # a question to 301 private chats
+    assert released[-1] - released[0] <= 300 / 30 * 1.02, "the overshoots do not add up: 30 messages a second"
+    assert all(later - earlier >= 1.0 for earlier, later in zip(released, released[30:], strict=False)), "never 31 in a second"
 
 
 def test_the_token_setting_starts_the_telegram_adapter_in_the_mode_configured():
