@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -13,13 +14,16 @@ from collections.abc import Callable, Iterable
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import conversation, privacy
+from bot.conversation.commands.web import web_commands
 from bot.conversation.engine import Engine, utc_now
 from bot.handling.command import ButtonHandler, Command
-from bot.ports import ChatPlatform, RunnablePlatform
+from bot.ports import ChatPlatform, Inbox, RunnablePlatform
 from bot.reports import commands as report_commands
 from facilitator.settings import Settings
 from schedules import commands as schedule_commands
 from schedules.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
 
 # Every chat command, in the order /help and the platforms' menus list them.
 COMMANDS: tuple[Command, ...] = conversation.COMMANDS + privacy.COMMANDS + report_commands.COMMANDS + schedule_commands.COMMANDS
@@ -30,8 +34,12 @@ def make_engine(
     sessions: async_sessionmaker[AsyncSession],
     platforms: Iterable[ChatPlatform] = (),
     clock: Callable[[], dt.datetime] = utc_now,
+    *,
+    web_url: str = "",
 ) -> Engine:
-    return Engine(sessions, platforms, clock, commands=COMMANDS, button_handlers=BUTTON_HANDLERS)
+    """`web_url`: the web pages' public address, when they are served (/web and /desk then exist)."""
+    commands = COMMANDS + (web_commands(web_url) if web_url else ())
+    return Engine(sessions, platforms, clock, commands=commands, button_handlers=BUTTON_HANDLERS)
 
 
 def configured_platforms(settings: Settings) -> list[RunnablePlatform]:
@@ -49,10 +57,18 @@ def configured_platforms(settings: Settings) -> list[RunnablePlatform]:
         from adapters.discord import DiscordChat
 
         platforms.append(DiscordChat(settings.discord_token, organiser_role=settings.discord_organiser_role))
+    if settings.email is not None:
+        from adapters.email import EmailChat
+
+        platforms.append(EmailChat(settings.email))
     if not platforms:
         from adapters.console import ConsoleChat
 
         platforms.append(ConsoleChat(sys.stdin.buffer, sys.stdout, language_code=_terminal_language()))
+    if settings.web_url:  # beside the chats, the console included
+        from adapters.web import WebChat
+
+        platforms.append(WebChat(settings.web_url, settings.web_listen, settings.web_secret or None))
     return platforms
 
 
@@ -64,12 +80,39 @@ async def serve(engine: Engine, platforms: list[RunnablePlatform], database: Asy
     watcher = asyncio.create_task(engine.watch())
     scheduler = Scheduler(engine, database, grace=grace)
     await scheduler.start()
+    serving = asyncio.gather(*(keep_serving(platform, engine) for platform in platforms))
     try:
-        await asyncio.gather(*(platform.serve(engine) for platform in platforms))
+        await asyncio.shield(serving)
     finally:
         await scheduler.stop()
         watcher.cancel()
+        if not serving.done():
+            # Stopped (Ctrl-C, SIGTERM): the posts under way end recorded as
+            # delivered while the platforms still run, then the platforms stop.
+            await engine.stop_posting()
+            serving.cancel()
+            await asyncio.gather(serving, return_exceptions=True)
         await engine.drain()
+
+
+async def keep_serving(platform: RunnablePlatform, inbox: Inbox, first_wait: float = 5.0, longest_wait: float = 300.0) -> None:
+    """`platform.serve`, started again when it fails (a platform unreachable
+    at start, a network gone): one line says so, not a traceback, and the
+    rest of the bot (the other platforms, the scheduler) goes on meanwhile."""
+    wait, failures = first_wait, 0
+    while True:
+        try:
+            await platform.serve(inbox)
+            return
+        except Exception as error:  # whatever the platform's library raises; CancelledError is not one
+            failures += 1
+            reason = f"{type(error).__name__}: {error}"[:200] if str(error) else type(error).__name__
+            # The first failure is shown; the retries are logged (-v) until it is reached.
+            (log.warning if failures == 1 else log.info)(
+                "%s cannot be reached (%s); trying again, every %s s at most", platform.name, reason, int(longest_wait)
+            )
+        await asyncio.sleep(wait)
+        wait = min(wait * 2, longest_wait)
 
 
 def _terminal_language() -> str | None:

@@ -6,18 +6,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
+import signal
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
 
+from bot.conversation import filing
 from bot.conversation.commands.organisers import status_text
 from bot.conversation.engine import utc_now
 from bot.discussion import store
 from bot.discussion.spec import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
 from bot.i18n import catalog_languages, reading_in
 from bot.reports import FORMATS
-from bot.storage.database import create_engine, migrate, safe_url, session_factory
-from facilitator import link_command
+from bot.storage.database import create_engine, migrate, safe_url, session_factory, sqlite_file
+from bot.storage.run_lock import DatabaseInUse, RunLock
+from facilitator import link_command, web_command
 from facilitator import schedule_command as schedule_command
 from facilitator.settings import Settings
 from schedules import rounds
@@ -34,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader stopped reading (`facilitator status | head`): end quietly,
+        # with stdout pointed away so that the final flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except CommandError as error:
         print(f"facilitator: {error}", file=sys.stderr)
         return EXIT_PROBLEM
@@ -70,22 +80,39 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--lang", default="en", help="language of the report (default en)")
     status.set_defaults(handler=lambda a: asyncio.run(show_status(a)))
 
+    pending = commands.add_parser("pending", help="answers waiting for their question")
+    add_discussion_option(pending)
+    pending.add_argument("--lang", default="en", help="language of the list (default en)")
+    pending.set_defaults(handler=lambda a: asyncio.run(show_pending(a)))
+
+    file = commands.add_parser("file", help="tie answer N to question Q (e.g. file 123 1.4)")
+    file.add_argument("contribution", metavar="N")
+    file.add_argument("question", metavar="Q")
+    add_discussion_option(file)
+    file.add_argument("--lang", default="en", help="language of the answer (default en)")
+    file.set_defaults(handler=lambda a: asyncio.run(file_contribution(a)))
+
     export = commands.add_parser("export", help="write the consolidated report, or its data, to a file")
     add_discussion_option(export)
     export.add_argument("--format", choices=FORMATS, help="default: the output file's extension")
     export.add_argument("--lang", help="the report's language (default: the discussion's first)")
     export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    export.add_argument("--no-charts", action="store_true", help="Markdown: leave the charts out (else FILE-<chart>.png beside it)")
     export.set_defaults(handler=lambda a: asyncio.run(export_report(a)))
 
-    organiser = commands.add_parser("organiser", help="grant or revoke organiser rights").add_subparsers(required=True, metavar="ACTION")
+    organiser = commands.add_parser("organiser", help="grant, revoke or list organisers").add_subparsers(required=True, metavar="ACTION")
     for action in ("add", "remove"):
         sub = organiser.add_parser(action, help=f"{action} an organiser, as PLATFORM:USER_ID (e.g. telegram:123456)")
         sub.add_argument("identity")
         add_discussion_option(sub)
         sub.set_defaults(handler=lambda a, action=action: asyncio.run(change_organiser(a, action == "add")))
+    listing = organiser.add_parser("list", help="who organises the discussion")
+    add_discussion_option(listing)
+    listing.set_defaults(handler=lambda a: asyncio.run(list_organisers(a)))
 
     link_command.register(commands)
     schedule_command.register(commands)
+    web_command.register(commands)
     return parser
 
 
@@ -127,7 +154,14 @@ def load_spec(path: Path | None) -> DiscussionSpec:
         raise CommandError("the discussion file has problems:\n" + str(error)) from None
 
 
-async def open_database(settings: Settings):
+async def open_database(settings: Settings, existing: bool = False):
+    """`existing`: an SQLite file must be there already; only `run` creates one
+    (a command typed in the wrong folder would otherwise make an empty one)."""
+    if existing and (path := sqlite_file(settings.database_url.reveal())) is not None and not path.exists():
+        raise CommandError(
+            f"no database at {path.resolve()}: run this command where `facilitator run` runs, "
+            "or set FACILITATOR_DATABASE_URL to its database"
+        )
     engine = create_engine(settings.database_url.reveal())
     try:
         await migrate(engine)
@@ -138,7 +172,10 @@ async def open_database(settings: Settings):
 
 
 async def run_bot(args: argparse.Namespace) -> int:
+    from bot.linking import meaning
     from facilitator.assembly import configured_platforms, make_engine, serve
+
+    meaning.load_later()  # the sentence-embedding model loads once the bot can answer: see below
 
     settings = Settings.from_environment()
     spec = load_spec(args.discussion)
@@ -146,23 +183,52 @@ async def run_bot(args: argparse.Namespace) -> int:
         log.warning("%s", note)
     database = await open_database(settings)
     try:
-        engine = make_engine(session_factory(database))
+        lock = await RunLock.acquire(database, settings.database_url.reveal())
+    except DatabaseInUse as holder:
+        await database.dispose()
+        raise CommandError(
+            f"another `facilitator run` uses {safe_url(settings.database_url.reveal())}: {holder}; run one per database"
+        ) from None
+    try:
+        engine = make_engine(session_factory(database), web_url=settings.web_url)
         discussion = await schedule_command.load_for_run(engine, spec, args.rehearse)
         if args.organiser:
             async with engine.sessions() as session:
                 await store.grant_organiser(session, discussion, "console", "local", utc_now())
+                if settings.web_url:
+                    print(f"The organisers' desk: {await web_command.desk_link(session, discussion, 'console', 'local', settings.web_url)}")
                 await session.commit()
         platforms = configured_platforms(settings)
         log.info("discussion %s loaded; platforms: %s", spec.slug, ", ".join(p.name for p in platforms))
-        await serve(engine, platforms, database, args.grace)
+        meaning.load_in_background(meaning.LOAD_AFTER_SECONDS)  # meanwhile the bot answers by markers and words
+        await stopped_by_sigterm(serve(engine, platforms, database, args.grace))
     finally:
+        await lock.release()
         await database.dispose()
     return 0
 
 
+async def stopped_by_sigterm(work: Coroutine[object, object, None]) -> None:
+    """Run `work`; SIGTERM (systemd, docker) stops it as Ctrl-C does: it is
+    cancelled, so the platforms, the scheduler and the posting of questions
+    end in order, each question posted recorded as delivered."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(work)
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        await task
+    except asyncio.CancelledError:
+        current = asyncio.current_task()
+        if not task.cancelled() or (current is not None and current.cancelling()):
+            raise  # Ctrl-C, or a cancellation from outside: not the stop asked for
+        log.info("stopped (SIGTERM)")
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
+
+
 async def with_discussion(args: argparse.Namespace, action) -> int:
     settings = Settings.from_environment()
-    database = await open_database(settings)
+    database = await open_database(settings, existing=True)
     try:
         async with session_factory(database)() as session:
             discussions = await store.list_discussions(session)
@@ -217,6 +283,25 @@ async def show_status(args: argparse.Namespace) -> int:
     return await with_discussion(args, act)
 
 
+async def show_pending(args: argparse.Namespace) -> int:
+    async def act(session, discussion) -> int:
+        with reading_in(args.lang):
+            print(await filing.pending_text(session, discussion))
+        return 0
+
+    return await with_discussion(args, act)
+
+
+async def file_contribution(args: argparse.Namespace) -> int:
+    async def act(session, discussion) -> int:
+        with reading_in(args.lang):
+            outcome = await filing.file_as_organiser(session, discussion, args.contribution.lstrip("#"), args.question, utc_now())
+        print(outcome.text, file=sys.stdout if outcome.filed else sys.stderr)
+        return 0 if outcome.filed else EXIT_PROBLEM
+
+    return await with_discussion(args, act)
+
+
 async def export_report(args: argparse.Namespace) -> int:
     format = args.format or args.output.suffix.lstrip(".").lower()
     if format not in FORMATS:
@@ -231,9 +316,15 @@ async def export_report(args: argparse.Namespace) -> int:
             raise CommandError(f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}")
         report = await gather(session, discussion, utc_now())
         partial = args.output.with_name(args.output.name + ".part")  # no half-written report under the real name
+
+        def save_chart(chart) -> str:
+            image = args.output.with_name(f"{args.output.stem}-{chart.name}.png")
+            image.write_bytes(chart.png)
+            return image.name  # linked from beside it
+
         try:
             with partial.open("wb") as out:
-                write_report(report, format, language, out)
+                write_report(report, format, language, out, None if args.no_charts else save_chart)
             partial.replace(args.output)
         except OSError as error:
             raise CommandError(f"cannot write {args.output}: {error.strerror}") from None
@@ -244,11 +335,31 @@ async def export_report(args: argparse.Namespace) -> int:
     return await with_discussion(args, act)
 
 
+# What a person's id looks like on each platform, so that a typo is refused
+# rather than granted to nobody.
+USER_ID_FORMS = {
+    "telegram": (r"[1-9]\d{0,14}", "a number, such as telegram:123456 (the person's id, e.g. from @userinfobot)"),
+    "discord": (r"[1-9]\d{16,19}", "a 17- to 20-digit number, such as discord:80351110224678912 (Developer Mode, Copy User ID)"),
+    "email": (r"[^@\s]+@[^@\s]+\.[^@\s]+", "an e-mail address, such as email:ana@example.org"),
+    "web": (r"[1-9]\d*", "a participant number, such as web:12"),
+    "console": (r"local|as-[\w-]+", "console:local"),
+}
+
+
+def parse_identity(identity: str) -> tuple[str, str]:
+    platform, _colon, user_id = identity.strip().partition(":")
+    if platform not in USER_ID_FORMS:
+        raise CommandError(
+            f"{identity!r} is not PLATFORM:USER_ID with a platform among {', '.join(USER_ID_FORMS)}, such as telegram:123456"
+        )
+    form, example = USER_ID_FORMS[platform]
+    if not re.fullmatch(form, user_id):
+        raise CommandError(f"{identity!r}: a {platform} id is {example}")
+    return platform, user_id
+
+
 async def change_organiser(args: argparse.Namespace, granting: bool) -> int:
-    match = re.fullmatch(r"([a-z]+):(\S+)", args.identity)
-    if not match:
-        raise CommandError(f"{args.identity!r} is not PLATFORM:USER_ID, such as telegram:123456")
-    platform, user_id = match.groups()
+    platform, user_id = parse_identity(args.identity) if granting else _any_identity(args.identity)
 
     async def act(session, discussion) -> int:
         if granting:
@@ -257,6 +368,28 @@ async def change_organiser(args: argparse.Namespace, granting: bool) -> int:
         else:
             changed = await store.revoke_organiser(session, discussion, platform, user_id)
             print(f"{args.identity} {'no longer organises' if changed else 'was not an organiser of'} {discussion.slug}")
+        return 0
+
+    return await with_discussion(args, act)
+
+
+def _any_identity(identity: str) -> tuple[str, str]:
+    """Removing takes whatever was granted, a mistyped one included."""
+    match = re.fullmatch(r"([a-z]+):(\S+)", identity)
+    if not match:
+        raise CommandError(f"{identity!r} is not PLATFORM:USER_ID, such as telegram:123456")
+    platform, user_id = match.groups()
+    return platform, user_id
+
+
+async def list_organisers(args: argparse.Namespace) -> int:
+    async def act(session, discussion) -> int:
+        grants = await store.organisers_of(session, discussion)
+        for grant in grants:
+            origin = "from the discussion file" if grant.from_file else f"added {grant.granted_at:%Y-%m-%d %H:%M} UTC"
+            print(f"{grant.platform}:{grant.external_id}  {origin}")
+        if not grants:
+            print(f"{discussion.slug} has no organiser yet: `facilitator organiser add telegram:123456` names one")
         return 0
 
     return await with_discussion(args, act)

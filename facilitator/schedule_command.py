@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 
 from bot.conversation.engine import Engine, utc_now
 from bot.discussion import store
-from bot.discussion.spec import DiscussionSpec, format_duration, parse_duration
+from bot.discussion.spec import DiscussionSpec, format_duration, parse_typed_duration
 from bot.i18n import reading_in
 from bot.storage.models import Discussion, Message, Round, RoundStatus, Venue
 from schedules import timetable
@@ -20,7 +20,7 @@ from schedules import timetable
 
 def _duration(text: str) -> dt.timedelta:
     try:
-        return parse_duration(text)
+        return parse_typed_duration(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
 

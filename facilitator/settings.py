@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from adapters.email.config import EmailConfig
 from bot.ports import Secret
 from bot.storage.database import DEFAULT_DATABASE_URL
 
@@ -24,6 +25,13 @@ class Settings:
     telegram_webhook_listen: str = "127.0.0.1:8443"
     # The ID of a Discord server role whose members may use the organiser commands.
     discord_organiser_role: str = ""
+    # The web pages (adapters/web): the public address used in links (empty: no web),
+    # the host:port served, and the key signing session cookies (random at each start if empty).
+    web_url: str = ""
+    web_listen: str = "127.0.0.1:8080"
+    web_secret: Secret = field(default_factory=lambda: Secret(""))
+    # The e-mail channel (FACILITATOR_EMAIL_*), when its address and servers are set.
+    email: EmailConfig | None = None
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -37,4 +45,8 @@ class Settings:
             telegram_webhook_url=env.get("FACILITATOR_TELEGRAM_WEBHOOK_URL", "").strip(),
             telegram_webhook_secret=Secret(env.get("FACILITATOR_TELEGRAM_WEBHOOK_SECRET", "").strip()),
             telegram_webhook_listen=env.get("FACILITATOR_TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1:8443",
+            web_url=env.get("FACILITATOR_WEB_URL", "").strip(),
+            web_listen=env.get("FACILITATOR_WEB_LISTEN", "").strip() or "127.0.0.1:8080",
+            web_secret=Secret(env.get("FACILITATOR_WEB_SECRET", "").strip()),
+            email=EmailConfig.from_environment(env),
         )

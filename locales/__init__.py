@@ -22,4 +22,7 @@ PARTS: dict[str, str] = {
     "schedules": "schedules",
     "telegram": "adapters/telegram",
     "discord": "adapters/discord",
+    "web": "adapters/web",
+    "console": "adapters/console",
+    "email": "adapters/email",
 }

@@ -12,15 +12,18 @@ import re
 from typing import cast
 
 from babel.lists import format_list
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
+from bot.conversation import announced, filing, organiser_questions
 from bot.discussion import store
 from bot.discussion.store import DiscussionIndex, IndexedQuestion, question_text
 from bot.handling.turn import Turn
+from bot.handling.unfiled import DROP, FILE, asked_in_reply, which_question_buttons
 from bot.i18n import _, current_language, format_moment
-from bot.linking import Linked
-from bot.ports import Button, IncomingMessage
+from bot.linking import Linked, Segment
+from bot.ports import IncomingMessage
 from bot.storage.models import (
+    Ask,
     Contribution,
     ContributionStatus,
     Delivery,
@@ -55,7 +58,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
             return
     # A message delivered twice is refused by the database's uniqueness when
     # stored; the engine then drops this handling and its replies.
-    elif not message.reply_to and await _resolve_typed_choice(turn, index, rounds, text):
+    elif await _resolve_typed_choice(turn, index, rounds, text, message.reply_to):
         return
 
     round_, _late = store.current_of(rounds)
@@ -75,19 +78,37 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         )
         return
 
-    replied_question = await _question_replied_to(turn, message)
+    replied_question = message.question or await _question_replied_to(turn, message)
     linked = index.linker.link(
         text,
         open_round=round_.number,
         reply_to=replied_question,
-        in_thread=bool(message.thread_id) and replied_question is not None and not message.reply_to,
+        # A box under a question is that question's thread: what is written there answers it.
+        in_thread=message.question is not None or (bool(message.thread_id) and replied_question is not None and not message.reply_to),
         participant_language=participant.language,
     )
+    if linked.asks and stored is None:
+        await organiser_questions.answer(turn, linked.asks, message, text, round_)
+        return
+    if linked.announces and stored is None:
+        announced.keep(turn, index, message, text, linked.language, linked.announces, round_)
+        return
+    # Unsure of an unmarked message: the question announced just before it, if any, is the one.
+    unsure = replied_question is None and len(linked.segments) == 1 and linked.segments[0].question is None
+    if unsure and (key := await announced.question_announced(turn, index, round_.number)):
+        linked = index.linker.link(text, open_round=round_.number, reply_to=key, participant_language=participant.language)
+    if not linked.segments and message.question in index.questions and text.strip():
+        # A box under a question is explicit: what is written there answers it, however short ("I agree with Ana").
+        linked = Linked(linked.language, (Segment(message.question, text.strip(), "chosen", 1.0),))
     if not linked.segments:
         if stored is None:
             if not turn.private:
                 return  # "hello everyone" in a group is said to the group, not to the bot
-            turn.reply(_("Thank you! To answer a question, reply to its message or start with its number, for example «Q2: …»."))
+            turn.reply(
+                _("Thank you! To answer a question, reply to its message or start with its number, for example «Q2: …».")
+                if turn.answers_by_reply
+                else _("Thank you! To answer a question, start your message with its number, for example «Q2: …».")
+            )
         else:
             await _revise(turn, stored, text, linked.language)
             if stored.contributions:
@@ -127,6 +148,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
                 bool(hidden_questions) and contribution.question_id not in shown_questions
             )
     await turn.session.flush()
+    turn.stored_answers = True
     acknowledge(turn, index, rounds, stored, message.message_id, edited)
 
 
@@ -173,7 +195,7 @@ def acknowledge(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored:
             text = _("Thank you! Recorded under questions {questions}.").format(questions=format_list(keys, locale=current_language()))
         if any(c.late for c in stored.contributions):
             text += " " + _("That round is closed: the answer is kept, marked as late.")
-        turn.reply(text, reply_to=message_id)
+        turn.reply(text, buttons=filing.wrong_question_buttons(stored.contributions, index), reply_to=message_id)
     current = next((r for r in rounds if r.id == stored.round_id), None) or store.current_of(rounds)[0]
     for contribution in stored.contributions:
         if contribution.status == ContributionStatus.pending:
@@ -188,18 +210,15 @@ def recorded_under(turn: Turn, question: IndexedQuestion) -> str:
 
 
 def ask_which_question(turn: Turn, index: DiscussionIndex, contribution: Contribution, round_number: int | None, message_id: str) -> None:
+    """Ask about this text, and this one only: its buttons carry its id, and a
+    question id typed next answers the latest ask (`asked_at`)."""
     assert turn.discussion is not None
     keys = contribution.candidates or index.round_keys(round_number)[:MAX_CHOICES]
-    buttons = (
-        *tuple(
-            Button(
-                f"{key} · " + shorten(question_text(index.questions[key], turn.language, turn.discussion), 40),
-                f"file:{contribution.id}:{key}",
-            )
-            for key in keys
-            if key in index.questions
-        ),
-        Button(_("None of them"), f"drop:{contribution.id}"),
+    contribution.asked_at = turn.now
+    buttons = which_question_buttons(
+        contribution.id,
+        ((key, question_text(index.questions[key], turn.language, turn.discussion)) for key in keys if key in index.questions),
+        _("None of them"),
     )
     turn.reply(
         _("Which question does this answer? «{excerpt}» Tap a question, or send its number.").format(
@@ -212,10 +231,10 @@ def ask_which_question(turn: Turn, index: DiscussionIndex, contribution: Contrib
 
 async def handle_button(turn: Turn, data: str) -> bool:
     kind, _sep, rest = data.partition(":")
-    if kind not in ("file", "drop"):
+    if kind not in (FILE, DROP):
         return False
     contribution_id, _sep, key = rest.partition(":")
-    contribution = await _own_contribution(turn, contribution_id)
+    contribution = await filing.own_contribution(turn, contribution_id)
     if contribution is None or turn.discussion is None:
         turn.reply(_("That choice is not yours to make, or has expired."), private=True)
         return True
@@ -224,49 +243,37 @@ async def handle_button(turn: Turn, data: str) -> bool:
         question = index.by_id.get(contribution.question_id) if contribution.question_id is not None else None
         turn.reply(_("This answer is already recorded under question {key}.").format(key=question.key if question else "?"))
         return True
-    if kind == "drop":
+    if kind == DROP:
         await turn.session.delete(contribution)
         turn.reply(_("Understood: that text is not recorded as an answer."))
         return True
-    await _file(turn, index, contribution, key)
+    await filing.move_to(turn, index, contribution, key)
     return True
 
 
-async def _file(turn: Turn, index: DiscussionIndex, contribution: Contribution, key: str) -> None:
-    question = index.questions.get(key)
-    if question is None:
-        turn.reply(_("There is no question {key}.").format(key=key))
-        return
-    round_status = await turn.session.scalar(select(Round.status).join(Question).where(Question.id == question.id))
-    contribution.question_id = question.id
-    contribution.status = ContributionStatus.filed
-    contribution.method = "chosen"
-    contribution.confidence = 1.0
-    contribution.late = round_status == RoundStatus.closed
-    contribution.updated_at = turn.now
-    text = recorded_under(turn, question)
-    if contribution.late:
-        text += " " + _("That round is closed: the answer is kept, marked as late.")
-    turn.reply(text)
-
-
-async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: list[Round], text: str) -> bool:
-    """A bare number ("2", "1.2", "Q2") while a part is pending answers "which question?"."""
+async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: list[Round], text: str, reply_to: str | None) -> bool:
+    """A bare number ("2", "1.2", "Q2") answers a "which question?": the one
+    it replies to, else the latest asked in this chat about a text still pending."""
     match = _BARE_REFERENCE.match(text)
     if not match or turn.participant is None:
         return False
-    pending = await turn.session.scalar(
-        select(Contribution)
-        .join(Message)
-        .where(
-            Message.participant_id == turn.participant.id,
-            Message.platform == turn.chat.platform,
-            Message.chat_id == turn.chat.chat_id,
-            Contribution.status == ContributionStatus.pending,
+    if reply_to:
+        pending = await asked_in_reply(turn.session, turn.participant.id, turn.chat.platform, turn.chat.chat_id, reply_to)
+        if pending is None:
+            return False  # a reply to a question, or to anything else, is an answer
+    else:
+        asked_here = select(Ask.contribution_id).where(Ask.platform == turn.chat.platform, Ask.chat_id == turn.chat.chat_id)
+        pending = await turn.session.scalar(
+            select(Contribution)
+            .join(Message)
+            .where(
+                Message.participant_id == turn.participant.id,
+                or_(and_(Message.platform == turn.chat.platform, Message.chat_id == turn.chat.chat_id), Contribution.id.in_(asked_here)),
+                Contribution.status == ContributionStatus.pending,
+            )
+            .order_by(Contribution.asked_at.desc().nulls_last(), Contribution.id.desc())
+            .limit(1)
         )
-        .order_by(Contribution.id)
-        .limit(1)
-    )
     if pending is None:
         return False
     reference = match.group(1)
@@ -275,7 +282,7 @@ async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: list
         in_round = index.round_keys(current.number if current else None)
         number = int(reference)
         reference = in_round[number - 1] if 1 <= number <= len(in_round) else reference
-    await _file(turn, index, pending, reference)
+    await filing.move_to(turn, index, pending, reference)
     return True
 
 
@@ -293,12 +300,4 @@ async def _question_replied_to(turn: Turn, message: IncomingMessage) -> str | No
         .join(Delivery, Delivery.question_id == Question.id)
         .where(Delivery.venue_id == turn.venue.id, or_(*conditions))
         .limit(1)
-    )
-
-
-async def _own_contribution(turn: Turn, contribution_id: str) -> Contribution | None:
-    if not contribution_id.isdigit() or turn.participant is None:
-        return None
-    return await turn.session.scalar(
-        select(Contribution).join(Message).where(Contribution.id == int(contribution_id), Message.participant_id == turn.participant.id)
     )

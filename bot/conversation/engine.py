@@ -13,17 +13,19 @@ import contextvars
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.conversation import catch_up, commands, contributions, onboarding
+from bot.conversation import catch_up, commands, contributions, embeddings, onboarding, web_access
 from bot.discussion import store
 from bot.discussion.spec import DiscussionSpec
+from bot.handling import unfiled
 from bot.handling.command import ButtonHandler, Command
 from bot.handling.turn import Turn
-from bot.i18n import _, reading_in
+from bot.i18n import FALLBACK_LANGUAGE, _, catalog_languages, negotiate, reading_in
 from bot.ports import (
     ButtonPress,
     ChatPlatform,
@@ -35,12 +37,22 @@ from bot.ports import (
     PlaceToReread,
     RecipientUnreachable,
     SentMessage,
+    StorageUnavailable,
+    answers_by_reply,
+    keeps_updates,
 )
-from bot.storage.models import Discussion, OrganiserGrant
+from bot.ports.web import DeskPage, DeskQuery, ParticipantPage, Visitor
+from bot.storage import database
+from bot.storage.models import Discussion, OrganiserGrant, Participant, Venue
 from bot.text import clean_text
 from schedules import rounds
 
 log = logging.getLogger(__name__)
+
+# An update that meets a uniqueness conflict is handled once more: the row
+# another update wrote meanwhile is then seen (a redelivery conflicts again).
+HANDLING_ATTEMPTS = 2
+LONGEST_BUTTON_DATA = 100
 
 
 def utc_now() -> dt.datetime:
@@ -68,6 +80,8 @@ class Engine:
         self._posting = asyncio.Lock()
         self._posting_task: asyncio.Task | None = None
         self._post_again = False
+        self._posting_stopped = False  # shutting down: nothing more is posted in the background
+        self.embeddings = embeddings.Backfill(sessions, self.index_for, clock)
 
     def attach(self, platform: ChatPlatform) -> None:
         self.platforms[platform.name] = platform
@@ -93,57 +107,87 @@ class Engine:
 
     async def handle_button(self, press: ButtonPress) -> None:
         async def dispatch(turn: Turn) -> None:
-            for handler in self.button_handlers:
-                if await handler(turn, press.data):
-                    return
+            # Longer data is no button of ours (Telegram allows 64 bytes, Discord 100 characters).
+            if len(press.data) <= LONGEST_BUTTON_DATA:
+                for handler in self.button_handlers:
+                    if await handler(turn, press.data):
+                        return
             turn.reply(_("That button has expired. Send /help to see what you can do."), private=True)
 
         await self._handle(press.chat, press.sender, dispatch, thread_id=press.thread_id)
+
+    def _new_turn(self, session: AsyncSession, chat: ChatRef, sender: Person, thread_id: str | None) -> Turn:
+        return Turn(
+            session=session,
+            chat=chat,
+            sender=sender,
+            now=self.clock(),
+            thread_id=thread_id,
+            platform_names=self.platform_names,
+            answers_by_reply=chat.platform not in self.platforms or answers_by_reply(self.platforms[chat.platform]),
+            commands=self.commands,
+            index_loader=self.index_for,
+        )
 
     async def _handle(
         self, chat: ChatRef, sender: Person, dispatch: Callable[[Turn], Awaitable[None]], thread_id: str | None = None
     ) -> None:
         """One update, in its own session: dispatch, commit, then answer."""
-        async with self.sessions() as session:
-            turn = Turn(
-                session=session,
-                chat=chat,
-                sender=sender,
-                now=self.clock(),
-                thread_id=thread_id,
-                platform_names=self.platform_names,
-                commands=self.commands,
-                index_loader=self.index_for,
-            )
-            try:
-                await turn.load_context()
-                with reading_in(turn.language):
-                    await dispatch(turn)
-                await session.commit()
-            except IntegrityError:
-                # A message already stored (a redelivery, or the same message
-                # handled twice at once): the first handling acknowledged it.
-                log.info("a message was delivered again; it is stored once")
-                return
-            except Exception:
-                # Our fault, not the sender's: say so, rather than fall silent or stop the bot.
-                log.exception("handling an update failed; nothing of it was stored")
-                language = turn.language  # read before the rollback expires what it is read from
-                await session.rollback()
-                with reading_in(language):
-                    failed = _("Something went wrong on my side: nothing was recorded. Please send it again in a moment.")
-                turn.replies = []
-                turn.reply(failed, private=True)
-                await self._flush(turn)
-                return
+        # What the database can hold: no NUL, no lone surrogate (a broken client's name).
+        sender = replace(sender, display_name=clean_text(sender.display_name))
+        turn: Turn | None = None
+        failed = False
+        for _attempt in range(HANDLING_ATTEMPTS):
+            async with self.sessions() as session:
+                turn = self._new_turn(session, chat, sender, thread_id)
+                try:
+                    await turn.load_context()
+                    with reading_in(turn.language):
+                        await dispatch(turn)
+                    await session.commit()
+                    break
+                except IntegrityError:
+                    # Another update wrote the same row first: this very update
+                    # (a redelivery, which the first handling acknowledged), or
+                    # another of the same person's (their /start and first
+                    # answer at once), which the next attempt sees committed.
+                    turn = None
+                except Exception as error:
+                    if keeps_updates.get() and database.unreachable(error):
+                        raise StorageUnavailable("the database cannot be reached; the platform keeps the update") from error
+                    # Our fault, not the sender's: say so, rather than fall silent or stop the bot.
+                    log.exception("handling an update failed; nothing of it was stored")
+                    failed = True
+                    break
+        if failed:
+            await self._say_nothing_was_recorded(chat, sender, thread_id)
+            return
+        if turn is None:
+            log.info("a message was delivered again; it is stored once")
+            return
         await self._flush(turn)
+        if turn.stored_answers:
+            self.embeddings.soon()
         if turn.post_everywhere:
             self.kick()
         elif turn.post_questions and turn.venue is not None:
             async with self._posting:
-                await rounds.post_missing_questions(
-                    self.sessions, self.send, self.platforms.keys(), self.clock, only_venue_id=turn.venue.id
-                )
+                await rounds.post_missing_questions(self.sessions, self.send, self.platforms, self.clock, only_venue_id=turn.venue.id)
+
+    async def _say_nothing_was_recorded(self, chat: ChatRef, sender: Person, thread_id: str | None) -> None:
+        """Tell the sender, in their language, read in a fresh session: the
+        failed one may not be readable any more (rolled back, or its
+        connection gone)."""
+        async with self.sessions() as session:
+            turn = self._new_turn(session, chat, sender, thread_id)
+            try:
+                await turn.load_context()
+                language = turn.language
+            except Exception:  # the database itself is failing: the sender's own language, if the catalogs have it
+                language = negotiate(sender.language_code, catalog_languages()) or FALLBACK_LANGUAGE
+        with reading_in(language):
+            turn.reply(_("Something went wrong on my side: nothing was recorded. Please send it again in a moment."), private=True)
+        await self._flush(turn)
 
     async def _dispatch_message(self, turn: Turn, message: IncomingMessage) -> None:
         if message.undecodable:
@@ -154,6 +198,11 @@ class Engine:
             return
         text = clean_text(message.text)
         if text.startswith("/"):
+            if message.edited:  # an old message edited into a command: commands run when sent
+                turn.reply(
+                    _("Commands run from new messages only: send {command} again as a new message.").format(command=text.split()[0][:40])
+                )
+                return
             await commands.handle(turn, text)
             return
         if turn.discussion is None:
@@ -194,17 +243,34 @@ class Engine:
         return await platform.send(message)
 
     async def _flush(self, turn: Turn) -> None:
+        asks: list[tuple[OutgoingMessage, SentMessage]] = []  # "which question?" sent: a reply to one answers it
         for reply in turn.replies:
             try:
-                await self.send(reply)
+                sent = await self.send(reply)
             except RecipientUnreachable:
                 log.info("a reply on %s could not be delivered: recipient unreachable", reply.chat.platform)
                 break
+            if unfiled.asked_about(reply) is not None:
+                asks.append((reply, sent))
         for notice in turn.notices:
             try:
-                await self.send(notice)
+                sent = await self.send(notice)
             except RecipientUnreachable:
                 log.info("a message on %s could not be delivered: recipient unreachable", notice.chat.platform)
+                continue
+            if unfiled.asked_about(notice) is not None:
+                asks.append((notice, sent))
+        if asks:
+            await self._record_asks(asks)
+
+    async def _record_asks(self, asks: list[tuple[OutgoingMessage, SentMessage]]) -> None:
+        try:
+            async with self.sessions() as session:
+                for message, sent in asks:
+                    unfiled.record_ask(session, message, sent, self.clock())
+                await session.commit()
+        except Exception:  # the asks' buttons and typed ids still work; only a reply to them would not
+            log.exception("recording the asks sent failed")
 
     # --- posting rounds -------------------------------------------------
 
@@ -212,11 +278,13 @@ class Engine:
         """Post whatever open rounds' questions are missing in any venue. Safe
         to call at any time, from anywhere: one posting runs at a time."""
         async with self._posting:
-            return await rounds.post_missing_questions(self.sessions, self.send, self.platforms.keys(), self.clock)
+            return await rounds.post_missing_questions(self.sessions, self.send, self.platforms, self.clock)
 
     def kick(self) -> None:
         """Post pending questions in the background (after a round opens, a
         chat subscribes...), without holding up the update that caused it."""
+        if self._posting_stopped:
+            return
         if self._posting_task is not None and not self._posting_task.done():
             self._post_again = True
             return
@@ -234,10 +302,19 @@ class Engine:
         # A fresh context: posting belongs to no update (nor to its reader's language).
         self._posting_task = asyncio.get_running_loop().create_task(run(), context=contextvars.Context())
 
+    async def stop_posting(self) -> None:
+        """Shutting down: background posting stops, the posts under way end
+        recorded as delivered, and the rest wait for the next start."""
+        self._posting_stopped = True
+        if self._posting_task is not None and not self._posting_task.done():
+            self._posting_task.cancel()
+            await asyncio.gather(self._posting_task, return_exceptions=True)
+
     async def drain(self) -> None:
-        """Wait for background posting to finish (end of input, shutdown, tests)."""
+        """Wait for background posting to finish, and embed the answers stored (end of input, shutdown, tests)."""
         while self._posting_task is not None and not self._posting_task.done():
             await self._posting_task
+        await self.embeddings.drain()
 
     async def watch(self, interval: float = 3.0) -> None:
         """Follow the database: a round opened from the CLI, or left half-posted
@@ -274,6 +351,32 @@ class Engine:
             return venue.language
         return discussion.languages[0] if discussion else None
 
+    async def reader_language(self, platform: str, chat_id: str) -> str | None:
+        async with self.sessions() as session:
+            # One query: adapters that write their own words around every message (e-mail) ask it each time.
+            found = (
+                await session.execute(
+                    select(Venue, Discussion, Participant)
+                    .join(Discussion, Venue.discussion_id == Discussion.id)
+                    .outerjoin(Participant, Venue.participant_id == Participant.id)
+                    .where(Venue.platform == platform, Venue.chat_id == chat_id)
+                )
+            ).first()
+            if found is None:
+                discussion = await store.find_discussion(session)
+                return discussion.languages[0] if discussion else None
+            venue, discussion, participant = found
+            return store.venue_language(venue, participant, discussion)
+
+    async def mark_unreachable(self, platform: str, chat_id: str) -> bool:
+        async with self.sessions() as session:
+            venue = await store.venue_for_chat(session, platform, chat_id)
+            if venue is None:
+                return False
+            venue.unreachable = True
+            await session.commit()
+            return True
+
     async def seen_up_to(self, platform: str) -> str | None:
         async with self.sessions() as session:
             return await catch_up.seen_up_to(session, platform)
@@ -286,3 +389,50 @@ class Engine:
         async with self.sessions() as session:
             await catch_up.record_seen(session, platform, seen_up_to, at)
             await session.commit()
+
+    async def registered_menu(self, platform: str) -> str | None:
+        async with self.sessions() as session:
+            return await catch_up.registered_menu(session, platform)
+
+    async def record_registered_menu(self, platform: str, digest: str) -> None:
+        async with self.sessions() as session:
+            await catch_up.record_registered_menu(session, platform, digest, self.clock())
+            await session.commit()
+
+    # --- the web: links, a participant's page, the desk -------------------
+
+    async def open_web_link(self, token: str) -> Visitor | None:
+        async with self.sessions() as session:
+            visitor = await web_access.open_link(session, token, self.clock())
+            await session.commit()
+            return visitor
+
+    async def web_visitor(self, link_id: int) -> Visitor | None:
+        async with self.sessions() as session:
+            return await web_access.visitor(session, link_id, self.clock())
+
+    async def participant_page(self, participant_id: int) -> ParticipantPage | None:
+        async with self.sessions() as session:
+            return await web_access.participant_page(session, participant_id, self.index_for)
+
+    async def revise_answer(self, participant_id: int, contribution_id: int, text: str) -> bool:
+        async with self.sessions() as session:
+            done = await web_access.revise_answer(session, participant_id, contribution_id, clean_text(text), self.clock())
+            await session.commit()
+            return done
+
+    async def move_answer(self, visitor: Visitor, contribution_id: int, question_key: str) -> bool:
+        async with self.sessions() as session:
+            done = await web_access.move_answer(session, visitor, contribution_id, question_key, self.clock(), self.index_for)
+            await session.commit()
+            return done
+
+    async def update_profile(self, participant_id: int, name: str, organisation: str, country: str) -> bool:
+        async with self.sessions() as session:
+            done = await web_access.update_profile(session, participant_id, name, organisation, country)
+            await session.commit()
+            return done
+
+    async def desk_page(self, organiser: tuple[str, str], language: str, query: DeskQuery) -> DeskPage | None:
+        async with self.sessions() as session:
+            return await web_access.desk_page(session, organiser, language, query, self.index_for)

@@ -4,6 +4,7 @@ organises)."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.discussion.spec import DiscussionSpec
 from bot.linking import Linker, LinkQuestion
+from bot.linking.meaning import embedder_for_index
 from bot.ports import ChatKind
 from bot.storage.models import (
     Discussion,
@@ -108,6 +110,16 @@ async def revoke_organiser(session: AsyncSession, discussion: Discussion, platfo
     )
     # A DELETE's result is a cursor's, which counts the rows it matched.
     return cast("CursorResult[Any]", result).rowcount > 0
+
+
+async def organisers_of(session: AsyncSession, discussion: Discussion) -> list[OrganiserGrant]:
+    """Every identity granted organiser rights, by platform and id."""
+    grants = await session.scalars(
+        select(OrganiserGrant)
+        .where(OrganiserGrant.discussion_id == discussion.id)
+        .order_by(OrganiserGrant.platform, OrganiserGrant.external_id)
+    )
+    return list(grants)
 
 
 async def is_organiser(session: AsyncSession, discussion: Discussion, platform: str, external_id: str) -> bool:
@@ -222,10 +234,11 @@ async def build_index(session: AsyncSession, discussion: Discussion) -> Discussi
         IndexedQuestion(id=q.id, key=q.key, round_number=number, position=q.position, texts=dict(q.texts))
         for q, number in await questions_of(session, discussion)
     ]
-    linker = Linker(
-        [LinkQuestion(key=q.key, round_number=q.round_number, position=q.position, texts=q.texts) for q in questions],
-        discussion.languages,
-    )
+    link_questions = [LinkQuestion(key=q.key, round_number=q.round_number, position=q.position, texts=q.texts) for q in questions]
+    # The model loads once per process (or in the background, when `facilitator run` started it
+    # so), and embeds each wording once: off the event loop, both.
+    embedder = await asyncio.to_thread(embedder_for_index)
+    linker = await asyncio.to_thread(Linker, link_questions, discussion.languages, embedder)
     return DiscussionIndex(questions={q.key: q for q in questions}, by_id={q.id: q for q in questions}, linker=linker)
 
 

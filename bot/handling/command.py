@@ -17,6 +17,18 @@ def N_(message: str) -> str:
     return message
 
 
+LARGEST_ID = 2**31 - 1  # the database's integer ids (32-bit on SQLite and PostgreSQL alike)
+
+
+def typed_id(text: str) -> int | None:
+    """A row's id as typed in a command or carried by a button: ASCII digits
+    within the database's integers; else None, for a usage answer."""
+    if not (text.isascii() and text.isdigit() and len(text) <= len(str(LARGEST_ID))):
+        return None
+    number = int(text)
+    return number if number <= LARGEST_ID else None
+
+
 Handler = Callable[[Turn, list[str]], Awaitable[None]]
 # Says whether a button's data is its own (and then handles it).
 ButtonHandler = Callable[[Turn, str], Awaitable[bool]]

@@ -41,9 +41,11 @@ class Turn:
     # Messages to other chats (reminders an organiser asked for), sent after the
     # commit and the replies; one unreachable chat does not stop the others.
     notices: list[OutgoingMessage] = field(default_factory=list)
+    stored_answers: bool = False  # contributions were stored: their embeddings follow, in the background
     # What the engine lends the handlers: the platforms running, the command
     # table, and the discussion's questions and linker (built once, kept).
     platform_names: Collection[str] = ()
+    answers_by_reply: bool = True  # the chat's platform lets people reply to a message (`ChatPlatform.answers_by_reply`)
     commands: Sequence[Command] = ()
     index_loader: IndexLoader | None = None
 

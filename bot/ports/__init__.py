@@ -5,7 +5,16 @@ and privacy (`Outbox`). Imports nothing else of the project."""
 from bot.ports.events import Button, ButtonPress, ChatKind, ChatRef, IncomingMessage, OutgoingMessage, Person, SentMessage
 from bot.ports.inbox import Inbox, MenuEntry, PlaceToReread
 from bot.ports.outbox import Outbox
-from bot.ports.platform import ChatPlatform, RecipientUnreachable, RunnablePlatform, answering
+from bot.ports.platform import (
+    ChatPlatform,
+    RecipientUnreachable,
+    RunnablePlatform,
+    StorageUnavailable,
+    answering,
+    answers_by_reply,
+    keeps_updates,
+    ready_to_send,
+)
 from bot.ports.secret import Secret
 
 __all__ = [
@@ -25,5 +34,9 @@ __all__ = [
     "RunnablePlatform",
     "Secret",
     "SentMessage",
+    "StorageUnavailable",
     "answering",
+    "answers_by_reply",
+    "keeps_updates",
+    "ready_to_send",
 ]

@@ -47,6 +47,7 @@ class IncomingMessage:
     undecodable: bool = False  # the adapter had to replace bytes that were not valid text
     attachment_only: bool = False  # a sticker, photo or voice note without a caption
     sent_at: dt.datetime | None = None  # when it was written, as the platform says: an answer read late counts from then
+    question: str | None = None  # the question key the sender's form ties it to (the web page's box per question)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.ports.events import ButtonPress, ChatRef, IncomingMessage
+from bot.ports.web import DeskPage, DeskQuery, ParticipantPage, Visitor
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,16 @@ class Inbox(Protocol):
         """The language the chat reads, else its discussion's first."""
         ...
 
+    async def reader_language(self, platform: str, chat_id: str) -> str | None:
+        """The language the chat's reader gets the bot's messages in: a private
+        chat's participant's, else the chat's, else its discussion's first."""
+        ...
+
+    async def mark_unreachable(self, platform: str, chat_id: str) -> bool:
+        """The chat refuses mail for good (a bounce, an unsubscribe): nothing more
+        is sent there until it subscribes again. False when no venue is that chat."""
+        ...
+
     async def seen_up_to(self, platform: str) -> str | None:
         """How far messages were received live (a platform's message id), if known."""
         ...
@@ -67,3 +78,35 @@ class Inbox(Protocol):
     async def places_to_reread(self, platform: str) -> list[PlaceToReread]: ...
 
     async def record_seen(self, platform: str, seen_up_to: str, at: dt.datetime) -> None: ...
+
+    async def registered_menu(self, platform: str) -> str | None:
+        """The digest of the command menu last registered with the platform, if any."""
+        ...
+
+    async def record_registered_menu(self, platform: str, digest: str) -> None: ...
+
+    # --- the web (adapters/web): links, a participant's page, the desk ---
+
+    async def open_web_link(self, token: str) -> Visitor | None:
+        """Whom a personal link lets in; None when unknown, expired, revoked or (a desk sign-in) used."""
+        ...
+
+    async def web_visitor(self, link_id: int) -> Visitor | None:
+        """The holder of a web session opened with this link, while the link is valid."""
+        ...
+
+    async def participant_page(self, participant_id: int) -> ParticipantPage | None: ...
+
+    async def revise_answer(self, participant_id: int, contribution_id: int, text: str) -> bool:
+        """Rewrite one of the participant's answers; the earlier text is kept."""
+        ...
+
+    async def move_answer(self, visitor: Visitor, contribution_id: int, question_key: str) -> bool:
+        """File an answer under a question: its author's, or any, by an organiser."""
+        ...
+
+    async def update_profile(self, participant_id: int, name: str, organisation: str, country: str) -> bool: ...
+
+    async def desk_page(self, organiser: tuple[str, str], language: str, query: DeskQuery) -> DeskPage | None:
+        """None when they do not organise the discussion."""
+        ...

@@ -22,6 +22,17 @@ if TYPE_CHECKING:
 answering: ContextVar[object | None] = ContextVar("answering", default=None)
 
 
+# Set by an adapter whose platform delivers an update again until it is
+# confirmed (Telegram): while the database cannot be reached, the engine then
+# raises `StorageUnavailable` rather than answering, and the adapter leaves the
+# update unconfirmed and hands it over again later. Nothing is to be resent.
+keeps_updates: ContextVar[bool] = ContextVar("keeps_updates", default=False)
+
+
+class StorageUnavailable(Exception):
+    """The update could not be stored, the database being out of reach; nothing was sent."""
+
+
 class RecipientUnreachable(Exception):
     """The platform refuses to deliver to this chat for good (bot blocked,
     account deleted, DMs closed): the engine stops sending there."""
@@ -34,6 +45,20 @@ class ChatPlatform(Protocol):
         """Deliver one message; retry transient failures (rate limits, network)
         itself; raise `RecipientUnreachable` for a permanent refusal."""
         ...
+
+
+def answers_by_reply(platform: ChatPlatform) -> bool:
+    """Whether people can answer a question by replying to its message in
+    their app, so that the bot's sentences say so only where it is true. A
+    platform that cannot (the console) sets `answers_by_reply = False`."""
+    return bool(getattr(platform, "answers_by_reply", True))
+
+
+def ready_to_send(platform: ChatPlatform) -> bool:
+    """Whether the platform can deliver yet (Discord: once logged in); until
+    then the questions wait for the next posting pass. A platform always
+    ready has no `ready`."""
+    return bool(getattr(platform, "ready", True))
 
 
 class RunnablePlatform(ChatPlatform, Protocol):

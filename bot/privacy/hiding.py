@@ -1,24 +1,25 @@
 """/hide and /unhide: a contribution taken out of every report and export,
-and kept in the database for the record."""
+and kept in the database for the record, as is each such act (`HidingAct`:
+who, when, and the reason given after the number: /hide 123 insults)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.handling.command import N_, Command
+from bot.handling.command import N_, Command, typed_id
 from bot.handling.turn import Turn
 from bot.i18n import _
-from bot.storage.models import Contribution, Message
+from bot.storage.models import Contribution, HidingAct, Message
 from bot.text import shorten
 
 
 async def _contribution(turn: Turn, args: list[str]) -> Contribution | None:
     assert turn.discussion is not None
-    reference = args[0].lstrip("#") if len(args) == 1 else ""
-    if not reference.isdigit():
+    contribution_id = typed_id(args[0].lstrip("#")) if args else None
+    if contribution_id is None:
         return None
     return await turn.session.scalar(
-        select(Contribution).join(Message).where(Contribution.id == int(reference), Message.discussion_id == turn.discussion.id)
+        select(Contribution).join(Message).where(Contribution.id == contribution_id, Message.discussion_id == turn.discussion.id)
     )
 
 
@@ -38,6 +39,16 @@ async def _set_hidden(turn: Turn, args: list[str], hidden: bool) -> None:
         )
         return
     contribution.hidden = hidden
+    turn.session.add(
+        HidingAct(
+            contribution_id=contribution.id,
+            hidden=hidden,
+            by_platform=turn.sender.platform,
+            by_user=turn.sender.user_id,
+            reason=" ".join(args[1:])[:2000],
+            at=turn.now,
+        )
+    )
     turn.reply(
         (
             _(
@@ -58,6 +69,6 @@ async def unhide(turn: Turn, args: list[str]) -> None:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("hide", N_("hide a contribution from reports"), hide, organiser_only=True, arguments="N"),
-    Command("unhide", N_("show a hidden contribution again"), unhide, organiser_only=True, arguments="N"),
+    Command("hide", N_("hide a contribution from reports"), hide, organiser_only=True, arguments="N [reason]"),
+    Command("unhide", N_("show a hidden contribution again"), unhide, organiser_only=True, arguments="N [reason]"),
 )

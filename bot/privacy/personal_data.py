@@ -18,6 +18,7 @@ from their row, so a table added later is covered by both /mydata and
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import enum
 import json
@@ -80,6 +81,8 @@ async def _identities(session: AsyncSession, participant_id: int) -> list[tuple[
 def _plain(value):
     if isinstance(value, dt.datetime):
         return value.isoformat()
+    if isinstance(value, bytes):  # an answer's embedding: numbers, written as base64
+        return base64.b64encode(value).decode()
     if isinstance(value, enum.Enum):
         return value.value
     return value

@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///facilitator.db"
@@ -24,6 +25,14 @@ def safe_url(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<unparseable database URL>"
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL names (relative to the working directory), else None."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def create_engine(url: str) -> AsyncEngine:
@@ -44,6 +53,14 @@ def create_engine(url: str) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True)
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether a failure is the database's being out of reach (down, its
+    connection lost, a lock held too long, its disk full), not the update's."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (OSError, TimeoutError, OperationalError, InterfaceError))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -228,7 +229,12 @@ class Message(Base):
     message id, so a message delivered twice is stored once."""
 
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "chat_id", "message_id"),
+        # The desk's figures (contributions per language and day, contributors) read these alone, not the wide rows.
+        Index("ix_messages_discussion_language_received", "discussion_id", "language", "received_at"),
+        Index("ix_messages_discussion_participant", "discussion_id", "participant_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"), index=True)
@@ -263,7 +269,11 @@ class Contribution(Base):
     """One answer: the part of a message tied to one question (or pending)."""
 
     __tablename__ = "contributions"
-    __table_args__ = (UniqueConstraint("message_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("message_id", "position"),
+        # The desk's counts per question, and its answers still waiting for theirs.
+        Index("ix_contributions_question_hidden_status", "question_id", "hidden", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
@@ -278,9 +288,69 @@ class Contribution(Base):
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+    asked_at: Mapped[dt.datetime | None]  # when its author was last asked which question: a typed id answers the latest ask
 
     message: Mapped[Message] = relationship(back_populates="contributions")
     question: Mapped[Question | None] = relationship()
+
+
+class ContributionEmbedding(Base):
+    """A contribution's meaning, as the linking model sees it (`bot.linking.meaning`): computed
+    after the commit, so that no reply waits for it, and kept for the synthesis to reuse."""
+
+    __tablename__ = "contribution_embeddings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"), unique=True)
+    model: Mapped[str] = mapped_column(String(64))  # which model made it: vectors of two models do not compare
+    vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, little-endian, unit length
+    created_at: Mapped[dt.datetime]
+
+
+class OrganiserQuestion(Base):
+    """A participant's question to the organisers rather than an answer ("Can I send our
+    report as a PDF?"): passed on to them in private, and listed in /status."""
+
+    __tablename__ = "organiser_questions"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[dt.datetime]
+
+
+class ContributionMove(Base):
+    """A contribution tied to another question (moved by its author, or filed
+    by an organiser): the earlier question is kept for the record and the report."""
+
+    __tablename__ = "contribution_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"), index=True)
+    from_question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))  # None: it was pending
+    to_question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
+    by_organiser: Mapped[bool] = mapped_column(Boolean, default=False)
+    moved_at: Mapped[dt.datetime]
+
+
+class Ask(Base):
+    """A "which question does this answer?" as sent, with the platform's
+    message id: a question id sent in reply to it answers about its text."""
+
+    __tablename__ = "asks"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[dt.datetime]
 
 
 class ReminderSent(Base):
@@ -336,3 +406,48 @@ class PlatformCursor(Base):
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     seen_up_to: Mapped[str] = mapped_column(String(64))  # the platform's own message id (or an id made from a time)
     updated_at: Mapped[dt.datetime]
+
+
+class RegisteredMenu(Base):
+    """The command menu last registered with a platform, as a digest: it is
+    registered again only when it changes (Discord limits how often)."""
+
+    __tablename__ = "registered_menus"
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256, hex
+    registered_at: Mapped[dt.datetime]
+
+
+class HidingAct(Base):
+    """An organiser hid a contribution, or showed it again: who, when, why.
+    Kept for the record; the desk lists them."""
+
+    __tablename__ = "hiding_acts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"), index=True)
+    hidden: Mapped[bool] = mapped_column(Boolean)  # False: shown again
+    by_platform: Mapped[str] = mapped_column(String(20))
+    by_user: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime]
+
+
+class WebLink(Base):
+    """A personal link to the web: a participant's page (used again until it
+    expires or is revoked), or an organiser's one-time sign-in to the desk.
+    Only the token's SHA-256 is kept, so the table cannot be read for links."""
+
+    __tablename__ = "web_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    organiser_platform: Mapped[str | None] = mapped_column(String(20))  # a desk sign-in: whose
+    organiser_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]

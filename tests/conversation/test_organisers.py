@@ -10,6 +10,7 @@ from bot.discussion import store
 from bot.storage.models import Round, RoundStatus
 from facilitator.assembly import COMMANDS
 from facilitator.cli import main
+from tests.fakes.memory_platform import MemoryPlatform, MemoryUser
 from tests.helpers import join, organiser
 
 ORGANISER_COMMANDS = [c for c in COMMANDS if c.organiser_only]
@@ -85,11 +86,13 @@ async def test_round_opened_from_the_cli_reaches_the_running_bot(engine, platfor
 async def test_cli_organiser_add_takes_effect_in_the_running_bot(engine, platform, user, database, monkeypatch):
     if database.dialect.name != "sqlite":
         pytest.skip("the CLI's own database URL is exercised on the SQLite file")
-    marie = await join(engine, user, "marie", "fr")
+    telegram = MemoryPlatform(name="telegram")  # `organiser add` takes only a real platform's id form
+    engine.attach(telegram)
+    marie = MemoryUser(telegram, "123456", "Marie", "fr")
     monkeypatch.setenv("FACILITATOR_DATABASE_URL", str(database.url))
-    assert await asyncio.to_thread(main, ["organiser", "add", "memory:marie"]) == 0
+    assert await asyncio.to_thread(main, ["organiser", "add", "telegram:123456"]) == 0
     await engine.handle_message(marie.message("/open_round 1"))
-    assert platform.last(marie.dm).text.startswith("Le tour 1 est ouvert")
+    assert telegram.last(marie.dm).text.startswith("Le tour 1 est ouvert")
 
 
 def test_cli_refuses_a_malformed_identity(capsys):

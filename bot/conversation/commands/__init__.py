@@ -10,12 +10,13 @@ commands) build their lists from it; every platform hands the command to
 
 from __future__ import annotations
 
+from bot.conversation import filing
 from bot.conversation.commands import organisers, participants
 from bot.handling.command import Command
 from bot.handling.turn import Turn
 from bot.i18n import _
 
-COMMANDS: tuple[Command, ...] = participants.COMMANDS + organisers.COMMANDS
+COMMANDS: tuple[Command, ...] = participants.COMMANDS + filing.COMMANDS + organisers.COMMANDS
 
 
 async def handle(turn: Turn, text: str) -> None:

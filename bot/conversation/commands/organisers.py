@@ -8,9 +8,11 @@ from babel.lists import format_list
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation import filing, organiser_questions
 from bot.discussion import store
 from bot.handling.command import N_, Command
 from bot.handling.turn import Turn
+from bot.handling.unfiled import waiting_per_round
 from bot.i18n import _, current_language, format_period, language_name, ngettext, reading_in
 from bot.ports import ChatKind
 from bot.storage.models import Discussion, Participant, RoundStatus, Venue
@@ -96,6 +98,13 @@ async def status_text(session: AsyncSession, discussion: Discussion) -> str:
                 + ngettext("{count} participant", "{count} participants", question.participants).format(count=question.participants)
                 + f" ({languages})"
             )
+        if round_.waiting:
+            lines.append("  " + filing.waiting_line(round_.waiting))
+    waiting = sum((await waiting_per_round(session, discussion.id)).values())
+    if waiting:
+        lines += ["", filing.waiting_line(waiting) + " " + _("/pending lists them; /file ties one to its question.")]
+    if asked := await organiser_questions.status_lines(session, discussion):
+        lines += ["", *asked]
     return "\n".join(lines)
 
 

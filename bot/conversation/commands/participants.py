@@ -36,7 +36,11 @@ async def help_(turn: Turn, args: list[str]) -> None:
         usage = f"/{command.name}" + (f" {command.arguments}" if command.arguments else "")
         lines.append(f"{usage}: {_(command.description)}")
     lines.append("")
-    lines.append(_("To answer a question, reply to its message, or start your message with its number, for example «Q2: …»."))
+    lines.append(
+        _("To answer a question, reply to its message, or start your message with its number, for example «Q2: …».")
+        if turn.answers_by_reply
+        else _("To answer a question, start your message with its number, for example «Q2: …».")
+    )
     turn.reply("\n".join(lines))
 
 
