@@ -17,6 +17,7 @@ from sqlalchemy import and_, or_, select
 from bot.conversation import announced, filing, organiser_questions
 from bot.discussion import store
 from bot.discussion.store import DiscussionIndex, IndexedQuestion, question_text
+from bot.handling.buttons import read_button
 from bot.handling.turn import Turn
 from bot.handling.unfiled import DROP, FILE, asked_in_reply, which_question_buttons
 from bot.i18n import _, current_language, format_moment
@@ -230,10 +231,10 @@ def ask_which_question(turn: Turn, index: DiscussionIndex, contribution: Contrib
 
 
 async def handle_button(turn: Turn, data: str) -> bool:
-    kind, _sep, rest = data.partition(":")
+    pressed = read_button(data)
+    kind, contribution_id, key = pressed.kind, pressed.value(0), pressed.value(1)
     if kind not in (FILE, DROP):
         return False
-    contribution_id, _sep, key = rest.partition(":")
     contribution = await filing.own_contribution(turn, contribution_id)
     if contribution is None or turn.discussion is None:
         turn.reply(_("That choice is not yours to make, or has expired."), private=True)

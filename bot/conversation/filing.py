@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.discussion.store import DiscussionIndex, IndexedQuestion, question_text
+from bot.handling.buttons import button_data, read_button
 from bot.handling.command import N_, Command, typed_id
 from bot.handling.turn import Turn
 from bot.handling.unfiled import not_tied
@@ -77,8 +78,10 @@ def wrong_question_buttons(contributions: list[Contribution], index: DiscussionI
         if c.status == ContributionStatus.filed and c.question_id is not None and c.question_id in index.by_id
     ]
     if len(filed) == 1:
-        return (Button(_("Wrong question?"), f"{MOVE}:{filed[0][0]}"),)
-    return tuple(Button(_("Wrong question for {key}?").format(key=key), f"{MOVE}:{contribution_id}") for contribution_id, key in filed)
+        return (Button(_("Wrong question?"), button_data(MOVE, filed[0][0])),)
+    return tuple(
+        Button(_("Wrong question for {key}?").format(key=key), button_data(MOVE, contribution_id)) for contribution_id, key in filed
+    )
 
 
 async def own_contribution(turn: Turn, contribution_id: str) -> Contribution | None:
@@ -115,10 +118,10 @@ def _other_questions(index: DiscussionIndex, current: IndexedQuestion) -> list[I
 
 
 async def handle_button(turn: Turn, data: str) -> bool:
-    kind, _sep, rest = data.partition(":")
+    pressed = read_button(data)
+    kind, contribution_id, key = pressed.kind, pressed.value(0), pressed.value(1)
     if kind not in (MOVE, MOVE_TO):
         return False
-    contribution_id, _sep, key = rest.partition(":")
     contribution = await own_contribution(turn, contribution_id)
     if contribution is None or turn.discussion is None:
         turn.reply(_("That choice is not yours to make, or has expired."), private=True)
@@ -141,7 +144,9 @@ async def handle_button(turn: Turn, data: str) -> bool:
             "«{excerpt}» is under question {key}. Which question does it answer? Tap one, or send /move {id} and the question's number."
         ).format(excerpt=excerpt(contribution), key=current.key, id=contribution.id),
         buttons=tuple(
-            Button(f"{q.key} · " + shorten(question_text(q, turn.language, turn.discussion), 40), f"{MOVE_TO}:{contribution.id}:{q.key}")
+            Button(
+                f"{q.key} · " + shorten(question_text(q, turn.language, turn.discussion), 40), button_data(MOVE_TO, contribution.id, q.key)
+            )
             for q in others
         ),
         private=True,

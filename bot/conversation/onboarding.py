@@ -17,6 +17,7 @@ from sqlalchemy import String
 
 from bot.conversation import contributions
 from bot.discussion import store
+from bot.handling.buttons import button_data, read_button
 from bot.handling.turn import Turn
 from bot.i18n import _, language_name, reading_in
 from bot.ports import Button, ChatKind, IncomingMessage
@@ -42,7 +43,7 @@ def skip_button() -> Button:
 
 def language_buttons(languages: list[str]) -> tuple[Button, ...]:
     """Each language named in itself, as a label: "Français", "English", "Español"."""
-    return tuple(Button(language_name(code)[:1].upper() + language_name(code)[1:], f"lang:{code}") for code in languages)
+    return tuple(Button(language_name(code)[:1].upper() + language_name(code)[1:], button_data("lang", code)) for code in languages)
 
 
 def prompt(turn: Turn, step: str, note: str = "") -> None:
@@ -68,8 +69,8 @@ def prompt(turn: Turn, step: str, note: str = "") -> None:
             + " "
             + _("You can see everything stored about you with /mydata, and erase it with /forget."),
             (
-                Button(_("With my name, organisation and country"), "consent:named"),
-                Button(_("Anonymously"), "consent:anonymous"),
+                Button(_("With my name, organisation and country"), button_data("consent", "named")),
+                Button(_("Anonymously"), button_data("consent", "anonymous")),
                 skip_button(),
             ),
         )
@@ -83,8 +84,8 @@ def prompt(turn: Turn, step: str, note: str = "") -> None:
         ask(
             _("Do you work for a local or regional authority?"),
             (
-                Button(_("Yes, local or regional authority staff"), f"role:{Role.local_authority.value}"),
-                Button(_("No"), f"role:{Role.participant.value}"),
+                Button(_("Yes, local or regional authority staff"), button_data("role", Role.local_authority.value)),
+                Button(_("No"), button_data("role", Role.participant.value)),
                 skip_button(),
             ),
         )
@@ -156,7 +157,8 @@ async def subscribe(turn: Turn) -> None:
 async def handle_button(turn: Turn, data: str) -> bool:
     """Returns False when the button is not an onboarding one."""
     participant = turn.participant
-    kind, _sep, value = data.partition(":")
+    pressed = read_button(data)
+    kind, value = pressed.kind, pressed.value()
     if kind not in ("lang", "consent", "role", "skip") or participant is None or turn.discussion is None:
         return False
     step = participant.onboarding_step

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.handling.buttons import button_data, read_button
 from bot.ports import Button, OutgoingMessage, SentMessage
 from bot.storage.models import Ask, Contribution, ContributionStatus, Message, Question
 from bot.text import shorten
@@ -31,17 +32,17 @@ def not_tied() -> ColumnElement[bool]:
 def which_question_buttons(contribution_id: int, choices: Iterable[tuple[str, str]], none_label: str) -> tuple[Button, ...]:
     """A button per (question key, question text), and one to say it answers none."""
     return (
-        *(Button(f"{key} · " + shorten(text, LABEL_LENGTH), f"{FILE}:{contribution_id}:{key}") for key, text in choices),
-        Button(none_label, f"{DROP}:{contribution_id}"),
+        *(Button(f"{key} · " + shorten(text, LABEL_LENGTH), button_data(FILE, contribution_id, key)) for key, text in choices),
+        Button(none_label, button_data(DROP, contribution_id)),
     )
 
 
 def asked_about(message: OutgoingMessage) -> int | None:
     """The contribution a message asks about ("which question?"), read from its buttons."""
     for button in message.buttons:
-        kind, _sep, contribution_id = button.data.partition(":")
-        if kind == DROP and contribution_id.isdigit():
-            return int(contribution_id)
+        pressed = read_button(button.data)
+        if pressed.kind == DROP and pressed.value().isdigit():
+            return int(pressed.value())
     return None
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import Select, Table, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.handling.buttons import button_data
 from bot.handling.command import N_, Command
 from bot.handling.turn import Turn
 from bot.i18n import _
@@ -44,6 +45,8 @@ from bot.storage.models import (
     Question,
 )
 from bot.text import name_pattern, redact
+
+FORGET_CONFIRMED, FORGET_CANCELLED = button_data("forget", "confirm"), button_data("forget", "cancel")
 
 # --- what is stored about a participant ------------------------------------
 
@@ -181,18 +184,18 @@ async def forget(turn: Turn, args: list[str]) -> None:
             "left that links them to you (your name and organisation are blanked out where you wrote them). "
             "It cannot be undone. Go ahead?"
         ),
-        buttons=(Button(_("Yes, forget me"), "forget:confirm"), Button(_("Cancel"), "forget:cancel")),
+        buttons=(Button(_("Yes, forget me"), FORGET_CONFIRMED), Button(_("Cancel"), FORGET_CANCELLED)),
     )
 
 
 async def handle_button(turn: Turn, data: str) -> bool:
     """The /forget confirmation. Returns False for any other button."""
-    if data not in ("forget:confirm", "forget:cancel"):
+    if data not in (FORGET_CONFIRMED, FORGET_CANCELLED):
         return False
     if turn.participant is None:
         turn.reply(_("Nothing is stored about you."))
         return True
-    if data == "forget:cancel":
+    if data == FORGET_CANCELLED:
         turn.reply(_("Nothing was deleted."))
         return True
     deletes = turn.discussion is not None and turn.discussion.on_forget == "delete"
