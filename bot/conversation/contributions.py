@@ -221,9 +221,11 @@ def ask_which_question(turn: Turn, index: DiscussionIndex, contribution: Contrib
         ((key, question_text(index.questions[key], turn.language, turn.discussion)) for key in keys if key in index.questions),
         _("None of them"),
     )
+    example = next((key for key in keys if key in index.questions), "1.1")
     turn.reply(
-        _("Which question does this answer? «{excerpt}» Tap a question, or send its number.").format(
-            excerpt=shorten(contribution.text, 80)
+        # "Choose" rather than "tap": the console and e-mail show choices too.
+        _("Which question does this answer? «{excerpt}» Choose one below, or send the question's number, for example {key}.").format(
+            excerpt=shorten(contribution.text, 80), key=example
         ),
         buttons=buttons,
         reply_to=message_id,
