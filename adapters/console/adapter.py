@@ -5,7 +5,8 @@ The person at the keyboard is a participant in a private chat with the bot;
 shown lettered, `[a]`, `[b]`…, so that a choice is never read as a question's
 number; typing the letter presses one. A round's questions are shown with their
 number (`#3`): `/reply 3 text` answers that message, `/edit text` replaces the
-last message sent. Text pasted into a terminal is one message: the terminal
+last message sent. So does a reply offering choices ("which question?"): the
+latest one's letters are typed alone, an older one's as `/reply 7 b`. Text pasted into a terminal is one message: the terminal
 is asked to mark a paste (bracketed paste, ESC[200~ … ESC[201~), and the lines
 between the marks are kept together; a pipe may use the same marks. It reads a
 pipe as well as a terminal and stops cleanly at the end of input or on Ctrl-C,
@@ -62,6 +63,7 @@ class ConsoleChat:
         self._speaker = self._you
         self._speakers: dict[str, _Speaker] = {}
         self._buttons: dict[str, tuple[Button, ...]] = {}  # by chat id
+        self._numbered_buttons: dict[int, tuple[Button, ...]] = {}  # by the number shown (#N)
         # Unique across runs, so a new session's messages are never taken for
         # redeliveries, nor its questions' numbers for an earlier session's.
         run = time.time_ns()
@@ -80,8 +82,14 @@ class ConsoleChat:
         return self._speaker.person
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
-        # A round's question (posted with a thread title where chats have them) shows the number /reply takes.
-        number = next(self._question_numbers) if message.new_thread_title is not None else None
+        # A round's question (posted with a thread title where chats have them)
+        # shows the number /reply takes; so does a reply to you that offers
+        # choices (a "which question?", a "wrong question?"), so that an older
+        # one still answers: /reply N b presses its [b].
+        numbered = message.new_thread_title is not None or (message.reply_to is not None and bool(message.buttons))
+        number = next(self._question_numbers) if numbered else None
+        if number is not None and message.buttons:
+            self._numbered_buttons[number] = message.buttons[: len(_LETTERS)]
         prompt = f"facilitator #{number}" if number else "facilitator"
         if message.chat.chat_id != self.chat.chat_id:
             prompt += f" → {message.chat.title or message.chat.chat_id}"
@@ -168,7 +176,12 @@ class ConsoleChat:
             return
         reply_to = None
         if reply := _REPLY.fullmatch(text.strip()):
-            reply_to, text = f"out-{self._run}-q{reply.group(1)}", reply.group(2)
+            number, answer = int(reply.group(1)), reply.group(2).strip()
+            offered = self._numbered_buttons.get(number, ())
+            if len(answer) == 1 and answer.lower() in _LETTERS[: len(offered)]:
+                await inbox.handle_button(ButtonPress(self.chat, self.person, offered[_LETTERS.index(answer.lower())].data))
+                return
+            reply_to, text = f"out-{self._run}-q{number}", reply.group(2)
         message_id = next(self._message_ids)
         if not text.startswith("/"):
             self._speaker.last_message = (message_id, reply_to)

@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -142,6 +143,31 @@ async def test_reply_answers_the_question_shown_with_that_number_and_edit_change
     await console.handle_line(engine, b"/reply 3 twinning with migrants")
     await console.handle_line(engine, b"/edit twinning with migrants as experts")
     assert await contributions_of(engine) == [("twinning with migrants as experts", "1.3")]
+
+
+def shown_choice(screen: str, excerpt: str, key: str) -> tuple[int, str]:
+    """The number (#N) of the ask quoting `excerpt`, and the letter of its choice for question `key`."""
+    ask = re.search(r"facilitator #(\d+)> Which question does this answer\? «" + re.escape(excerpt) + r"».*\n(.*)\n", screen)
+    assert ask, screen
+    letter = re.search(r"\[([a-z])\] " + re.escape(key) + " ", ask.group(2))
+    assert letter, ask.group(2)
+    return int(ask.group(1)), letter.group(1)
+
+
+async def test_two_open_asks_each_file_their_own_text(engine, user):
+    """The latest ask answers to its letters; an older one, shown as #N, to /reply N and a letter."""
+    console, screen = await console_participant(engine, user)
+    for line in (b"The radio programmes for the diaspora worked well.", b"We also used WhatsApp groups."):
+        await console.handle_line(engine, line)
+        await engine.drain()
+    older, older_letter = shown_choice(screen.getvalue(), "The radio programmes for the diaspora worked well.", "1.3")
+    _newer, newer_letter = shown_choice(screen.getvalue(), "We also used WhatsApp groups.", "1.2")
+    await console.handle_line(engine, newer_letter.encode())
+    await console.handle_line(engine, f"/reply {older} {older_letter}".encode())
+    assert sorted(await contributions_of(engine)) == [
+        ("The radio programmes for the diaspora worked well.", "1.3"),
+        ("We also used WhatsApp groups.", "1.2"),
+    ]
 
 
 def test_the_first_screen_says_to_type_start_and_past_dates_are_one_line(tmp_path):
