@@ -32,12 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.email import EmailChat, EmailConfig
 from bench.bench_telegram_broadcast import NOW, QUESTIONS, drop_schema, four_question_discussion, open_database
 from bot.discussion import store
-from bot.ports import ChatKind, Secret
+from bot.ports import ChatKind
 from bot.storage.database import session_factory
 from bot.storage.models import Contribution, Participant, PlatformIdentity, Venue
 from facilitator.assembly import make_engine
 from schedules import rounds
-from tests.adapters.email.servers import Dovecot, MailboxClient, Relay
+from tests.adapters.email.servers import Dovecot, MailboxClient, Relay, local_settings
 
 ADDRESS = "discussion@example.org"
 
@@ -83,23 +83,7 @@ def serve_relay_in_process(port_out, log_out, stop) -> None:
 
 
 def config(relay_port: int, rate: float, dovecot: Dovecot, folder: str) -> EmailConfig:
-    return EmailConfig(
-        address=ADDRESS,
-        imap_host="127.0.0.1",
-        imap_port=dovecot.port,
-        imap_security="none",
-        imap_user=dovecot.user,
-        imap_password=Secret(dovecot.password),
-        imap_folder=folder,
-        smtp_host="127.0.0.1",
-        smtp_port=relay_port,
-        smtp_security="none",
-        smtp_user=Relay.user,
-        smtp_password=Secret(Relay.password),
-        rate=rate,
-        poll_seconds=5,
-        token_key=Secret("bench-key"),
-    )
+    return local_settings(dovecot, folder, relay_port, address=ADDRESS, token_key="bench-key", rate=rate)
 
 
 async def run(participants: int, rate: float, replies: int, database_url: str | None) -> int:

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from adapters.email import EmailChat, EmailConfig
+from adapters.email import EmailChat
 from adapters.email.relay import Relay
 from bot.discussion import store
-from bot.ports import ChatKind, ChatRef, IncomingMessage, Person, Secret
+from bot.ports import ChatKind, ChatRef, IncomingMessage, Person
 from bot.storage.database import session_factory
 from bot.storage.models import Participant, PlatformIdentity
 from facilitator.assembly import make_engine
-from tests.adapters.email.servers import Dovecot, MailboxClient
+from tests.adapters.email.servers import Dovecot, MailboxClient, local_settings
 from tests.adapters.email.servers import Relay as RecordingRelay
 from tests.fakes.memory_platform import MemoryPlatform, MemoryUser
 
@@ -55,22 +55,7 @@ class MailBot:
         self.memory = MemoryPlatform()
         self.engine = make_engine(session_factory(database), [self.memory], clock=clock)
         folder = dovecot.new_folder()
-        self.config = EmailConfig(
-            address=ADDRESS,
-            imap_host="127.0.0.1",
-            imap_port=dovecot.port,
-            imap_security="none",
-            imap_user=dovecot.user,
-            imap_password=Secret(dovecot.password),
-            imap_folder=folder,
-            smtp_host="127.0.0.1",
-            smtp_port=relay.port,
-            smtp_security="none",
-            smtp_user=relay.user,
-            smtp_password=Secret(relay.password),
-            token_key=Secret(TOKEN_KEY),
-            **{"rate": 500.0, "poll_seconds": 5.0, **settings},
-        )
+        self.config = local_settings(dovecot, folder, relay.port, address=ADDRESS, token_key=TOKEN_KEY, **settings)
         self.mailbox = MailboxClient(dovecot, folder)
         self.relay = relay
         self.task: asyncio.Task | None = None

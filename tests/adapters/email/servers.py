@@ -25,6 +25,9 @@ from pathlib import Path
 import aioimaplib
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
+from adapters.email import EmailConfig
+from bot.ports import Secret
+
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 
@@ -235,6 +238,27 @@ class Relay:
 
     def clear(self) -> None:
         self.raw.clear()
+
+
+def local_settings(dovecot: Dovecot, folder: str, relay_port: int, *, address: str, token_key: str, **settings) -> EmailConfig:
+    """The e-mail adapter's settings for a folder of the local Dovecot and the
+    local relay (the relay's credentials are the `Relay` class's)."""
+    return EmailConfig(
+        address=address,
+        imap_host="127.0.0.1",
+        imap_port=dovecot.port,
+        imap_security="none",
+        imap_user=dovecot.user,
+        imap_password=Secret(dovecot.password),
+        imap_folder=folder,
+        smtp_host="127.0.0.1",
+        smtp_port=relay_port,
+        smtp_security="none",
+        smtp_user=Relay.user,
+        smtp_password=Secret(Relay.password),
+        token_key=Secret(token_key),
+        **{"rate": 500.0, "poll_seconds": 5.0, **settings},
+    )
 
 
 def plain_text(mail: EmailMessage) -> str:
