@@ -32,12 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.email import EmailChat, EmailConfig
 from bench.bench_telegram_broadcast import NOW, QUESTIONS, drop_schema, four_question_discussion, open_database
 from bot.discussion import store
-from bot.ports import ChatKind
 from bot.storage.database import session_factory
-from bot.storage.models import Contribution, Participant, PlatformIdentity, Venue
+from bot.storage.models import Contribution
 from facilitator.assembly import make_engine
 from schedules import rounds
 from tests.adapters.email.servers import Dovecot, MailboxClient, Relay, local_settings
+from tests.helpers import add_subscriber
 
 ADDRESS = "discussion@example.org"
 
@@ -50,20 +50,7 @@ async def subscribe(engine, participants: int) -> None:
     async with engine.sessions() as session:
         discussion = await store.find_discussion(session)
         for n in range(participants):
-            person = Participant(display_name=f"P{n}", language=("fr", "en", "es")[n % 3], created_at=NOW)
-            session.add(person)
-            await session.flush()
-            session.add(PlatformIdentity(platform="email", external_id=address(n), participant_id=person.id))
-            session.add(
-                Venue(
-                    discussion_id=discussion.id,
-                    platform="email",
-                    chat_id=address(n),
-                    kind=ChatKind.private,
-                    participant_id=person.id,
-                    created_at=NOW,
-                )
-            )
+            await add_subscriber(session, discussion, "email", address(n), NOW, display_name=f"P{n}", language=("fr", "en", "es")[n % 3])
         round_ = await store.round_by_number(session, discussion, 1)
         await rounds.open_round(session, discussion, round_, NOW)
         await session.commit()

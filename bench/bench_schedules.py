@@ -18,12 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.discussion import store
 from bot.discussion.spec import example_discussion_path, load_discussion
-from bot.ports import ChatKind
 from bot.storage.database import create_engine, migrate, session_factory
-from bot.storage.models import Participant, PlatformIdentity, Role, RoundStatus, Venue
+from bot.storage.models import Role, RoundStatus
 from facilitator.assembly import make_engine
 from schedules import timetable
 from tests.fakes.memory_platform import MemoryPlatform
+from tests.helpers import add_subscriber
 
 UTC = dt.UTC
 ZONES = ["Europe/Brussels", "America/Guatemala", "Africa/Dakar", "Asia/Manila", None]
@@ -39,21 +39,16 @@ async def main(count: int) -> None:
         discussion = await engine.load(load_discussion(example_discussion_path()))
         async with engine.sessions() as session:
             for i in range(count):
-                person = Participant(
-                    display_name=f"p{i}", language="fr", role=Role.local_authority, timezone=ZONES[i % len(ZONES)], created_at=now
-                )
-                session.add(person)
-                await session.flush()
-                session.add(PlatformIdentity(platform="memory", external_id=str(i), participant_id=person.id))
-                session.add(
-                    Venue(
-                        discussion_id=discussion.id,
-                        platform="memory",
-                        chat_id=f"dm-{i}",
-                        kind=ChatKind.private,
-                        participant_id=person.id,
-                        created_at=now,
-                    )
+                await add_subscriber(
+                    session,
+                    discussion,
+                    "memory",
+                    f"dm-{i}",
+                    now,
+                    display_name=f"p{i}",
+                    language="fr",
+                    role=Role.local_authority,
+                    timezone=ZONES[i % len(ZONES)],
                 )
             round_1 = await store.round_by_number(session, discussion, 1)
             round_1.status, round_1.opened_at = RoundStatus.open, now

@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from adapters.telegram import Limits, TelegramChat
 from bot.discussion import store
 from bot.discussion.spec import example_discussion_path, load_discussion
-from bot.ports import ChatKind, Secret
+from bot.ports import Secret
 from bot.storage.database import create_engine, migrate, session_factory
-from bot.storage.models import Participant, PlatformIdentity, Venue
 from facilitator.assembly import make_engine
 from schedules import rounds
 from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import add_subscriber
 
 TOKEN = "6234567890:AAHbenchmarkTokenNeverLogged000000"
 NOW = dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.UTC)
@@ -45,20 +45,7 @@ async def subscribe(engine, chat_ids: list[int]) -> None:
     async with engine.sessions() as session:
         discussion = await store.find_discussion(session)
         for number, chat_id in enumerate(chat_ids, 1):
-            person = Participant(display_name=f"P{number}", language="en", created_at=NOW)
-            session.add(person)
-            await session.flush()
-            session.add(PlatformIdentity(platform="telegram", external_id=str(chat_id), participant_id=person.id))
-            session.add(
-                Venue(
-                    discussion_id=discussion.id,
-                    platform="telegram",
-                    chat_id=str(chat_id),
-                    kind=ChatKind.private,
-                    participant_id=person.id,
-                    created_at=NOW,
-                )
-            )
+            await add_subscriber(session, discussion, "telegram", str(chat_id), NOW, display_name=f"P{number}", language="en")
         await rounds.open_round(session, discussion, await store.round_by_number(session, discussion, 1), NOW)
         await session.commit()
 

@@ -4,11 +4,14 @@ holds, read back the way the tests check it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.discussion import store
-from bot.storage.models import Contribution, Delivery, Message, Question, Venue
+from bot.ports import ChatKind
+from bot.storage.models import Contribution, Delivery, Discussion, Message, Participant, PlatformIdentity, Question, Venue
 
 
 async def organiser(engine, user, user_id: str = "boss", language: str = "en"):
@@ -90,3 +93,20 @@ async def stored_contributions(sessions: async_sessionmaker[AsyncSession], *colu
             .order_by(Contribution.id)
         )
         return [tuple(row) for row in rows]
+
+
+async def add_subscriber(
+    session: AsyncSession, discussion: Discussion, platform: str, chat_id: str, now: dt.datetime, **profile
+) -> Participant:
+    """A participant subscribed straight in the database, with their private
+    chat: for benchmarks that need thousands without onboarding each."""
+    person = Participant(created_at=now, **profile)
+    session.add(person)
+    await session.flush()
+    session.add(PlatformIdentity(platform=platform, external_id=chat_id, participant_id=person.id))
+    session.add(
+        Venue(
+            discussion_id=discussion.id, platform=platform, chat_id=chat_id, kind=ChatKind.private, participant_id=person.id, created_at=now
+        )
+    )
+    return person
