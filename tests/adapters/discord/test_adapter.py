@@ -55,6 +55,20 @@ async def start_bot(engine: Engine) -> Gateway:
     return gateway
 
 
+async def restart(engine: Engine, example) -> tuple[Engine, Gateway]:
+    """A new process on the same database: its engine, and its adapter started."""
+    restarted = make_engine(engine.sessions, clock=engine.clock)
+    await restarted.load(example)
+    return restarted, await start_bot(restarted)
+
+
+async def read_back(gateway: Gateway) -> None:
+    """The gateway says it is ready; what was written meanwhile is read back, then the client stops."""
+    gateway.client.dispatch("ready")
+    await gateway.settle()
+    await gateway.client.close()
+
+
 @pytest.fixture
 async def bot(engine, discord_api):
     gateway = await start_bot(engine)
@@ -311,9 +325,7 @@ async def test_a_process_killed_mid_round_resumes_it_with_nothing_lost_or_double
     assert len([p for p in discord_api.posted if p.channel_id]) == 7
 
     discord_api.hold_after = None
-    restarted = make_engine(engine.sessions, clock=engine.clock)
-    await restarted.load(example)
-    again = await start_bot(restarted)
+    restarted, again = await restart(engine, example)
     await restarted.post_pending()
     await again.client.close()
 
@@ -411,12 +423,8 @@ async def test_messages_written_while_the_bot_was_away_are_read_back_at_the_next
     ):
         discord_api.write(message)
 
-    restarted = make_engine(engine.sessions, clock=engine.clock)
-    await restarted.load(example)
-    again = await start_bot(restarted)
-    again.client.dispatch("ready")
-    await again.settle()
-    await again.client.close()
+    _restarted, again = await restart(engine, example)
+    await read_back(again)
 
     assert [(key, chat) for key, chat, _language, _text, _status in await stored(engine)] == [
         ("1.1", CHANNELS["fr"]),
@@ -444,9 +452,7 @@ async def test_each_ask_files_its_own_text_and_an_answer_is_moved_with_a_button_
     assert "notre ville" in town_ask.content and "Notre région" in region_ask.content
     await bot.client.close()
 
-    restarted = make_engine(engine.sessions, clock=engine.clock)
-    await restarted.load(example)
-    again = await start_bot(restarted)
+    restarted, again = await restart(engine, example)
     try:
         town_id = town_ask.choices[0].split(":")[1]
         await again.feed("INTERACTION_CREATE", marie.choose(town_ask.id, f"file:{town_id}:1.1", channel=CHANNELS["fr"]))

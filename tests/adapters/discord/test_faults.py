@@ -17,7 +17,17 @@ from bot.storage.models import Round, Venue
 from facilitator.assembly import make_engine
 from schedules.rounds import close_round
 from tests.adapters.discord import test_adapter
-from tests.adapters.discord.test_adapter import TOKEN, grant, open_round_in_french_channel, questions, said, start_bot, stored
+from tests.adapters.discord.test_adapter import (
+    TOKEN,
+    grant,
+    open_round_in_french_channel,
+    questions,
+    read_back,
+    restart,
+    said,
+    start_bot,
+    stored,
+)
 from tests.fakes.discord_gateway import CHANNELS, GUILD_ID, ORGANISER_ROLE, Gateway, payload, snowflake, thread_create
 
 FORUM = "1100000000000000015"
@@ -121,13 +131,9 @@ async def test_a_forum_following_the_discussion_stops_neither_posting_nor_readin
     async with engine.sessions() as session:  # an organiser ran /attach there again
         (await session.scalar(select(Venue).where(Venue.chat_id == FORUM))).unreachable = False
         await session.commit()
-    restarted = make_engine(engine.sessions, clock=engine.clock)
-    await restarted.load(example)
-    again = await start_bot(restarted)
+    _restarted, again = await restart(engine, example)
     await add_forum(again)
-    again.client.dispatch("ready")
-    await again.settle()
-    await again.client.close()
+    await read_back(again)
     assert [(key, chat) for key, chat, *_rest in await stored(engine)] == [("1.2", CHANNELS["fr"])], "the channels after it are read"
 
 
@@ -141,9 +147,7 @@ async def test_a_refused_command_sync_keeps_the_bot_running_and_is_tried_again(d
     assert discord_api.command_syncs == 0
 
     discord_api.refusing_sync = None
-    restarted = make_engine(engine.sessions, clock=engine.clock)
-    await restarted.load(example)
-    second = await start_bot(restarted)
+    restarted, second = await restart(engine, example)
     await second.client.close()
     assert discord_api.command_syncs == 1, "tried again at the next start"
 
@@ -212,10 +216,6 @@ async def test_a_late_answer_in_a_round_closed_while_the_bot_was_away_is_read_ba
         await close_round(session, await session.scalar(select(Round).where(Round.number == 1)), clock())
         await session.commit()
 
-    restarted = make_engine(engine.sessions, clock=engine.clock)
-    await restarted.load(example)
-    again = await start_bot(restarted)
-    again.client.dispatch("ready")
-    await again.settle()
-    await again.client.close()
+    _restarted, again = await restart(engine, example)
+    await read_back(again)
     assert [(key, chat, text_) for key, chat, _language, text_, _status in await stored(engine)] == [("1.1", CHANNELS["fr"], text)]
