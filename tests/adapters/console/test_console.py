@@ -93,7 +93,8 @@ def test_a_broken_discussion_file_is_reported_not_crashed_on(tmp_path):
     assert "Traceback" not in result.stderr.decode()
 
 
-async def test_a_prompts_buttons_still_answer_when_a_rounds_questions_arrive_after_it(engine, platform, user):
+async def console_in_open_round(engine, user) -> tuple[ConsoleChat, io.StringIO]:
+    """A console attached to the engine, round 1 opened by an organiser on another chat."""
     boss = user("boss", "en")
     async with engine.sessions() as session:
         await store.grant_organiser(session, await store.find_discussion(session), "memory", "boss", engine.clock())
@@ -102,6 +103,11 @@ async def test_a_prompts_buttons_still_answer_when_a_rounds_questions_arrive_aft
     screen = io.StringIO()
     console = ConsoleChat(io.BytesIO(), screen, language_code="en")
     engine.attach(console)
+    return console, screen
+
+
+async def test_a_prompts_buttons_still_answer_when_a_rounds_questions_arrive_after_it(engine, platform, user):
+    console, screen = await console_in_open_round(engine, user)
     await console.handle_line(engine, b"/start\n")
     await console.handle_line(engine, b"b\n")  # English: the consent prompt follows, then round 1's five questions
     await engine.drain()
@@ -115,14 +121,7 @@ async def test_a_prompts_buttons_still_answer_when_a_rounds_questions_arrive_aft
 
 async def console_participant(engine, user) -> tuple[ConsoleChat, io.StringIO]:
     """A console participant, onboarded in English, with round 1 open and its questions shown."""
-    boss = user("boss", "en")
-    async with engine.sessions() as session:
-        await store.grant_organiser(session, await store.find_discussion(session), "memory", "boss", engine.clock())
-        await session.commit()
-    await engine.handle_message(boss.message("/open_round 1"))
-    screen = io.StringIO()
-    console = ConsoleChat(io.BytesIO(), screen, language_code="en")
-    engine.attach(console)
+    console, screen = await console_in_open_round(engine, user)
     for line in (b"/start", b"b", b"b", b"/skip", b"/skip", b"/skip", b"c"):
         await console.handle_line(engine, line)
         await engine.drain()
