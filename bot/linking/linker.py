@@ -24,6 +24,8 @@ under the wrong question is worse than asking.
 Greetings, thanks, apologies, reactions and bare self-introductions are not contributions;
 a question to the organisers is not either, and says what it asks (`Linked.asks`); a
 question named alone announces the next message's (`Linked.announces`).
+Linking takes time linear in the text, within a budget (MARKERS_MAX_CHARS, MAX_SEGMENTS,
+MEANING_MAX_CHARS), so that no message, however long, holds the bot for long.
 """
 
 from __future__ import annotations
@@ -32,13 +34,14 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.linking.language import LanguageGuesser
-from bot.linking.markers import LAST, PREVIOUS, Reference, find_references, key_mention, named_round
+from bot.linking.markers import LAST, PREVIOUS, Reference, find_references, key_mention, named_round, topic_words
 from bot.linking.meaning import CachedEmbedder, Embedder, Loading
 from bot.linking.text import (
     content_stems,
@@ -133,6 +136,14 @@ MEANING_FULL_LEAD = 0.15  # lead at which the confidence reaches its cap
 MEANING_MIN_CONFIDENCE = 0.6
 MEANING_MAX_CONFIDENCE = 0.95
 MEANING_MIN_WORDS = 6  # content words: "migrants are a resource not a problem!!" is an opinion, not an answer
+# The budget that keeps linking short, in time linear in the text: a message is read for
+# markers up to here (an e-mail of the seed is 11,000 characters), the rest staying in its
+# last segment; it is cut in so many segments at most, the rest being one segment to ask
+# about. The model reads a segment's start: what it is about shows there (Telegram's
+# messages stop at 4,096 characters).
+MARKERS_MAX_CHARS = 20_000
+MAX_SEGMENTS = 64
+MEANING_MAX_CHARS = 4_000
 TYPO_FIX_MAX_WORDS = 80  # fuzzy word look-up is for short chat messages; essays have enough words
 TYPO_MIN_SCORE = 80
 
@@ -144,6 +155,14 @@ _HAS_WORD = re.compile(r"[^\W_]")
 _INLINE_QUESTION_PREFIX = re.compile(r"(?<=\S)[ \t]+(?=(?:q|question|pregunta|pergunta|domanda)[ \t]*:)")
 # All that stands between two markers of one joint answer: "Pour la 2.2 et la 2.3 :", "Q1, and also Q3:".
 _ONLY_JOINING_WORDS = re.compile(r"[\s,;&+/]*(?:(?:and|et|y|e|also|aussi|tambien|ainsi que|as well as)\b[\s,;&+/]*)+")
+
+
+class _Pending(NamedTuple):
+    """A segment of `link_many`'s first pass whose text waits for the model."""
+
+    placeholder: Segment
+    folded_body: str
+    round_number: int | None
 
 
 @dataclass(frozen=True)
@@ -203,6 +222,7 @@ class Linker:
         self._wording_keys = [q.key for q in self.questions for _ in q.texts]
         self._wording_vectors: np.ndarray | None = None
         self._deferred: list[str] | None = None  # texts whose meaning `link_many` embeds in one batch
+        self._pending: list[_Pending] = []  # the segments waiting for them
         self.uses_meaning  # noqa: B018 (embeds the wordings now when the model is there)
 
     @property
@@ -216,22 +236,34 @@ class Linker:
         embedded in one batch: a batch costs the model far less per text than one by one."""
         if not self.uses_meaning:
             return [self.link(**request) for request in requests]
-        self._deferred = []
-        deferring = []
+        self._deferred, self._pending = [], []
+        waiting = []  # each request's segments waiting for the model
         try:
             first = []
             for request in requests:
-                before = len(self._deferred)
+                before = len(self._pending)
                 first.append(self.link(**request))
-                deferring.append(len(self._deferred) > before)
+                waiting.append(self._pending[before:])
             wanted = self._deferred
         finally:
-            self._deferred = None
+            self._deferred, self._pending = None, []
         if not wanted:
             return first
         assert self.embedder is not None
         self.embedder.embed(wanted)
-        return [self.link(**request) if deferred else linked for request, linked, deferred in zip(requests, first, deferring, strict=True)]
+        return [self._complete(*each) for each in zip(requests, first, waiting, strict=True)]
+
+    def _complete(self, request: Mapping, linked: Linked, waiting: list[_Pending]) -> Linked:
+        """A first pass's answer, its meaning now known. When the only segment that waited is
+        the last one, nothing after it depended on its question ("la pregunta anterior"), and
+        it is tied where it stands: linking the message again would cost as much as the model."""
+        if not waiting:
+            return linked
+        if len(waiting) == 1 and linked.segments and linked.segments[-1] is waiting[0].placeholder:
+            pending = waiting[0]
+            tied = self._by_content(pending.placeholder.text, pending.folded_body, pending.round_number)
+            return replace(linked, segments=(*linked.segments[:-1], tied))
+        return self.link(**request)
 
     def round_questions(self, round_number: int | None) -> tuple[LinkQuestion, ...]:
         return self._by_round.get(round_number, ()) if round_number is not None else ()
@@ -245,7 +277,6 @@ class Linker:
         in_thread: bool = False,
         participant_language: str | None = None,
     ) -> Linked:
-        deferred_before = len(self._deferred) if self._deferred is not None else 0
         text = text.strip()
         folded = fold(text)
         if not text or is_not_a_contribution(text, folded):
@@ -257,6 +288,9 @@ class Linker:
         replied = (reply_to, "thread" if in_thread else "reply") if reply_to else None
 
         markers = self._markers(text, folded)
+        # Past the budget, the rest of the text is one segment that the participant is asked about.
+        beyond_budget = markers[MAX_SEGMENTS].start if len(markers) > MAX_SEGMENTS else len(folded)
+        markers = markers[:MAX_SEGMENTS]
         segments: list[Segment] = []
         round_context = open_round
         pieces: list[tuple[int, int, _Marker | None]]  # where each answer starts and ends, after its marker if any
@@ -268,7 +302,7 @@ class Linker:
             pieces = [(leading_phatic_end(text, folded), len(folded), None)]
         marker: _Marker | None  # one of `markers` here; in the loop below, None for text that no marker opens
         for i, marker in enumerate(markers):
-            end = markers[i + 1].start if i + 1 < len(markers) else len(folded)
+            end = markers[i + 1].start if i + 1 < len(markers) else beyond_budget
             pieces.append((marker.body_start, end, marker))
         answered_before = reply_to  # what "la pregunta anterior" counts from
         announced = None
@@ -294,10 +328,10 @@ class Linker:
                 tied, joined = _joint_answer(tied), []
             segments.extend(tied)
             answered_before = tied[-1].question
+        if _HAS_WORD.search(folded, beyond_budget):
+            segments.append(Segment(None, text[beyond_budget:].strip(), None, 0.0, tuple(q.key for q in self.round_questions(open_round))))
         # The answers tell the participant's language better than a question restated in another.
         answers = "\n".join(s.text for s in segments)
-        if self._deferred is not None and len(self._deferred) > deferred_before:
-            return Linked("", tuple(segments))  # a first pass of `link_many`: linked again once embedded
         sample = answers if self._language.is_long_enough(answers) else text
         return Linked(self._language.guess(sample, participant_language), tuple(segments), announces=None if segments else announced)
 
@@ -314,7 +348,9 @@ class Linker:
     # --- Markers ------------------------------------------------------------------------
 
     def _markers(self, text: str, folded: str) -> list[_Marker]:
+        """The markers that open the message's segments, those of its first MARKERS_MAX_CHARS characters."""
         markers: dict[int, _Marker] = {}  # by start; a "Pregunta 2: ¿…?" line becomes one marker below
+        folded = folded[:MARKERS_MAX_CHARS]
         strong_seen_at = len(folded)
         for reference in find_references(folded):
             if not reference.opens_segment:
@@ -338,19 +374,13 @@ class Linker:
             else:
                 markers[line_start] = _Marker(line_start, body_start, restated=(key, confidence))
         ordered = sorted(markers.values(), key=lambda m: m.start)
-        return [m for m in ordered if self._is_question_number(m, text, strong_seen_at, ordered)]
-
-    @staticmethod
-    def _is_question_number(marker: _Marker, text: str, strong_seen_at: int, ordered: list[_Marker]) -> bool:
-        """ "1)" at a line start numbers questions only when nothing substantive comes before it;
-        after "Q: …?" or inside an answer it is an item of a list."""
-        if not (marker.reference and marker.reference.bare) or marker.restated:
-            return True
-        if marker.start > strong_seen_at:
-            return False
-        first_bare = next(m for m in ordered if m.reference and m.reference.bare)
-        before = text[: first_bare.start]
-        return preamble_end(before) >= len(before)
+        # "1)" at a line start numbers questions only when nothing substantive comes before
+        # the first of them; after "Q: …?" or inside an answer it is an item of a list.
+        first_bare = next((m.start for m in ordered if m.reference and m.reference.bare), None)
+        numbers_questions = first_bare is not None and preamble_end(text[:first_bare]) >= first_bare
+        return [
+            m for m in ordered if not (m.reference and m.reference.bare) or m.restated or (m.start <= strong_seen_at and numbers_questions)
+        ]
 
     def _restated_line(self, folded: str, start: int, end: int) -> tuple[str, float, int] | None:
         """A line that restates a question, e.g. "Q: How can RLAs…?" or "- ¿Qué pueden hacer…?"."""
@@ -372,11 +402,12 @@ class Linker:
 
     def _topic_header(self, folded: str, start: int, end: int) -> tuple[str, float, int] | None:
         """A line headed by one question's topic: "Enabling environment: …", "Challenges of
-        formalising partnerships: …", words found together in that question only."""
+        formalising partnerships: …", "Back to last week's diaspora consultations: …", words
+        found together in that question only, a lead-in and the round aside."""
         colon = folded.find(":", start, min(end, start + TOPIC_HEADER_MAX_CHARS))
         if colon < 0:
             return None
-        head = content_stems(folded[start:colon])
+        head = content_stems(topic_words(folded[start:colon]))
         if (
             not TOPIC_HEADER_MIN_WORDS <= len(head) <= TOPIC_HEADER_MAX_WORDS
             or len(words(folded[start:colon])) > 2 * TOPIC_HEADER_MAX_WORDS
@@ -494,8 +525,10 @@ class Linker:
     def _by_content(self, body: str, folded_body: str, round_number: int | None) -> Segment:
         """Tied by meaning and shared words together, or left unsure with the likeliest first."""
         meant = self._rank_by_meaning(body, round_number) if self.uses_meaning else None
-        if self._deferred is not None and meant is None:  # `link_many` embeds it, then links again
-            return Segment(None, body, None, 0.0)
+        if self._deferred is not None and meant is None:  # `link_many` embeds it, then ties it
+            placeholder = Segment(None, body, None, 0.0)
+            self._pending.append(_Pending(placeholder, folded_body, round_number))
+            return placeholder
         stems = self._known_stems(folded_body)
         by_word_scores = self._rank_by_content(stems, round_number)
         by_words = self._by_words(body, stems, by_word_scores)
@@ -526,6 +559,7 @@ class Linker:
         """The round's questions (all when the round has none) by cosine similarity of their
         closest wording to the text; None while `link_many` collects the texts to embed."""
         assert self.embedder is not None and self._wording_vectors is not None
+        body = body[:MEANING_MAX_CHARS]
         vector = self.embedder.known(body)
         if vector is None:
             if self._deferred is not None:

@@ -9,11 +9,14 @@ and whether it opens a new segment (a marker) or is only mentioned in passing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
+from itertools import accumulate, islice
 from typing import NamedTuple
 
-from bot.linking.text import words
+from bot.linking.text import WORD
 
 LAST = -1  # "la dernière question": the round's last question, whatever its count
 # "la pregunta anterior": the one before the question answered just before, or replied to.
@@ -105,8 +108,8 @@ BARE_NUMBER = re.compile(
     re.M,
 )
 _PREVIOUS_WEEK = (
-    r"last week|previous week|past week|semaine (?:derniere|passee|precedente)|derniere semaine"
-    r"|semana (?:pasada|anterior|passada)|settimana (?:scorsa|precedente)"
+    r"(?:last|previous|past) (?:week|round)|semaine (?:derniere|passee|precedente)|derniere semaine|tour precedent"
+    r"|(?:semana|ronda) (?:pasada|anterior|passada)|rodada anterior|settimana (?:scorsa|precedente)"
 )
 # "de la semana" is this week's only when "pasada" does not follow: "pregunta 2 de la semana pasada".
 _THIS_WEEK = (
@@ -123,6 +126,7 @@ _LEAD_IN = re.compile(
     r"(?:(?:re|about|regarding|concerning|on|for|as for|as to|to|a|answer(?:ing)?(?: to)?"
     r"|reply(?:ing)? to|(?:going |coming )?back to|(?:je )?reponds? a|respondo a|rispondo a|(?:with|in) reference to|in|pour|sur|concernant"
     r"|(?:retour|je reviens) sur|quant a|en ce qui concerne|par rapport a|a propos de"
+    r"|in (?:reply|response|answer) to|en reponse a|en respuesta a|em resposta a|in risposta a|sul|sulla|su"
     r"|(?:en )?reponses? aux?|sobre|para|en cuanto a|con respecto a|respecto a|acerca de|respuestas? a"
     r"|en relacion (?:a|con)|volviendo a|vuelvo a|em relacao a|quanto a|resposta a|voltando a|riguardo a|per"
     r"|in merito a|risposta a(?:lla)?|(?:in|con) riferimento a(?:lla|l)?|tornando a(?:lla|l)?)\W{0,2}\s*)?"
@@ -174,15 +178,53 @@ def _position_of(match: re.Match) -> int:
     return position
 
 
-def _line_or_sentence_start(folded: str, position: int) -> int:
-    line_start = folded.rfind("\n", 0, position) + 1
-    sentence_start = max((m.end() for m in re.finditer(r"[.!?…]\s+", folded[line_start:position])), default=0)
-    return line_start + sentence_start
+_SENTENCE_BREAK = re.compile(r"[.!?…][^\S\n]+")
 
 
-def _is_anchored(folded: str, position: int) -> bool:
-    """At the start of a line or sentence, give or take a lead-in like "Sobre la"."""
-    return bool(_LEAD_IN.fullmatch(folded, _line_or_sentence_start(folded, position), position))
+class _Layout:
+    """Where a text's lines and sentences start, found in one pass: every reference asks where
+    its own starts, and scanning back from each would cost the line's length each time."""
+
+    def __init__(self, folded: str):
+        self.folded = folded
+
+    @cached_property  # most texts name no question: found only when asked
+    def _line_starts(self) -> list[int]:
+        return [0, *(m.end() for m in re.finditer("\n", self.folded))]
+
+    @cached_property
+    def _sentence_starts(self) -> list[int]:
+        return [m.end() for m in _SENTENCE_BREAK.finditer(self.folded)]
+
+    def line_start(self, position: int) -> int:
+        return self._line_starts[bisect_right(self._line_starts, position) - 1]
+
+    def line_or_sentence_start(self, position: int) -> int:
+        line_start = self.line_start(position)
+        sentence = bisect_right(self._sentence_starts, position) - 1
+        return max(line_start, self._sentence_starts[sentence]) if sentence >= 0 else line_start
+
+    def is_anchored(self, position: int) -> bool:
+        """At the start of a line or sentence, give or take a lead-in like "Sobre la"."""
+        return bool(_LEAD_IN.fullmatch(self.folded, self.line_or_sentence_start(position), position))
+
+
+class _Taken:
+    """Spans of the text already read as references: whether a position lies inside one,
+    asked for every later candidate, in logarithmic time."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        self._spans = spans
+
+    @cached_property  # ordered when first asked: most texts have no candidate to ask about
+    def _ordered(self) -> tuple[list[int], list[int]]:
+        ordered = sorted(self._spans)
+        return [start for start, _ in ordered], list(accumulate((end for _, end in ordered), max))  # starts, the furthest end so far
+
+    def __contains__(self, position: int) -> bool:
+        starts, reach = self._ordered
+        before = bisect_right(starts, position) - 1
+        return before >= 0 and reach[before] > position
 
 
 def _answer_start(folded: str, end: int) -> int:
@@ -202,6 +244,7 @@ class _QuestionSpan(NamedTuple):
 
 def find_references(folded: str) -> list[Reference]:
     """Every question or round reference in the text, in order, markers and mentions alike."""
+    layout = _Layout(folded)
     questions: list[_QuestionSpan] = []
     rounds = []  # (start, end, round_number, round_shift)
     for trigger in _TRIGGER.finditer(folded):
@@ -213,6 +256,8 @@ def find_references(folded: str) -> list[Reference]:
                 questions.append(_QuestionSpan(ordinal.start(), end, (_position_of(ordinal),), None, marker_only=True))
             elif number := _NUMBER_AFTER.match(folded, end):  # "punto 2:", "point 2:"
                 questions.append(_QuestionSpan(start, number.end(), (_position_of(number),), None, marker_only=True))
+        elif questions and start < questions[-1].end:
+            continue  # "Q2" in "Q1 y Q2" is part of the joint answer's marker
         elif span := _question_at(folded, trigger):
             questions.append(span)
     # "la troisième :", "the third one -": found from the delimiter, a rarer character than a word start.
@@ -223,18 +268,17 @@ def find_references(folded: str) -> list[Reference]:
             word, start = (first, before.start("first")) if last in _ONE_WORDS and first else (last, before.start("last"))
             if (position := ORDINALS.get(word, PREVIOUS)) != PREVIOUS:
                 questions.append(_QuestionSpan(start, before.end(), (position,), None, marker_only=True))
-    rounds = [r for r in rounds if r[2] not in (LAST, PREVIOUS)]
+    named_rounds = _Rounds(folded, (r for r in rounds if r[2] not in (LAST, PREVIOUS)))
 
     references = []
-    used_rounds = set()
     for span in _without_overlaps(questions):
         start, end, round_number, round_shift = span.start, span.end, span.round_number, None
-        paired = _nearby_round(folded, start, end, [r for r in rounds if r not in used_rounds])
+        paired = named_rounds.nearest(start, end)
         if paired is not None and round_number is None:
-            used_rounds.add(paired)
+            named_rounds.used.add(paired)
             r_start, r_end, round_number, round_shift = paired
             start, end = min(start, r_start), max(end, r_end)
-        anchored = _is_anchored(folded, start)
+        anchored = layout.is_anchored(start)
         if span.marker_only:
             opens = anchored and bool(_MARKER_DELIMITER.match(folded, end))
             if not opens:
@@ -247,7 +291,7 @@ def find_references(folded: str) -> list[Reference]:
             )
         references.append(
             Reference(
-                start=_line_or_sentence_start(folded, start) if anchored else start,  # "Sobre la" is part of it
+                start=layout.line_or_sentence_start(start) if anchored else start,  # "Sobre la" is part of it
                 end=_answer_start(folded, end),
                 positions=span.positions,
                 round_number=round_number,
@@ -256,32 +300,32 @@ def find_references(folded: str) -> list[Reference]:
                 alternatives=span.alternatives,
             )
         )
-    for start, end, round_number, round_shift in rounds:
-        if (start, end, round_number, round_shift) in used_rounds:
+    for start, end, round_number, round_shift in named_rounds.spans:
+        if (start, end, round_number, round_shift) in named_rounds.used:
             continue
-        if _is_round_header(folded, start, end):
+        if _is_round_header(layout, start, end):
             references.append(
                 Reference(
-                    _line_or_sentence_start(folded, start), _answer_start(folded, end), (), round_number, round_shift, opens_segment=True
+                    layout.line_or_sentence_start(start), _answer_start(folded, end), (), round_number, round_shift, opens_segment=True
                 )
             )
-    taken = [(r.start, r.end) for r in references]
-    for bare in _bare_numbers(folded):
-        if not any(s <= bare.number_start < e for s, e in taken):
-            references.append(
+    named = _Taken([(r.start, r.end) for r in references])
+    bare_reach = 0  # the furthest end of the bare numbers kept, which come in order
+    bares = []
+    for bare in sorted(_bare_numbers(folded), key=lambda b: b.start):
+        if bare.number_start not in named and bare.number_start >= bare_reach:
+            bares.append(
                 Reference(bare.start, _answer_start(folded, bare.end), bare.positions, bare.round_number, bare=True, opens_segment=True)
             )
-            taken.append((bare.start, bare.end))
+            bare_reach = max(bare_reach, bare.end)
+    taken = _Taken([(r.start, r.end) for r in references] + [(r.start, r.end) for r in bares])
+    references.extend(bares)
     for match in _QUESTION_KEY.finditer(folded):
         key_start = match.start() - 1
-        if (
-            _OPENING_DELIMITER.match(folded, match.end())
-            and _is_anchored(folded, key_start)
-            and not any(s <= key_start < e for s, e in taken)
-        ):
+        if _OPENING_DELIMITER.match(folded, match.end()) and layout.is_anchored(key_start) and key_start not in taken:
             references.append(
                 Reference(
-                    _line_or_sentence_start(folded, key_start),
+                    layout.line_or_sentence_start(key_start),
                     _answer_start(folded, match.end()),
                     (int(match.group("sub")),),
                     int(folded[key_start]),
@@ -297,6 +341,7 @@ _WORDS_BEFORE = re.compile(r"(?:\b(?P<first>[a-z]+)[ \t]+)?\b(?P<last>[a-z]+)[ \
 _ONE_WORDS = {"one", "une", "una", "uno", "um", "uma"}
 _ORDINAL_ALONE_WINDOW = 24
 _CLOSES_MARKER = re.compile(r"[ \t]*(?:[:)/>]|-(?!\d)|$)", re.M)  # what may follow "questions 2 et 3", "1 y 4 →"
+_MAX_JOINED = 12  # questions one joint answer names: more than a round has
 _PLURAL_QUESTION_WORD = re.compile(r"questions|preguntas|perguntas|questoes|domande|cuestiones")
 
 
@@ -332,7 +377,8 @@ def _joined_positions(folded: str, first: int, end: int, trigger_word: str) -> t
     word is plural ("preguntas 1 y 3"), or a delimiter closes them ("1 & 2 -"): in "Q2, 3
     partners signed" the 3 is not a question."""
     positions, chain_end, all_named, alternatives = [first], end, True, False
-    while joined := _JOINED_NUMBER.match(folded, chain_end):
+    # Bounded, so that "Q1, Q2, Q3, …" costs each of its markers the same.
+    while len(positions) < _MAX_JOINED and (joined := _JOINED_NUMBER.match(folded, chain_end)):
         number = int(joined.group("num"))
         if joined.group("to") and number > positions[-1]:
             positions.extend(range(positions[-1] + 1, number + 1))
@@ -392,31 +438,49 @@ def _without_overlaps(spans: list[_QuestionSpan]) -> list[_QuestionSpan]:
     """Longest first, so "Q3.2" is one reference and "la deuxième question 2" is not two."""
     kept: list[_QuestionSpan] = []
     for span in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
-        if not any(k[0] <= span[0] < k[1] or span[0] <= k[0] < span[1] for k in kept):
+        if not kept or span.start >= kept[-1].end:  # the spans kept are apart, in order: only the last can reach this one
             kept.append(span)
     return kept
 
 
-def _nearby_round(folded: str, start: int, end: int, rounds):
-    """The closest round named on the same line, before or after: in "Semaine 1 Q2 et
-    semaine 2 Q1", Q1 is of round 2."""
-    nearby = []
-    for round_span in rounds:
-        r_start, r_end = round_span[0], round_span[1]
-        gap = folded[r_end:start] if r_end <= start else folded[end:r_start] if r_start >= end else None
-        if gap is not None and len(gap) <= _PAIRING_GAP and "\n" not in gap:
-            nearby.append((len(gap), round_span))
-    return min(nearby, key=lambda item: item[0])[1] if nearby else None
+class _Rounds:
+    """The rounds a text names, (start, end, round_number, round_shift) in order of their
+    start, and those already paired with a question."""
+
+    def __init__(self, folded: str, spans: Iterable[tuple]):
+        self.folded = folded
+        self.spans = sorted(spans)
+        self.used: set[tuple] = set()
+        self._starts = [span[0] for span in self.spans]
+        self._longest = max((span[1] - span[0] for span in self.spans), default=0)
+
+    def nearest(self, start: int, end: int) -> tuple | None:
+        """The closest round not used yet named on the same line, before or after: in
+        "Semaine 1 Q2 et semaine 2 Q1", Q1 is of round 2. Only those that start near
+        enough are looked at."""
+        first = bisect_left(self._starts, start - _PAIRING_GAP - self._longest)
+        nearby = []
+        for round_span in self.spans[first : bisect_right(self._starts, end + _PAIRING_GAP)]:
+            if round_span in self.used:
+                continue
+            r_start, r_end = round_span[0], round_span[1]
+            gap = self.folded[r_end:start] if r_end <= start else self.folded[end:r_start] if r_start >= end else None
+            if gap is not None and len(gap) <= _PAIRING_GAP and "\n" not in gap:
+                nearby.append((len(gap), round_span))
+        return min(nearby, key=lambda item: item[0])[1] if nearby else None
 
 
-def _is_round_header(folded: str, start: int, end: int) -> bool:
+def _is_round_header(layout: _Layout, start: int, end: int) -> bool:
     """A line of its own that names a round: "Semana 2:", "Tercera Semana :", "Week 3 answers"."""
-    line_start = folded.rfind("\n", 0, start) + 1
-    line_end = folded.find("\n", end)
-    rest = folded[end : line_end if line_end >= 0 else len(folded)]
+    folded = layout.folded
+    if not _LEAD_IN.fullmatch(folded, layout.line_start(start), start):
+        return False
     # "Semana 2: …" heads the answer that follows on its line.
-    headed = len(words(rest)) <= _HEADER_MAX_EXTRA_WORDS or bool(_OPENING_DELIMITER.match(folded, end))
-    return bool(_LEAD_IN.fullmatch(folded, line_start, start)) and headed
+    if _OPENING_DELIMITER.match(folded, end):
+        return True
+    line_end = folded.find("\n", end)
+    rest = WORD.finditer(folded, end, line_end if line_end >= 0 else len(folded))
+    return sum(1 for _ in islice(rest, _HEADER_MAX_EXTRA_WORDS + 1)) <= _HEADER_MAX_EXTRA_WORDS
 
 
 def named_round(folded: str, open_round: int | None) -> int | None:
@@ -445,3 +509,19 @@ def key_mention(folded: str) -> Reference | None:
     if match is None:
         return None
     return Reference(match.start(), match.end(), (int(match.group("position")),), int(match.group("round")))
+
+
+def topic_words(folded: str) -> str:
+    """What a header says of its topic, once its lead-in and the round it names are left out:
+    "back to the diaspora consultations of week 3" gives "the diaspora consultations of"."""
+    lead_in = _LEAD_IN.match(folded)
+    start = lead_in.end() if lead_in else 0
+    kept, position = [], start
+    for trigger in _TRIGGER.finditer(folded, start):
+        if trigger.group("round"):
+            for round_start, round_end, *_ in _round_at(folded, trigger.start(), trigger.end()):
+                if round_start >= position:
+                    kept.append(folded[position:round_start])
+                    position = round_end
+    kept.append(folded[position:])
+    return " ".join(kept)

@@ -44,14 +44,14 @@ def fold(text: str) -> str:
     return _NOT_ASCII.sub(lambda m: _FOLDING_AFTER_LOWER.get(m.group(), m.group()), lowered)
 
 
-_WORD = re.compile(r"[a-z0-9\u00df-\u024f]+(?:['-][a-z\u00df-\u024f]+)*")
+WORD = re.compile(r"[a-z0-9\u00df-\u024f]+(?:['-][a-z\u00df-\u024f]+)*")
 # A link says nothing of its own: "https://…/migration-development-2012" is not an answer
 # about migration, and a message that is only a link is not a contribution.
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")
 
 
 def words(folded: str) -> list[str]:
-    return _WORD.findall(_URL.sub(" ", folded) if "http" in folded or "www." in folded else folded)
+    return WORD.findall(_URL.sub(" ", folded) if "http" in folded or "www." in folded else folded)
 
 
 # Function words of the five languages: they say nothing about which question is answered.
@@ -93,6 +93,7 @@ def content_stems(folded: str) -> list[str]:
 _GREETINGS_AND_THANKS = frozenset(
     """
     hi hello hey dear morning afternoon evening hallo greetings welcome madam sir sirs bonjour bonsoir salut coucou
+    congratulations congrats bravo felicitations felicidades enhorabuena parabens complimenti happy
     cher chers chere cheres madame monsieur mesdames messieurs hola buenos buenas buen dias tardes noches estimado
     estimados estimada estimadas querido queridos querida queridas senor senora senores senoras ola oi bom boa tarde
     ciao salve buongiorno buonasera caro cari cara care gentili gentile egregi egregio spettabile thanks thank thx ty
@@ -124,6 +125,10 @@ _PHATIC_WORDS = _GREETINGS_AND_THANKS | frozenset(
     saludos cordiales saludo atentamente abrazo abrazos un pronto hasta luego
     abracos atenciosamente cordiali saluti
     forum foro discussion discusion debate participation participacion participar coparticipar participating
+    test testing new year christmas holidays bonne annee feliz ano nuevo navidad buon anno natale organising organizing
+    moderator moderators organiser organisers organizer organizers facilitator facilitators moderateur moderateurs
+    animateur animateurs organisateurs moderador moderadores organizadores moderatori organizzatori
+    your yours ton ta tes votre vos tu tua tuo seu sua vostro vostra
     m4d
     sorry late delay answer reply response desole retard reponse perdon disculpas disculpen tardanza demora respuesta
     retraso atraso ritardo
@@ -137,14 +142,20 @@ _REACTION_WORDS = frozenset(
     """
     very really so most useful helpful interesting insightful inspiring rich great excellent wonderful valuable sharing
     share shared input contribution contributions experience experiences point exactly true indeed discussion far
+    exchange exchanges testimony message messages post comment comments thoughts ideas lessons learned learnt
     tres vraiment utile utiles interessant interessante interessants riche riches excellent partage partager apport
-    exactement vrai juste point discussion
+    exactement vrai juste point discussion echange echanges temoignage commentaire commentaires idees appris
     muy mucho muchas interesante interesantes util utiles excelente valioso compartir compartido aporte aportes
-    experiencia exactamente verdad dice dicho aqui discusion
+    experiencia exactamente verdad dice dicho aqui discusion intercambio intercambios testimonio mensaje comentario
+    comentarios ideas aprendido
     muito muita interessante util partilha partilhar compartilhar concordo plenamente exatamente verdade
-    molto interessanti utile condivisione esattamente vero
+    molto interessanti utile condivisione esattamente vero scambio testimonianza messaggio commento
     """.split()
 )
+# "good point", "great idea", "bonne question": praise of someone else's message, no answer.
+_PRAISED = frozenset("point points said idea question job work pregunta idee domanda pergunta".split())
+_PRAISING = _PHATIC_WORDS | _REACTION_WORDS
+_THANKED_OR_PRAISED = _GREETINGS_AND_THANKS | _PRAISED
 _OWN_SIDE = frozenset(
     "we our us nous notre nos nosotros nosotras nuestro nuestra nuestros nuestras hemos hicimos noi nostro nostra nos nosso nossa".split()
 )
@@ -217,7 +228,12 @@ def is_phatic_sentence(folded_sentence: str) -> bool:
         return True
     # A name or two after a greeting or thanks ("Hola Ana", "Merci à l'équipe ICMD"), but
     # not after "yes": "yes, in Batangas they did" answers something.
-    greets = tokens[0] in _GREETINGS_AND_THANKS or _SIGN_OFF.match(folded_sentence)
+    greets = (
+        tokens[0] in _GREETINGS_AND_THANKS
+        # "many thanks", "buenos días", "good point", "bonne question"
+        or (len(tokens) > 1 and tokens[0] in _PRAISING and tokens[1] in _THANKED_OR_PRAISED)
+        or _SIGN_OFF.match(folded_sentence)
+    )
     return bool(greets) and len(others) <= 2
 
 
@@ -232,6 +248,26 @@ def is_introduction(sentence: str) -> bool:
     return here is not None and sentence[here.start("name")].isupper()
 
 
+# Saying an answer will come later is no answer yet: "I'll send my answers next week", "Je répondrai demain".
+_LATER = re.compile(
+    r"\b(?:(?:will|'ll|going to|shall) (?:answer|reply|respond|send|share|contribute|write|post|come back)"
+    r"|(?:repondrai|enverrai|partagerai|contribuerai|ecrirai|reviendrai|vais repondre|vais envoyer|vais partager)"
+    r"|(?:respondere|enviare|compartire|contribuire|escribire|voy a (?:responder|enviar|compartir|contestar)|contestare)"
+    r"|(?:responderei|enviarei|partilharei|vou (?:responder|enviar|partilhar))|(?:rispondero|inviero|condividero))\b"
+)
+# When: without it, "we will share our experience: a council" goes on to answer.
+_LATER_WHEN = re.compile(
+    r"\b(?:later|tomorrow|soon|next week|tonight|shortly|asap|plus tard|demain|bientot|semaine prochaine|ce soir"
+    r"|mas tarde|manana|pronto|proxima semana|esta noche|mais tarde|amanha|em breve|piu tardi|domani|presto)\b"
+)
+PROMISE_MAX_WORDS = 12
+
+
+def is_promise(folded_sentence: str) -> bool:
+    """ "I'll send my answers next week": an answer announced for later, none yet."""
+    return len(words(folded_sentence)) <= PROMISE_MAX_WORDS and bool(_LATER.search(folded_sentence) and _LATER_WHEN.search(folded_sentence))
+
+
 BARE_INTRODUCTION_WORDS = 40  # longer "introductions" usually carry an answer: leave them to the linker
 
 
@@ -242,7 +278,9 @@ def is_not_a_contribution(text: str, folded: str) -> bool:
     parts = sentences(text)
     if all(is_phatic_sentence(fold(s)) for s in parts):
         return True
-    return len(words(folded)) <= BARE_INTRODUCTION_WORDS and all(is_phatic_sentence(fold(s)) or is_introduction(s) for s in parts)
+    return len(words(folded)) <= BARE_INTRODUCTION_WORDS and all(
+        is_phatic_sentence(fold(s)) or is_introduction(s) or is_promise(fold(s)) for s in parts
+    )
 
 
 def preamble_end(text: str) -> int:
@@ -276,21 +314,68 @@ _CLOSING_REMARK = re.compile(
     r"(?:^|(?<=[.!?\n]))\s*(?:(?:that's |c'est |voila |eso es )?(?:my|mon|mes|mis|mi|il mio|o meu) (?:two cents|grain de sel|deux centimes|dos centavos|granito de arena)"
     r"|hope (?:this|it) helps|j'espere que (?:ca|cela) (?:aide|peut aider)|espero que (?:sirva|ayude)|spero (?:sia|possa essere) utile"
     r"|(?:nous restons|je reste|quedo|quedamos|resto|fico) (?:a|à) (?:votre|vos|su|vuestra|sua|vostra|vossa) (?:entiere )?disposi\w*(?: pour tout complement)?"
-    r"|je vous prie de croire[^.!?\n]*|thanks? (?:you )?for reading|merci de votre attention|gracias por su atencion)\W*$"
+    r"|je vous prie de croire[^.!?\n]*|thanks? (?:you )?for reading|merci de votre attention|gracias por su atencion"
+    r"|hope (?:this|it|that) (?:is |was )?(?:useful|helpful|of use)|j'espere que (?:ca|cela) (?:sera|pourra etre) utile"
+    r"|looking forward to[^.!?\n]*|au plaisir de[^.!?\n]*|quedo (?:a la espera|atent[oa])[^.!?\n]*|fico no aguardo[^.!?\n]*"
+    r"|(?:have|wish you) a (?:nice|good|great|lovely) (?:day|week|weekend|evening)[^.!?\n]*"
+    r"|(?:bonne|excellente) (?:journee|soiree|semaine|fin de semaine|continuation)[^.!?\n]*"
+    r"|(?:buen|feliz) (?:dia|fin de semana)[^.!?\n]*|(?:buena|feliz) semana[^.!?\n]*|bom fim de semana[^.!?\n]*"
+    r"|buona (?:giornata|settimana|serata)[^.!?\n]*"
+    # What a phone or a mail program adds: "Sent from my iPhone".
+    r"|(?:sent from my|envoye de mon|envoye depuis mon|enviado desde mi|enviado do meu|inviato dal mio) [^\n]*)\W*$"
 )
+# "Thanks,\nAhmed": thanks on a line of their own close a message only when what follows reads
+# as a signature; "Merci Daniel.\nChez nous aussi…" goes on answering.
+_THANKS_LINE = re.compile(r"^\W*(?:many thanks|thanks again|thank you|thanks|merci|muchas gracias|gracias|grazie|obrigad[oa])\b")
+SIGNATURE_MAX_LINES = 6
+SIGNATURE_LINE_MAX_WORDS = 8
+_SIGNATURE_DELIMITER = re.compile(r"^--[ \t]*$", re.M)  # the mail programs' "-- " line before a signature
+CLOSING_SIGN_OFF_MAX_WORDS = 8  # "Un saludo desde Quito, María José"
 
 
 def sign_off_start(folded: str) -> int:
     """Where a closing formula and signature start ("Best regards,\\n\\nDaniel", "mon grain de sel."), or len(folded)."""
     tail_from = max(0, len(folded) - 400)
     for line in re.finditer(r"^[^\n]*$", folded, re.M):
-        if line.start() >= tail_from and _SIGN_OFF.match(line.group()) and len(words(line.group())) <= 5:
+        if line.start() < tail_from or len(words(line.group())) > 5:
+            continue
+        if _SIGN_OFF.match(line.group()) or (_THANKS_LINE.match(line.group()) and _reads_as_signature(folded[line.end() :])):
             end = line.start()
             break
     else:
         end = len(folded)
+    if delimiter := _SIGNATURE_DELIMITER.search(folded, tail_from, end):
+        end = delimiter.start()
     remark = _CLOSING_REMARK.search(folded, max(0, end - 160), end)
-    return remark.start() if remark else end
+    return _closing_sentences_start(folded, remark.start() if remark else end)
+
+
+def _reads_as_signature(folded: str) -> bool:
+    lines = [line for line in folded.splitlines() if line.strip()]
+    return len(lines) <= SIGNATURE_MAX_LINES and all(len(words(line)) <= SIGNATURE_LINE_MAX_WORDS for line in lines)
+
+
+def _closing_sentences_start(folded: str, end: int) -> int:
+    """Where the sentences that only take leave start ("Many thanks to the organisers!", "Un
+    saludo desde Quito, María José", "Bonne journée à tous !"), or `end`; never the whole text."""
+    # Each sentence from where the space before it starts ("¡" folds to a space) to where it starts.
+    breaks = [(0, 0), *(m.span() for m in _SENTENCE_END.finditer(folded, max(0, end - 400), end))]
+    position = end
+    for space_start, start in reversed(breaks):
+        if start == 0:
+            break  # the first sentence stays
+        sentence = folded[start:position]
+        if start >= position or not sentence.strip():
+            continue
+        closing = (
+            is_phatic_sentence(sentence)
+            or bool(_CLOSING_REMARK.match(sentence))
+            or (bool(_SIGN_OFF.match(sentence)) and len(words(sentence)) <= CLOSING_SIGN_OFF_MAX_WORDS)
+        )
+        if not closing:
+            break
+        position = space_start
+    return position
 
 
 # --- Questions to the organisers ----------------------------------------------------------
@@ -310,7 +395,16 @@ _ABOUT_THE_DISCUSSION = re.compile(
     r"|regist\w*|inscri\w*|other(?:s'|s)? answers|reponses des autres|respuestas de los demas|respostas dos outros"
     r"|where can i|ou puis-je|donde puedo|onde posso|how do i|comment (?:faire|puis-je)|como (?:puedo|posso)"
     r"|round|semaine prochaine|next week|proxima semana|prochaine question|next question"
-    r"|quelqu'un|anyone|anybody|alguien|alguem|qualcuno)\b"
+    r"|quelqu'un|anyone|anybody|alguien|alguem|qualcuno"
+    # What a question means, or more about someone's answer: "what do you mean by RLAs?"
+    r"|mean(?:s|t)?|(?:don't|do not|didn't) understand|(?:explain|clarify|tell us more)|veut dire|signifie|comprends pas"
+    r"|(?:expliquer|preciser|en dire plus)|significa|quiere decir|no entiendo|(?:explicar|aclarar|contarnos mas)"
+    r"|nao entendo|non capisco|spiegare"
+    # Whether one may still or also take part: "is it still possible to answer last week's questions?"
+    r"|(?:possible|allowed|too late|ok|okay) to (?:answer|reply|respond|contribute|post|write)|(?:can|could|may) (?:i|we) still"
+    r"|possible de (?:repondre|contribuer|participer|ecrire)|trop tard pour|(?:puis-je|peut-on|pouvons-nous) encore"
+    r"|posible (?:responder|contribuir|participar|escribir)|(?:puedo|podemos) (?:todavia|aun)"
+    r"|possivel (?:responder|contribuir|participar)|(?:posso|podemos) ainda|possibile (?:rispondere|contribuire|partecipare))\b"
 )
 _ASKING = re.compile(r"\?|^\W*(?:when|where|how|can|could|is|are|will|quand|ou|comment|est-ce|cuando|donde|como|puedo|quando|onde|posso)\b")
 

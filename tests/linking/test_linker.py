@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from bot.discussion.spec import example_discussion_path, load_discussion
-from bot.linking.linker import CONTENT_MAX_CONFIDENCE, CONTENT_MIN_CONFIDENCE, Linker, LinkQuestion
+from bot.linking.linker import CONTENT_MAX_CONFIDENCE, CONTENT_MIN_CONFIDENCE, MARKERS_MAX_CHARS, MAX_SEGMENTS, Linker, LinkQuestion
 from facilitator.link_command import build_linker
 
 
@@ -382,3 +384,62 @@ def test_two_telling_words_suffice_in_an_answer_of_a_few_sentences(linker):
         "para canalizar las remesas hacia proyectos productivos"
     )
     assert tied(linker, text, 1) == [("1.1", "content")]
+
+
+# --- Long texts (issue 15): linear in the text, within a budget ---------------------------------
+
+
+def calls_made(linker: Linker, text: str, open_round: int) -> int:
+    """The function calls, Python's and C's, made to link the text: the linker's work, counted."""
+    calls = 0
+
+    def count(frame, event, arg):
+        nonlocal calls
+        calls += event in ("call", "c_call")
+
+    sys.setprofile(count)
+    try:
+        linker.link(text, open_round=open_round)
+    finally:
+        sys.setprofile(None)
+    return calls
+
+
+LONG_TEXTS = {
+    "a list of markers": lambda n: ", ".join(f"Q{i % 9 + 1}" for i in range(n)),
+    "answers after markers": lambda n: " ".join(f"Q{i % 5 + 1}: las mesas de concertación con la diáspora." for i in range(n)),
+    "numbered lines": lambda n: "".join(f"{i % 5 + 1}) a\n" for i in range(n)),
+    "rounds and questions": lambda n: " ".join(f"semana {i % 3 + 1} pregunta {i % 4 + 1} y 2, la primera." for i in range(n)),
+    "restated questions": lambda n: "Q: what can migrants do to raise awareness?\nradio shows\n" * n,
+    "no marker": lambda n: "la coordinación con el ministerio es difícil. " * n,
+}
+
+
+@pytest.mark.parametrize("shape", LONG_TEXTS)
+def test_linking_twice_the_text_costs_at_most_about_twice_the_work(linker, shape):
+    # 16,000 characters of "Q1, Q2, Q3…" took 8.9 s, a 4,096-character message 0.6 s: the work grew as the square.
+    half, whole = (LONG_TEXTS[shape](8000)[:length] for length in (8000, 16000))
+    assert calls_made(linker, whole, 1) <= 2.2 * calls_made(linker, half, 1)
+
+
+def test_a_long_list_of_markers_files_nothing_and_asks_at_most_once(linker):
+    text = ", ".join(f"Q{i % 9 + 1}" for i in range(4000))[:16000]
+    segments = linker.link(text, open_round=1).segments
+    assert len(segments) <= 1 and all(s.question is None for s in segments)
+
+
+def test_past_the_budget_of_segments_the_rest_is_one_segment_asked_about_and_nothing_is_lost(linker):
+    answers = [f"Q{i % 5 + 1}: answer number {i} on twinning." for i in range(MAX_SEGMENTS + 30)]
+    segments = linker.link("\n".join(answers), open_round=1).segments
+    assert len(segments) == MAX_SEGMENTS + 1
+    assert [s.question for s in segments[:MAX_SEGMENTS]] == [f"1.{i % 5 + 1}" for i in range(MAX_SEGMENTS)]
+    rest = segments[-1]
+    assert rest.question is None and rest.candidates == ("1.1", "1.2", "1.3", "1.4", "1.5")
+    filed = "\n".join(s.text for s in segments)
+    assert all(f"answer number {i} " in filed for i in range(len(answers)))
+
+
+def test_text_past_the_budget_of_characters_is_read_for_no_marker_and_stays_in_the_last_answer(linker):
+    long_answer = "Q1: " + "twinning between cities works. " * (MARKERS_MAX_CHARS // 30) + "Q2: a national committee."
+    (segment,) = linker.link(long_answer, open_round=1).segments
+    assert segment.question == "1.1" and segment.text.endswith("Q2: a national committee.")

