@@ -78,6 +78,7 @@ async def serve(engine: Engine, platforms: list[RunnablePlatform], database: Asy
     for platform in platforms:
         engine.attach(platform)
     watcher = asyncio.create_task(engine.watch())
+    resending = asyncio.create_task(engine.resend_unsent())  # what the last run committed and never sent
     scheduler = Scheduler(engine, database, grace=grace)
     await scheduler.start()
     serving = asyncio.gather(*(keep_serving(platform, engine) for platform in platforms))
@@ -86,6 +87,7 @@ async def serve(engine: Engine, platforms: list[RunnablePlatform], database: Asy
     finally:
         await scheduler.stop()
         watcher.cancel()
+        resending.cancel()
         if not serving.done():
             # Stopped (Ctrl-C, SIGTERM): the posts under way end recorded as
             # delivered while the platforms still run, then the platforms stop.

@@ -225,6 +225,7 @@ class DiscordClient(discord.Client):
                 sender=person_of(interaction.user, interaction.locale, self.organiser_role_id),
                 data=data,
                 message_id=str(interaction.message.id) if interaction.message else None,
+                press_id=str(interaction.id),
             )
             await self._handled(interaction, self.inbox.handle_button(press))
 

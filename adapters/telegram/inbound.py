@@ -57,6 +57,7 @@ def incoming_message(message: Message, bot_username: str, edited: bool = False) 
         # Outside forums, message_thread_id names a chain of replies, not a topic: the reply says enough.
         thread_id=str(message.message_thread_id) if forum_topic else None,
         edited=edited,
+        edit_version=str(int(message.edit_date.timestamp())) if edited and message.edit_date else None,
         undecodable=undecodable,
         attachment_only=raw is None,
         sent_at=message.date,
@@ -73,6 +74,7 @@ def button_press(query: CallbackQuery) -> ButtonPress | None:
         data=query.data,
         message_id=str(query.message.message_id),
         thread_id=str(topic) if topic else None,
+        press_id=query.id,
     )
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import Select, Table, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from bot.handling import handled, outgoing
 from bot.handling.buttons import button_data
 from bot.handling.command import N_, Command
 from bot.handling.turn import Turn
@@ -43,6 +44,7 @@ from bot.storage.models import (
     Participant,
     PlatformIdentity,
     Question,
+    Venue,
 )
 from bot.text import name_pattern, redact
 
@@ -115,6 +117,10 @@ async def forget_participant(session: AsyncSession, participant: Participant) ->
     """Delete everything about the participant; their contributions are
     deleted or anonymised per their discussion's `on_forget`."""
     identities = await _identities(session, participant.id)
+    # Their private chats' ids, in the updates handled and the messages sent there, would name them too.
+    chats = list((await session.execute(select(Venue.platform, Venue.chat_id).where(Venue.participant_id == participant.id))).tuples())
+    await handled.forget(session, identities, chats)
+    await outgoing.forget_chats(session, chats)
     names = name_pattern((participant.name, participant.display_name), (participant.organisation,))
     messages = await session.scalars(
         select(Message)
@@ -204,6 +210,7 @@ async def handle_button(turn: Turn, data: str) -> bool:
         turn.venue = None
     await forget_participant(turn.session, turn.participant)
     turn.participant = None
+    turn.forgotten = True
     turn.reply(
         _("Done: your profile, your accounts with me and your answers are deleted. Goodbye!")
         if deletes

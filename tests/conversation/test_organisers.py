@@ -41,6 +41,7 @@ async def test_organiser_grants_and_revokes(engine, platform, user):
     assert platform.last(boss.dm).text == "memory:marie now organises this discussion."
     await engine.handle_message(marie.message("/open_round 2"))
     assert platform.last(marie.dm).text == "Le tour 2 est ouvert ; ses questions sont en cours de publication."
+    await engine.drain()  # its questions posted, so that the refusal below is the last message
     await engine.handle_message(boss.message("/organiser_remove memory:marie"))
     await engine.handle_message(marie.message("/close_round 2"))
     assert platform.last(marie.dm).text == "Seuls les organisateurs de cette discussion peuvent utiliser /close_round."

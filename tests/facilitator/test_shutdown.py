@@ -39,9 +39,12 @@ def discussion_starting_now() -> dict:
     }
 
 
-async def start_run(folder, api: FakeTelegram) -> asyncio.subprocess.Process:
+async def start_run(folder, api: FakeTelegram, database_url: str | None = None) -> asyncio.subprocess.Process:
+    """`facilitator run` in `folder` with its `small.yaml`, on Telegram; on the folder's SQLite file unless `database_url`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACILITATOR_")}
     env.update(FACILITATOR_TELEGRAM_TOKEN=TOKEN, FACILITATOR_TELEGRAM_API_URL=api.base_url)
+    if database_url:
+        env.update(FACILITATOR_DATABASE_URL=database_url)
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -83,6 +83,11 @@ class FakeTelegram:
         self.retry_after = 1
         self.server_errors = 0  # the next N message requests answer 502
         self.latency = 0.0  # seconds before answering a message request
+        # Message requests wait at the door while this is clear (`hold`): a bot killed meanwhile
+        # never had them taken, as a request whose connection died before Telegram read it.
+        self._open = asyncio.Event()
+        self._open.set()
+        self.delivered: list[dict] = []  # every update handed to the bot, as it was first handed over
         self.rejected_429 = 0
         # The overall limit: a token bucket refilled at `overall_limit` per second, holding `burst_seconds` of it.
         self.overall_limit = overall_limit
@@ -136,6 +141,9 @@ class FakeTelegram:
             return _error(404, "Not Found")
         try:
             if method in MESSAGE_METHODS:
+                await self._open.wait()
+                if request.transport is None or request.transport.is_closing():
+                    return _error(499, "the client went away")  # no one reads it: nothing was taken
                 await self._admit(params)
             result = await handler(params)
         except ApiError as error:
@@ -267,6 +275,22 @@ class FakeTelegram:
         self.topics.setdefault(chat_id, {})[thread_id] = name
         return {"message_thread_id": thread_id, "name": name, "icon_color": 7322096}
 
+    def hold(self) -> None:
+        """Message requests wait, untaken, until `release`."""
+        self._open.clear()
+
+    def release(self) -> None:
+        self._open.set()
+
+    async def redeliver(self, updates: list[dict]) -> None:
+        """Hand these updates over again, with their update ids, as Telegram does
+        when the getUpdates that confirmed them never reached it (a crash)."""
+        again = {update["update_id"]: copy.deepcopy(update) for update in updates}
+        again.update((update["update_id"], update) for update in self._pending)
+        async with self._arrived:
+            self._pending = deque(again[update_id] for update_id in sorted(again))
+            self._arrived.notify_all()
+
     def flood(self, seconds: float, retry_after: int = 1) -> None:
         """A 429 storm: every message request is refused for `seconds`."""
         self.flood_until, self.retry_after = time.monotonic() + seconds, retry_after
@@ -350,6 +374,7 @@ class FakeTelegram:
         (by a later getUpdates offset when polling, by answering the webhook's
         POST) and, with `handled` set, handled it to the end."""
         update["update_id"] = next(self._update_ids)
+        self.delivered.append(copy.deepcopy(update))
         if self.webhook_url:
             await self._post_to_webhook(update, timeout)
         else:
@@ -400,7 +425,6 @@ class TelegramUser:
     api: FakeTelegram
     user: dict
     private_chat: dict
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     @property
     def id(self) -> int:
@@ -414,8 +438,8 @@ class TelegramUser:
         for key in ("text", "caption", "reply_to_message", "message_thread_id", "is_topic_message", "entities"):
             message.pop(key, None)
         message.update({"from": self.user, "chat": chat, "date": int(time.time())})
-        if "message_id" not in fields:
-            fields["message_id"] = 10_000 + next(self._ids)
+        if "message_id" not in fields:  # as in Telegram: one sequence per chat, the bot's messages and everyone's
+            fields["message_id"] = next(self.api._ids(chat["id"]))
         message.update(fields)
         return update
 
@@ -463,7 +487,8 @@ class TelegramUser:
         """A sticker, photo or voice note from its fixture, sent by this user."""
         update = payload(fixture)
         message = update["message"]
-        message.update({"from": self.user, "chat": chat or self.private_chat, "message_id": 10_000 + next(self._ids)})
+        chat = chat or self.private_chat
+        message.update({"from": self.user, "chat": chat, "message_id": next(self.api._ids(chat["id"]))})
         return await self.api.deliver(update)
 
     async def presses(self, sent: Sent, data: str) -> dict:

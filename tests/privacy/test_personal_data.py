@@ -29,7 +29,7 @@ async def gabriela_answers(engine, user):
     await engine.drain()
     await engine.handle_message(
         gabriela.message(
-            f"Pregunta 1: hermanamientos entre municipios.\nPregunta 2: mesas de concertación. Saludos, {NAME} ({ORGANISATION})"
+            f"Pregunta 1: hermanamientos entre municipios.\nPregunta 2: mesas de concertación, que {NAME} coordina en {ORGANISATION}."
         )
     )
     await engine.handle_message(gabriela.message("Pregunta 3: una primera idea.", message_id="edit-me"))
@@ -108,7 +108,7 @@ async def test_forget_anonymises_contributions_and_leaves_nothing_identifying(en
         assert await session.scalar(select(func.count(Message.id)).where(Message.participant_id.is_not(None))) == 0
         assert await session.scalar(select(func.count(MessageRevision.id))) == 0
         signed = await session.scalar(select(Contribution.text).where(Contribution.text.contains("mesas de concertación")))
-        assert signed == "mesas de concertación. Saludos, […] ([…])"
+        assert signed == "mesas de concertación, que […] coordina en […]."
     # The anonymised answers are still in the report, as anonymous.
     await engine.handle_message(boss.message("/report json es"))
     exported = json.loads(platform.last(boss.dm).attachment[1])
