@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,7 +25,17 @@ from bot.discussion import store
 from bot.discussion.store import question_text, venue_language
 from bot.handling.unfiled import waiting_per_round
 from bot.i18n import _, format_moment, ngettext, reading_in
-from bot.ports import ChatPlatform, ChatRef, OutgoingMessage, RecipientUnreachable, SentMessage, answers_by_reply, ready_to_send
+from bot.ports import (
+    ChatPlatform,
+    ChatRef,
+    OutgoingMessage,
+    QuestionPost,
+    RecipientUnreachable,
+    SentMessage,
+    answers_by_reply,
+    posts_whole_rounds,
+    ready_to_send,
+)
 from bot.storage.models import (
     Contribution,
     ContributionStatus,
@@ -76,12 +86,16 @@ def question_post(discussion: Discussion, round_: Round, question: Question, cou
     ).format(key=question.key)
     if question.position != 1:
         return f"{body}\n\n{footer}"
-    header = ngettext(
+    return f"{round_header(discussion, round_, count)}\n\n{body}\n\n{footer}"
+
+
+def round_header(discussion: Discussion, round_: Round, count: int) -> str:
+    """The sentence a round's first post opens with. Call inside `reading_in`."""
+    return ngettext(
         "Round {number} is open until {closes}: {count} question, answer it in the language of your choice.",
         "Round {number} is open until {closes}: {count} questions, answer as many as you wish, in the language of your choice.",
         count,
     ).format(number=round_.number, closes=format_moment(round_.closes_at, discussion.timezone), count=count)
-    return f"{header}\n\n{body}\n\n{footer}"
 
 
 VENUES_AT_ONCE = 500  # venues read per query; a broadcast holds this many, and its messages, whatever its size
@@ -200,8 +214,9 @@ async def post_missing_questions(
     """Post every open round's questions that a reachable venue on one of
     `platforms` has not received yet. Venues are read in batches, and served
     `concurrency` at a time (the adapters pace their platform's limits), each
-    venue's questions in order, each message written as it is sent, each
-    delivery recorded as soon as the platform accepts it. A venue whose
+    venue's questions in order (in one message per round where the platform
+    posts rounds whole), each message written as it is sent, its deliveries
+    recorded as soon as the platform accepts it. A venue whose
     platform fails is left for the next posting; the others go on, and the
     first failure is raised at the end. Returns how many were posted."""
     async with sessions() as session:
@@ -211,6 +226,7 @@ async def post_missing_questions(
     deliveries = _DeliveryLog(sessions)
     queue: asyncio.Queue[_Target | None] = asyncio.Queue(maxsize=concurrency)
     texts: dict[tuple[int, str, bool], tuple[str, str]] = {}  # a question's message per language and platform kind: a few
+    whole_rounds: dict[tuple[tuple[int, ...], str], OutgoingMessage] = {}  # a round's message per language, questions missing
     failures: list[BaseException] = []
 
     def message(target: _Target, round_: Round, question: Question, count: int) -> OutgoingMessage:
@@ -224,11 +240,33 @@ async def post_missing_questions(
         text, title = texts[key]
         return OutgoingMessage(chat=target.chat, text=text, new_thread_title=title)
 
+    def whole_round(target: _Target, entries: tuple[tuple[Round, Question, int], ...]) -> OutgoingMessage:
+        round_, _question, count = entries[0]
+        key = (tuple(question.id for _round, question, _count in entries), target.language)
+        if key not in whole_rounds:
+            discussion = target.open.discussion
+            with reading_in(target.language):
+                header = round_header(discussion, round_, count)
+                title = _("Round {number} · {title}").format(number=round_.number, title=discussion.title.get(target.language, ""))
+            posts = tuple(QuestionPost(question.key, question_text(question, target.language, discussion)) for _r, question, _c in entries)
+            whole_rounds[key] = OutgoingMessage(chat=target.chat, text=header, new_thread_title=title.rstrip(" ·"), questions=posts)
+        return replace(whole_rounds[key], chat=target.chat)
+
+    def posts(target: _Target) -> list[tuple[OutgoingMessage, tuple[tuple[Round, Question, int], ...]]]:
+        """The venue's messages, each with the questions it posts: one each, or one per round where the platform posts rounds whole."""
+        if not posts_whole_rounds(platforms[target.chat.platform]):
+            return [(message(target, *entry), (entry,)) for entry in target.missing]
+        by_round: dict[int, list[tuple[Round, Question, int]]] = {}
+        for entry in target.missing:
+            by_round.setdefault(entry[0].id, []).append(entry)
+        return [(whole_round(target, tuple(entries)), tuple(entries)) for entries in by_round.values()]
+
     async def post_to_venue(target: _Target) -> int:
         posted = 0
-        for round_, question, count in target.missing:
+        for outgoing, entries in posts(target):
             try:
-                sent = await send(message(target, round_, question, count))
+                with reading_in(target.language):  # a round posted whole is sent in its reader's language (`posts_whole_rounds`)
+                    sent = await send(outgoing)
             except RecipientUnreachable:
                 log.info("venue %s is unreachable; no more questions are posted there", target.venue_id)
                 async with sessions() as session:
@@ -237,11 +275,22 @@ async def post_missing_questions(
                     venue.unreachable = True
                     await session.commit()
                 break
-            delivery = Delivery(
-                venue_id=target.venue_id, question_id=question.id, message_id=sent.message_id, thread_id=sent.thread_id, posted_at=now()
+            posted_at = now()
+            await _even_if_cancelled(
+                deliveries.record(
+                    [
+                        Delivery(
+                            venue_id=target.venue_id,
+                            question_id=question.id,
+                            message_id=sent.message_id,
+                            thread_id=sent.thread_id,
+                            posted_at=posted_at,
+                        )
+                        for _round, question, _count in entries
+                    ]
+                )
             )
-            await _even_if_cancelled(deliveries.record(delivery))
-            posted += 1
+            posted += len(entries)
         return posted
 
     async def serve() -> int:
@@ -286,13 +335,13 @@ class _DeliveryLog:
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]):
         self._sessions = sessions
-        self._waiting: list[tuple[Delivery, asyncio.Future[None]]] = []
+        self._waiting: list[tuple[list[Delivery], asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
-    async def record(self, delivery: Delivery) -> None:
-        """Return once the delivery is committed."""
+    async def record(self, message_deliveries: list[Delivery]) -> None:
+        """Return once the deliveries of one message (one question's, or a whole round's) are committed, all together."""
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiting.append((delivery, committed))
+        self._waiting.append((message_deliveries, committed))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.ensure_future(self._write())
         await committed
@@ -301,12 +350,12 @@ class _DeliveryLog:
         while self._waiting:
             batch, self._waiting = self._waiting, []
             try:
-                await self._commit([delivery for delivery, _committed in batch])
+                await self._commit([delivery for message_deliveries, _committed in batch for delivery in message_deliveries])
             except Exception:
-                # One bad row must not fail the others: one at a time, each its own outcome.
-                for delivery, committed in batch:
+                # One bad row must not fail the others: one message at a time, each its own outcome.
+                for message_deliveries, committed in batch:
                     try:
-                        await self._commit([delivery])
+                        await self._commit(message_deliveries)
                     except Exception as error:
                         if not committed.done():
                             committed.set_exception(error)

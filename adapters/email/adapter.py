@@ -3,10 +3,13 @@
 - A participant is their address: a private chat whose id is the address.
   Every mail the bot sends them has their own reply address (a sub-address
   with their token); a question's mail, the question's own.
+- A round comes as one mail (`posts_whole_rounds`), its questions numbered
+  with their ids, each with its own reply address.
 - Received mail (IMAP, or LMTP for a deployment that receives its own) is
   cleaned at the edge (`inbound`) and handed to the engine: the question's
-  sub-address names its question, a reply to a question's mail
-  replies to that delivery, and the linking engine splits the rest as in a chat.
+  sub-address names its question, a reply to a question's mail (or a
+  round's) replies to that delivery, and the linking engine splits the rest
+  as in a chat.
 - Choices (the engine's buttons) are numbered; a reply with the number picks one.
 - A few words replace the chat's commands ("start", "mydata", "forget",
   "unsubscribe", in French, English, Spanish); organiser commands are refused.
@@ -22,13 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from adapters.email import inbound, outbound
-from adapters.email.addresses import Addressing, stored_id
+from adapters.email.addresses import INVITATION, UNSUBSCRIBE, Addressing, stored_id
 from adapters.email.config import EmailConfig
 from adapters.email.inbound import PLATFORM, Kind, Received
 from adapters.email.mailbox import Mailbox
 from adapters.email.relay import Relay
 from bot import ports
-from bot.i18n import _, reading_in
+from bot.i18n import _, current_language, reading_in
 from bot.ports import ButtonPress, ChatKind, ChatRef, Inbox, IncomingMessage, OutgoingMessage, Person, RecipientUnreachable, SentMessage
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,15 @@ COMMAND_WORDS: dict[str, str] = {
 UNSUBSCRIBE_WORDS = frozenset(
     ("unsubscribe", "stop", "désabonner", "se désabonner", "désinscrire", "se désinscrire", "darse de baja", "baja", "cancelar suscripción")
 )
+# A reply that is only one of these says yes to an invitation: its first choice.
+YES_WORDS = frozenset(
+    (
+        *("yes", "yes please", "yes i agree", "i agree", "i accept", "ok", "okay", "sure", "of course"),
+        *("oui", "oui merci", "oui j'accepte", "j'accepte", "d'accord", "ok d'accord", "bien sûr", "volontiers", "avec plaisir"),
+        *("sí", "si", "sí acepto", "si acepto", "acepto", "de acuerdo", "claro", "claro que sí", "por supuesto", "con gusto"),
+    )
+)
+_NOT_A_WORD = re.compile(r"[\s,.!¡?¿;:]+")
 LANGUAGE_SECONDS = 60.0
 LANGUAGES_REMEMBERED = 50_000
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|ré|aw|sv|rv|fw|fwd|tr)\s*:\s*)+", re.IGNORECASE)
@@ -62,6 +74,7 @@ class Answering:
 class EmailChat:
     name = PLATFORM
     answers_by_reply = True
+    posts_whole_rounds = True  # one mail per round, as a mailing list sends it
 
     def __init__(self, config: EmailConfig, *, relay: Relay | None = None):
         self.config = config
@@ -116,7 +129,7 @@ class EmailChat:
             return
         text = received.text.strip()
         word = text.lower().strip(" .!/") or _SUBJECT_PREFIX.sub("", received.subject).lower().strip(" .!/")
-        if word in UNSUBSCRIBE_WORDS:
+        if word in UNSUBSCRIBE_WORDS or (received.sub_address is not None and received.sub_address.unsubscribes):
             await self._say(inbox, chat, received, self._goodbye)
             await inbox.mark_unreachable(PLATFORM, chat.chat_id)
             return
@@ -165,11 +178,18 @@ class EmailChat:
         )
 
     def _choice(self, received: Received, text: str) -> str | None:
-        """A reply that is only a number, to a mail that offered choices: that choice."""
-        if not text.isdigit() or not received.in_reply_to:
+        """A reply that is only a number, to a mail that offered choices: that choice
+        (a «yes» to an invitation: its first)."""
+        if not received.in_reply_to:
             return None
-        choices = self.addressing.choices_of(received.in_reply_to[0])
-        number = int(text)
+        replied = received.in_reply_to[0]
+        if text.isdigit():
+            number = int(text)
+        elif self.addressing.is_invitation(replied) and _NOT_A_WORD.sub(" ", text.lower()).strip() in YES_WORDS:
+            number = 1
+        else:
+            return None
+        choices = self.addressing.choices_of(replied)
         return choices[number - 1] if 1 <= number <= len(choices) else None
 
     @staticmethod
@@ -200,6 +220,10 @@ class EmailChat:
         finally:
             ports.answering.reset(token)
 
+    def unsubscribed_chat(self, signed: str) -> str | None:
+        """The address a one-click unsubscribe URL of our mail names (`bot.ports.unsubscribed_chat`)."""
+        return self.addressing.signer(signed)
+
     # --- sending --------------------------------------------------------
 
     async def _language(self, recipient: str) -> str | None:
@@ -214,22 +238,40 @@ class EmailChat:
         return cached[1]
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
+        return await self._send(message)
+
+    async def invite(self, message: OutgoingMessage) -> SentMessage:
+        """An invitation (`facilitator invite`, outside the running bot: call
+        inside `reading_in` the contact's language): its choices numbered,
+        a reply «yes» picks the first."""
+        return await self._send(message, invitation=True)
+
+    async def _send(self, message: OutgoingMessage, invitation: bool = False) -> SentMessage:
         recipient = message.chat.chat_id
         answering = ports.answering.get()
-        key = outbound.question_key(message)
-        # A question posted while a mail is answered (the round's questions after /start) is a mail of its own.
-        replying = answering if isinstance(answering, Answering) and answering.chat == message.chat and key is None else None
-        kind = "q" if key else "b" if message.buttons else "m"
+        key = None if message.questions else outbound.question_key(message)
+        posts_questions = key is not None or bool(message.questions)  # a delivery, that replies are tied to
+        # Questions posted while a mail is answered (the round's after /start) are a mail of their own.
+        replying = answering if isinstance(answering, Answering) and answering.chat == message.chat and not posts_questions else None
+        kind = "q" if posts_questions else INVITATION if invitation else "b" if message.buttons else "m"
         message_id = self.addressing.message_id(kind, tuple(button.data for button in message.buttons))
-        with reading_in(await self._language(recipient)):
+        # A round's mail comes in its reader's language (`posts_whole_rounds`): 2,000 of them, 2,000 queries fewer.
+        language = current_language() if message.questions else await self._language(recipient)
+        with reading_in(language or current_language()):
             envelope = outbound.Envelope(
                 sender=self.config.address,
                 recipient=recipient,
                 reply_address=self.addressing.reply_address(recipient, key),
+                unsubscribe_address=self.addressing.reply_address(recipient, UNSUBSCRIBE),
                 message_id=message_id,
                 subject=outbound.subject_for(message, replying.received.subject if replying else None),
                 in_reply_to=replying.received.message_id if replying else None,
                 question=key,
+                invitation=invitation,
+                question_addresses=tuple(self.addressing.reply_address(recipient, question.key) for question in message.questions),
+                unsubscribe_url=f"{self.config.web_url}/unsubscribe/{PLATFORM}/{self.addressing.signed(recipient)}"
+                if self.config.web_url
+                else None,
             )
             mail = outbound.compose(message, envelope)
         await self.relay.deliver(outbound.as_bytes(mail), recipient)

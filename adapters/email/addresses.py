@@ -2,13 +2,15 @@
 question or choice without the bot keeping any state of its own.
 
 - Each participant's mail carries their own reply address,
-  `discussion+TOKEN@…`, and each question its own, `discussion+1.2.TOKEN@…`.
+  `discussion+TOKEN@…`, each question its own, `discussion+1.2.TOKEN@…`, and
+  the List-Unsubscribe header `discussion+unsubscribe.TOKEN@…`.
   The token is an HMAC of the participant's address: a message written to
   someone else's token is recognised without a lookup.
-- The bot's Message-IDs say what a mail was: `<q.…>` a question (a delivery
-  the engine ties replies to), `<b.CHOICES.…>` a mail with choices, whose
-  data travel in the id so that a reply "2" presses the second one even after
-  a restart.
+- The bot's Message-IDs say what a mail was: `<q.…>` a question or a round
+  (a delivery the engine ties replies to), `<b.CHOICES.…>` a mail with
+  choices, whose data travel in the id so that a reply "2" presses the second
+  one even after a restart, `<i.CHOICES.…>` an invitation (a reply «yes»
+  presses its first).
 """
 
 from __future__ import annotations
@@ -24,12 +26,18 @@ from email.utils import getaddresses
 
 TOKEN_LENGTH = 12
 STORED_ID_LIMIT = 64  # the engine keeps platform ids in 64 characters
+UNSUBSCRIBE = "unsubscribe"  # where a question's key goes: no key is a word
+INVITATION = "i"  # the Message-ID kind of an invitation
 
 
 @dataclass(frozen=True)
 class SubAddress:
     token: str
     question: str | None = None  # the question key the address answers, if any
+
+    @property
+    def unsubscribes(self) -> bool:
+        return self.question == UNSUBSCRIBE
 
 
 class Addressing:
@@ -62,12 +70,26 @@ class Addressing:
                 return SubAddress(token=token, question=question or None)
         return None
 
+    def signed(self, participant: str) -> str:
+        """The participant's address and its token, for a one-click unsubscribe URL (RFC 8058)."""
+        encoded = base64.urlsafe_b64encode(participant.lower().encode()).decode().rstrip("=")
+        return f"{encoded}.{self.token(participant)}"
+
+    def signer(self, signed: str) -> str | None:
+        """The address a `signed` value names, when its token is right."""
+        encoded, _dot, token = signed.rpartition(".")
+        try:
+            participant = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return participant if "@" in participant and hmac.compare_digest(token, self.token(participant)) else None
+
     def is_ours(self, address: str) -> bool:
         local, _at, domain = address.lower().rpartition("@")
         return domain == self.domain and (local == self.local or local.startswith(self.local + self.separator))
 
     def message_id(self, kind: str, choices: tuple[str, ...] = ()) -> str:
-        """A new Message-ID: `q` a question, `b` choices, `m` anything else."""
+        """A new Message-ID: `q` a question (or a round), `b` choices, `i` an invitation (choices, «yes» the first), `m` anything else."""
         middle = f"{kind}."
         if choices:
             middle += base64.urlsafe_b64encode(json.dumps(choices, separators=(",", ":")).encode()).decode().rstrip("=") + "."
@@ -78,13 +100,16 @@ class Addressing:
         inner = message_id.strip().strip("<>")
         local, _at, domain = inner.rpartition("@")
         parts = local.split(".")
-        if domain != self.domain or len(parts) != 3 or parts[0] != "b":
+        if domain != self.domain or len(parts) != 3 or parts[0] not in ("b", INVITATION):
             return ()
         try:
             data = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
         except (binascii.Error, ValueError):
             return ()
         return tuple(item for item in data if isinstance(item, str)) if isinstance(data, list) else ()
+
+    def is_invitation(self, message_id: str) -> bool:
+        return message_id.strip().startswith(f"<{INVITATION}.") and message_id.strip().endswith(f"@{self.domain}>")
 
     def is_question_mail(self, message_id: str) -> bool:
         return message_id.strip().startswith("<q.") and message_id.strip().endswith(f"@{self.domain}>")

@@ -31,6 +31,7 @@ class EmailConfig:
     poll_seconds: float = 60.0  # without IDLE, how often the mailbox is looked at; with IDLE, how often IDLE is renewed
     token_key: Secret = field(default_factory=lambda: Secret(""))  # signs the reply addresses; default: from the IMAP password
     lmtp_listen: str = ""  # host:port to receive mail by LMTP as well (empty: IMAP only)
+    web_url: str = ""  # the web pages' public address (FACILITATOR_WEB_URL): the one-click unsubscribe URL is there
 
     def __post_init__(self) -> None:
         if "@" not in self.address:
@@ -74,4 +75,5 @@ class EmailConfig:
             poll_seconds=float(get("POLL_SECONDS", "60")),
             token_key=Secret(env.get("FACILITATOR_EMAIL_TOKEN_KEY", "")),
             lmtp_listen=get("LMTP_LISTEN"),
+            web_url=env.get("FACILITATOR_WEB_URL", "").strip().rstrip("/"),
         )

@@ -1,6 +1,8 @@
 """The engine's outgoing messages as mails: plain text and HTML
 (multipart/alternative), the participant's own reply address, each
-question's reply link, choices numbered, and a List-Unsubscribe header."""
+question's reply link (a round's mail carries all of its questions, each
+numbered with its id and with its own link), choices numbered, and a
+List-Unsubscribe header (RFC 2369; one-click, RFC 8058, where the web runs)."""
 
 from __future__ import annotations
 
@@ -37,8 +39,12 @@ class Envelope:
     reply_address: str  # the participant's own sub-address (the question's, for a question)
     message_id: str
     subject: str
+    unsubscribe_address: str  # a mail to it unsubscribes the participant
     in_reply_to: str | None = None
     question: str | None = None  # the question key, for a question's mail
+    question_addresses: tuple[str, ...] = ()  # a round's mail: each question's reply address, in order
+    unsubscribe_url: str | None = None  # the one-click https address (RFC 8058), where the web runs
+    invitation: bool = False  # `facilitator invite`'s: they take no part yet
 
 
 def question_key(message: OutgoingMessage) -> str | None:
@@ -57,10 +63,10 @@ def subject_for(message: OutgoingMessage, replying_to: str | None) -> str:
 
 def compose(message: OutgoingMessage, envelope: Envelope) -> Message:
     """Call inside `reading_in` the recipient's language: the mail's own sentences are in it."""
-    mailto = f"mailto:{envelope.reply_address}?subject={quote(envelope.subject)}"
-    unsubscribe = f"mailto:{envelope.reply_address}?subject=unsubscribe"
     paragraphs_text = [message.text]
     paragraphs_html = [_html_paragraphs(message.text)]
+    if message.questions:
+        _add_round(message, envelope, paragraphs_text, paragraphs_html)
     if message.buttons:
         intro = _("Reply with the number of your choice:")
         choices = [f"{number}. {button.label}" for number, button in enumerate(message.buttons, 1)]
@@ -73,14 +79,12 @@ def compose(message: OutgoingMessage, envelope: Envelope) -> Message:
             key=envelope.question, address=envelope.reply_address
         )
         paragraphs_text.append(link)
-        paragraphs_html.append(
-            "<p>"
-            + html.escape(link).replace(
-                html.escape(envelope.reply_address), f'<a href="{html.escape(mailto)}">{html.escape(envelope.reply_address)}</a>'
-            )
-            + "</p>"
-        )
-    footer = _("You receive this mail because you take part in this e-discussion. Reply «unsubscribe» to receive no more.")
+        paragraphs_html.append(f"<p>{_linked(link, envelope.reply_address, envelope.subject)}</p>")
+    footer = (
+        _("You receive this mail because the organisers of this e-discussion invited you. Reply «unsubscribe» to receive no more.")
+        if envelope.invitation
+        else _("You receive this mail because you take part in this e-discussion. Reply «unsubscribe» to receive no more.")
+    )
     paragraphs_text.append("-- \n" + footer)
     paragraphs_html.append(f'<hr><p style="color:#666;font-size:small">{html.escape(footer)}</p>')
 
@@ -104,11 +108,42 @@ def compose(message: OutgoingMessage, envelope: Envelope) -> Message:
         "Message-ID": envelope.message_id,
         **({"In-Reply-To": envelope.in_reply_to, "References": envelope.in_reply_to} if envelope.in_reply_to else {}),
         "Auto-Submitted": "auto-replied" if envelope.in_reply_to else "auto-generated",  # RFC 3834: no auto-reply loops
-        "List-Unsubscribe": f"<{unsubscribe}>",
+        **_unsubscribe_headers(envelope),
     }
     for name, value in headers.items():
         mail[name] = value if value.isascii() else Header(value, HEADER_CHARSET, header_name=name).encode()
     return mail
+
+
+def _add_round(message: OutgoingMessage, envelope: Envelope, paragraphs_text: list[str], paragraphs_html: list[str]) -> None:
+    """A round's questions, each numbered with its id, its text and its own reply address."""
+    for question, address in zip(message.questions, envelope.question_addresses, strict=True):
+        heading = _("Question {key}").format(key=question.key)
+        alone = _("To answer this question alone, write to {address}.").format(address=address)
+        paragraphs_text.append(f"{heading}\n{question.text}\n{alone}")
+        subject = f"{question.key} · {question.text}"[:SUBJECT_LENGTH]
+        paragraphs_html.append(f"<h3>{html.escape(heading)}</h3>{_html_paragraphs(question.text)}<p>{_linked(alone, address, subject)}</p>")
+    how = _(
+        "To answer, reply to this mail, starting each answer with its question's number, for example «{key}: …». "
+        "One mail can answer several questions."
+    ).format(key=message.questions[0].key)
+    paragraphs_text.append(how)
+    paragraphs_html.append(f"<p>{html.escape(how)}</p>")
+
+
+def _linked(sentence: str, address: str, subject: str) -> str:
+    """The sentence as HTML, the address in it a mailto: link with the subject filled in."""
+    mailto = f"mailto:{address}?subject={quote(subject)}"
+    return html.escape(sentence).replace(html.escape(address), f'<a href="{html.escape(mailto)}">{html.escape(address)}</a>')
+
+
+def _unsubscribe_headers(envelope: Envelope) -> dict[str, str]:
+    """RFC 2369's List-Unsubscribe: always by mail; with the web, also the
+    https address that RFC 8058's one-click POST (List-Unsubscribe-Post) goes to."""
+    mailto = f"<mailto:{envelope.unsubscribe_address}?subject=unsubscribe>"
+    if envelope.unsubscribe_url is None:
+        return {"List-Unsubscribe": mailto}
+    return {"List-Unsubscribe": f"<{envelope.unsubscribe_url}>, {mailto}", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def as_bytes(mail: Message) -> bytes:

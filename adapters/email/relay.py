@@ -2,12 +2,18 @@
 connections kept open (one SMTP conversation is several round trips, so one
 connection alone cannot keep up with the rate), messages paced to the
 configured rate, 4xx answers and dropped connections retried with back-off, a
-permanent refusal of the recipient turned into `RecipientUnreachable`."""
+permanent refusal of the recipient turned into `RecipientUnreachable`. A
+mail on the wire when the sender is cancelled (a shutdown in the middle of
+a round's mail) is sent to its end, and its outcome returned, so that the
+engine records it rather than sending it again after the restart."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Coroutine
+from typing import Any
 
 import aiosmtplib
 
@@ -39,7 +45,7 @@ class Relay:
             client = await self._idle.get()
             try:
                 client = await self._connected(client)
-                await client.sendmail(self.config.address, [recipient], raw)
+                await _to_its_end(client.sendmail(self.config.address, [recipient], raw))
                 return
             except aiosmtplib.SMTPRecipientsRefused as error:
                 codes = [refusal.code for refusal in error.recipients]
@@ -95,6 +101,25 @@ class Relay:
         )
         await client.connect()
         return client
+
+
+async def _to_its_end(transaction: Coroutine[Any, Any, Any]) -> Any:
+    """An SMTP transaction run to its end even if the caller is cancelled
+    meanwhile: abandoned, it may leave a mail the relay took and the engine
+    never recorded. Its outcome is returned, and the cancellation requested
+    again: the caller's next wait raises it (the engine's recording of the
+    delivery finishes first, `schedules.rounds`)."""
+    task = asyncio.ensure_future(transaction)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        while not task.done():  # however often the caller is cancelled meanwhile
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(task)
+        caller = asyncio.current_task()
+        if caller is not None:
+            caller.cancel()
+        return task.result()
 
 
 async def _dropped(client: aiosmtplib.SMTP | None) -> None:

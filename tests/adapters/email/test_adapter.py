@@ -98,39 +98,6 @@ async def test_an_html_only_mail_becomes_text_and_its_marker_files_it(mailbot):
     assert "Un saludo" not in text and "Antonio" not in text
 
 
-async def test_a_reply_to_a_question_mail_is_tied_to_it_without_a_marker(mailbot):
-    await mailbot.join(ANA, "es")
-    await mailbot.open_round(1)
-    question_mail = next(m for m in mailbot.relay.to(ANA) if "1.4" in m["Subject"])
-    reply = (
-        f"From: Ana Ruiz <{ANA}>\r\nTo: {ADDRESS}\r\nSubject: Re: {question_mail['Subject']}\r\n"
-        f"Message-ID: <reply-to-1.4@municipio.example>\r\nIn-Reply-To: {question_mail['Message-ID']}\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n\r\nEn Valencia el plan municipal de cooperación incluye a la diáspora.\r\n"
-    ).encode()
-
-    await mailbot.receive(reply)
-
-    assert await filed(mailbot) == [("1.4", "En Valencia el plan municipal de cooperación incluye a la diáspora.")]
-
-
-async def test_the_rounds_mail_is_in_the_participants_language_with_each_questions_reply_address(mailbot):
-    await mailbot.join(PATRICIO, "es")
-    mailbot.relay.clear()
-
-    await mailbot.open_round(1)
-
-    mails = mailbot.relay.to(PATRICIO)
-    assert [m["Subject"].split(" · ")[0] for m in mails] == ["1.1", "1.2", "1.3", "1.4", "1.5"]
-    first = mails[0]
-    assert first.get_content_type() == "multipart/alternative"
-    text, html = plain_text(first), first.get_body(preferencelist=("html",)).get_content()
-    assert "Pregunta 1.1" in text and "marcos de cooperación descentralizada" in text
-    assert first["Reply-To"] == addressing.reply_address(PATRICIO, "1.1") == "discussion+1.1.uzgwebjdqurl@example.org"
-    assert 'href="mailto:discussion+1.1.uzgwebjdqurl@example.org' in html
-    assert first["List-Unsubscribe"].strip() == "<mailto:discussion+1.1.uzgwebjdqurl@example.org?subject=unsubscribe>"
-    assert first["Auto-Submitted"] == "auto-generated"
-
-
 async def test_a_mail_handled_again_after_a_crash_is_stored_and_acknowledged_once(mailbot, dovecot):
     await mailbot.join(AYAD, "fr")
     await mailbot.open_round(1)

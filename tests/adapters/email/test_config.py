@@ -42,3 +42,9 @@ def test_without_its_servers_email_is_off_and_the_console_runs():
 def test_wrong_settings_are_refused_with_the_variable_named(change):
     with pytest.raises(ValueError, match="FACILITATOR_EMAIL_"):
         EmailConfig.from_environment({**ENVIRONMENT, **change})
+
+
+def test_with_the_web_configured_the_one_click_unsubscribe_address_is_there():
+    config = EmailConfig.from_environment({**ENVIRONMENT, "FACILITATOR_WEB_URL": "https://consult.example.org/"})
+
+    assert config is not None and config.web_url == "https://consult.example.org"
