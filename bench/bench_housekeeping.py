@@ -14,7 +14,8 @@ five time zones; a tenth answered every question of the open round, and a
 fifth already had its 48-hour reminder. Every question so far is posted in
 every chat, and `--round 2` closes round 1 with its wrap-ups posted. Also
 measured: the CPU of one look for questions left to post (the engine's
-watch makes one every 3 s).
+watch made one every 3 s), and of what the watch reads every 3 s now (the
+state that look depends on; the look itself only when it changes).
 """
 
 from __future__ import annotations
@@ -221,14 +222,21 @@ async def measure(scheduler: Scheduler) -> tuple[float, float]:
     return cpu, max(stalls)
 
 
-def spread(values: list[float], unit: float = 1.0) -> str:
-    return f"{min(values) * unit:.0f} / {statistics.median(values) * unit:.0f} / {max(values) * unit:.0f}"
+def spread(values: list[float], unit: float = 1.0, digits: int = 0) -> str:
+    return " / ".join(f"{value * unit:.{digits}f}" for value in (min(values), statistics.median(values), max(values)))
 
 
 async def idle_posting_check(engine) -> float:
     """CPU seconds of one look for questions left to post (the engine's watch does one every 3 s)."""
     cpu = time.process_time()
     assert await engine.post_pending() == 0
+    return time.process_time() - cpu
+
+
+async def watch_tick(engine) -> float:
+    """CPU seconds of what the engine's watch reads every 3 s when nothing changed."""
+    cpu = time.process_time()
+    await engine.posting_state()
     return time.process_time() - cpu
 
 
@@ -256,12 +264,17 @@ async def main(sizes: list[int], runs: int, current: int) -> None:
                 f"  {large // small}× participants ({small:,} → {large:,}): {min(ratios):.1f} / {statistics.median(ratios):.1f} / {max(ratios):.1f}× CPU"
             )
         posting: dict[int, list[float]] = {size: [] for size in sizes}
+        ticks: dict[int, list[float]] = {size: [] for size in sizes}
         for _run in range(runs):
             for size in sizes:
                 posting[size].append(await idle_posting_check(prepared[size][2]))
+                ticks[size].append(await watch_tick(prepared[size][2]))
         print(f"a look for questions left to post, everything posted, {runs} interleaved runs; min / median / max")
         for size in sizes:
             print(f"  {size:>7,} chats: CPU {spread(posting[size], 1000)} ms")
+        print("the watch's read every 3 s, nothing changed (the look above only when something did, or every 5 minutes)")
+        for size in sizes:
+            print(f"  {size:>7,} chats: CPU {spread(ticks[size], 1000, 1)} ms")
         for database, scheduler, _engine in prepared.values():
             await scheduler.stop()
             await database.dispose()

@@ -14,6 +14,13 @@ async def report(turn: Turn, args: list[str]) -> None:
     await send_report(turn, args)
 
 
+async def synthesis(turn: Turn, args: list[str]) -> None:
+    from bot.reports.synthesis.chat import synthesis as send_synthesis
+
+    await send_synthesis(turn, args)
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("report", N_("the consolidated report, as a file"), report, organiser_only=True, arguments="LANG [FORMAT]"),
+    Command("synthesis", N_("the key points per question, as a draft to review"), synthesis, organiser_only=True, arguments="LANG"),
 )

@@ -17,10 +17,9 @@ What is published about an author:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,13 +29,17 @@ from bot.storage.models import (
     Contribution,
     ContributionMove,
     Discussion,
+    HidingAct,
     Message,
     Participant,
     Question,
     Role,
     Round,
 )
-from bot.text import name_pattern, redact
+from bot.text import NamePattern, name_pattern, redact
+
+if TYPE_CHECKING:
+    from bot.reports.synthesis.draft import Synthesis
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,20 @@ class Entry:
     edited_at: dt.datetime | None
     late: bool
     moved_from: str | None = None  # the question it was under before its author (or an organiser) moved it
+
+
+class Act(NamedTuple):
+    """An organiser's act on a contribution, for the audit log: hidden, shown
+    again, or filed or moved to a question. Only the contribution's number is
+    given: a hidden contribution's text is not published again."""
+
+    contribution_id: int
+    kind: str  # "hidden", "shown", "filed" (it was waiting), "moved"
+    at: dt.datetime
+    by: str | None  # the organiser as the desk shows them ("telegram:123"); None where the record does not say who (moves)
+    reason: str = ""
+    from_question: str | None = None
+    to_question: str | None = None
 
 
 class Unfiled(NamedTuple):
@@ -122,6 +139,8 @@ class ReportData:
     public_authors: list[Author]  # the named participants, by name
     generated_at: dt.datetime
     unfiled: list[Unfiled] = field(default_factory=list)  # shown under "Not yet tied to a question"
+    acts: list[Act] = field(default_factory=list)  # the organisers' acts on contributions, oldest first
+    synthesis: Synthesis | None = None  # the key points per question (bot.reports.synthesis), when made
 
     @property
     def questions(self) -> list[QuestionData]:
@@ -134,6 +153,9 @@ class ReportData:
     @property
     def closes_at(self) -> dt.datetime | None:
         return self.rounds[-1].closes_at if self.rounds else None
+
+
+STREAMED_ROWS = 2_000  # contributions read from the database at a time
 
 
 def published_author(
@@ -181,7 +203,7 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
     author_of: dict[int, Author] = {}
     chosen_language: dict[int, str] = {}
     # The names of those who are not published, to take out of their own texts ("Saludos, Ana Pérez").
-    unpublished_names: dict[int, re.Pattern | None] = {}
+    unpublished_names: dict[int, NamePattern | None] = {}
     contributors = select(Message.participant_id).join(Contribution).where(*visible_contributions(discussion))
     for row in await session.execute(
         select(
@@ -224,7 +246,11 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         for round_id, number in await session.execute(select(Round.id, Round.number).where(Round.discussion_id == discussion.id))
     }
     unfiled: list[Unfiled] = []
-    contribution_rows = await session.execute(
+    # Streamed (a cursor read in batches, not a buffered result beside the
+    # entries), and the few languages and platforms shared, not one string per
+    # contribution: what the gathered report holds is mostly the texts themselves.
+    shared: dict[str, str] = {}
+    contribution_rows = await session.stream(
         select(
             Contribution.id,
             Contribution.question_id,
@@ -241,21 +267,28 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         .join(Message, Contribution.message_id == Message.id)
         .where(*visible_contributions(discussion))
         .order_by(Message.received_at, Message.id, Contribution.position)
+        .execution_options(yield_per=STREAMED_ROWS)
     )
-    for cid, question_id, text, late, participant_id, language, platform, received_at, edited_at, waiting, round_id in contribution_rows:
-        question = questions.get(question_id) if question_id is not None and not waiting else None
-        author = author_of.get(participant_id, ANONYMOUS) if participant_id is not None else ANONYMOUS
-        if participant_id in unpublished_names:
-            text = redact(text, unpublished_names[participant_id])
-        entry = Entry(cid, author, language, platform, text, received_at, edited_at, late, moved_from.get(cid))
-        if question is None:  # waiting for its question, or its question since removed from the file
-            unfiled.append(Unfiled(round_numbers.get(round_id), entry))
-        else:
-            question.entries.append(entry)
-        if participant_id is not None:
-            languages_of.setdefault(participant_id, Counter()).update([language] if language else [])
+    async for rows in contribution_rows.partitions():  # a batch at a time: one hop to the driver per batch, not per row
+        for cid, question_id, text, late, participant_id, language, platform, received_at, edited_at, waiting, round_id in rows:
+            language = shared.setdefault(language, language) if language else language
+            platform = shared.setdefault(platform, platform)
+            question = questions.get(question_id) if question_id is not None and not waiting else None
+            author = author_of.get(participant_id, ANONYMOUS) if participant_id is not None else ANONYMOUS
+            if participant_id in unpublished_names:
+                text = redact(text, unpublished_names[participant_id])
+            entry = Entry(cid, author, language, platform, text, received_at, edited_at, late, moved_from.get(cid))
+            if question is None:  # waiting for its question, or its question since removed from the file
+                unfiled.append(Unfiled(round_numbers.get(round_id), entry))
+            else:
+                question.entries.append(entry)
+            if participant_id is not None:
+                written = languages_of.setdefault(participant_id, Counter())
+                if language:
+                    written[language] += 1
 
     ordered_rounds = [rounds[number] for number in sorted(rounds)]
+    acts = await _acts(session, discussion, keys)
     return ReportData(
         slug=discussion.slug,
         languages=list(discussion.languages),
@@ -267,7 +300,59 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         public_authors=sorted({a for a in author_of.values() if a.public}, key=lambda a: ((a.name or "").casefold(), a.organisation or "")),
         generated_at=now,
         unfiled=unfiled,
+        acts=acts,
     )
+
+
+async def _acts(session: AsyncSession, discussion: Discussion, keys: dict[int, str]) -> list[Act]:
+    """The organisers' acts on this discussion's contributions, oldest first.
+    A reason that names the contribution's unpublished author ("spam from
+    Ana Pérez") has the name taken out, as their texts do."""
+    hidings = await session.execute(
+        select(
+            HidingAct.contribution_id,
+            HidingAct.hidden,
+            HidingAct.by_platform,
+            HidingAct.by_user,
+            HidingAct.reason,
+            HidingAct.at,
+            Participant.consent,
+            Participant.anonymous,
+            Participant.name,
+            Participant.display_name,
+            Participant.organisation,
+        )
+        .join(Contribution, HidingAct.contribution_id == Contribution.id)
+        .join(Message, Contribution.message_id == Message.id)
+        .outerjoin(Participant, Message.participant_id == Participant.id)
+        .where(Message.discussion_id == discussion.id)
+    )
+    acts = []
+    for cid, hidden, platform, user, reason, at, consent, anonymous, name, display_name, organisation in hidings:
+        if not published_author(consent, bool(anonymous), name, organisation, None, None).public:
+            reason = redact(reason, name_pattern((name, display_name), (organisation,)))
+        acts.append(Act(cid, "hidden" if hidden else "shown", at, f"{platform}:{user}", reason))
+    moves = await session.execute(
+        select(
+            ContributionMove.contribution_id, ContributionMove.moved_at, ContributionMove.from_question_id, ContributionMove.to_question_id
+        )
+        .join(Contribution, ContributionMove.contribution_id == Contribution.id)
+        .join(Message, Contribution.message_id == Message.id)
+        .where(Message.discussion_id == discussion.id, ContributionMove.by_organiser.is_(True))
+    )
+    acts += [
+        Act(
+            cid,
+            "moved" if from_id is not None else "filed",
+            at,
+            None,
+            "",
+            keys.get(from_id) if from_id else None,
+            keys.get(to_id) if to_id else None,
+        )
+        for cid, at, from_id, to_id in moves
+    ]
+    return sorted(acts, key=lambda act: (act.at, act.contribution_id))
 
 
 def _figures(

@@ -1,5 +1,7 @@
 """The report's data for other tools: JSON with everything publishable, and
-CSV and XLSX with one row per contribution for spreadsheets."""
+CSV and XLSX with one row per contribution for spreadsheets. JSON and XLSX
+(a sheet of its own) also carry the organisers' acts on contributions, the
+audit log the desk shows; CSV stays one table, of contributions."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from bot.i18n import _
-from bot.reports.data import Author, Entry, ReportData
+from bot.reports.data import Act, Author, Entry, ReportData
 from bot.reports.wording import Wording
 from bot.reports.xml_text import xml_safe
 
@@ -44,6 +46,10 @@ def _contributions(report: ReportData) -> Iterator[tuple[int | None, str | None,
             yield question.round_number, question.key, entry
     for round_number, entry in report.unfiled:
         yield round_number, None, entry
+
+
+def _act_name(act: Act) -> str:
+    return {"hidden": _("hidden"), "shown": _("shown again"), "filed": _("filed"), "moved": _("moved")}[act.kind]
 
 
 def write_json(report: ReportData, out: BinaryIO) -> None:
@@ -93,7 +99,21 @@ def write_json(report: ReportData, out: BinaryIO) -> None:
             }
             for round_number, key, entry in _contributions(report)
         ],
+        "organisers_acts": [
+            {
+                "contribution": act.contribution_id,
+                "act": act.kind,
+                "at": _iso(act.at, words),
+                "by": act.by,
+                "reason": act.reason,
+                "from_question": act.from_question,
+                "to_question": act.to_question,
+            }
+            for act in report.acts
+        ],
     }
+    if report.synthesis is not None:  # the key points: themes with their members' contribution ids, labels, quotes
+        document["key_points"] = {name: value for name, value in report.synthesis.as_dict().items() if name != "digest"}
     text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
     try:
         json.dump(document, text, ensure_ascii=False, indent=1)
@@ -181,6 +201,15 @@ def write_xlsx(report: ReportData, out: BinaryIO) -> None:
     questions.append([_styled(questions, h, bold) for h in (words.round_label, words.question_label, _("Text"))])
     for question in report.questions:
         questions.append([question.round_number, question.key, xml_safe(words.question_text(question))])
+
+    acts = workbook.create_sheet(_sheet_title(_("Organisers' acts")))
+    for column, width in zip("ABCDEFG", (8, 12, 17, 24, 60, 9, 9), strict=True):
+        acts.column_dimensions[column].width = width
+    headers = (_("ID"), _("Act"), _("Time"), _("By"), _("Reason"), _("From question"), _("To question"))
+    acts.append([_styled(acts, header, bold) for header in headers])
+    for act in report.acts:
+        row = (act.contribution_id, _act_name(act), act.at.astimezone(words.zone).replace(tzinfo=None), act.by, act.reason)
+        acts.append([_xlsx_cell(acts, value) for value in (*row, act.from_question, act.to_question)])
     workbook.save(out)
 
 

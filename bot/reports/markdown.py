@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from bot.reports.charts import Chart, charts
 from bot.reports.data import Entry, ReportData
+from bot.reports.synthesis.wording import KeyPointsWording
 from bot.reports.wording import Wording
 
 # Characters Markdown would read as formatting (or raw HTML, or an entity) in people's texts.
@@ -50,15 +51,49 @@ def _contribution(words: Wording, entry: Entry) -> str:
     return f"**{escape(described.author)}** · {described.meta}\n\n" + quoted(entry.text) + "\n\n"  # meta: our own words only
 
 
+def _overview(points: KeyPointsWording) -> str:
+    parts = [f"## {escape(points.overview_heading)}\n\n*{escape(points.how_made)}*\n\n"]
+    if points.summary:
+        parts.append(escape(points.summary) + "\n\n")
+    for heading, lines in points.overview():
+        parts.append(f"**{escape(heading)}**\n\n" + "".join(f"- {escape(line)}\n" for line in lines) + "\n")
+    if top := points.top():
+        parts.append(f"**{escape(points.top_heading)}**\n\n" + "".join(f"{n}. {escape(line)}\n" for n, line in enumerate(top, 1)) + "\n")
+    return "".join(parts)
+
+
+def _key_points(points: KeyPointsWording, key: str) -> str:
+    question = points.question(key)
+    if question is None or not (question.themes or question.other or question.new):
+        return ""
+    parts = [f"#### {escape(points.heading)}\n\n"]
+    if question.summary.strip():
+        parts.append(escape(question.summary.strip()) + "\n\n")
+    for theme in question.themes:
+        said = points.theme(theme)
+        parts.append(f"**{escape(said.label)}** · {escape(said.counts)}\n\n")
+        if said.summary:
+            parts.append(escape(said.summary) + "\n\n")
+        for quote in said.quotes:
+            parts.append(quoted(f"[{quote.tag}] {quote.text}") + f"\n>\n> — {escape(quote.attribution)}\n\n")
+    for heading, numbers in ((points.other_heading, question.other), (points.new_heading, question.new)):
+        if numbers:
+            parts.append(f"*{escape(heading)}:* {escape(points.references(numbers))}\n\n")
+    return "".join(parts)
+
+
 def write_markdown(report: ReportData, out: BinaryIO, save_chart: Callable[[Chart], str] | None = None) -> None:
     """`save_chart` stores a chart's image and gives the link to it."""
     words = Wording(report)
+    points = KeyPointsWording(report, report.synthesis, words) if report.synthesis is not None else None
     text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
     try:
         write = text.write
         write(f"# {escape(words.title)}\n\n")
         write(f"*{escape(words.document_kind)} · {escape(words.dates)}*\n\n")
         write(escape(words.invitation.strip()) + "\n\n")
+        if points is not None:
+            write(_overview(points))
         write(f"## {escape(words.summary_heading)}\n\n{escape(words.totals)}\n\n")
         if words.unpublished_note:
             write(escape(words.unpublished_note) + "\n\n")
@@ -76,6 +111,8 @@ def write_markdown(report: ReportData, out: BinaryIO, save_chart: Callable[[Char
             write(f"## {escape(words.round_heading(round_))}\n\n")
             for question in round_.questions:
                 write(f"### {escape(words.question_heading(question))}\n\n**{escape(words.question_text(question))}**\n\n")
+                if points is not None:
+                    write(_key_points(points, question.key))
                 if not question.entries:
                     write(f"*{escape(words.no_contributions)}*\n\n")
                 for entry in question.entries:

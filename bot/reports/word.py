@@ -5,18 +5,23 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import struct
-from typing import BinaryIO
+import zipfile
+from collections.abc import Iterator
+from typing import BinaryIO, NamedTuple
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.style import WD_STYLE_TYPE
 from docx.shared import Cm, Inches, Length, Pt
 from lxml import etree
 
 from bot.reports.charts import charts
-from bot.reports.data import Entry, ReportData
+from bot.reports.data import Entry, QuestionData, ReportData
+from bot.reports.synthesis.wording import KeyPointsWording
 from bot.reports.wording import Wording
 from bot.reports.xml_text import xml_safe
 
@@ -69,47 +74,75 @@ def _table(document, headers: tuple[str, ...], rows) -> None:
     document.add_paragraph()
 
 
-# Contributions are written as raw WordprocessingML: python-docx looks the
-# style up and scans the whole body for each paragraph it adds, which makes a
-# document of 100,000 contributions take hours; these take seconds.
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# The body is streamed: python-docx lays out the front matter (title,
+# figures, tables, charts) and the styles; `document.xml` is then written
+# again into the package with lxml's `xmlfile`, each round, question and
+# contribution as it comes, so that the document is never one tree in memory
+# (python-docx's took 12 KB per contribution, and scanned the whole body for
+# each paragraph it added).
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NAMESPACES = {"w": _W}
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_DOCUMENT = "word/document.xml"
 
 
-def _paragraph(before: etree._Element, style: str | None = None, keep_with_next: bool = False) -> etree._Element:
-    paragraph = etree.Element(_W + "p")
+def _w(tag: str) -> str:
+    return f"{{{_W}}}{tag}"
+
+
+class _Styles(NamedTuple):
+    """The style ids of the streamed paragraphs."""
+
+    heading_1: str
+    heading_2: str
+    heading_3: str
+    contribution: str
+
+
+def _paragraph(style: str | None = None, keep_with_next: bool = False) -> etree._Element:
+    paragraph = etree.Element(_w("p"), nsmap=_NAMESPACES)
     if style or keep_with_next:
-        properties = etree.SubElement(paragraph, _W + "pPr")
+        properties = etree.SubElement(paragraph, _w("pPr"))
         if style:
-            etree.SubElement(properties, _W + "pStyle").set(_W + "val", style)
+            etree.SubElement(properties, _w("pStyle")).set(_w("val"), style)
         if keep_with_next:
-            etree.SubElement(properties, _W + "keepNext")
-            etree.SubElement(properties, _W + "spacing").set(_W + "after", "0")
-    before.addprevious(paragraph)
+            etree.SubElement(properties, _w("keepNext"))
+            etree.SubElement(properties, _w("spacing")).set(_w("after"), "0")
     return paragraph
 
 
-def _run(paragraph: etree._Element, text: str, bold: bool = False, colour: str | None = None, language: str | None = None) -> None:
-    """A run of text, its line breaks kept; `language` lets Word check the spelling in the right one."""
-    run = etree.SubElement(paragraph, _W + "r")
-    if bold or colour or language:
-        properties = etree.SubElement(run, _W + "rPr")  # children in the schema's order
+def _run(
+    paragraph: etree._Element, text: str, bold: bool = False, italic: bool = False, colour: str | None = None, language: str | None = None
+) -> etree._Element:
+    """A run of text added to `paragraph` (returned), its line breaks kept;
+    `language` lets Word check the spelling in the right one."""
+    run = etree.SubElement(paragraph, _w("r"))
+    if bold or italic or colour or language:
+        properties = etree.SubElement(run, _w("rPr"))  # children in the schema's order
         if bold:
-            etree.SubElement(properties, _W + "b")
+            etree.SubElement(properties, _w("b"))
+        if italic:
+            etree.SubElement(properties, _w("i"))
         if colour:
-            etree.SubElement(properties, _W + "color").set(_W + "val", colour)
+            etree.SubElement(properties, _w("color")).set(_w("val"), colour)
         if language:
-            etree.SubElement(properties, _W + "lang").set(_W + "val", language)
-    for number, line in enumerate(text.split("\n")):
+            etree.SubElement(properties, _w("lang")).set(_w("val"), language)
+    for number, line in enumerate(xml_safe(text).split("\n")):
         if number:
-            etree.SubElement(run, _W + "br")
-        piece = etree.SubElement(run, _W + "t")
+            etree.SubElement(run, _w("br"))
+        piece = etree.SubElement(run, _w("t"))
         piece.text = line
         piece.set(_XML_SPACE, "preserve")
+    return paragraph
 
 
-def write_docx(report: ReportData, out: BinaryIO) -> None:
-    words = Wording(report)
+def _text(text: str, style: str | None = None, *, bold: bool = False, italic: bool = False) -> etree._Element:
+    """A paragraph of one run."""
+    return _run(_paragraph(style), text, bold=bold, italic=italic)
+
+
+def _front_matter(report: ReportData, words: Wording, points: KeyPointsWording | None) -> tuple[DocxDocument, _Styles]:
+    """Everything before the contributions, laid out by python-docx, and the styles the rest uses."""
     document = Document()
     properties = document.core_properties
     properties.title = xml_safe(words.title)
@@ -126,6 +159,8 @@ def write_docx(report: ReportData, out: BinaryIO) -> None:
     kind.italic = True
     for paragraph in words.invitation.strip().split("\n\n"):
         document.add_paragraph(xml_safe(paragraph.strip()))
+    if points is not None:
+        _overview(document, points)
 
     document.add_heading(words.summary_heading, level=1)
     document.add_paragraph(words.totals)
@@ -143,31 +178,104 @@ def write_docx(report: ReportData, out: BinaryIO) -> None:
         document.inline_shapes[-1]._inline.docPr.set("descr", xml_safe(chart.title))  # read out by screen readers
 
     document.add_heading(words.contributions_heading, level=1)
-    quote = _contribution_style(document)
     document.add_paragraph(words.original_languages_note)
-    for round_ in report.rounds:
-        document.add_heading(words.round_heading(round_), level=1)
-        for question in round_.questions:
-            document.add_heading(words.question_heading(question), level=2)
-            document.add_paragraph().add_run(xml_safe(words.question_text(question))).bold = True
-            if not question.entries:
-                document.add_paragraph().add_run(words.no_contributions).italic = True
-            for entry in question.entries:
-                _contribution(document, words, entry, quote)
-    if report.unfiled:
-        document.add_heading(words.unfiled_heading, level=1)
-        document.add_paragraph(words.unfiled_note)
-        for _round_number, entry in report.unfiled:
-            _contribution(document, words, entry, quote)
-    footer = document.add_paragraph().add_run(words.generated)
-    footer.italic = True
-    document.save(out)
+    styles = _Styles(
+        document.styles["Heading 1"].style_id,
+        document.styles["Heading 2"].style_id,
+        document.styles["Heading 3"].style_id,
+        _contribution_style(document),
+    )
+    return document, styles
 
 
-def _contribution(document, words: Wording, entry: Entry, quote: str) -> None:
-    end = document.element.body.sectPr  # paragraphs go before the section properties
+def _contribution(words: Wording, entry: Entry, styles: _Styles) -> Iterator[etree._Element]:
     described = words.describe(entry)
-    heading = _paragraph(end, keep_with_next=True)
-    _run(heading, xml_safe(described.author), bold=True)
-    _run(heading, " · " + described.meta, colour=GREY)
-    _run(_paragraph(end, style=quote), xml_safe(entry.text), language=entry.language)
+    heading = _run(_paragraph(keep_with_next=True), described.author, bold=True)
+    yield _run(heading, " · " + described.meta, colour=GREY)
+    yield _run(_paragraph(styles.contribution), entry.text, language=entry.language)
+
+
+def _overview(document: DocxDocument, points: KeyPointsWording) -> None:
+    """The key points at a glance, at the top of the report."""
+    document.add_heading(points.overview_heading, level=1)
+    document.add_paragraph().add_run(xml_safe(points.how_made)).italic = True
+    if points.summary:
+        document.add_paragraph(xml_safe(points.summary))
+    for heading, lines in points.overview():
+        document.add_paragraph().add_run(heading).bold = True
+        for line in lines:
+            document.add_paragraph(xml_safe(line), style="List Bullet")
+    if top := points.top():
+        document.add_paragraph().add_run(points.top_heading).bold = True
+        for line in top:
+            document.add_paragraph(xml_safe(line), style="List Number")
+
+
+def _key_points(points: KeyPointsWording, key: str, styles: _Styles) -> Iterator[etree._Element]:
+    """A question's themes, before its contributions."""
+    question = points.question(key)
+    if question is None or not (question.themes or question.other or question.new):
+        return
+    yield _text(points.heading, styles.heading_3)
+    if question.summary.strip():
+        yield _text(question.summary.strip())
+    for theme in question.themes:
+        said = points.theme(theme)
+        yield _run(_run(_paragraph(keep_with_next=True), said.label, bold=True), " · " + said.counts, colour=GREY)
+        if said.summary:
+            yield _text(said.summary)
+        for quote in said.quotes:
+            quoted = _run(_paragraph(styles.contribution, keep_with_next=True), f"[{quote.tag}] ", bold=True)
+            yield _run(quoted, quote.text, language=quote.language)
+            yield _run(_paragraph(styles.contribution), "— " + quote.attribution, colour=GREY)
+    for heading, numbers in ((points.other_heading, question.other), (points.new_heading, question.new)):
+        if numbers:
+            yield _run(_run(_paragraph(), heading + ": ", italic=True), points.references(numbers))
+
+
+def _question(words: Wording, question: QuestionData, styles: _Styles, points: KeyPointsWording | None) -> Iterator[etree._Element]:
+    """One question's block: its heading, its text, its key points, its contributions."""
+    yield _text(words.question_heading(question), styles.heading_2)
+    yield _text(words.question_text(question), bold=True)
+    if points is not None:
+        yield from _key_points(points, question.key, styles)
+    if not question.entries:
+        yield _text(words.no_contributions, italic=True)
+    for entry in question.entries:
+        yield from _contribution(words, entry, styles)
+
+
+def _body(report: ReportData, words: Wording, styles: _Styles, points: KeyPointsWording | None) -> Iterator[etree._Element]:
+    """What follows the front matter: each round and its questions, the answers not yet tied to one, the footer."""
+    for round_ in report.rounds:
+        yield _text(words.round_heading(round_), styles.heading_1)
+        for question in round_.questions:
+            yield from _question(words, question, styles, points)
+    if report.unfiled:
+        yield _text(words.unfiled_heading, styles.heading_1)
+        yield _text(words.unfiled_note)
+        for _round_number, entry in report.unfiled:
+            yield from _contribution(words, entry, styles)
+    yield _text(words.generated, italic=True)
+
+
+def write_docx(report: ReportData, out: BinaryIO) -> None:
+    words = Wording(report)
+    points = KeyPointsWording(report, report.synthesis, words) if report.synthesis is not None else None
+    document, styles = _front_matter(report, words, points)
+    laid_out = io.BytesIO()
+    document.save(laid_out)
+    with zipfile.ZipFile(laid_out) as parts, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as package:
+        for part in parts.infolist():  # in their order, [Content_Types].xml first
+            if part.filename != _DOCUMENT:
+                package.writestr(part, parts.read(part))
+                continue
+            front = etree.fromstring(parts.read(part))
+            body = front.find(_w("body"))
+            assert body is not None
+            *front_matter, section = body  # the section's properties (page size, margins) come last
+            with package.open(_DOCUMENT, "w") as stream, etree.xmlfile(stream, encoding="UTF-8") as xml:
+                xml.write_declaration(standalone=True)
+                with xml.element(front.tag, attrib=dict(front.attrib), nsmap=front.nsmap), xml.element(body.tag):
+                    for element in itertools.chain(front_matter, _body(report, words, styles, points), [section]):  # one at a time
+                        xml.write(element)

@@ -460,3 +460,59 @@ async def test_a_published_author_who_gave_no_name_is_not_called_anonymous(engin
     await engine.handle_message(frank.message("Q1: cooperatives of returnees."))
     [contribution] = json.loads(report_bytes(await report_data(engine), "json", "en"))["contributions"]
     assert (contribution["participant"], contribution["organisation"]) == (None, "Frank's Cooperative")
+
+
+async def test_the_organisers_acts_are_exported_and_a_hidden_text_is_not(engine, platform, clock, filled):
+    """The audit log: who hid, showed again or moved which contribution, when
+    and why, in JSON and in a sheet of its own; the name of an unpublished
+    author taken out of a reason, as it is from their texts."""
+    boss, spam = filled["boss"], filled["spam"]
+    async with engine.sessions() as session:
+        regional = await session.scalar(select(Contribution.id).where(Contribution.text.contains("our regional plan")))
+        twinning = await session.scalar(select(Contribution.id).where(Contribution.text.contains("convenios de hermanamiento")))
+    clock.advance(minutes=1)
+    await engine.handle_message(boss.message(f"/hide {regional} off topic, sent by John Hiddenfield"))
+    clock.advance(minutes=1)
+    await engine.handle_message(boss.message(f"/unhide {regional} a mistake"))
+    clock.advance(minutes=1)
+    await engine.handle_message(boss.message(f"/file {twinning} 1.3"))
+    data = await report_data(engine)
+
+    acts = json.loads(report_bytes(data, "json", "en"))["organisers_acts"]
+    assert [(act["contribution"], act["act"]) for act in acts] == [
+        (spam, "hidden"),
+        (regional, "hidden"),
+        (regional, "shown"),
+        (twinning, "moved"),
+    ]
+    assert {act["by"] for act in acts[:3]} == {f"{boss.platform.name}:{boss.user_id}"}
+    assert [act["reason"] for act in acts[1:3]] == ["off topic, sent by […]", "a mistake"]
+    assert (acts[3]["from_question"], acts[3]["to_question"], acts[3]["by"]) == ("1.1", "1.3", None)
+    assert dt.datetime.fromisoformat(acts[1]["at"]) < dt.datetime.fromisoformat(acts[2]["at"])
+
+    sheet = openpyxl.load_workbook(io.BytesIO(report_bytes(data, "xlsx", "fr"))).worksheets[2]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert sheet.title == "Actes des organisateurs" and rows[0][:5] == ("N°", "Acte", "Heure", "Par", "Motif")
+    assert [row[:2] for row in rows[1:]] == [
+        (spam, "masquée"),
+        (regional, "masquée"),
+        (regional, "affichée à nouveau"),
+        (twinning, "déplacée"),
+    ]
+    assert rows[-1][5:] == ("1.1", "1.3") and isinstance(rows[1][2], dt.datetime)
+    for format in ("json", "xlsx"):
+        text = readable_text(format, report_bytes(data, format, "en")).casefold()
+        assert HIDDEN_TEXT.casefold() not in text and "hiddenfield" not in text
+
+
+async def test_a_name_is_taken_out_however_its_letters_are_cased(engine, user):
+    """Redaction first looks for each name's longest word in the casefolded
+    text, then runs its pattern: neither step may miss a name written in
+    capitals, with Turkish dotted and dotless i, or across two spaces."""
+    boss = await organiser(engine, user)
+    ilkay = await join(engine, user, "ilkay", "en", "anonymous", "İlkay Yıldız", "Kadıköy Belediyesi", "Türkiye")
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.handle_message(ilkay.message("Q1: twinning between towns. ILKAY  YILDIZ, kadıköy belediyesi"))
+    await engine.handle_message(ilkay.message("Q2: a network of cities, says yildiz."))
+    texts = sorted(c["text"] for c in json.loads(report_bytes(await report_data(engine), "json", "en"))["contributions"])
+    assert texts == ["a network of cities, says […].", "twinning between towns. […], […]"]
