@@ -1,0 +1,298 @@
+"""The synthesis as organisers review it: themes per question, with their labels, members,
+candidate sentences and chosen quotes, and free summaries. It is kept in the database as a
+plain dict (`as_dict`), and edited as a YAML file (`to_yaml`, `from_yaml`).
+
+What organisers may change in the file: a theme's `label` and `summary`, a question's and
+the discussion's `summary`, which contributions a theme holds (move numbers between themes,
+or into `other`, to merge or split themes; a new theme needs only a new `theme` name), and
+its `quotes` (numbers from its `sentences`). Counts and sentences are the bot's: they are
+recomputed from the contributions at every run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+
+@dataclass
+class Sentence:
+    number: int
+    contribution: int
+    language: str | None
+    text: str  # exactly as written in the contribution
+
+
+@dataclass
+class Counts:
+    contributions: int = 0
+    participants: int = 0
+    countries: int = 0  # among the authors who agreed to be named
+    languages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Theme:
+    id: str
+    label: str
+    contributions: list[int]
+    sentences: list[Sentence] = field(default_factory=list)
+    quotes: list[int] = field(default_factory=list)  # sentence numbers
+    summary: str = ""
+    label_language: str | None = None  # set when the label is not in the report's language
+    counts: Counts = field(default_factory=Counts)
+
+    def quoted(self) -> list[Sentence]:
+        by_number = {sentence.number: sentence for sentence in self.sentences}
+        return [by_number[number] for number in self.quotes if number in by_number]
+
+
+@dataclass
+class QuestionThemes:
+    key: str
+    themes: list[Theme] = field(default_factory=list)
+    other: list[int] = field(default_factory=list)  # contributions in no theme
+    new: list[int] = field(default_factory=list)  # added since the review, near no reviewed theme
+    summary: str = ""
+
+
+@dataclass
+class Synthesis:
+    discussion: str
+    language: str
+    questions: list[QuestionThemes]
+    model: str  # what grouped the themes, said in the report
+    reviewed_at: dt.datetime | None = None
+    summary: str = ""
+    digest: str = ""  # of the editable parts as last written to a file: tells whether it was edited since
+
+    def question(self, key: str) -> QuestionThemes | None:
+        return next((question for question in self.questions if question.key == key), None)
+
+    def top_themes(self, count: int = 3) -> list[tuple[str, Theme]]:
+        """The themes with the most participants across the discussion, with their question."""
+        every = [(question.key, theme) for question in self.questions for theme in question.themes]
+        return sorted(every, key=lambda pair: -pair[1].counts.participants)[:count]
+
+    # --- as stored -----------------------------------------------------------
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "discussion": self.discussion,
+            "language": self.language,
+            "model": self.model,
+            "reviewed_at": self.reviewed_at.isoformat() if self.reviewed_at else None,
+            "summary": self.summary,
+            "digest": self.digest,
+            "questions": [
+                {
+                    "question": question.key,
+                    "summary": question.summary,
+                    "themes": [_theme_dict(theme) for theme in question.themes],
+                    "other": list(question.other),
+                    "new": list(question.new),
+                }
+                for question in self.questions
+            ],
+        }
+
+
+def _theme_dict(theme: Theme) -> dict[str, Any]:
+    return {
+        "theme": theme.id,
+        "label": theme.label,
+        "label_language": theme.label_language,
+        "summary": theme.summary,
+        "counts": {
+            "contributions": theme.counts.contributions,
+            "participants": theme.counts.participants,
+            "countries": theme.counts.countries,
+            "languages": list(theme.counts.languages),
+        },
+        "contributions": list(theme.contributions),
+        "quotes": list(theme.quotes),
+        "sentences": [
+            {"n": sentence.number, "contribution": sentence.contribution, "language": sentence.language, "text": sentence.text}
+            for sentence in theme.sentences
+        ],
+    }
+
+
+class DraftError(ValueError):
+    """What is wrong in an edited draft, one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def from_dict(data: Any) -> Synthesis:
+    """The synthesis a stored or edited dict describes; DraftError lists every problem."""
+    problems: list[str] = []
+    if not isinstance(data, dict):
+        raise DraftError(["the draft is not a mapping of discussion, language and questions"])
+    questions = []
+    for index, item in enumerate(_list(data.get("questions"), "questions", problems)):
+        if not isinstance(item, dict) or not isinstance(item.get("question"), str | int | float):
+            problems.append(f"questions, item {index + 1}: has no `question`")
+            continue
+        key = str(item["question"])
+        themes = []
+        names: set[str] = set()
+        for number, theme in enumerate(_list(item.get("themes"), f"question {key}: themes", problems)):
+            parsed = _theme(key, number, theme, problems)
+            if parsed is None:
+                continue
+            if parsed.id in names:
+                problems.append(f"question {key}: two themes are named {parsed.id}")
+            names.add(parsed.id)
+            themes.append(parsed)
+        questions.append(
+            QuestionThemes(
+                key=key,
+                themes=themes,
+                other=_numbers(item.get("other"), f"question {key}: other", problems),
+                new=_numbers(item.get("new"), f"question {key}: new", problems),
+                summary=_text(item.get("summary"), f"question {key}: summary", problems),
+            )
+        )
+    reviewed_at = data.get("reviewed_at")
+    if isinstance(reviewed_at, str):
+        try:
+            reviewed_at = dt.datetime.fromisoformat(reviewed_at)
+        except ValueError:
+            problems.append("reviewed_at: not a date and time")
+            reviewed_at = None
+    summary = _text(data.get("summary"), "summary", problems)
+    if problems:
+        raise DraftError(problems)
+    return Synthesis(
+        discussion=str(data.get("discussion") or ""),
+        language=str(data.get("language") or ""),
+        questions=questions,
+        model=str(data.get("model") or ""),
+        reviewed_at=reviewed_at if isinstance(reviewed_at, dt.datetime) else None,
+        summary=summary,
+        digest=str(data.get("digest") or ""),
+    )
+
+
+def _theme(key: str, number: int, item: Any, problems: list[str]) -> Theme | None:
+    where = f"question {key}, theme {number + 1}"
+    if not isinstance(item, dict):
+        problems.append(f"{where}: not a mapping")
+        return None
+    name = item.get("theme")
+    if not isinstance(name, str | int) or not str(name).strip():
+        problems.append(f"{where}: has no `theme` name")
+        return None
+    where = f"question {key}, theme {name}"
+    sentences = []
+    for sentence in _list(item.get("sentences"), f"{where}: sentences", problems):
+        if (
+            not isinstance(sentence, dict)
+            or not isinstance(sentence.get("n"), int)
+            or not isinstance(sentence.get("contribution"), int)
+            or not isinstance(sentence.get("text"), str)
+        ):
+            problems.append(f"{where}: a sentence needs n, contribution and text")
+            continue
+        language = sentence.get("language")
+        sentences.append(Sentence(sentence["n"], sentence["contribution"], str(language) if language else None, sentence["text"]))
+    label_language = item.get("label_language")
+    given = item.get("counts")
+    counts: dict = given if isinstance(given, dict) else {}  # the bot's own, recomputed at every run
+    theme = Theme(
+        id=str(name).strip(),
+        label=_text(item.get("label"), f"{where}: label", problems).strip(),
+        contributions=_numbers(item.get("contributions"), f"{where}: contributions", problems),
+        sentences=sentences,
+        quotes=_numbers(item.get("quotes"), f"{where}: quotes", problems),
+        summary=_text(item.get("summary"), f"{where}: summary", problems),
+        label_language=str(label_language) if label_language else None,
+        counts=Counts(
+            contributions=_count(counts.get("contributions")),
+            participants=_count(counts.get("participants")),
+            countries=_count(counts.get("countries")),
+            languages=[str(code) for code in counts.get("languages") or [] if isinstance(code, str)],
+        ),
+    )
+    known = {sentence.number for sentence in sentences}
+    for quote in theme.quotes:
+        if quote not in known:
+            problems.append(f"{where}: quote {quote} is not one of its sentences")
+    return theme
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _list(value: Any, where: str, problems: list[str]) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(f"{where}: should be a list")
+        return []
+    return value
+
+
+def _numbers(value: Any, where: str, problems: list[str]) -> list[int]:
+    numbers = []
+    for item in _list(value, where, problems):
+        if isinstance(item, bool) or not isinstance(item, int | str) or not str(item).lstrip("#").isdigit():
+            problems.append(f"{where}: {item!r} is not a number")
+            continue
+        numbers.append(int(str(item).lstrip("#")))
+    return numbers
+
+
+def _text(value: Any, where: str, problems: list[str]) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float):
+        problems.append(f"{where}: should be text")
+        return ""
+    return str(value)
+
+
+# --- as a file -----------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    """Texts with line breaks as blocks, lists of numbers on one line, everything else as
+    indented blocks: the file reads and edits as plainly as YAML allows."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _sequence(dumper: yaml.SafeDumper, value: list) -> yaml.SequenceNode:
+    flat = all(isinstance(item, int) or (isinstance(item, str) and len(item) < 8) for item in value)  # numbers, language codes
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flat)
+
+
+_Dumper.add_representer(str, _string)
+_Dumper.add_representer(list, _sequence)
+
+
+def to_yaml(synthesis: Synthesis, header: str) -> str:
+    """The draft as an editable file, `header` (how to edit it) as comment lines at its top."""
+    comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    body = yaml.dump(synthesis.as_dict(), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
+    return comment + body
+
+
+def from_yaml(text: str) -> Synthesis:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise DraftError([f"{where}not readable as YAML ({getattr(error, 'problem', None) or error})"]) from None
+    return from_dict(data)

@@ -1,0 +1,100 @@
+"""Grouping one question's contributions by meaning: agglomerative clustering (SciPy's
+average linkage; scikit-learn's k-means first gathers very many answers into prototypes, and
+its silhouette picks the count) on their multilingual sentence embeddings, so that the same point made in French, Spanish
+and English lands in one theme.
+
+Each language's own offset is taken out first: a multilingual model still puts texts of one
+language a little closer to each other, and within one question that bias outweighs the
+differences between the points made (on the labelled corpus, the grouping's agreement with a
+careful reader rose from 0.27 to 0.41 in adjusted Rand index; README, "Measured").
+
+The number of themes is chosen from the data: every count between a floor and a ceiling is
+tried, and the one whose themes are best separated (the silhouette, on cosine distances)
+wins. Themes too small to be a shared point go to "other points". Nothing here is random:
+the same vectors give the same themes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import pdist, squareform
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.metrics import silhouette_score
+
+OTHER = -1  # the label of a contribution in no theme
+FLOOR = 2  # themes, when there are enough contributions to make two
+CEILING = 8  # more would not read as "key points"
+SMALLEST_THEME = 2  # contributions: a point one person made is an "other point"
+LANGUAGE_MEAN_FROM = 3  # texts in one language, to take out that language's mean
+MOST_GROUPED_DIRECTLY = 2_000  # contributions; above, themes are grouped from PROTOTYPES
+PROTOTYPES = 150
+
+
+def group(vectors: np.ndarray, languages: Sequence[str | None]) -> np.ndarray:
+    """A theme number per row of `vectors` (unit rows, one per contribution, written in
+    `languages`), numbered from 0 by decreasing size, or OTHER."""
+    count = len(vectors)
+    if count < 2 * SMALLEST_THEME:
+        return np.full(count, OTHER if count < SMALLEST_THEME else 0)
+    vectors = without_language_offsets(vectors, languages)
+    if count > MOST_GROUPED_DIRECTLY:
+        # Agglomerative clustering costs the square of the points: past a few hundred,
+        # k-means first gathers near-identical answers into prototypes, which are grouped.
+        prototypes = MiniBatchKMeans(n_clusters=PROTOTYPES, random_state=0, n_init=1, batch_size=2048).fit(vectors.astype(np.float64))
+        centres = _unit(prototypes.cluster_centers_)
+        return _numbered(_grouped(centres)[prototypes.labels_])
+    return _numbered(_grouped(vectors))
+
+
+def without_language_offsets(vectors: np.ndarray, languages: Sequence[str | None]) -> np.ndarray:
+    """Each language's mean taken out of its texts (the whole set's mean for a language too
+    rare here to have a mean of its own), then unit length again."""
+    centred = vectors - vectors.mean(axis=0)
+    codes = np.array([code or "" for code in languages])
+    for code in set(codes):
+        rows = codes == code
+        if rows.sum() >= LANGUAGE_MEAN_FROM:
+            centred[rows] = vectors[rows] - vectors[rows].mean(axis=0)
+    return _unit(centred)
+
+
+def _grouped(vectors: np.ndarray) -> np.ndarray:
+    # The tree is built once (SciPy's average linkage, what scikit-learn's agglomerative
+    # clustering runs), then cut at every count of themes tried.
+    distances = pdist(vectors, metric="cosine")
+    tree = linkage(distances, method="average")
+    square = squareform(distances)
+    best_labels, best_score = np.zeros(len(vectors), dtype=int), -1.0
+    ceiling = min(CEILING, len(vectors) // SMALLEST_THEME)
+    for themes in range(FLOOR, ceiling + 1):
+        labels = fcluster(tree, t=themes, criterion="maxclust") - 1
+        if len(set(labels)) < 2:
+            continue
+        score = float(silhouette_score(square, labels, metric="precomputed"))
+        if score > best_score + 1e-9:  # ties keep the fewer themes
+            best_labels, best_score = labels, score
+    return best_labels
+
+
+def _numbered(labels: np.ndarray) -> np.ndarray:
+    """Themes numbered by decreasing size (ties by first member), the small ones OTHER."""
+    sizes = np.bincount(labels)
+    first = {label: index for index, label in reversed(list(enumerate(labels)))}
+    order = sorted(
+        (label for label in range(len(sizes)) if sizes[label] >= SMALLEST_THEME), key=lambda label: (-sizes[label], first[label])
+    )
+    renumber = {label: number for number, label in enumerate(order)}
+    return np.array([renumber.get(label, OTHER) for label in labels], dtype=int)
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1, norms)
+
+
+def centroid(vectors: np.ndarray) -> np.ndarray:
+    """The theme's direction: the unit mean of its members."""
+    return _unit(vectors.mean(axis=0, keepdims=True))[0]

@@ -1,0 +1,79 @@
+"""Making the synthesis of a discussion, one question at a time: its members read with their
+stored embeddings (the few missing ones embedded now, when the model is there), then grouped
+in a worker thread, so that a running bot goes on answering meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.linking.meaning import MODEL_NAME, shared_embedder
+from bot.reports.data import ReportData
+from bot.reports.synthesis import build, store
+from bot.reports.synthesis.draft import Synthesis
+from bot.storage.models import Discussion
+
+METHOD = f"{MODEL_NAME}, agglomerative clustering"
+
+Progress = Callable[[int], None]  # told how many more contributions were grouped
+
+
+async def make_synthesis(
+    session: AsyncSession,
+    discussion: Discussion,
+    report: ReportData,
+    language: str,
+    base: Synthesis | None,
+    progress: Progress | None = None,
+) -> Synthesis:
+    """The synthesis in `language`: `base` (the organisers' review, or a synthesis kept
+    earlier) brought up to date with the contributions published since; without a base,
+    the contributions grouped afresh."""
+    questions = []
+    for question in report.questions:
+        members = await store.members(session, discussion, question, MODEL_NAME)
+        members = await asyncio.to_thread(_embed_missing, members)
+        earlier = base.question(question.key) if base is not None else None
+        if earlier is not None:
+            questions.append(await asyncio.to_thread(build.updated, earlier, members, language))
+        else:
+            questions.append(await asyncio.to_thread(build.automatic, question.key, members, language, _asked(report, question.texts)))
+        if progress is not None:
+            progress(len(question.entries))
+    if base is None:
+        return Synthesis(discussion=report.slug, language=language, questions=questions, model=METHOD)
+    return dataclasses.replace(base, questions=questions)
+
+
+async def for_report(
+    session: AsyncSession, discussion: Discussion, report: ReportData, language: str, progress: Progress | None = None
+) -> Synthesis:
+    """What a report shows: the synthesis kept for its language (reviewed or not) brought up
+    to date, so that a report never groups every contribution again; else a fresh one."""
+    return await make_synthesis(session, discussion, report, language, await store.kept(session, discussion, language), progress)
+
+
+def _asked(report: ReportData, question: dict[str, str]) -> dict[str, str]:
+    return {
+        code: "\n".join((report.title.get(code, ""), report.invitation.get(code, ""), question.get(code, ""))) for code in report.languages
+    }
+
+
+def _embed_missing(members: list[build.Member]) -> list[build.Member]:
+    """Contributions stored before the model was there, or edited since, are embedded now;
+    without the model they stay out of the themes (in "other points")."""
+    missing = [index for index, member in enumerate(members) if member.vector is None]
+    if not missing:
+        return members
+    embedder = shared_embedder()
+    if embedder is None:
+        return members
+    vectors = embedder.embed([members[index].entry.text for index in missing])
+    found = list(members)
+    for index, vector in zip(missing, vectors, strict=True):
+        found[index] = dataclasses.replace(members[index], vector=np.asarray(vector, dtype=np.float32))
+    return found

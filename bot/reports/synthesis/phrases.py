@@ -1,0 +1,86 @@
+"""A theme's label: key phrases of its contributions, found by YAKE and compared by their
+lemmas (simplemma), so that "coopération décentralisée" and "coopérations décentralisées"
+count as one phrase. A phrase is chosen when many of the theme's contributions use it and
+the question's other themes do not. Nothing is translated: phrases are taken in one
+language, from the contributions written in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from functools import cache
+
+import simplemma
+import yake
+
+PHRASES = 3  # in a label
+SAMPLE = 15  # contributions read per theme: the most central ones
+CANDIDATES = 30  # phrases YAKE proposes, re-ranked by how many contributions share them
+_WORD = re.compile(r"\w+(?:['’-]\w+)*")
+# An elided article or pronoun ("l'", "qu'", "dell'") sticks to its word, where YAKE would
+# take "qu'un échange" for a phrase: it is taken off before phrases are looked for.
+_ELIDED = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu|dell|all|dall|nell|sull|un)['’](?=\w)", re.IGNORECASE)
+LONGER_PHRASE_BONUS = 0.15  # per word beyond the first: "coopération décentralisée" says more than "coopération"
+
+
+@cache
+def _extractor(language: str) -> yake.KeywordExtractor:
+    # YAKE knows the stop words of many languages; for one it does not, it falls back to none.
+    return yake.KeywordExtractor(lan=language, n=3, top=CANDIDATES, dedup_lim=0.8)
+
+
+@cache
+def _lemma(word: str, language: str) -> str:
+    try:
+        return simplemma.lemmatize(word.lower(), lang=language).lower()
+    except ValueError:  # a language simplemma does not know
+        return word.lower()
+
+
+def lemmas(text: str, language: str) -> frozenset[str]:
+    return frozenset(_lemma(word, language) for word in _WORD.findall(text))
+
+
+def _phrase_lemmas(phrase: str, language: str) -> tuple[str, ...]:
+    return tuple(_lemma(word, language) for word in _WORD.findall(phrase))
+
+
+def key_phrases(theme_texts: Sequence[str], other_texts: Sequence[str], language: str, asked: str = "", limit: int = PHRASES) -> list[str]:
+    """Up to `limit` phrases of `theme_texts` (the theme's contributions in `language`, most
+    central first), preferring those shared by many of them and rare in `other_texts` (the
+    question's other contributions in the same language). Words of the question itself
+    (`asked`) alone make no label: every answer uses them."""
+    sample = [_ELIDED.sub("", text) for text in theme_texts[:SAMPLE]]
+    if not sample:
+        return []
+    # Lower case: YAKE favours capitalised words, which would make labels of place names.
+    candidates = _extractor(language).extract_keywords("\n".join(sample).lower())
+    theme_words = [lemmas(text, language) for text in sample]
+    other_words = [lemmas(text, language) for text in other_texts[: SAMPLE * 4]]
+    question_words = lemmas(asked, language)
+    scored: list[tuple[float, int, str, tuple[str, ...]]] = []
+    for rank, (phrase, _weight) in enumerate(candidates):
+        key = _phrase_lemmas(phrase, language)
+        if not key or all(len(word) < 3 for word in key) or set(key) <= question_words:
+            continue
+        shared = sum(1 for words in theme_words if words.issuperset(key)) / len(theme_words)
+        elsewhere = sum(1 for words in other_words if words.issuperset(key)) / len(other_words) if other_words else 0.0
+        # Shared within the theme, rare outside it; YAKE's own order breaks ties.
+        scored.append((shared - elsewhere + LONGER_PHRASE_BONUS * (len(key) - 1), -rank, phrase, key))
+    chosen: list[tuple[str, ...]] = []
+    phrases: list[str] = []
+    for _score, _rank, phrase, key in sorted(scored, reverse=True):
+        if any(len(set(key) & set(kept)) * 2 > min(len(set(key)), len(set(kept))) for kept in chosen):
+            continue  # "coopération décentralisée" beside "projet de coopération décentralisée" says nothing more
+        chosen.append(key)
+        phrases.append(phrase)
+        if len(phrases) == limit:
+            break
+    return phrases
+
+
+def most_common_language(languages: Sequence[str | None]) -> str | None:
+    counts = Counter(code for code in languages if code)
+    return counts.most_common(1)[0][0] if counts else None

@@ -1,0 +1,70 @@
+"""What the synthesis reads and keeps: each published contribution's author and stored
+embedding, one question at a time, and the synthesis kept per discussion and language."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.reports.data import QuestionData
+from bot.reports.synthesis.build import Member
+from bot.reports.synthesis.draft import Synthesis, from_dict
+from bot.storage.models import Contribution, ContributionEmbedding, Discussion, Message, Question, SavedSynthesis
+
+
+async def members(session: AsyncSession, discussion: Discussion, question: QuestionData, model: str | None) -> list[Member]:
+    """The question's published contributions that a synthesis may use, with their stored
+    vectors (when made by `model`, and after the text's last change). Contributions of
+    participants who asked to be forgotten are left out: they are in no theme and no quote."""
+    entries = {entry.id: entry for entry in question.entries}
+    rows = await session.execute(
+        select(
+            Contribution.id,
+            Message.participant_id,
+            ContributionEmbedding.vector,
+            ContributionEmbedding.model,
+            ContributionEmbedding.created_at,
+            Contribution.updated_at,
+        )
+        .join(Message, Contribution.message_id == Message.id)
+        .join(Question, Contribution.question_id == Question.id)
+        .outerjoin(ContributionEmbedding, ContributionEmbedding.contribution_id == Contribution.id)
+        .where(Question.discussion_id == discussion.id, Question.key == question.key, Message.participant_id.is_not(None))
+    )
+    found = []
+    for contribution_id, participant_id, vector, made_by, made_at, changed_at in rows:
+        entry = entries.get(contribution_id)
+        if entry is None or participant_id is None:  # hidden, or waiting for its question
+            continue
+        current = vector is not None and made_by == model and made_at >= changed_at
+        found.append(Member(entry, participant_id, np.frombuffer(vector, dtype="<f4") if current else None))
+    return sorted(found, key=lambda member: member.entry.id)
+
+
+async def kept(session: AsyncSession, discussion: Discussion, language: str) -> Synthesis | None:
+    """The synthesis last kept in `language`: reviewed (`reviewed_at` set) or not."""
+    content = await session.scalar(
+        select(SavedSynthesis.content).where(SavedSynthesis.discussion_id == discussion.id, SavedSynthesis.language == language)
+    )
+    return from_dict(content) if content is not None else None
+
+
+async def keep(session: AsyncSession, discussion: Discussion, synthesis: Synthesis, now: dt.datetime) -> None:
+    saved = await session.scalar(
+        select(SavedSynthesis).where(SavedSynthesis.discussion_id == discussion.id, SavedSynthesis.language == synthesis.language)
+    )
+    if saved is None:
+        session.add(
+            SavedSynthesis(
+                discussion_id=discussion.id,
+                language=synthesis.language,
+                content=synthesis.as_dict(),
+                reviewed_at=synthesis.reviewed_at,
+                saved_at=now,
+            )
+        )
+    else:
+        saved.content, saved.reviewed_at, saved.saved_at = synthesis.as_dict(), synthesis.reviewed_at, now

@@ -1,0 +1,118 @@
+"""The key points' words in the report's language, read by every renderer: headings, each
+theme's label, counts and quotes (with their author as the report names them), the
+overview, and how the themes were made. Call inside `reading_in(language)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from babel.dates import format_date
+
+from bot.i18n import _, format_number, ngettext
+from bot.reports.data import Entry, ReportData
+from bot.reports.synthesis.draft import QuestionThemes, Synthesis, Theme
+from bot.reports.wording import Wording
+
+
+@dataclass(frozen=True)
+class QuoteWords:
+    tag: str  # the quote's language, "ES"
+    language: str | None
+    text: str  # exactly as its author wrote it
+    attribution: str  # "Name, Organisation, Country · #12", or "anonymous · #12"
+
+
+@dataclass(frozen=True)
+class ThemeWords:
+    label: str  # with its language tag when it is not the report's: "[ES] remesas · …"
+    counts: str  # "5 contributions · 4 participants · 3 countries · FR, ES"
+    summary: str  # the organisers' own words, or ""
+    quotes: list[QuoteWords]
+
+
+class KeyPointsWording:
+    def __init__(self, report: ReportData, synthesis: Synthesis, words: Wording):
+        self.synthesis = synthesis
+        self.words = words
+        self._entries: dict[int, Entry] = {entry.id: entry for question in report.questions for entry in question.entries}
+
+    heading = property(lambda self: _("Key points"))
+    overview_heading = property(lambda self: _("Key points at a glance"))
+    top_heading = property(lambda self: _("The themes with the most participants"))
+    other_heading = property(lambda self: _("Other points"))
+    new_heading = property(lambda self: _("New since the organisers' review"))
+
+    @cached_property
+    def reviewed(self) -> bool:
+        return self.synthesis.reviewed_at is not None
+
+    @cached_property
+    def how_made(self) -> str:
+        """How the themes were made, said in every report."""
+        if self.synthesis.reviewed_at is None:
+            return _(
+                "Draft: the themes were grouped automatically by meaning, across languages, and are not yet reviewed by the "
+                "organisers. Quotes are sentences exactly as their authors wrote them."
+            )
+        return _(
+            "The themes were grouped automatically by meaning, across languages, then reviewed by the organisers on {date}. "
+            "Quotes are sentences exactly as their authors wrote them."
+        ).format(date=format_date(self.synthesis.reviewed_at.date(), "long", locale=self.words.language))
+
+    @cached_property
+    def summary(self) -> str:
+        return self.synthesis.summary.strip()
+
+    def question(self, key: str) -> QuestionThemes | None:
+        return self.synthesis.question(key)
+
+    def theme(self, theme: Theme) -> ThemeWords:
+        counts = theme.counts
+        parts = [
+            ngettext("{count} contribution", "{count} contributions", counts.contributions).format(
+                count=format_number(counts.contributions)
+            ),
+            ngettext("{count} participant", "{count} participants", counts.participants).format(count=format_number(counts.participants)),
+        ]
+        if counts.countries:
+            parts.append(ngettext("{count} country", "{count} countries", counts.countries).format(count=format_number(counts.countries)))
+        parts.append(", ".join(code.upper() for code in counts.languages))
+        return ThemeWords(
+            label=self.label(theme),
+            counts=" · ".join(part for part in parts if part),
+            summary=theme.summary.strip(),
+            quotes=[self._quote(sentence.contribution, sentence.language, sentence.text) for sentence in theme.quoted()],
+        )
+
+    def label(self, theme: Theme) -> str:
+        return f"[{theme.label_language.upper()}] {theme.label}" if theme.label_language else theme.label
+
+    def references(self, numbers: list[int]) -> str:
+        """ "#12, #45": the contributions, by the number under which the report shows them."""
+        return ", ".join(f"#{number}" for number in numbers)
+
+    def overview(self) -> list[tuple[str, list[str]]]:
+        """Per question with themes: its heading, and a line per theme."""
+        rows = []
+        for question in self.synthesis.questions:
+            if question.themes:
+                lines = [f"{self.label(theme)} ({self.participants(theme)})" for theme in question.themes]
+                rows.append((_("Question {key}").format(key=question.key), lines))
+        return rows
+
+    def top(self) -> list[str]:
+        return [
+            f"{_('Question {key}').format(key=key)}: {self.label(theme)} ({self.participants(theme)})"
+            for key, theme in self.synthesis.top_themes()
+            if theme.counts.participants
+        ]
+
+    def participants(self, theme: Theme) -> str:
+        count = theme.counts.participants
+        return ngettext("{count} participant", "{count} participants", count).format(count=format_number(count))
+
+    def _quote(self, contribution: int, language: str | None, text: str) -> QuoteWords:
+        entry = self._entries.get(contribution)
+        author = self.words.author(entry.author) if entry is not None else self.words.anonymous
+        return QuoteWords((language or "?").upper(), language, text, f"{author} · #{contribution}")

@@ -1,0 +1,70 @@
+"""The draft file organisers edit: what they may change survives the round trip, what they
+get wrong is listed line by line, and the bot can tell an edited file from its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.reports.synthesis.draft import Counts, DraftError, QuestionThemes, Sentence, Synthesis, Theme, from_yaml, to_yaml
+from bot.reports.synthesis.review import edited, stamped
+
+
+def a_synthesis() -> Synthesis:
+    theme = Theme(
+        id="1.1-A",
+        label="jumelages · diaspora",
+        contributions=[3, 7, 9],
+        sentences=[Sentence(1, 3, "fr", "Les jumelages associent la diaspora."), Sentence(2, 7, "es", "Los hermanamientos: «sí».\nY más.")],
+        quotes=[1],
+        counts=Counts(3, 3, 1, ["fr", "es"]),
+    )
+    question = QuestionThemes(key="1.1", themes=[theme], other=[11])
+    return Synthesis(discussion="m4d-2013", language="fr", questions=[question], model="test")
+
+
+def test_a_draft_reads_back_as_it_was_written():
+    synthesis = stamped(a_synthesis())
+    again = from_yaml(to_yaml(synthesis, "How to edit\nthis file"))
+    assert again == synthesis
+    assert not edited(again)
+
+
+def test_the_header_is_comment_lines_and_long_texts_stay_readable():
+    text = to_yaml(stamped(a_synthesis()), "How to edit\nthis file")
+    assert text.startswith("# How to edit\n# this file\n")
+    assert "Y más." in text  # not escaped into \u sequences
+    assert "jumelages · diaspora" in text
+
+
+def test_renaming_merging_and_picking_a_quote_is_seen_as_an_edit():
+    synthesis = stamped(a_synthesis())
+    text = to_yaml(synthesis, "")
+    renamed = from_yaml(text.replace("label: jumelages · diaspora", "label: Les jumelages avec la diaspora"))
+    assert edited(renamed)
+    assert renamed.questions[0].themes[0].label == "Les jumelages avec la diaspora"
+    picked = from_yaml(text.replace("quotes: [1]", "quotes: [2]"))
+    assert edited(picked) and picked.questions[0].themes[0].quotes == [2]
+
+
+def test_every_problem_of_an_edited_file_is_listed():
+    text = to_yaml(stamped(a_synthesis()), "")
+    broken = text.replace("quotes: [1]", "quotes: [5]").replace("other: [11]", "other: [eleven]")
+    with pytest.raises(DraftError) as raised:
+        from_yaml(broken)
+    assert any("quote 5 is not one of its sentences" in problem for problem in raised.value.problems)
+    assert any("'eleven' is not a number" in problem for problem in raised.value.problems)
+
+
+@pytest.mark.parametrize("text", ["questions: [", "- just\n- a list", "questions: 3", "questions:\n- themes: []"])
+def test_a_file_that_is_not_a_draft_is_refused_with_a_reason(text):
+    with pytest.raises(DraftError) as raised:
+        from_yaml(text)
+    assert raised.value.problems
+
+
+def test_the_review_date_survives_the_round_trip():
+    synthesis = a_synthesis()
+    synthesis.reviewed_at = dt.datetime(2013, 8, 5, 9, 30, tzinfo=dt.UTC)
+    assert from_yaml(to_yaml(synthesis, "")).reviewed_at == synthesis.reviewed_at

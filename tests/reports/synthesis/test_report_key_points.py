@@ -1,0 +1,106 @@
+"""The key points as readers meet them in each report format: an overview at the top, each
+question's themes before its contributions, quotes with their language and their author as
+consented, and the JSON export carrying every theme's members."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from html.parser import HTMLParser
+
+import docx
+import pytest
+
+from bot.discussion import store
+from bot.reports.data import ReportData, gather
+from bot.reports.export import report_bytes
+from bot.reports.synthesis.making import for_report
+from tests.reports.synthesis.corpus import LABELLED, embed, read, store_contributions
+
+ROWS = read(LABELLED)
+
+
+@pytest.fixture
+async def report(engine) -> ReportData:
+    named = [row | {"author": f"Autora {number}", "country": "Ecuador"} if number % 2 else row for number, row in enumerate(ROWS)]
+    await store_contributions(engine.sessions, named, embed([row["text"] for row in named]), engine.clock())
+    async with engine.sessions() as session:
+        discussion = await store.find_discussion(session)
+        data = await gather(session, discussion, engine.clock())
+        return dataclasses.replace(data, synthesis=await for_report(session, discussion, data, "en"))
+
+
+def first_theme(report: ReportData):
+    question = next(q for q in report.synthesis.questions if q.themes)
+    return question.key, question.themes[0]
+
+
+def test_markdown_has_the_overview_first_and_each_questions_key_points_before_its_contributions(report):
+    text = report_bytes(report, "md", "en").decode("utf-8").replace("\\", "")  # Markdown's escapes
+    key, theme = first_theme(report)
+    assert text.index("## Key points at a glance") < text.index("## Participation")
+    block = text[text.index(f"### Question {key}") :]
+    assert block.index("#### Key points") < block.index(" · EN · ") or block.index("#### Key points") < block.index(" · ES · ")
+    quote = theme.quoted()[0]
+    assert f"[{quote.language.upper()}] {quote.text}" in block
+    assert "Draft: the themes were grouped automatically" in text
+
+
+class _Sections(HTMLParser):
+    """The order of the key-point sections, quotes and contributions in the page."""
+
+    def __init__(self):
+        super().__init__()
+        self.order: list[str] = []
+        self.quote_languages: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if attributes.get("id") in ("key-points", "participation"):
+            self.order.append(attributes["id"])
+        if "key-points" in (attributes.get("class") or "").split():
+            self.order.append("question-key-points")
+        if tag == "article":
+            self.order.append("contribution")
+        if tag == "blockquote" and self.order and self.order[-1] == "question-key-points":
+            self.quote_languages.append(attributes.get("lang", ""))
+
+
+def test_the_web_page_report_puts_key_points_before_contributions_and_tags_each_quote(report):
+    page = _Sections()
+    page.feed(report_bytes(report, "html", "en").decode("utf-8"))
+    assert page.order[:2] == ["key-points", "participation"]
+    first = page.order.index("question-key-points")
+    assert "contribution" not in page.order[:first]
+    assert page.quote_languages and set(page.quote_languages) <= {"fr", "en", "es"}
+
+
+def test_the_word_report_has_key_points_with_quotes_and_authors(report):
+    document = docx.Document(io.BytesIO(report_bytes(report, "docx", "en")))
+    paragraphs = [paragraph.text for paragraph in document.paragraphs]
+    key, theme = first_theme(report)
+    assert "Key points at a glance" in paragraphs
+    question_at = paragraphs.index(next(p for p in paragraphs if p.startswith(f"Question {key}")))
+    points_at = paragraphs.index("Key points", question_at)
+    quote = theme.quoted()[0]
+    assert any(quote.text in paragraph for paragraph in paragraphs[points_at:])
+    assert any(paragraph.endswith(f"#{quote.contribution}") and paragraph.startswith("—") for paragraph in paragraphs[points_at:])
+
+
+def test_the_json_export_carries_every_theme_with_its_contribution_numbers(report):
+    data = json.loads(report_bytes(report, "json", "en"))
+    exported = {(q["question"], t["theme"]): t["contributions"] for q in data["key_points"]["questions"] for t in q["themes"]}
+    expected = {(q.key, t.id): t.contributions for q in report.synthesis.questions for t in q.themes}
+    assert exported == expected
+    assert data["key_points"]["reviewed_at"] is None
+
+
+def test_a_quote_names_its_author_only_as_they_agreed(report):
+    words = report_bytes(report, "md", "en").decode("utf-8")
+    for question in report.synthesis.questions:
+        for theme in question.themes:
+            for quote in theme.quoted():
+                number = quote.contribution
+                author = f"Autora {number - 1}, Ecuador" if (number - 1) % 2 else "anonymous"  # ids follow the rows
+                assert f"— {author} · #{number}" in words.replace("\\", "")

@@ -1,0 +1,143 @@
+"""The key points of a discussion, made from contributions stored as the bot stores them
+(with their embeddings), on SQLite and PostgreSQL: quotes are exact, privacy holds, and the
+same data gives the same themes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.discussion import store
+from bot.privacy.personal_data import forget_participant
+from bot.reports.data import gather
+from bot.reports.synthesis.draft import Synthesis
+from bot.reports.synthesis.making import for_report, make_synthesis
+from bot.storage.models import Contribution, Message, Participant
+from tests.reports.synthesis.corpus import LABELLED, SEED, embed, read, store_contributions
+
+LABELLED_ROWS = read(LABELLED)
+
+
+async def synthesis_of(engine, language: str) -> Synthesis:
+    async with engine.sessions() as session:
+        discussion = await store.find_discussion(session)
+        report = await gather(session, discussion, engine.clock())
+        return await for_report(session, discussion, report, language)
+
+
+async def stored_texts(engine) -> dict[int, str]:
+    async with engine.sessions() as session:
+        return dict((await session.execute(select(Contribution.id, Contribution.text))).all())
+
+
+def everything_listed(synthesis: Synthesis) -> set[int]:
+    return {
+        number
+        for question in synthesis.questions
+        for number in [*question.other, *question.new, *(n for theme in question.themes for n in theme.contributions)]
+    }
+
+
+@pytest.mark.parametrize("corpus", [LABELLED, SEED], ids=["labelled", "seed"])
+async def test_every_quote_is_exactly_what_its_author_wrote(engine, corpus):
+    rows = read(corpus)
+    await store_contributions(engine.sessions, rows, embed([row["text"] for row in rows]), engine.clock())
+    texts = await stored_texts(engine)
+    quotes = 0
+    for language in ("fr", "en", "es"):
+        synthesis = await synthesis_of(engine, language)
+        for question in synthesis.questions:
+            for theme in question.themes:
+                assert 1 <= len(theme.quotes) <= 3, theme
+                for sentence in theme.sentences:
+                    assert sentence.text in texts[sentence.contribution], (theme.id, sentence)
+                    assert sentence.contribution in theme.contributions
+                quotes += len(theme.quotes)
+    assert quotes > 0
+
+
+async def test_every_published_contribution_is_in_a_theme_or_among_the_other_points(engine):
+    ids = await store_contributions(engine.sessions, LABELLED_ROWS, embed([row["text"] for row in LABELLED_ROWS]), engine.clock())
+    synthesis = await synthesis_of(engine, "fr")
+    assert everything_listed(synthesis) == set(ids)
+    assert sum(len(question.themes) for question in synthesis.questions) >= 8  # four questions, several points each
+    for question in synthesis.questions:
+        for theme in question.themes:
+            assert theme.counts.contributions == len(theme.contributions) >= 2
+            assert theme.counts.participants == len(theme.contributions)  # one person per row in this corpus
+
+
+async def test_the_same_contributions_give_the_same_themes(engine):
+    await store_contributions(engine.sessions, LABELLED_ROWS, embed([row["text"] for row in LABELLED_ROWS]), engine.clock())
+    first = await synthesis_of(engine, "en")
+    again = await synthesis_of(engine, "en")
+    assert first.as_dict() == again.as_dict()
+
+
+async def test_labels_are_in_the_reports_language_where_the_theme_has_contributions_in_it(engine):
+    await store_contributions(engine.sessions, LABELLED_ROWS, embed([row["text"] for row in LABELLED_ROWS]), engine.clock())
+    synthesis = await synthesis_of(engine, "es")
+    by_id = {number + 1: row for number, row in enumerate(LABELLED_ROWS)}  # ids follow the rows in a fresh database
+    for question in synthesis.questions:
+        for theme in question.themes:
+            languages = {by_id[number]["language"] for number in theme.contributions}
+            if "es" in languages:
+                assert theme.label_language is None, theme.label
+            else:
+                assert theme.label_language in languages, theme.label
+
+
+async def test_hidden_contributions_and_forgotten_people_are_in_no_theme_and_no_quote(engine):
+    ids = await store_contributions(engine.sessions, LABELLED_ROWS, embed([row["text"] for row in LABELLED_ROWS]), engine.clock())
+    hidden, forgotten = ids[0], ids[1]
+    async with engine.sessions() as session:
+        (await session.get(Contribution, hidden)).hidden = True
+        author = await session.scalar(select(Participant).join(Message).join(Contribution).where(Contribution.id == forgotten))
+        await forget_participant(session, author)
+        await session.commit()
+    synthesis = await synthesis_of(engine, "fr")
+    assert hidden not in everything_listed(synthesis)
+    assert forgotten not in everything_listed(synthesis)
+    for question in synthesis.questions:
+        for theme in question.themes:
+            assert all(sentence.contribution not in (hidden, forgotten) for sentence in theme.sentences)
+    assert everything_listed(synthesis) == set(ids) - {hidden, forgotten}
+
+
+async def test_a_sentence_naming_an_unpublished_author_is_never_quoted(engine):
+    rows = [
+        {"question": "1.1", "language": "en", "text": f"Twinning with the diaspora's home towns works. {text}"}
+        for text in ("Signed, Ana Pérez-Quiroga.", "It worked in Munich.", "It worked in Montreuil.", "It worked in Naga City.")
+    ]
+    rows[0] |= {"author": "Ana Pérez-Quiroga", "consent": False}
+    ids = await store_contributions(engine.sessions, rows, embed([row["text"] for row in rows]), engine.clock())
+    synthesis = await synthesis_of(engine, "en")
+    sentences = [s for question in synthesis.questions for theme in question.themes for s in theme.sentences]
+    assert sentences and all("Pérez" not in sentence.text for sentence in sentences)
+    assert ids[0] in everything_listed(synthesis)
+
+
+async def test_a_review_is_kept_and_new_contributions_join_the_nearest_theme(engine):
+    first = [row for number, row in enumerate(LABELLED_ROWS) if number % 3]
+    later = [row for number, row in enumerate(LABELLED_ROWS) if number % 3 == 0]
+    await store_contributions(engine.sessions, first, embed([row["text"] for row in first]), engine.clock())
+    async with engine.sessions() as session:
+        discussion = await store.find_discussion(session)
+        report = await gather(session, discussion, engine.clock())
+        reviewed = await make_synthesis(session, discussion, report, "fr", None)
+    reviewed.reviewed_at = engine.clock()
+    question = next(q for q in reviewed.questions if q.themes)
+    question.themes[0].label, question.themes[0].summary, question.summary = "Le point des organisateurs", "Leur résumé.", "Vue d'ensemble."
+    later_ids = await store_contributions(engine.sessions, later, embed([row["text"] for row in later]), engine.clock())
+    async with engine.sessions() as session:
+        report = await gather(session, discussion, engine.clock())
+        again = await make_synthesis(session, discussion, report, "fr", reviewed)
+    kept = again.question(question.key)
+    assert kept is not None
+    assert (kept.themes[0].label, kept.themes[0].summary, kept.summary) == ("Le point des organisateurs", "Leur résumé.", "Vue d'ensemble.")
+    assert [theme.id for theme in kept.themes] == [theme.id for theme in question.themes]
+    assert everything_listed(again) == {entry.id for q in report.questions for entry in q.entries}
+    assert again.reviewed_at == reviewed.reviewed_at
+    joined = {n for q in again.questions for theme in q.themes for n in theme.contributions} & set(later_ids)
+    assert len(joined) >= len(later_ids) // 3  # many new answers make a point already made; the others are "new points"
+    assert {n for q in again.questions for n in q.new} == set(later_ids) - joined
