@@ -2,6 +2,7 @@
 second beside the engine's own rate.
 
     python bench/bench_web.py [--participants 10000] [--contributions 100000] [--requests 40] [--answers 300] [--only desk|answers]
+                              [--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/bench]
 
 Desk: an SQLite file filled as bench_reports.py fills it (here 10,000
 participants, 100,000 contributions), an organiser signed in; the pages are
@@ -9,7 +10,8 @@ asked through the whole ASGI application (session cookie, engine, queries,
 templates) by httpx in the same process, interleaved: the participation
 overview, a question's contributions (page 3, 50 a page), the same with a
 search, and the participants (page 2). Target: the 95th percentile under
-300 ms.
+300 ms. With --postgres, the file's rows are copied into that (empty)
+database first, and the desk reads them there.
 
 Answers: on a fresh database with round 1 open, participants with a web
 link post an answer to a question's box (/me/answer, the page drawn again
@@ -33,14 +35,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bench_reports
 import httpx
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.web import WebChat
 from adapters.web.app import make_app
 from bot.conversation import web_access
 from bot.discussion import store
-from bot.ports import Secret
+from bot.discussion.spec import example_discussion_path, load_discussion
+from bot.ports import ChatKind, Secret
 from bot.storage.database import create_engine, migrate, session_factory
-from bot.storage.models import Contribution, Participant
+from bot.storage.models import Base, Contribution, Participant, Venue
 from facilitator.assembly import make_engine
 from tests.fakes.memory_platform import MemoryPlatform, MemoryUser
 
@@ -55,25 +60,42 @@ def client_of(app, number: int = 1) -> httpx.AsyncClient:
     )
 
 
-async def desk_pages(directory: Path, participants: int, contributions: int, requests: int) -> None:
+async def copied(path: Path, url: str) -> AsyncEngine:
+    """The SQLite file's rows in the empty PostgreSQL database at `url`, migrated, then vacuumed
+    and analysed as autovacuum leaves a live database (index-only scans need it)."""
+    database = create_engine(url)
+    await migrate(database)
+    source = create_engine(f"sqlite+aiosqlite:///{path}")
+    async with source.connect() as reading, database.begin() as writing:
+        for table in Base.metadata.sorted_tables:
+            rows = [dict(row._mapping) for row in await reading.execute(select(table))]
+            for start in range(0, len(rows), 5_000):
+                await writing.execute(insert(table), rows[start : start + 5_000])
+            if rows and "id" in table.c:  # the next rows get the next ids
+                await writing.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT max(id) FROM {table.name}))")
+                )
+    await source.dispose()
+    async with database.connect() as connection:
+        await (await connection.execution_options(isolation_level="AUTOCOMMIT")).execute(text("VACUUM ANALYZE"))
+    return database
+
+
+async def desk_pages(directory: Path, participants: int, contributions: int, requests: int, postgres: str) -> None:
     path = directory / "desk.db"
     bench_reports.PARTICIPANTS = participants
     started = time.perf_counter()
     await bench_reports.fill(path, contributions)
     print(f"filled {participants:,} participants and {contributions:,} contributions in {time.perf_counter() - started:.0f} s")
-    database = create_engine(f"sqlite+aiosqlite:///{path}")
+    database = await copied(path, postgres) if postgres else create_engine(f"sqlite+aiosqlite:///{path}")
     engine = make_engine(session_factory(database), clock=lambda: bench_reports.NOW)
     web = WebChat(URL, session_secret=Secret("bench"))
     engine.attach(web)
     async with engine.sessions() as session:
         discussion = await store.find_discussion(session)
+        assert discussion is not None
         await store.grant_organiser(session, discussion, "telegram", "1", bench_reports.NOW)
         # People with a private chat are the desk's participants.
-        from sqlalchemy import insert
-
-        from bot.ports import ChatKind
-        from bot.storage.models import Venue
-
         await session.execute(
             insert(Venue),
             [
@@ -109,12 +131,13 @@ async def desk_pages(directory: Path, participants: int, contributions: int, req
                 response = await client.get(path_)
                 timings[name].append((time.perf_counter() - began) * 1000)
                 assert response.status_code == 200
+    backend = database.dialect.name
     await database.dispose()
     for name, values in timings.items():
         values.sort()
         p95 = values[max(0, round(0.95 * len(values)) - 1)]
         print(
-            f"desk {name:22} median {statistics.median(values):6.0f} ms   p95 {p95:6.0f} ms   "
+            f"desk {backend} {name:22} median {statistics.median(values):6.0f} ms   p95 {p95:6.0f} ms   "
             f"({'under' if p95 < TARGET_MS else 'OVER'} {TARGET_MS:.0f} ms)"
         )
 
@@ -126,8 +149,6 @@ async def answer_rates(directory: Path, answers: int) -> None:
     engine = make_engine(session_factory(database), [platform], clock=lambda: bench_reports.NOW)
     web = WebChat(URL, session_secret=Secret("bench"))
     engine.attach(web)
-    from bot.discussion.spec import example_discussion_path, load_discussion
-
     discussion = await engine.load(load_discussion(example_discussion_path()))
     async with engine.sessions() as session:
         await store.grant_organiser(session, discussion, platform.name, "boss", bench_reports.NOW)
@@ -150,10 +171,9 @@ async def answer_rates(directory: Path, answers: int) -> None:
             await session.commit()
         client = client_of(app, i)
         await client.get(f"/p/{token}")
-        page = (await client.get("/me")).text
-        csrf = re.search(r'name="csrf" value="([^"]+)"', page)
-        assert csrf
-        clients.append((client, csrf.group(1)))
+        found = re.search(r'name="csrf" value="([^"]+)"', (await client.get("/me")).text)
+        assert found
+        clients.append((client, found.group(1)))
     await engine.drain()
     texts = bench_reports.SENTENCES["en"]
     web_seconds = chat_seconds = 0.0
@@ -171,8 +191,6 @@ async def answer_rates(directory: Path, answers: int) -> None:
             await engine.handle_message(person.message(f"Q{i % 5 + 1}: {texts[i % len(texts)]}", message_id=f"c{i}"))
         chat_seconds += time.perf_counter() - began
     async with engine.sessions() as session:
-        from sqlalchemy import func, select
-
         stored = await session.scalar(select(func.count(Contribution.id)))
     assert stored == 2 * answers, f"{stored} contributions stored for {2 * answers} answers"
     for client, _csrf in clients:
@@ -191,12 +209,15 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="of each desk page")
     parser.add_argument("--answers", type=int, default=300)
     parser.add_argument("--only", choices=("desk", "answers"), help="one of the two measures")
+    parser.add_argument(
+        "--postgres", default="", help="the desk on this empty PostgreSQL database (postgresql+asyncpg://…), filled from the SQLite file"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         if args.only != "desk":
             await answer_rates(Path(directory), args.answers)
         if args.only != "answers":
-            await desk_pages(Path(directory), args.participants, args.contributions, args.requests)
+            await desk_pages(Path(directory), args.participants, args.contributions, args.requests, args.postgres)
 
 
 if __name__ == "__main__":

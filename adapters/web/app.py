@@ -34,13 +34,15 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from adapters.web import inbound
+from adapters.web.unsubscribe import unsubscribe_routes
 from adapters.web.wording import words
 from bot.i18n import catalog_languages, language_name, negotiate, reading_in
 from bot.ports import Inbox, OutgoingMessage, Secret, answering
-from bot.ports.web import DeskQuery, Visitor
+from bot.ports.web import DeskQuery, ParticipantPage, Visitor
 
 HERE = Path(__file__).resolve().parent
 MAX_FORM_BYTES = 500_000  # a 16,000-character answer in any script, percent-encoded, fits
+SYNTHESIS_FORM_BYTES = 20_000_000  # the key points' draft of a very large discussion
 MAX_ANSWER = 16_000  # as in the chats (bot.conversation.contributions.MAX_LENGTH)
 DESK_SESSION_SECONDS = 12 * 3600
 # What a desk button may ask of the engine: the organiser's own chat commands.
@@ -101,6 +103,7 @@ def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True, undefined=jinja2.StrictUndefined)
     environment.globals["language_name"] = lambda code: language_name(code, code)
     environment.filters["local"] = lambda moment, zone: moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
+    environment.globals["desk_address"] = inbound.desk_address
     return environment
 
 
@@ -127,11 +130,11 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
     def refused(request: Request, status: int, reason: str) -> Response:
         return page(request, "refused.html", reader_language(request), status=status, reason=reason)
 
-    async def form(request: Request) -> FormData:
-        if int(request.headers.get("content-length") or 0) > MAX_FORM_BYTES:
+    async def form(request: Request, limit: int = MAX_FORM_BYTES) -> FormData:
+        if int(request.headers.get("content-length") or 0) > limit:
             raise Refused(413, "too_big")
         await request.body()  # read once, kept: `raw_text` reads the same bytes
-        data = await request.form(max_part_size=MAX_FORM_BYTES)
+        data = await request.form(max_part_size=limit)
         expected = request.session.get("csrf", "")
         sent = data.get("csrf")
         if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
@@ -161,12 +164,19 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
             raise Refused(403, "refused_session")
         return found.participant_id
 
-    async def organiser(request: Request) -> tuple[str, str]:
-        """The signed-in organiser, while they organise the discussion: every desk route refuses anyone else."""
+    async def signed_in_organiser(request: Request) -> tuple[str, str]:
+        """Who signed in at the desk; whether they still organise the discussion is for the caller to check."""
         found = await session_visitor(request)
-        if found.organiser is None or await inbox.desk_page(found.organiser, "", DeskQuery(brief=True)) is None:
+        if found.organiser is None:
             raise Refused(403, "refused_desk")
         return found.organiser
+
+    async def organiser(request: Request) -> tuple[str, str]:
+        """The signed-in organiser, while they organise the discussion: every desk route refuses anyone else."""
+        who = await signed_in_organiser(request)
+        if await inbox.desk_page(who, "", DeskQuery(brief=True)) is None:
+            raise Refused(403, "refused_desk")
+        return who
 
     async def ask(message_or_press, chat_id: str) -> Exchange:
         exchange = Exchange(chat_id)
@@ -200,7 +210,10 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         if shown is None:
             request.session.clear()
             return refused(request, 401, "refused_session")
-        return page(request, "participant.html", shown.language, p=shown, notes=notes or [], note=note, note_args=note_args)
+        return drawn(request, shown, notes or [], note, **note_args)
+
+    def drawn(request: Request, shown: ParticipantPage, notes: list[OutgoingMessage], note: str = "", **note_args: object) -> Response:
+        return page(request, "participant.html", shown.language, p=shown, notes=notes, note=note, note_args=note_args)
 
     async def me(request: Request) -> Response:
         return await participant_page(request, await participant(request))
@@ -224,10 +237,11 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         participant_id = await participant(request)
         data = await form(request)
         exchange = await ask(inbound.participant_press(participant_id, str(data.get("data") or "")), str(participant_id))
-        if str(data.get("data")) == "forget:confirm":
+        shown = await inbox.participant_page(participant_id)
+        if shown is None:  # the press confirmed "forget me": nothing of them is left to show
             request.session.clear()
             return page(request, "forgotten.html", reader_language(request), notes=exchange.notes)
-        return await participant_page(request, participant_id, exchange.notes)
+        return drawn(request, shown, exchange.notes)
 
     async def command(request: Request, participant_id: int, text: str) -> Exchange:
         return await ask(inbound.participant_message(participant_id, text), str(participant_id))
@@ -274,8 +288,8 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         return language if isinstance(language, str) else reader_language(request)
 
     async def desk_page(request: Request, notes: list[OutgoingMessage] | None = None, note: str = "", **note_args: object) -> Response:
-        who = await organiser(request)
-        shown = await inbox.desk_page(who, desk_language(request), inbound.desk_query(request.query_params))
+        # The page itself is None for anyone who does not organise the discussion: no separate check.
+        shown = await inbox.desk_page(await signed_in_organiser(request), desk_language(request), inbound.desk_query(request.query_params))
         if shown is None:
             raise Refused(403, "refused_desk")
         return page(
@@ -330,6 +344,41 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         exchange = await ask(inbound.desk_command(who, desk_language(request), f"/report {language} {format}"), "desk")
         return _download(exchange) or await desk_page(request, exchange.notes)
 
+    async def synthesis_page(request: Request) -> Response:
+        """The key points' draft, to review in the page: the text organisers edit, as in `facilitator synthesis`."""
+        who = await organiser(request)
+        draft = await inbox.synthesis_draft(who, request.query_params.get("lang", ""))
+        if draft is None:
+            raise Refused(403, "refused_desk")
+        return _synthesis(request, draft.language, draft.text, draft.reviewed)
+
+    async def save_synthesis(request: Request) -> Response:
+        who = await organiser(request)
+        data = await form(request, SYNTHESIS_FORM_BYTES)
+        language, text = str(data.get("lang") or ""), str(data.get("draft") or "")
+        review = await inbox.save_synthesis_review(who, language, text)
+        if review is None:
+            raise Refused(403, "refused_desk")
+        if review.problems:  # the organiser's text is shown again as they wrote it: nothing they typed is lost
+            return _synthesis(request, language, text, False, problems=review.problems, status=422)
+        draft = await inbox.synthesis_draft(who, language)
+        assert draft is not None
+        note = "key_points_saved" if review.saved else "key_points_unchanged"
+        return _synthesis(request, draft.language, draft.text, draft.reviewed, note=note, left_out=review.notes)
+
+    def _synthesis(request: Request, language: str, text: str, reviewed: bool, status: int = 200, **context: Any) -> Response:
+        context = {"problems": (), "left_out": ()} | context
+        return page(
+            request,
+            "synthesis.html",
+            desk_language(request),
+            status=status,
+            draft_language=language,
+            text=text,
+            reviewed=reviewed,
+            **context,
+        )
+
     async def refusal(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Refused)
         return refused(request, exc.status, exc.reason)
@@ -350,7 +399,10 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
             Route("/desk/command", desk_command, methods=["POST"]),
             Route("/desk/file", desk_file, methods=["POST"]),
             Route("/desk/report", desk_report),
+            Route("/desk/synthesis", synthesis_page),
+            Route("/desk/synthesis", save_synthesis, methods=["POST"]),
             Route("/desk/schedule", desk_schedule),
+            *unsubscribe_routes(inbox),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
         middleware=[

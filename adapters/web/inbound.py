@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from urllib.parse import urlencode
 
 from bot.ports import ButtonPress, ChatKind, ChatRef, IncomingMessage, Person
 from bot.ports.web import DeskQuery
@@ -62,5 +63,15 @@ def desk_query(params: Mapping[str, str]) -> DeskQuery:
         hidden=params.get("hidden") == "on",
         search=(params.get("search") or "")[:200],
         page=int(page) if page.isdigit() and len(page) < 7 else 1,
+        waiting=params.get("waiting") == "on",
         participants=params.get("participants") == "on",
     )
+
+
+def desk_address(query: DeskQuery, page: int) -> str:
+    """The desk's address for another page of the same list, its filters kept: `desk_query`'s inverse."""
+    on = {"waiting": query.waiting, "participants": query.participants, "late": query.late, "edited": query.edited, "hidden": query.hidden}
+    fields = {"question": query.question, "language": query.language, "search": query.search} | {
+        name: "on" for name, chosen in on.items() if chosen
+    }
+    return "/desk?" + urlencode({**{name: value for name, value in fields.items() if value}, "page": page})

@@ -21,12 +21,15 @@ from typing import cast
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversation import filing
+from bot.conversation import filing, onboarding
 from bot.discussion import store
 from bot.discussion.store import DiscussionIndex, question_text
-from bot.ports import ChatKind
+from bot.handling.buttons import read_button
+from bot.i18n import reading_in
+from bot.ports import Button, ChatKind
 from bot.ports.web import (
     Answer,
+    Choice,
     DeskAct,
     DeskPage,
     DeskPerson,
@@ -36,11 +39,14 @@ from bot.ports.web import (
     ParticipantPage,
     Published,
     QuestionView,
+    SynthesisDraft,
+    SynthesisReview,
     Visitor,
 )
 from bot.reports.data import published_author, visible_contributions
 from bot.storage.models import (
     Contribution,
+    ContributionMove,
     ContributionStatus,
     Discussion,
     HidingAct,
@@ -48,6 +54,7 @@ from bot.storage.models import (
     MessageRevision,
     Participant,
     PlatformIdentity,
+    Question,
     Role,
     RoundStatus,
     Venue,
@@ -60,7 +67,8 @@ PARTICIPANT_LINK_LIFETIME = dt.timedelta(days=60)
 DESK_LINK_LIFETIME = dt.timedelta(minutes=30)
 DESK_SESSION = dt.timedelta(hours=12)
 DESK_PAGE = 50  # contributions or participants listed on one page of the desk
-DESK_ACTS = 30  # hiding acts the overview lists
+DESK_ACTS = 30  # the organisers' acts (hidings, filings, moves) the overview lists
+DAYS_A_STATEMENT = 366  # the desk's per-day counts: one column a day
 PUBLISHED_PER_QUESTION = 30  # others' contributions a participant's page shows under a question, the latest
 
 
@@ -164,17 +172,31 @@ async def visitor(session: AsyncSession, link_id: int, now: dt.datetime) -> Visi
 # --- a participant's page -------------------------------------------------
 
 
-def _answer(contribution: Contribution, message: Message, index: DiscussionIndex, author: str = "") -> Answer:
-    question = index.by_id.get(contribution.question_id) if contribution.question_id is not None else None
+# What an `Answer` is drawn from: plain columns, never ORM objects (a desk page lists 50 of a question's thousands).
+ANSWER_COLUMNS = (
+    Contribution.id,
+    Contribution.question_id,
+    Contribution.status,
+    Contribution.text,
+    Message.language,
+    Contribution.late,
+    Message.edited_at,
+    Contribution.hidden,
+    Contribution.candidates,
+)
+
+
+def _answer_of(row, index: DiscussionIndex, author: str = "") -> Answer:
+    question = index.by_id.get(row.question_id) if row.question_id is not None else None
     return Answer(
-        id=contribution.id,
-        question_key=question.key if question and contribution.status == ContributionStatus.filed else None,
-        text=contribution.text,
-        language=message.language,
-        late=contribution.late,
-        edited=message.edited_at is not None,
-        hidden=contribution.hidden,
-        candidates=tuple(contribution.candidates or ()),
+        id=row.id,
+        question_key=question.key if question and row.status == ContributionStatus.filed else None,
+        text=row.text,
+        language=row.language,
+        late=row.late,
+        edited=row.edited_at is not None,
+        hidden=row.hidden,
+        candidates=tuple(row.candidates or ()),
         author=author,
     )
 
@@ -198,15 +220,13 @@ async def participant_page(session: AsyncSession, participant_id: int, index_for
     rounds = await store.rounds_of(session, discussion)
     open_rounds = [r for r in rounds if r.status == RoundStatus.open]
     open_round = max(open_rounds, key=lambda r: r.number) if open_rounds else None
-    rows = (
-        await session.execute(
-            select(Contribution, Message)
-            .join(Message, Contribution.message_id == Message.id)
-            .where(Message.participant_id == participant_id, Message.discussion_id == discussion.id)
-            .order_by(Message.received_at, Message.id, Contribution.position)
-        )
-    ).all()
-    answers = tuple(_answer(contribution, message, index) for contribution, message in rows)
+    rows = await session.execute(
+        select(*ANSWER_COLUMNS)
+        .join(Message, Contribution.message_id == Message.id)
+        .where(Message.participant_id == participant_id, Message.discussion_id == discussion.id)
+        .order_by(Message.received_at, Message.id, Contribution.position)
+    )
+    answers = tuple(_answer_of(row, index) for row in rows)
     answered = {a.question_key for a in answers if a.question_key}
     shown_keys = [
         key for key, q in index.questions.items() if (open_round is not None and q.round_number == open_round.number) or key in answered
@@ -216,8 +236,9 @@ async def participant_page(session: AsyncSession, participant_id: int, index_for
         for key in shown_keys
     )
     own = {a.id for a in answers}
+    at_once = discussion.others_answers == "at_once"
     published: list[Published] = []
-    for key in (k for k in shown_keys if k in answered):
+    for key in (k for k in shown_keys if at_once or k in answered):
         published.extend(await _published(session, discussion, index.questions[key].id, key, own))
     return ParticipantPage(
         participant_id=participant.id,
@@ -233,13 +254,30 @@ async def participant_page(session: AsyncSession, participant_id: int, index_for
         questions=questions,
         answers=answers,
         published=tuple(published),
+        others_at_once=at_once,
+        **_settings(discussion, language),
     )
 
 
+def _settings(discussion: Discussion, language: str) -> dict[str, tuple[Choice, ...]]:
+    """The page's language and consent buttons: the very buttons onboarding offers in the chats, labelled in the page's language."""
+    with reading_in(language):
+        return {
+            "language_choices": _choices(onboarding.language_buttons(discussion.languages)),
+            "consent_choices": _choices(onboarding.consent_buttons()),
+        }
+
+
+def _choices(buttons: tuple[Button, ...]) -> tuple[Choice, ...]:
+    return tuple(Choice(read_button(button.data).value(), button) for button in buttons)
+
+
 async def _published(session: AsyncSession, discussion: Discussion, question_id: int, key: str, own: set[int]) -> list[Published]:
-    """The latest contributions to the question as the report publishes them
-    (`bot.reports.data`'s rules: named only with consent, an unpublished
-    author's names taken out of their text), the reader's own left out."""
+    """The contributions to the question stored last, as the report publishes
+    them (`bot.reports.data`'s rules: named only with consent, an unpublished
+    author's names taken out of their text), the reader's own left out. In
+    the order stored: the question's index gives them newest first, and the
+    reading stops at the 30th."""
     rows = await session.execute(
         select(
             Contribution.id,
@@ -256,7 +294,7 @@ async def _published(session: AsyncSession, discussion: Discussion, question_id:
         .join(Message, Contribution.message_id == Message.id)
         .outerjoin(Participant, Message.participant_id == Participant.id)
         .where(*visible_contributions(discussion), Contribution.question_id == question_id, Contribution.id.not_in(own))
-        .order_by(Message.received_at.desc(), Contribution.id.desc())
+        .order_by(Contribution.id.desc())
         .limit(PUBLISHED_PER_QUESTION)
     )
     published = []
@@ -350,95 +388,50 @@ async def _organised(session: AsyncSession, visitor: Visitor, contribution_id: i
 
 async def desk_page(session: AsyncSession, organiser: tuple[str, str], language: str, query: DeskQuery, index_for) -> DeskPage | None:
     """None when `organiser` does not organise the discussion. Every figure is
-    counted by the database (grouped queries); lists come a page at a time."""
+    counted by the database in index ranges; lists come a page at a time, as
+    plain rows."""
     discussion = await _organised_discussion(session, organiser)
     if discussion is None:
         return None
     index: DiscussionIndex = await index_for(session, discussion)
     language = language if language in discussion.languages else discussion.languages[0]
     rounds = await store.rounds_of(session, discussion)
-    of_discussion = Message.discussion_id == discussion.id
-
-    overview = not (query.question or query.participants or query.brief)
-    counts: Counter[tuple[int | None, bool]] = Counter()
-    by_language: Counter[str] = Counter()
-    per_day: Counter[dt.date] = Counter()
+    overview = not (query.question or query.waiting or query.participants or query.brief)
+    # The organiser's own zone, when their profile has one (/timezone) other than the discussion's.
+    own_timezone = await session.scalar(
+        select(Participant.timezone)
+        .join(PlatformIdentity, PlatformIdentity.participant_id == Participant.id)
+        .where(PlatformIdentity.platform == organiser[0], PlatformIdentity.external_id == organiser[1])
+    )
+    counts: dict[int, tuple[int, int]] = {}
+    per_language_and_day: Counter[tuple[str, dt.date]] = Counter()
     by_country: Counter[str] = Counter()
     by_role: Counter[str] = Counter()
-    if overview:
-        # Each figure from an index (models: the desk's indexes), not from the contributions' wide rows.
-        for question_id, hidden, count in await session.execute(
-            select(Contribution.question_id, Contribution.hidden, func.count())
-            .where(Contribution.question_id.in_(list(index.by_id)), Contribution.status == ContributionStatus.filed)
-            .group_by(Contribution.question_id, Contribution.hidden)
-        ):
-            counts[(question_id, hidden)] = count
-        day = func.date(Message.received_at)  # UTC: stored so on both backends
-        for language_code, on, count in await session.execute(
-            select(Message.language, day, func.count(Contribution.message_id))
-            .join(Contribution, Contribution.message_id == Message.id)
-            .where(of_discussion)
-            .group_by(Message.language, day)
-        ):
-            by_language[language_code or "?"] += count
-            per_day[_as_date(on)] += count
-        contributors = select(Message.participant_id).where(of_discussion, Message.participant_id.is_not(None)).distinct()
-        for country, role, count in await session.execute(
-            select(Participant.country, Participant.role, func.count())
-            .where(Participant.id.in_(contributors.scalar_subquery()))
-            .group_by(Participant.country, Participant.role)
-        ):
-            by_country[country or ""] += count
-            by_role[role.value if role else ""] += count
-
-    async def listed(conditions: list, page: int) -> tuple[tuple[Answer, ...], int]:
-        total = await session.scalar(
-            select(func.count(Contribution.id)).join(Message, Contribution.message_id == Message.id).where(of_discussion, *conditions)
-        )
-        rows = await session.execute(
-            select(Contribution, Message, Participant.display_name)
-            .join(Message, Contribution.message_id == Message.id)
-            .outerjoin(Participant, Message.participant_id == Participant.id)
-            .where(of_discussion, *conditions)
-            .order_by(Message.received_at, Message.id, Contribution.position)
-            .limit(DESK_PAGE)
-            .offset((page - 1) * DESK_PAGE)
-        )
-        return tuple(_answer(contribution, message, index, name or "") for contribution, message, name in rows), total or 0
-
+    waiting: tuple[Answer, ...] = ()
+    waiting_total = 0
+    acts: tuple[DeskAct, ...] = ()
+    of_discussion = Message.discussion_id == discussion.id
     # A waiting answer has no question yet (`contributions._store_segments`): the index on question_id finds them.
     waiting_now = [Contribution.question_id.is_(None), Contribution.status == ContributionStatus.pending]
-    waiting = (await listed(waiting_now, 1))[0] if overview else ()
-    acts: tuple[DeskAct, ...] = ()
     if overview:
-        acts = tuple(
-            DeskAct(act.contribution_id, act.hidden, f"{act.by_platform}:{act.by_user}", act.reason, act.at)
-            for act in await session.scalars(
-                select(HidingAct)
-                .join(Contribution, HidingAct.contribution_id == Contribution.id)
-                .join(Message, Contribution.message_id == Message.id)
-                .where(of_discussion)
-                .order_by(HidingAct.at.desc(), HidingAct.id.desc())
-                .limit(DESK_ACTS)
-            )
-        )
+        counts = await _per_question(session, index)
+        per_language_and_day = await _per_language_and_day(session, discussion)
+        by_country, by_role = await _contributors(session, discussion)
+        waiting, waiting_total = await _listed(session, index, 1, waiting_now, [of_discussion])
+        acts = await _acts(session, discussion, index)
+    by_language: Counter[str] = Counter()
+    per_day: Counter[dt.date] = Counter()
+    for (language_code, day), count in per_language_and_day.items():
+        by_language[language_code] += count
+        per_day[day] += count
     page = max(1, query.page)
     shown: tuple[Answer, ...] = ()
     shown_total = 0
     asked = index.questions.get(query.question or "")
-    if asked is not None:
-        conditions = [Contribution.question_id == asked.id]
-        if query.language:
-            conditions.append(Message.language == query.language)
-        if query.late:
-            conditions.append(Contribution.late.is_(True))
-        if query.edited:
-            conditions.append(Message.edited_at.is_not(None))
-        if query.hidden:
-            conditions.append(Contribution.hidden.is_(True))
-        if query.search.strip():
-            conditions.append(Contribution.text.ilike("%" + _like(query.search.strip()) + "%", escape="\\"))
-        shown, shown_total = await listed(conditions, page)
+    if asked is not None or query.waiting:
+        # A question is of one discussion: its contributions are found without a look at their messages.
+        listing = ([Contribution.question_id == asked.id], []) if asked is not None else (list(waiting_now), [of_discussion])
+        shown, shown_total = await _listed(session, index, page, *_filtered(query, *listing))
     people: tuple[DeskPerson, ...] = ()
     people_total = 0
     if query.participants:
@@ -448,19 +441,23 @@ async def desk_page(session: AsyncSession, organiser: tuple[str, str], language:
         language=language,
         languages=tuple(discussion.languages),
         timezone=discussion.timezone,
+        own_timezone=own_timezone if own_timezone not in (None, discussion.timezone) else None,
         paused=discussion.paused,
         rounds=tuple(DeskRound(r.number, r.status.value, r.opens_at, r.closes_at) for r in rounds),
         questions=tuple(
-            DeskQuestion(q.key, question_text(q, language, discussion), q.round_number, counts[(q.id, False)], counts[(q.id, True)])
+            DeskQuestion(q.key, question_text(q, language, discussion), q.round_number, *counts.get(q.id, (0, 0)))
             for q in index.questions.values()
         ),
         participants=sum(by_role.values()),
         by_language=tuple(by_language.most_common()),
         per_day=tuple(sorted(per_day.items())),
         waiting=waiting,
+        waiting_total=waiting_total,
         by_country=tuple(by_country.most_common()),
         by_role=tuple(by_role.most_common()),
-        query=DeskQuery(**{**query.__dict__, "question": asked.key if asked else None, "page": page}),
+        query=DeskQuery(
+            **{**query.__dict__, "question": asked.key if asked else None, "waiting": query.waiting and not asked, "page": page}
+        ),
         shown=shown,
         shown_total=shown_total,
         acts=acts,
@@ -468,6 +465,160 @@ async def desk_page(session: AsyncSession, organiser: tuple[str, str], language:
         people_total=people_total,
         page_size=DESK_PAGE,
     )
+
+
+# The desk's figures are counts in index ranges, one range each, not GROUP BY
+# over the whole discussion: with 100,000 contributions, SQLite spends most of
+# a grouped query sorting its rows into groups (the per-day figure took 200 ms
+# that way, 40 ms counted per language and day).
+
+
+async def _per_question(session: AsyncSession, index: DiscussionIndex) -> dict[int, tuple[int, int]]:
+    """Filed contributions per question: (shown, hidden), from ix_contributions_question_hidden_status."""
+
+    def filed(hidden: bool):
+        return (
+            select(func.count())
+            .select_from(Contribution)
+            .where(Contribution.question_id == Question.id, Contribution.hidden == hidden, Contribution.status == ContributionStatus.filed)
+            .scalar_subquery()
+        )
+
+    rows = await session.execute(select(Question.id, filed(False), filed(True)).where(Question.id.in_(list(index.by_id))))
+    return {question_id: (shown, hidden) for question_id, shown, hidden in rows}
+
+
+async def _per_language_and_day(session: AsyncSession, discussion: Discussion) -> Counter[tuple[str, dt.date]]:
+    """Contributions received per language ("?" when unknown) and UTC day: for
+    each language, each day from its first message to its last is one range of
+    ix_messages_discussion_language_received, each message's contributions
+    found in their own (message_id, position) index."""
+    of_discussion = Message.discussion_id == discussion.id
+    counted: Counter[tuple[str, dt.date]] = Counter()
+    for language in list(await session.scalars(select(Message.language).where(of_discussion).distinct())):
+        in_language = (of_discussion, Message.language == language if language is not None else Message.language.is_(None))
+        # Each read at an end of the language's range (a grouped min and max would read all of it).
+        first, last = (
+            await session.execute(
+                select(
+                    select(func.min(Message.received_at)).where(*in_language).scalar_subquery(),
+                    select(func.max(Message.received_at)).where(*in_language).scalar_subquery(),
+                )
+            )
+        ).one()
+        midnight = dt.datetime.combine(first.date(), dt.time(), dt.UTC)
+        days = [midnight + dt.timedelta(days=n) for n in range((last - midnight).days + 1)]
+        # One column per day (a year at most a statement, within SQLite's limit on columns): the
+        # statement's shape depends only on the number of days, so it is compiled once.
+        for first_day in range(0, len(days), DAYS_A_STATEMENT):
+            some = days[first_day : first_day + DAYS_A_STATEMENT]
+            counts = (
+                await session.execute(
+                    select(
+                        *(
+                            select(func.count())  # of the rows the two indexes give, no table row read
+                            .select_from(Message)
+                            .join(Contribution, Contribution.message_id == Message.id)
+                            .where(*in_language, Message.received_at >= day, Message.received_at < day + dt.timedelta(days=1))
+                            .scalar_subquery()
+                            for day in some
+                        )
+                    )
+                )
+            ).one()
+            for day, count in zip(some, counts, strict=True):
+                if count:
+                    counted[(language or "?", day.date())] += count
+    return counted
+
+
+async def _contributors(session: AsyncSession, discussion: Discussion) -> tuple[Counter[str], Counter[str]]:
+    """The participants who sent the discussion a message, per country they gave ("" when none) and per role."""
+    wrote = select(Message.id).where(Message.discussion_id == discussion.id, Message.participant_id == Participant.id).exists()
+    by_country: Counter[str] = Counter()
+    by_role: Counter[str] = Counter()
+    for country, role, count in await session.execute(
+        select(Participant.country, Participant.role, func.count()).where(wrote).group_by(Participant.country, Participant.role)
+    ):
+        by_country[country or ""] += count
+        by_role[role.value if role else ""] += count
+    return by_country, by_role
+
+
+async def _acts(session: AsyncSession, discussion: Discussion, index: DiscussionIndex) -> tuple[DeskAct, ...]:
+    """The organisers' latest acts on contributions, newest first: hidings, and answers filed or moved by them.
+    Read from the (few) acts, each checked to be of this discussion."""
+
+    def of_discussion(contribution_id):
+        return (
+            select(Contribution.id)
+            .join(Message, Contribution.message_id == Message.id)
+            .where(Contribution.id == contribution_id, Message.discussion_id == discussion.id)
+            .exists()
+        )
+
+    hidings = await session.execute(
+        select(HidingAct.contribution_id, HidingAct.hidden, HidingAct.by_platform, HidingAct.by_user, HidingAct.reason, HidingAct.at)
+        .where(of_discussion(HidingAct.contribution_id))
+        .order_by(HidingAct.at.desc(), HidingAct.id.desc())
+        .limit(DESK_ACTS)
+    )
+    moves = await session.execute(
+        select(
+            ContributionMove.contribution_id, ContributionMove.from_question_id, ContributionMove.to_question_id, ContributionMove.moved_at
+        )
+        .where(ContributionMove.by_organiser.is_(True), of_discussion(ContributionMove.contribution_id))
+        .order_by(ContributionMove.moved_at.desc(), ContributionMove.id.desc())
+        .limit(DESK_ACTS)
+    )
+    acts = [
+        DeskAct(cid, "hidden" if hidden else "shown", at, f"{platform}:{user}", reason)
+        for cid, hidden, platform, user, reason, at in hidings
+    ]
+    for cid, from_id, to_id, at in moves:
+        to = index.by_id.get(to_id) if to_id is not None else None
+        acts.append(DeskAct(cid, "filed" if from_id is None else "moved", at, to_question=to.key if to else None))
+    return tuple(sorted(acts, key=lambda act: act.at, reverse=True)[:DESK_ACTS])
+
+
+def _filtered(query: DeskQuery, of_contributions: list, of_messages: list) -> tuple[list, list]:
+    """The conditions a listed contribution meets, on its own columns and on its message's, with the desk's filters."""
+    if query.language:
+        of_messages.append(Message.language == query.language)
+    if query.late:
+        of_contributions.append(Contribution.late.is_(True))
+    if query.edited:
+        of_messages.append(Message.edited_at.is_not(None))
+    if query.hidden:
+        of_contributions.append(Contribution.hidden.is_(True))
+    if query.search.strip():
+        of_contributions.append(Contribution.text.ilike("%" + _like(query.search.strip()) + "%", escape="\\"))
+    return of_contributions, of_messages
+
+
+async def _listed(
+    session: AsyncSession, index: DiscussionIndex, page: int, contribution_conditions: list, message_conditions: list
+) -> tuple[tuple[Answer, ...], int]:
+    """One page of the contributions that meet the conditions, in the order they were stored, and how many
+    meet them. The messages' (wide) rows are read only for conditions on them and for the page's 50:
+    a question's contributions are counted and paged in the contributions' own index."""
+
+    def matching(*columns):
+        query = select(*columns).select_from(Contribution)
+        if message_conditions:
+            query = query.join(Message, Contribution.message_id == Message.id).where(*message_conditions)
+        return query.where(*contribution_conditions)
+
+    total = await session.scalar(matching(func.count()))
+    page_ids = matching(Contribution.id).order_by(Contribution.id).limit(DESK_PAGE).offset((page - 1) * DESK_PAGE)
+    rows = await session.execute(
+        select(*ANSWER_COLUMNS, Participant.display_name)
+        .join(Message, Contribution.message_id == Message.id)
+        .outerjoin(Participant, Message.participant_id == Participant.id)
+        .where(Contribution.id.in_(page_ids.scalar_subquery()))
+        .order_by(Contribution.id)
+    )
+    return tuple(_answer_of(row, index, author=row.display_name or "") for row in rows), total or 0
 
 
 async def _people(session: AsyncSession, discussion: Discussion, page: int) -> tuple[tuple[DeskPerson, ...], int]:
@@ -531,3 +682,48 @@ def _like(text: str) -> str:
 def _as_date(value) -> dt.date:
     """SQLite's date() gives text, PostgreSQL's a date."""
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+# --- the key points' review on the desk --------------------------------------
+# The synthesis (scikit-learn, YAKE) is imported when a desk asks for it, not when the bot starts.
+
+
+async def synthesis_draft(session: AsyncSession, organiser: tuple[str, str], language: str, now: dt.datetime) -> SynthesisDraft | None:
+    """The draft as `facilitator synthesis` writes it, the organisers' review in it when
+    there is one; kept, so that reports start from it."""
+    from bot.reports.data import gather
+    from bot.reports.synthesis import store as kept
+    from bot.reports.synthesis.draft import to_yaml
+    from bot.reports.synthesis.making import for_report
+    from bot.reports.synthesis.review import editing_help, stamped
+
+    discussion = await _organised_discussion(session, organiser)
+    if discussion is None:
+        return None
+    language = language if language in discussion.languages else discussion.languages[0]
+    report = await gather(session, discussion, now)
+    synthesis = await for_report(session, discussion, report, language)
+    await kept.keep(session, discussion, synthesis, now)
+    with reading_in(language):
+        header = editing_help().format(
+            language=language, command=f"facilitator synthesis --discussion {discussion.slug} --lang {language} -o FILE"
+        )
+    return SynthesisDraft(language, to_yaml(stamped(synthesis), header), synthesis.reviewed_at is not None)
+
+
+async def save_synthesis_review(
+    session: AsyncSession, organiser: tuple[str, str], language: str, text: str, now: dt.datetime
+) -> SynthesisReview | None:
+    from bot.reports.data import gather
+    from bot.reports.synthesis import store as kept
+    from bot.reports.synthesis.review import read_back
+
+    discussion = await _organised_discussion(session, organiser)
+    if discussion is None:
+        return None
+    if language not in discussion.languages:
+        return SynthesisReview(False, (f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}",))
+    edits = read_back(text, await gather(session, discussion, now), discussion.slug, language, now)
+    if edits.review is not None:
+        await kept.keep(session, discussion, edits.review, now)
+    return SynthesisReview(edits.review is not None, tuple(edits.problems), tuple(edits.notes))

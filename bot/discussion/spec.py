@@ -21,6 +21,9 @@ from babel import Locale, UnknownLocaleError
 
 LANGUAGE_NAMES_IN_ENGLISH = {"fr": "French", "en": "English", "es": "Spanish"}
 FORGET_POLICIES = ("anonymise", "delete")
+# When a participant's web page shows what others published under a question:
+# once they have answered it themselves (they write first, unswayed), or at once.
+OTHERS_ANSWERS = ("after_answering", "at_once")
 DEFAULT_REMINDERS = (dt.timedelta(hours=48), dt.timedelta(hours=4))
 _QUIET_HOURS = re.compile(r"\s*([01]?\d|2[0-3]):([0-5]\d)\s*[-–]\s*([01]?\d|2[0-3]):([0-5]\d)\s*")
 
@@ -91,6 +94,7 @@ class DiscussionSpec:
     reminders: tuple[dt.timedelta, ...] = DEFAULT_REMINDERS
     quiet_hours: QuietHours | None = QuietHours()  # None: reminders at any hour
     on_forget: str = "anonymise"
+    others_answers: str = "after_answering"  # one of OTHERS_ANSWERS
     source: str = ""
 
     @property
@@ -177,6 +181,7 @@ TOP_LEVEL_KEYS = (
     "reminders",
     "quiet_hours",
     "on_forget",
+    "others_answers",
     "starts",
     "rounds",
 )
@@ -402,6 +407,10 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
     if on_forget not in FORGET_POLICIES:
         reader.problem("on_forget", f"must be one of {', '.join(FORGET_POLICIES)}", at("on_forget"))
 
+    others_answers = raw.get("others_answers", "after_answering")
+    if others_answers not in OTHERS_ANSWERS:
+        reader.problem("others_answers", f"must be one of {', '.join(OTHERS_ANSWERS)}", at("others_answers"))
+
     rounds = _read_rounds(reader, raw, languages, zone)
 
     if reader.problems:
@@ -420,6 +429,7 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
         reminders=reminders,
         quiet_hours=quiet_hours,
         on_forget=on_forget,
+        others_answers=others_answers,
         source=file,
     )
 

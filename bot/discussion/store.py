@@ -42,6 +42,7 @@ async def store_discussion(session: AsyncSession, spec: DiscussionSpec, now: dt.
     # At least a second before closing: a rehearsal's scaled offsets must not fall at the closing itself.
     discussion.reminder_offsets = sorted({max(1, round(offset.total_seconds())) for offset in spec.reminders}, reverse=True)
     discussion.on_forget = spec.on_forget
+    discussion.others_answers = spec.others_answers
     discussion.quiet_hours = spec.quiet_hours is not None
     if spec.quiet_hours is not None:
         discussion.quiet_from, discussion.quiet_until = str(spec.quiet_hours).split("-")

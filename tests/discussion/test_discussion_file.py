@@ -108,6 +108,15 @@ def test_every_problem_is_reported_at_once(tmp_path):
     } <= set(problems)
 
 
+def test_others_answers_are_shown_after_answering_unless_the_file_says_at_once(tmp_path, example):
+    assert example.others_answers == "after_answering"
+    assert load_discussion(write(tmp_path, copy.deepcopy(SMALL_DISCUSSION))).others_answers == "after_answering"
+    at_once = {**copy.deepcopy(SMALL_DISCUSSION), "others_answers": "at_once"}
+    assert load_discussion(write(tmp_path, at_once)).others_answers == "at_once"
+    wrong = {**copy.deepcopy(SMALL_DISCUSSION), "others_answers": "never"}
+    assert problems_of(tmp_path, wrong) == ["others_answers: must be one of after_answering, at_once"]
+
+
 def test_not_yaml_and_no_file(tmp_path):
     path = tmp_path / "broken.yaml"
     path.write_text("rounds: [unclosed", encoding="utf-8")

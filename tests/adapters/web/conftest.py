@@ -51,3 +51,10 @@ def csrf_of(page: str) -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', page)
     assert match, "the page has no form with a CSRF token"
     return match.group(1)
+
+
+def button_of(page: str, label: str) -> str:
+    """The data a button of the page sends, found by the start of its label, as a reader finds it."""
+    match = re.search(r'name="data" value="([^"]+)">\s*<button type="submit"[^>]*>' + re.escape(label), page)
+    assert match, f"the page has no button labelled {label!r}…"
+    return match.group(1)

@@ -6,6 +6,7 @@ test fails (tests/adapters/web/screenshots/, or $WEB_SCREENSHOTS)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import re
 import shutil
@@ -73,14 +74,17 @@ class Served:
 
     # --- what a test sets up, as the CLI and chat commands do ---
 
-    def participant_link(self, name: str, language: str) -> str:
+    def participant_link(self, name: str, language: str, *, expired: bool = False) -> str:
+        """A contact's personal link; `expired`: issued longer ago than a link lasts."""
+
         async def issue() -> str:
+            issued = utc_now() - (web_access.PARTICIPANT_LINK_LIFETIME + dt.timedelta(minutes=1) if expired else dt.timedelta())
             async with self.engine.sessions() as session:
                 discussion = await store.find_discussion(session)
-                participant = Participant(display_name=name, name=name, language=language, created_at=utc_now())
+                participant = Participant(display_name=name, name=name, language=language, created_at=issued)
                 session.add(participant)
                 await session.flush()
-                token = await web_access.issue_participant_link(session, discussion, participant, utc_now())
+                token = await web_access.issue_participant_link(session, discussion, participant, issued)
                 await session.commit()
             return f"{self.url}/p/{token}"
 
@@ -244,8 +248,11 @@ def test_an_organiser_opens_round_2_files_a_waiting_answer_hides_one_and_downloa
 
     page.goto(f"{served.url}/desk?question=1.1#shown")
     first = served.contributions()[0][0]
+    page.get_by_label(f"Por qué (para que conste), #{first}").fill("Publicidad, no una respuesta")
     click_and_wait(page, page.get_by_role("button", name=f"Ocultar #{first}"))
     assert [hidden for cid, _t, _s, hidden in served.contributions() if cid == first] == [True]
+    page.goto(f"{served.url}/desk")
+    assert "Publicidad, no una respuesta" in page.locator("#acts-title + table").inner_text()
     no_serious_accessibility_violation(page)
 
     page.get_by_label("Formato").select_option("docx")
@@ -261,3 +268,39 @@ def test_a_participants_link_does_not_open_the_desk(served, page):
     response = page.goto(f"{served.url}/desk")
     assert response is not None and response.status == 403
     assert re.search("organi", page.content())
+
+
+def test_a_forged_or_expired_link_opens_nothing(served, page):
+    response = page.goto(f"{served.url}/p/{'x' * 43}")
+    assert response is not None and response.status == 403
+    assert page.locator("html").get_attribute("lang") == "es"
+    expired = served.participant_link("Zoé", "fr", expired=True)
+    response = page.goto(expired)
+    assert response is not None and response.status == 403
+    assert [cookie["name"] for cookie in page.context.cookies()] == []  # no session was opened
+
+
+def test_a_form_sent_without_its_csrf_token_is_refused(served, page):
+    served.open_round(1)
+    page.goto(served.participant_link("Olga", "es"))
+    before = len(served.contributions())
+    page.locator("#q-1\\.1 input[name=csrf]").evaluate("field => field.remove()")
+    page.get_by_label("Tu respuesta a la pregunta 1.1").fill("Una respuesta enviada sin su ficha.")
+    with page.expect_navigation() as navigation:
+        page.locator("#q-1\\.1 button").click()
+    assert navigation.value is not None and navigation.value.status == 403
+    assert len(served.contributions()) == before
+
+
+def test_the_page_fits_a_phone(served, browser):
+    served.open_round(1)
+    phone = browser.new_context(locale="fr-FR", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        tab = phone.new_page()
+        tab.goto(served.participant_link("Awa Diop", "fr"))
+        assert tab.evaluate("document.documentElement.scrollWidth") <= 360, "nothing runs off the screen sideways"
+        box = tab.get_by_label("Votre réponse à la question 1.1").bounding_box()
+        assert box is not None and box["width"] >= 300  # the answer box takes the screen's width
+        no_serious_accessibility_violation(tab)
+    finally:
+        phone.close()

@@ -3,14 +3,17 @@ input answered in the reader's language, on the real database."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import re
 
 from sqlalchemy import select
 
+from adapters.web.app import REPORT_FORMATS
 from bot.conversation import web_access
-from bot.storage.models import Contribution, HidingAct, MessageRevision, Participant, Question
-from tests.adapters.web.conftest import csrf_of, desk_link, participant_link
+from bot.storage.models import Contribution, HidingAct, MessageRevision, Participant, Question, Round, RoundStatus
+from tests.adapters.web.conftest import button_of, csrf_of, desk_link, participant_link
 from tests.helpers import join, open_round, organiser, stored_contributions
 
 
@@ -246,8 +249,165 @@ async def test_others_answers_are_shown_after_answering_named_only_with_consent(
     assert "Un fonds commun" not in answered  # a question the reader has not answered
 
 
+async def test_a_discussion_file_may_show_others_answers_at_once(web, engine, user, example):
+    await engine.load(dataclasses.replace(example, others_answers="at_once"))
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    named = await join(engine, user, "named", "es", consent="named", name="Mamadou Sene", organisation="Ville de Dakar", country="Sénégal")
+    await engine.handle_message(named.message("1.2: Un fondo común gestionado por los municipios."))
+    page = await signed_in(web, engine, name="Howard Duncan", language="en")
+    assert "under each question" in page
+    assert '<blockquote class="published" lang="es">' in page  # before the reader answered anything
+    assert "Un fondo común" in page and "Mamadou Sene, Ville de Dakar, Sénégal" in page
+
+
 async def test_links_tried_by_the_dozen_from_one_address_are_refused_for_a_while(web, engine):
     link = await participant_link(engine)
     for n in range(30):
         assert (await web.get(f"/p/forged-{n}")).status_code == 403
     assert (await web.get(link)).status_code == 429  # even a good one, until the minute has passed
+
+
+async def test_every_form_refuses_a_post_without_its_csrf_token(web, engine, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    await signed_in(web, engine)
+    for path in ("/me/answer", "/me/button", "/me/edit", "/me/move", "/me/profile", "/me/forget"):
+        refused = await web.post(path, data={"question": "1.1", "text": "Nuestra experiencia.", "data": "lang:fr", "name": "X"})
+        assert refused.status_code == 403, path
+    await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
+    assert (await web.get("/desk")).status_code == 200
+    for path in ("/desk/command", "/desk/file"):
+        refused = await web.post(path, data={"command": "close_round", "args": "1", "contribution": "1", "question": "1.2"})
+        assert refused.status_code == 403, path
+    assert await stored_contributions(engine.sessions, Contribution.id) == []
+    async with engine.sessions() as session:
+        assert await session.scalar(select(Round.status).where(Round.number == 1)) == RoundStatus.open
+
+
+async def test_a_wrong_question_is_corrected_with_the_buttons_the_chats_offer(web, engine, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    page = await signed_in(web, engine)
+    answered = await web.post("/me/answer", data={"csrf": csrf_of(page), "question": "1.1", "text": "Un fondo común municipal."})
+    wrong = button_of(answered.text, "¿Pregunta equivocada?")  # as in a chat
+    offered = await web.post("/me/button", data={"csrf": csrf_of(answered.text), "data": wrong})
+    moved = await web.post("/me/button", data={"csrf": csrf_of(offered.text), "data": button_of(offered.text, "1.2 · ")})
+    assert moved.status_code == 200 and "1.2" in moved.text
+    assert await stored_contributions(engine.sessions, Question.key) == [("1.2",)]
+
+
+async def test_the_language_and_consent_buttons_are_the_chats_own(web, engine, user):
+    page = await signed_in(web, engine)
+    french = await web.post("/me/button", data={"csrf": csrf_of(page), "data": button_of(page, "Français")})
+    assert '<html lang="fr">' in french.text
+    anonymous = await web.post("/me/button", data={"csrf": csrf_of(page), "data": button_of(french.text, "Anonymement")})
+    assert 'aria-pressed="true">Anonymement<' in anonymous.text
+    async with engine.sessions() as session:
+        participant = await session.scalar(select(Participant))
+        assert (participant.language, participant.consent, participant.anonymous) == ("fr", True, True)
+
+
+async def test_the_desk_postpones_a_round_moves_an_answer_and_lists_who_did_what(web, engine, user):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/timezone America/Bogota"))
+    await open_round(engine, boss, 1)
+    ana = user("ana", "es")
+    await engine.handle_message(ana.message("/start"))
+    await engine.handle_message(ana.message("1.1: Nuestra experiencia municipal con la diáspora."))
+    [(contribution_id,)] = await stored_contributions(engine.sessions, Contribution.id)
+    await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
+    overview = (await web.get("/desk?lang=en")).text
+    assert "Your time (America/Bogota)" in overview and "Times in Europe/Brussels" in overview
+    assert "/desk/confirm?command=postpone_round&amp;args=2%201d" in overview
+    async with engine.sessions() as session:
+        opens = await session.scalar(select(Round.opens_at).where(Round.number == 2))
+    confirm = await web.get("/desk/confirm?command=postpone_round&args=2%201d")
+    assert "/postpone_round 2 1d" in confirm.text
+    await web.post("/desk/command", data={"csrf": csrf_of(confirm.text), "command": "postpone_round", "args": "2 1d"})
+    async with engine.sessions() as session:
+        assert await session.scalar(select(Round.opens_at).where(Round.number == 2)) == opens + dt.timedelta(days=1)
+
+    listed = (await web.get("/desk?question=1.1")).text
+    assert f'for="move-{contribution_id}"' in listed
+    moved = await web.post("/desk/file", data={"csrf": csrf_of(listed), "contribution": str(contribution_id), "question": "1.3"})
+    assert f"Answer #{contribution_id} is filed under question 1.3." in moved.text
+    assert await stored_contributions(engine.sessions, Question.key) == [("1.3",)]
+    overview = (await web.get("/desk")).text
+    assert "moved to question 1.3" in overview and "an organiser" in overview
+
+
+async def test_the_answers_waiting_for_their_question_are_listed_searched_and_filed_a_page_at_a_time(web, engine, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    ana = user("ana", "es")
+    await engine.handle_message(ana.message("/start"))
+    for n in range(52):  # no question named: each waits for an organiser
+        await engine.handle_message(ana.message(f"Respuesta sin número {n}: los ayuntamientos colaboran."))
+    waiting = [cid for (cid,) in await stored_contributions(engine.sessions, Contribution.id)]
+    assert len(waiting) == 52
+    await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
+    overview = (await web.get("/desk?lang=en")).text
+    assert overview.count('action="/desk/file"') == 50 and "All 52 answers waiting" in overview
+    listed = (await web.get("/desk?waiting=on&page=2")).text
+    assert "Contributions that match: 52." in listed and listed.count('class="answer"') == 2
+    assert "/desk?waiting=on&amp;page=1#shown" in listed
+    searched = (await web.get("/desk?waiting=on&search=n%C3%BAmero+7%3A")).text
+    assert "Contributions that match: 1." in searched
+    filed = await web.post("/desk/file", data={"csrf": csrf_of(searched), "contribution": str(waiting[7]), "question": "1.2"})
+    assert f"Answer #{waiting[7]} is filed under question 1.2." in filed.text
+    assert "Contributions that match: 51." in (await web.get("/desk?waiting=on")).text
+    assert "filed under question 1.2" in (await web.get("/desk")).text
+
+
+async def test_the_overview_counts_contributions_per_question_language_day_country_and_role(web, engine, user, clock):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    ana = await join(engine, user, "ana", "es", consent="named", name="Ana Pérez", country="España", role="local_authority")
+    john = await join(engine, user, "john", "en")
+    await engine.handle_message(ana.message("1.1: Nuestra experiencia municipal con la diáspora es muy positiva."))
+    await engine.handle_message(
+        ana.message("1.1: Los hermanamientos funcionan bien.\n\n1.2: Un fondo común gestionado por los municipios.")
+    )
+    clock.advance(days=1)
+    await engine.handle_message(john.message("1.2: Twinning between towns works well in our experience."))
+    hidden_id = (await stored_contributions(engine.sessions, Contribution.id))[-1][0]
+    await engine.handle_message(boss.message(f"/hide {hidden_id} off topic"))
+    await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
+    overview = (await web.get("/desk?lang=en")).text
+    assert "Participants who answered: 2." in overview
+    assert re.search(r"1\.1</a></th>.*?2 shown, 0 hidden", overview, re.S) and re.search(
+        r"1\.2</a></th>.*?1 shown, 1 hidden", overview, re.S
+    )
+    assert "<li>es: 3</li>" in overview and "<li>en: 1</li>" in overview
+    days = re.findall(r'<th scope="row">(2013-07-\d\d)</th><td><meter[^>]*>\d+</meter></td><td>(\d+)</td>', overview)
+    assert days == [("2013-07-08", "3"), ("2013-07-09", "1")]
+    assert "<li>España: 1</li>" in overview and "<li>—: 1</li>" in overview
+    assert "<li>local or regional authority staff: 1</li>" in overview and "<li>participant: 1</li>" in overview
+
+
+async def test_without_a_session_every_page_asks_for_the_personal_link_again(web):
+    for path in ("/me", "/me/data.json", "/desk", "/desk/confirm?command=pause", "/desk/schedule", "/desk/report?lang=en&format=md"):
+        refused = await web.get(path, headers={"accept-language": "es"})
+        assert refused.status_code == 401 and "Abra de nuevo su enlace personal" in refused.text, path
+    for path in ("/me/answer", "/me/button", "/me/edit", "/me/move", "/me/profile", "/me/forget", "/desk/command", "/desk/file"):
+        assert (await web.post(path, data={"text": "x"})).status_code == 401, path
+
+
+TITLES = {"fr": "Promouvoir une approche territoriale", "en": "Promoting a territorial approach", "es": "Promover un enfoque territorial"}
+
+
+async def test_the_desk_downloads_the_report_in_every_format_and_language(web, engine, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    ana = await join(engine, user, "ana", "es", consent="named", name="Ana Pérez")
+    await engine.handle_message(ana.message("1.1: Nuestra experiencia municipal con la diáspora."))
+    await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
+    for language, format in [*(("fr", format) for format in REPORT_FORMATS), ("en", "md"), ("es", "md")]:
+        download = await web.get(f"/desk/report?lang={language}&format={format}")
+        assert download.status_code == 200, (language, format)
+        disposition = download.headers["content-disposition"]
+        assert disposition.startswith("attachment;") and disposition.endswith(f".{format}"), disposition
+        assert download.content
+        if format == "md":  # the report speaks the language asked
+            assert TITLES[language] in download.content.decode(), language
