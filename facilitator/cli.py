@@ -19,10 +19,10 @@ from bot.conversation.engine import utc_now
 from bot.discussion import store
 from bot.discussion.spec import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
 from bot.i18n import catalog_languages, reading_in
-from bot.reports import FORMATS
+from bot.reports import FORMATS, KEY_POINTS_FORMATS
 from bot.storage.database import create_engine, migrate, safe_url, session_factory, sqlite_file
 from bot.storage.run_lock import DatabaseInUse, RunLock
-from facilitator import link_command, web_command
+from facilitator import invite_command, link_command, synthesis_command, web_command
 from facilitator import schedule_command as schedule_command
 from facilitator.settings import Settings
 from schedules import rounds
@@ -110,8 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_discussion_option(listing)
     listing.set_defaults(handler=lambda a: asyncio.run(list_organisers(a)))
 
+    invite_command.register(commands)
     link_command.register(commands)
     schedule_command.register(commands)
+    synthesis_command.register(commands)
     web_command.register(commands)
     return parser
 
@@ -315,6 +317,8 @@ async def export_report(args: argparse.Namespace) -> int:
         if language not in discussion.languages:
             raise CommandError(f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}")
         report = await gather(session, discussion, utc_now())
+        if format in KEY_POINTS_FORMATS:
+            report = await synthesis_command.with_key_points(session, discussion, report, language)
         partial = args.output.with_name(args.output.name + ".part")  # no half-written report under the real name
 
         def save_chart(chart) -> str:

@@ -290,7 +290,8 @@ async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: list
 
 
 async def _question_replied_to(turn: Turn, message: IncomingMessage) -> str | None:
-    """The question whose message this replies to, or whose thread it is posted in."""
+    """The question whose message this replies to, or whose thread it is posted in;
+    none for a message that posted several (a round's whole mail): the text says which."""
     if not (message.reply_to or message.thread_id) or turn.venue is None:
         return None
     conditions = []
@@ -298,9 +299,12 @@ async def _question_replied_to(turn: Turn, message: IncomingMessage) -> str | No
         conditions.append(Delivery.message_id == message.reply_to)
     if message.thread_id:
         conditions.append(Delivery.thread_id == message.thread_id)
-    return await turn.session.scalar(
-        select(Question.key)
-        .join(Delivery, Delivery.question_id == Question.id)
-        .where(Delivery.venue_id == turn.venue.id, or_(*conditions))
-        .limit(1)
-    )
+    keys = (
+        await turn.session.scalars(
+            select(Question.key)
+            .join(Delivery, Delivery.question_id == Question.id)
+            .where(Delivery.venue_id == turn.venue.id, or_(*conditions))
+            .limit(2)
+        )
+    ).all()
+    return keys[0] if len(keys) == 1 else None

@@ -2,8 +2,9 @@
 `Inbox`), every answer goes out through a `ChatPlatform` (it is the calendar's
 `Outbox`). It imports no platform library.
 
-Each update is handled in its own `AsyncSession` (a `Turn`); what it changed
-is committed before any reply is sent.
+Each update is handled in its own `AsyncSession` (a `Turn`); what it changed,
+the update's identity and the replies it decided (the outbox) are committed
+together, and only then are the replies sent.
 """
 
 from __future__ import annotations
@@ -11,19 +12,23 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import datetime as dt
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from dataclasses import replace
+from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.conversation import catch_up, commands, contributions, embeddings, onboarding, web_access
 from bot.discussion import store
 from bot.discussion.spec import DiscussionSpec
-from bot.handling import unfiled
+from bot.handling import handled, outgoing
 from bot.handling.command import ButtonHandler, Command
+from bot.handling.flood import FloodWatch
+from bot.handling.handled import UpdateIdentity
 from bot.handling.turn import Turn
 from bot.i18n import FALLBACK_LANGUAGE, _, catalog_languages, negotiate, reading_in
 from bot.ports import (
@@ -40,10 +45,12 @@ from bot.ports import (
     StorageUnavailable,
     answers_by_reply,
     keeps_updates,
+    ready_to_send,
+    unsubscribed_chat,
 )
-from bot.ports.web import DeskPage, DeskQuery, ParticipantPage, Visitor
+from bot.ports.web import DeskPage, DeskQuery, ParticipantPage, SynthesisDraft, SynthesisReview, Visitor
 from bot.storage import database
-from bot.storage.models import Discussion, OrganiserGrant, Participant, Venue
+from bot.storage.models import Discussion, OrganiserGrant, Participant, Round, RoundStatus, Venue
 from bot.text import clean_text
 from schedules import rounds
 
@@ -53,6 +60,7 @@ log = logging.getLogger(__name__)
 # another update wrote meanwhile is then seen (a redelivery conflicts again).
 HANDLING_ATTEMPTS = 2
 LONGEST_BUTTON_DATA = 100
+CHATS_RESENT_AT_ONCE = 32  # outbox rows left by a crash: chats served side by side, each in order
 
 
 def utc_now() -> dt.datetime:
@@ -82,6 +90,10 @@ class Engine:
         self._post_again = False
         self._posting_stopped = False  # shutting down: nothing more is posted in the background
         self.embeddings = embeddings.Backfill(sessions, self.index_for, clock)
+        # Outbox rows being sent by this process (by the turn that wrote them, or
+        # by `send_unsent`): no other sending takes them meanwhile.
+        self._sending: set[int] = set()
+        self.flood = FloodWatch()
 
     def attach(self, platform: ChatPlatform) -> None:
         self.platforms[platform.name] = platform
@@ -103,7 +115,15 @@ class Engine:
     # --- incoming -------------------------------------------------------
 
     async def handle_message(self, message: IncomingMessage) -> None:
-        await self._handle(message.chat, message.sender, lambda turn: self._dispatch_message(turn, message), thread_id=message.thread_id)
+        await self._handle(
+            message.chat,
+            message.sender,
+            lambda turn: self._dispatch_message(turn, message),
+            thread_id=message.thread_id,
+            update=handled.of_message(message),
+            # What floods is text; a command's answer (Discord's one reply to a slash command) stays alone.
+            paced=not message.text.lstrip().startswith("/"),
+        )
 
     async def handle_button(self, press: ButtonPress) -> None:
         async def dispatch(turn: Turn) -> None:
@@ -114,7 +134,7 @@ class Engine:
                         return
             turn.reply(_("That button has expired. Send /help to see what you can do."), private=True)
 
-        await self._handle(press.chat, press.sender, dispatch, thread_id=press.thread_id)
+        await self._handle(press.chat, press.sender, dispatch, thread_id=press.thread_id, update=handled.of_press(press))
 
     def _new_turn(self, session: AsyncSession, chat: ChatRef, sender: Person, thread_id: str | None) -> Turn:
         return Turn(
@@ -130,21 +150,49 @@ class Engine:
         )
 
     async def _handle(
-        self, chat: ChatRef, sender: Person, dispatch: Callable[[Turn], Awaitable[None]], thread_id: str | None = None
+        self,
+        chat: ChatRef,
+        sender: Person,
+        dispatch: Callable[[Turn], Awaitable[None]],
+        thread_id: str | None = None,
+        update: UpdateIdentity | None = None,
+        paced: bool = False,
     ) -> None:
-        """One update, in its own session: dispatch, commit, then answer."""
+        """One update, in its own session: dispatch, commit what it changed with
+        its identity and its replies, then send them. An update already handled
+        (delivered again) changes nothing and gets no second reply: the first
+        handling's replies were sent, or are sent at the next start."""
         # What the database can hold: no NUL, no lone surrogate (a broken client's name).
         sender = replace(sender, display_name=clean_text(sender.display_name))
         turn: Turn | None = None
+        outbox: list[tuple[int, OutgoingMessage]] = []
         failed = False
+        # `paced` updates count towards the sender's flood control: once, on the first attempt, if not handled before.
+        flooding: bool | None = None if paced else False
         for _attempt in range(HANDLING_ATTEMPTS):
             async with self.sessions() as session:
                 turn = self._new_turn(session, chat, sender, thread_id)
                 try:
+                    if update is not None and await handled.already_handled(session, update):
+                        turn = None
+                        break
+                    if flooding is None:
+                        flooding = self.flood.to_be_told(sender, turn.now)
                     await turn.load_context()
                     with reading_in(turn.language):
+                        if flooding:  # before the answer, which stays the last word
+                            turn.reply(
+                                _(
+                                    "You are sending messages very fast. Everything you send is recorded, "
+                                    "but please slow down: my answers to you will take a while."
+                                ),
+                                private=True,
+                            )
                         await dispatch(turn)
-                    await session.commit()
+                    # Someone just forgotten leaves no trace: not even this update's identity, nor its replies' chat.
+                    if update is not None and not turn.forgotten:
+                        handled.record(session, update, turn.now)
+                    outbox = await self._commit_with_outbox(session, [] if turn.forgotten else [*turn.replies, *turn.notices], turn.now)
                     break
                 except IntegrityError:
                     # Another update wrote the same row first: this very update
@@ -163,9 +211,11 @@ class Engine:
             await self._say_nothing_was_recorded(chat, sender, thread_id)
             return
         if turn is None:
-            log.info("a message was delivered again; it is stored once")
+            log.info("an update was delivered again; it is handled once")
             return
-        await self._flush(turn)
+        await self._deliver(outbox)
+        if turn.forgotten:
+            await self._send_straight(turn.replies)
         if turn.stored_answers:
             self.embeddings.soon()
         if turn.post_everywhere:
@@ -187,7 +237,15 @@ class Engine:
                 language = negotiate(sender.language_code, catalog_languages()) or FALLBACK_LANGUAGE
         with reading_in(language):
             turn.reply(_("Something went wrong on my side: nothing was recorded. Please send it again in a moment."), private=True)
-        await self._flush(turn)
+        await self._send_straight(turn.replies)  # not through the outbox: it is the database that is failing
+
+    async def _send_straight(self, messages: list[OutgoingMessage]) -> None:
+        """Send, with no row in the outbox (nothing to send again after a crash)."""
+        for message in messages:
+            try:
+                await self.send(message)
+            except RecipientUnreachable:
+                log.info("a message on %s could not be delivered: recipient unreachable", message.chat.platform)
 
     async def _dispatch_message(self, turn: Turn, message: IncomingMessage) -> None:
         if message.undecodable:
@@ -242,35 +300,100 @@ class Engine:
             raise RecipientUnreachable(f"no {message.chat.platform} adapter is running")
         return await platform.send(message)
 
-    async def _flush(self, turn: Turn) -> None:
-        asks: list[tuple[OutgoingMessage, SentMessage]] = []  # "which question?" sent: a reply to one answers it
-        for reply in turn.replies:
-            try:
-                sent = await self.send(reply)
-            except RecipientUnreachable:
-                log.info("a reply on %s could not be delivered: recipient unreachable", reply.chat.platform)
-                break
-            if unfiled.asked_about(reply) is not None:
-                asks.append((reply, sent))
-        for notice in turn.notices:
-            try:
-                sent = await self.send(notice)
-            except RecipientUnreachable:
-                log.info("a message on %s could not be delivered: recipient unreachable", notice.chat.platform)
-                continue
-            if unfiled.asked_about(notice) is not None:
-                asks.append((notice, sent))
-        if asks:
-            await self._record_asks(asks)
+    async def _commit_with_outbox(
+        self, session: AsyncSession, messages: list[OutgoingMessage], now: dt.datetime
+    ) -> list[tuple[int, OutgoingMessage]]:
+        """Commit the session with a row per message to send; the rows are this
+        handling's to send (`_sending`) from before the commit makes them visible."""
+        rows = outgoing.keep(session, messages, now)
+        await session.flush()
+        ids = [row.id for row in rows]
+        self._sending.update(ids)
+        try:
+            await session.commit()
+        except BaseException:
+            self._sending.difference_update(ids)
+            raise
+        return list(zip(ids, messages, strict=True))
 
-    async def _record_asks(self, asks: list[tuple[OutgoingMessage, SentMessage]]) -> None:
+    async def _deliver(self, outbox: list[tuple[int, OutgoingMessage]]) -> None:
+        """Send outbox rows in order; each one sent is recorded so at once,
+        with its message id (a crash then resends only what was on the wire).
+        A chat that refuses for good gets none of its later rows (they are
+        given up); one that fails otherwise keeps them for the next start, in
+        order. Other chats' rows go on."""
+        refused: set[tuple[str, str]] = set()
+        stalled: set[tuple[str, str]] = set()
+        try:
+            for row_id, message in outbox:
+                chat = (message.chat.platform, message.chat.chat_id)
+                if chat in stalled:
+                    continue
+                if chat not in refused:
+                    try:
+                        sent = await self.send(message)
+                    except RecipientUnreachable:
+                        log.info("a message on %s could not be delivered: recipient unreachable", message.chat.platform)
+                        refused.add(chat)
+                    except Exception:
+                        log.exception("a message on %s could not be sent; it is sent at the next start", message.chat.platform)
+                        stalled.add(chat)
+                        continue
+                    else:
+                        await self._record(partial(outgoing.mark_sent, row_id=row_id, message=message, sent=sent, now=self.clock()))
+                        continue
+                await self._record(partial(outgoing.give_up, row_ids=[row_id], now=self.clock()))
+        finally:
+            self._sending.difference_update(row_id for row_id, _message in outbox)
+
+    async def _record(self, change: outgoing.Change) -> None:
         try:
             async with self.sessions() as session:
-                for message, sent in asks:
-                    unfiled.record_ask(session, message, sent, self.clock())
+                await change(session)
                 await session.commit()
-        except Exception:  # the asks' buttons and typed ids still work; only a reply to them would not
-            log.exception("recording the asks sent failed")
+        except Exception:  # sent all the same; at worst it is sent again at the next start
+            log.exception("recording a message sent failed")
+
+    async def send_unsent(self) -> int:
+        """Send the outbox rows an earlier run committed and never sent (a
+        crash, a platform down when they were due), each chat's in order.
+        Safe to call again and at any time: rows this process is sending are
+        left to it, and a row sent is not sent again. Returns how many rows
+        still wait: their platform not ready yet, or failing meanwhile."""
+        async with self.sessions() as session:
+            rows = [row for row in await outgoing.unsent(session, self.platform_names) if row.id not in self._sending]
+        ready = [row for row in rows if ready_to_send(self.platforms[row.platform])]
+        if not ready:
+            return len(rows)
+        log.info("sending %d messages left unsent by the last run", len(ready))
+        by_chat = itertools.groupby(
+            sorted(ready, key=lambda row: (row.platform, row.chat_id, row.id)), lambda row: (row.platform, row.chat_id)
+        )
+        slots = asyncio.Semaphore(CHATS_RESENT_AT_ONCE)
+
+        async def resend(chat_rows: list[tuple[int, OutgoingMessage]]) -> None:
+            async with slots:
+                await self._deliver(chat_rows)
+
+        ids = [row.id for row in ready]
+        self._sending.update(ids)
+        try:
+            await asyncio.gather(*(resend([(row.id, outgoing.as_message(row)) for row in chat]) for _chat, chat in by_chat))
+        finally:  # also when stopped meanwhile: what was not sent is the next start's
+            self._sending.difference_update(ids)
+        async with self.sessions() as session:
+            return len([row for row in await outgoing.unsent(session, self.platform_names) if row.id not in self._sending])
+
+    async def resend_unsent(self, interval: float = 3.0) -> None:
+        """At start: `send_unsent` until nothing is left waiting (a platform
+        logging in, one failing for a while), every `interval` seconds."""
+        while True:
+            try:
+                if not await self.send_unsent():
+                    return
+            except Exception:  # the database out of reach for a moment: the rows wait in it
+                log.exception("sending the messages left unsent failed; trying again")
+            await asyncio.sleep(interval)
 
     # --- posting rounds -------------------------------------------------
 
@@ -289,15 +412,19 @@ class Engine:
             self._post_again = True
             return
 
-        async def run() -> None:
+        async def run() -> bool:
+            """True when the last pass posted everything it could (no platform failed)."""
             while True:
                 self._post_again = False
                 try:
                     await self.post_pending()
                 except Exception:
                     log.exception("posting questions failed; the next check retries")
+                    failed = True
+                else:
+                    failed = False
                 if not self._post_again:
-                    return
+                    return not failed
 
         # A fresh context: posting belongs to no update (nor to its reader's language).
         self._posting_task = asyncio.get_running_loop().create_task(run(), context=contextvars.Context())
@@ -316,12 +443,47 @@ class Engine:
             await self._posting_task
         await self.embeddings.drain()
 
-    async def watch(self, interval: float = 3.0) -> None:
+    async def watch(self, interval: float = 3.0, full_look_every: int = 100) -> None:
         """Follow the database: a round opened from the CLI, or left half-posted
-        by a crash, is posted within `interval` seconds."""
-        while True:
-            self.kick()
+        by a crash, is posted within `interval` seconds.
+
+        Looking for questions left to post reads every chat (0.6 s of CPU at
+        100,000), so it runs only when `posting_state` (a few index reads) has
+        changed since a look that left nothing behind, or that look failed on
+        some platform; and every `full_look_every` intervals whatever, for what
+        leaves no trace there (a chat's own posting that failed on /start)."""
+        settled: tuple | None = None  # the state in which nothing was left to post
+        for tick in itertools.count():
+            try:
+                state: tuple | None = await self.posting_state()
+            except Exception:  # the database gone for a moment: look, and let the look report it
+                log.warning("the watch could not read what posting depends on; looking anyway", exc_info=True)
+                state = None
+            if state is None or state != settled or tick % full_look_every == 0:
+                self.kick()
+                if self._posting_task is not None:
+                    await asyncio.wait([self._posting_task])  # its result, not its cancellation, if the watch is cancelled
+                    done = not self._posting_task.cancelled() and self._posting_task.result()
+                    settled = state if done else None
             await asyncio.sleep(interval)
+
+    async def posting_state(self) -> tuple:
+        """What the questions left to post depend on: the open rounds (their
+        discussion's file and pause with them) and the chats that can be
+        posted to. The watch reads it before it looks, so that a change
+        during a look shows at the next."""
+        async with self.sessions() as session:
+            open_rounds = await session.execute(
+                select(Round.id, Round.opened_at, Discussion.loaded_at, Discussion.paused)
+                .join(Discussion, Round.discussion_id == Discussion.id)
+                .where(Round.status == RoundStatus.open)
+                .order_by(Round.id)
+            )
+            rounds_state = tuple(tuple(row) for row in open_rounds)
+            chats = (
+                await session.execute(select(func.count(), func.max(Venue.id)).where(Venue.active.is_(True), Venue.unreachable.is_(False)))
+            ).one()
+        return rounds_state, tuple(chats)
 
     # --- what a discussion's updates share ------------------------------
 
@@ -376,6 +538,11 @@ class Engine:
             venue.unreachable = True
             await session.commit()
             return True
+
+    async def unsubscribe(self, platform: str, signed: str) -> bool:
+        adapter = self.platforms.get(platform)
+        chat_id = unsubscribed_chat(adapter, signed) if adapter is not None else None
+        return chat_id is not None and await self.mark_unreachable(platform, chat_id)
 
     async def seen_up_to(self, platform: str) -> str | None:
         async with self.sessions() as session:
@@ -436,3 +603,15 @@ class Engine:
     async def desk_page(self, organiser: tuple[str, str], language: str, query: DeskQuery) -> DeskPage | None:
         async with self.sessions() as session:
             return await web_access.desk_page(session, organiser, language, query, self.index_for)
+
+    async def synthesis_draft(self, organiser: tuple[str, str], language: str) -> SynthesisDraft | None:
+        async with self.sessions() as session:
+            draft = await web_access.synthesis_draft(session, organiser, language, self.clock())
+            await session.commit()
+            return draft
+
+    async def save_synthesis_review(self, organiser: tuple[str, str], language: str, text: str) -> SynthesisReview | None:
+        async with self.sessions() as session:
+            review = await web_access.save_synthesis_review(session, organiser, language, text, self.clock())
+            await session.commit()
+            return review

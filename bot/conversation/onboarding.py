@@ -46,6 +46,14 @@ def language_buttons(languages: list[str]) -> tuple[Button, ...]:
     return tuple(Button(language_name(code)[:1].upper() + language_name(code)[1:], button_data("lang", code)) for code in languages)
 
 
+def consent_buttons() -> tuple[Button, ...]:
+    """How a participant's answers may be published: named, or anonymous."""
+    return (
+        Button(_("With my name, organisation and country"), button_data("consent", "named")),
+        Button(_("Anonymously"), button_data("consent", "anonymous")),
+    )
+
+
 def prompt(turn: Turn, step: str, note: str = "") -> None:
     """Ask the participant the given step's question, in their language,
     after `note` (why it is asked again) if given."""
@@ -68,11 +76,7 @@ def prompt(turn: Turn, step: str, note: str = "") -> None:
             )
             + " "
             + _("You can see everything stored about you with /mydata, and erase it with /forget."),
-            (
-                Button(_("With my name, organisation and country"), button_data("consent", "named")),
-                Button(_("Anonymously"), button_data("consent", "anonymous")),
-                skip_button(),
-            ),
+            (*consent_buttons(), skip_button()),
         )
     elif step == "name":
         ask(_("What is your name? (or /skip)"), (skip_button(),))
@@ -179,6 +183,11 @@ async def handle_button(turn: Turn, data: str) -> bool:
                 advance(turn, step)
         return True
     if kind == "consent" and value in ("named", "anonymous"):
+        # Invited (`facilitator invite`: a venue waiting, the profile from the organisers' list): consenting is joining.
+        waiting = turn.venue if turn.venue is not None and not turn.venue.active and turn.private else None
+        if waiting is not None:
+            waiting.active, waiting.unreachable = True, False
+            turn.post_questions = True
         participant.consent = True
         participant.anonymous = value == "anonymous"
         turn.reply(
@@ -186,8 +195,8 @@ async def handle_button(turn: Turn, data: str) -> bool:
             if value == "named"
             else _("Your answers will be published without your name or organisation.")
         )
-        if step == "consent":
-            advance(turn, step)
+        if step == "consent" or waiting is not None:
+            advance(turn, step if step == "consent" else STEPS[-1])
         return True
     if kind == "role" and value in (Role.participant.value, Role.local_authority.value):
         if participant.role != Role.organiser:

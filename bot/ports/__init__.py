@@ -2,7 +2,7 @@
 (`ChatPlatform`), what it offers adapters (`Inbox`) and the calendar, reports
 and privacy (`Outbox`). Imports nothing else of the project."""
 
-from bot.ports.events import Button, ButtonPress, ChatKind, ChatRef, IncomingMessage, OutgoingMessage, Person, SentMessage
+from bot.ports.events import Button, ButtonPress, ChatKind, ChatRef, IncomingMessage, OutgoingMessage, Person, QuestionPost, SentMessage
 from bot.ports.inbox import Inbox, MenuEntry, PlaceToReread
 from bot.ports.outbox import Outbox
 from bot.ports.platform import (
@@ -13,7 +13,9 @@ from bot.ports.platform import (
     answering,
     answers_by_reply,
     keeps_updates,
+    posts_whole_rounds,
     ready_to_send,
+    unsubscribed_chat,
 )
 from bot.ports.secret import Secret
 
@@ -30,6 +32,7 @@ __all__ = [
     "OutgoingMessage",
     "Person",
     "PlaceToReread",
+    "QuestionPost",
     "RecipientUnreachable",
     "RunnablePlatform",
     "Secret",
@@ -38,5 +41,7 @@ __all__ = [
     "answering",
     "answers_by_reply",
     "keeps_updates",
+    "posts_whole_rounds",
     "ready_to_send",
+    "unsubscribed_chat",
 ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.ports.events import ButtonPress, ChatRef, IncomingMessage
-from bot.ports.web import DeskPage, DeskQuery, ParticipantPage, Visitor
+from bot.ports.web import DeskPage, DeskQuery, ParticipantPage, SynthesisDraft, SynthesisReview, Visitor
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,11 @@ class Inbox(Protocol):
         is sent there until it subscribes again. False when no venue is that chat."""
         ...
 
+    async def unsubscribe(self, platform: str, signed: str) -> bool:
+        """A one-click unsubscribe address was posted to (RFC 8058): when the
+        platform signed it, its chat gets nothing more. False otherwise."""
+        ...
+
     async def seen_up_to(self, platform: str) -> str | None:
         """How far messages were received live (a platform's message id), if known."""
         ...
@@ -109,4 +114,12 @@ class Inbox(Protocol):
 
     async def desk_page(self, organiser: tuple[str, str], language: str, query: DeskQuery) -> DeskPage | None:
         """None when they do not organise the discussion."""
+        ...
+
+    async def synthesis_draft(self, organiser: tuple[str, str], language: str) -> SynthesisDraft | None:
+        """The key points' editable draft in `language`; None for anyone who does not organise the discussion."""
+        ...
+
+    async def save_synthesis_review(self, organiser: tuple[str, str], language: str, text: str) -> SynthesisReview | None:
+        """Keep an edited draft as the organisers' review; None for anyone who does not organise the discussion."""
         ...

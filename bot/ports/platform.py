@@ -54,6 +54,22 @@ def answers_by_reply(platform: ChatPlatform) -> bool:
     return bool(getattr(platform, "answers_by_reply", True))
 
 
+def posts_whole_rounds(platform: ChatPlatform) -> bool:
+    """Whether a round's questions go to a chat as one message (e-mail: one
+    mail per round, as a mailing list sends it) rather than one message each.
+    A platform that does sets `posts_whole_rounds = True`; such a message is
+    sent inside `reading_in` its reader's language."""
+    return bool(getattr(platform, "posts_whole_rounds", False))
+
+
+def unsubscribed_chat(platform: ChatPlatform, signed: str) -> str | None:
+    """The chat a one-click unsubscribe address names (RFC 8058: the https
+    address in e-mail's List-Unsubscribe), where the platform signs such
+    addresses (`unsubscribed_chat`); None when it does not, or the signature is wrong."""
+    verify = getattr(platform, "unsubscribed_chat", None)
+    return verify(signed) if callable(verify) else None
+
+
 def ready_to_send(platform: ChatPlatform) -> bool:
     """Whether the platform can deliver yet (Discord: once logged in); until
     then the questions wait for the next posting pass. A platform always

@@ -7,8 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot.ports.events import Button
+
 __all__ = [
     "Answer",
+    "Choice",
     "DeskAct",
     "DeskPage",
     "DeskPerson",
@@ -66,6 +69,15 @@ class Published:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """One of a setting's buttons, as the chats offer it (its data made by the
+    engine's button codec), and the value it chooses: a language code, "named"."""
+
+    value: str
+    button: Button
+
+
+@dataclass(frozen=True)
 class ParticipantPage:
     participant_id: int
     language: str  # the page's language
@@ -79,7 +91,10 @@ class ParticipantPage:
     round_number: int | None  # the open round, else None
     questions: tuple[QuestionView, ...]  # the open round's, then those answered earlier
     answers: tuple[Answer, ...]  # their own, oldest first
-    published: tuple[Published, ...]  # others', under the questions this participant answered
+    published: tuple[Published, ...]  # others', under the questions this participant answered (or every question shown)
+    language_choices: tuple[Choice, ...] = ()  # the discussion's languages
+    consent_choices: tuple[Choice, ...] = ()  # named, anonymous
+    others_at_once: bool = False  # others' answers are shown before the reader answers (the discussion file's others_answers)
 
 
 @dataclass(frozen=True)
@@ -101,8 +116,9 @@ class DeskQuestion:
 
 @dataclass(frozen=True)
 class DeskQuery:
-    """What the organiser asked the desk to list: a question's contributions
-    (filtered, searched, a page at a time), or the participants."""
+    """What the organiser asked the desk to list: a question's contributions,
+    or those waiting for their question (filtered, searched, a page at a
+    time), or the participants."""
 
     question: str | None = None
     language: str | None = None
@@ -111,6 +127,7 @@ class DeskQuery:
     hidden: bool = False
     search: str = ""
     page: int = 1
+    waiting: bool = False  # the answers waiting for their question, instead of a question's
     participants: bool = False
     brief: bool = False  # the rounds only (a confirmation page): no figures, no list
 
@@ -128,13 +145,14 @@ class DeskPerson:
 
 @dataclass(frozen=True)
 class DeskAct:
-    """An organiser hid a contribution or showed it again."""
+    """An organiser's act on a contribution: hidden, shown again, filed under its question or moved to another."""
 
     contribution_id: int
-    hidden: bool
-    by: str  # "platform:user id"
-    reason: str
+    kind: str  # "hidden", "shown", "filed", "moved"
     at: dt.datetime
+    by: str | None = None  # "platform:user id"; None where the record does not say who (filing, moving)
+    reason: str = ""
+    to_question: str | None = None  # filed or moved: where to
 
 
 @dataclass(frozen=True)
@@ -159,3 +177,24 @@ class DeskPage:
     people: tuple[DeskPerson, ...] = ()  # the participants, this page of them
     people_total: int = 0
     page_size: int = 50
+    waiting_total: int = 0  # answers waiting for their question (`waiting` lists the first page)
+    own_timezone: str | None = None  # the organiser's own, when they gave one other than the discussion's
+
+
+@dataclass(frozen=True)
+class SynthesisDraft:
+    """The key points of the discussion in one language, as the editable draft organisers
+    review (the YAML file `facilitator synthesis` writes)."""
+
+    language: str
+    text: str
+    reviewed: bool  # the organisers' review is in it
+
+
+@dataclass(frozen=True)
+class SynthesisReview:
+    """What saving an edited draft did: saved, or the problems that stopped it."""
+
+    saved: bool
+    problems: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # contributions left out since (hidden, moved)

@@ -95,6 +95,8 @@ class Discussion(Base):
     invitation: Mapped[dict] = mapped_column(JSON)
     reminder_offsets: Mapped[list] = mapped_column(JSON, default=list)  # seconds before closing
     on_forget: Mapped[str] = mapped_column(String(16), default="anonymise")
+    # When the web page shows others' published answers under a question (spec.OTHERS_ANSWERS).
+    others_answers: Mapped[str] = mapped_column(String(16), default="after_answering", server_default="after_answering")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     quiet_hours: Mapped[bool] = mapped_column(Boolean, default=True)  # reminders avoid nights; off in rehearsals
     quiet_from: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")  # local time, HH:MM
@@ -197,7 +199,7 @@ class Venue(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[ChatKind] = mapped_column(_enum(ChatKind))
     language: Mapped[str | None] = mapped_column(String(16))  # groups; private chats follow the participant
-    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     unreachable: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime]
@@ -231,8 +233,9 @@ class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("platform", "chat_id", "message_id"),
-        # The desk's figures (contributions per language and day, contributors) read these alone, not the wide rows.
-        Index("ix_messages_discussion_language_received", "discussion_id", "language", "received_at"),
+        # The desk's figures (contributions per language and day, contributors) read these alone, not the wide rows;
+        # PostgreSQL's carries the id too (SQLite's holds its rowid anyway), to find each message's contributions.
+        Index("ix_messages_discussion_language_received", "discussion_id", "language", "received_at", postgresql_include=["id"]),
         Index("ix_messages_discussion_participant", "discussion_id", "participant_id"),
     )
 
@@ -353,6 +356,55 @@ class Ask(Base):
     sent_at: Mapped[dt.datetime]
 
 
+class HandledUpdate(Base):
+    """An update handled, by its platform's identity (a message, an edit of it,
+    a button press), recorded in the transaction of its effects: the same update
+    delivered again (Telegram after a crash, Discord's read-back) changes nothing."""
+
+    __tablename__ = "handled_updates"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "kind", "external_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8))  # "message", "edit", "press"
+    external_id: Mapped[str] = mapped_column(String(64))  # the message's, or the press's, id on the platform
+    version: Mapped[str] = mapped_column(String(100), default="")  # an edit's: which edit
+    sender_id: Mapped[str] = mapped_column(String(64))  # who sent it: /forget takes their updates' ids away too
+    handled_at: Mapped[dt.datetime]
+
+
+class OutboxMessage(Base):
+    """A reply decided while handling an update, written in the transaction
+    that decided it and sent after the commit; one left unsent (a crash) is
+    sent at the next start. Once sent it keeps the platform's message id, and
+    its content is cleared (what it echoed is no longer kept twice)."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    chat_kind: Mapped[ChatKind] = mapped_column(_enum(ChatKind))
+    chat_title: Mapped[str] = mapped_column(Text, default="")
+    thread_id: Mapped[str | None] = mapped_column(String(64))
+    reply_to: Mapped[str | None] = mapped_column(String(64))
+    private: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list] = mapped_column(JSON, default=list)  # [label, data] pairs
+    attachment_name: Mapped[str | None] = mapped_column(Text)
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+    given_up_at: Mapped[dt.datetime | None]  # the platform refused it for good
+    message_id: Mapped[str | None] = mapped_column(String(64))  # the platform's, once sent
+
+
+# What a start looks for: the few rows not sent yet, among every reply ever sent.
+_unsent = OutboxMessage.sent_at.is_(None) & OutboxMessage.given_up_at.is_(None)
+Index("ix_outbox_unsent", OutboxMessage.id, sqlite_where=_unsent, postgresql_where=_unsent)
+
+
 class ReminderSent(Base):
     """A reminder already sent, so a re-run job never sends it twice."""
 
@@ -451,3 +503,20 @@ class WebLink(Base):
     expires_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
     revoked_at: Mapped[dt.datetime | None]
+
+
+class SavedSynthesis(Base):
+    """The consolidated response's themes per question, in one language
+    (`bot.reports.synthesis.draft.Synthesis.as_dict`): as the organisers reviewed them, so
+    that every later report and draft starts from their edits; or, before any review, as
+    last grouped, so that a report need not group 100,000 contributions again."""
+
+    __tablename__ = "syntheses"
+    __table_args__ = (UniqueConstraint("discussion_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(String(16))
+    content: Mapped[dict] = mapped_column(JSON)
+    reviewed_at: Mapped[dt.datetime | None]  # None: not reviewed yet
+    saved_at: Mapped[dt.datetime]
