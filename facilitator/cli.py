@@ -29,6 +29,7 @@ from schedules import rounds
 
 log = logging.getLogger("facilitator")
 EXIT_PROBLEM = 2
+COMMAND_LINE_ORGANISER = ("cli", "")  # who filed an answer from the shell, in the organisers' audit log
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -297,7 +298,9 @@ async def show_pending(args: argparse.Namespace) -> int:
 async def file_contribution(args: argparse.Namespace) -> int:
     async def act(session, discussion) -> int:
         with reading_in(args.lang):
-            outcome = await filing.file_as_organiser(session, discussion, args.contribution.lstrip("#"), args.question, utc_now())
+            outcome = await filing.file_as_organiser(
+                session, discussion, args.contribution.lstrip("#"), args.question, utc_now(), COMMAND_LINE_ORGANISER
+            )
         print(outcome.text, file=sys.stdout if outcome.filed else sys.stderr)
         return 0 if outcome.filed else EXIT_PROBLEM
 

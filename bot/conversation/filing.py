@@ -35,16 +35,21 @@ def excerpt(contribution: Contribution) -> str:
     return shorten(contribution.text, EXCERPT)
 
 
-async def tie(session: AsyncSession, contribution: Contribution, question_id: int, now: dt.datetime, by_organiser: bool = False) -> bool:
-    """File `contribution` under the question, keeping where it was. Returns
-    whether it was moved (it was filed under another question before)."""
+async def tie(
+    session: AsyncSession, contribution: Contribution, question_id: int, now: dt.datetime, organiser: tuple[str, str] | None = None
+) -> bool:
+    """File `contribution` under the question, keeping where it was and, when an `organiser`
+    (platform, user id) did it, who. Returns whether it was moved (it was filed under another
+    question before)."""
     moved = contribution.status == ContributionStatus.filed and contribution.question_id is not None
     session.add(
         ContributionMove(
             contribution_id=contribution.id,
             from_question_id=contribution.question_id if moved else None,
             to_question_id=question_id,
-            by_organiser=by_organiser,
+            by_organiser=organiser is not None,
+            by_platform=organiser[0] if organiser else None,
+            by_user=organiser[1] if organiser else None,
             moved_at=now,
         )
     )
@@ -93,7 +98,7 @@ async def own_contribution(turn: Turn, contribution_id: str) -> Contribution | N
     )
 
 
-async def move_to(turn: Turn, index: DiscussionIndex, contribution: Contribution, key: str, by_organiser: bool = False) -> None:
+async def move_to(turn: Turn, index: DiscussionIndex, contribution: Contribution, key: str) -> None:
     assert turn.discussion is not None
     question = index.questions.get(key)
     if question is None:
@@ -102,10 +107,10 @@ async def move_to(turn: Turn, index: DiscussionIndex, contribution: Contribution
     if contribution.status == ContributionStatus.filed and contribution.question_id == question.id:
         turn.reply(_("This answer is already recorded under question {key}.").format(key=key))
         return
-    moved = await tie(turn.session, contribution, question.id, turn.now, by_organiser)
+    moved = await tie(turn.session, contribution, question.id, turn.now)
     turn.reply(
         tied_text(contribution, key, question_text(question, turn.language, turn.discussion), moved),
-        buttons=() if by_organiser else wrong_question_buttons([contribution], index),
+        buttons=wrong_question_buttons([contribution], index),
     )
 
 
@@ -203,8 +208,10 @@ class Outcome(NamedTuple):
     filed: bool  # False: nothing changed (no such answer or question, or already there)
 
 
-async def file_as_organiser(session: AsyncSession, discussion: Discussion, contribution_id: str, key: str, now: dt.datetime) -> Outcome:
-    """/file 123 1.4 and `facilitator file 123 1.4`."""
+async def file_as_organiser(
+    session: AsyncSession, discussion: Discussion, contribution_id: str, key: str, now: dt.datetime, organiser: tuple[str, str]
+) -> Outcome:
+    """/file 123 1.4 and `facilitator file 123 1.4`, by `organiser` (platform, user id)."""
     contribution = (
         await session.scalar(
             select(Contribution).join(Message).where(Contribution.id == int(contribution_id), Message.discussion_id == discussion.id)
@@ -221,7 +228,7 @@ async def file_as_organiser(session: AsyncSession, discussion: Discussion, contr
         return Outcome(_("There is no question {key}.").format(key=key[:20]), False)
     if contribution.status == ContributionStatus.filed and contribution.question_id == question.id:
         return Outcome(_("This answer is already recorded under question {key}.").format(key=key), False)
-    moved = await tie(session, contribution, question.id, now, by_organiser=True)
+    moved = await tie(session, contribution, question.id, now, organiser)
     return Outcome(tied_text(contribution, key, question_text(question, current_language(), discussion), moved), True)
 
 
@@ -235,7 +242,9 @@ async def file(turn: Turn, args: list[str]) -> None:
     if len(args) != 2:
         turn.reply(_("Send /file, the answer's number and the question's, for example /file 123 1.4."))
         return
-    outcome = await file_as_organiser(turn.session, turn.discussion, args[0].lstrip("#"), args[1], turn.now)
+    outcome = await file_as_organiser(
+        turn.session, turn.discussion, args[0].lstrip("#"), args[1], turn.now, (turn.sender.platform, turn.sender.user_id)
+    )
     turn.reply(outcome.text)
 
 

@@ -42,6 +42,7 @@ from bot.ports.web import (
     SynthesisDraft,
     SynthesisReview,
     Visitor,
+    organiser_name,
 )
 from bot.reports.data import published_author, visible_contributions
 from bot.storage.models import (
@@ -349,7 +350,7 @@ async def move_answer(session: AsyncSession, visitor: Visitor, contribution_id: 
     question = index.questions.get(key)
     if question is None:
         return False
-    await filing.tie(session, contribution, question.id, now, by_organiser=visitor.organiser is not None)
+    await filing.tie(session, contribution, question.id, now, visitor.organiser)
     return True
 
 
@@ -565,19 +566,26 @@ async def _acts(session: AsyncSession, discussion: Discussion, index: Discussion
     )
     moves = await session.execute(
         select(
-            ContributionMove.contribution_id, ContributionMove.from_question_id, ContributionMove.to_question_id, ContributionMove.moved_at
+            ContributionMove.contribution_id,
+            ContributionMove.from_question_id,
+            ContributionMove.to_question_id,
+            ContributionMove.moved_at,
+            ContributionMove.by_platform,
+            ContributionMove.by_user,
         )
         .where(ContributionMove.by_organiser.is_(True), of_discussion(ContributionMove.contribution_id))
         .order_by(ContributionMove.moved_at.desc(), ContributionMove.id.desc())
         .limit(DESK_ACTS)
     )
     acts = [
-        DeskAct(cid, "hidden" if hidden else "shown", at, f"{platform}:{user}", reason)
+        DeskAct(cid, "hidden" if hidden else "shown", at, organiser_name(platform, user), reason)
         for cid, hidden, platform, user, reason, at in hidings
     ]
-    for cid, from_id, to_id, at in moves:
+    for cid, from_id, to_id, at, platform, user in moves:
         to = index.by_id.get(to_id) if to_id is not None else None
-        acts.append(DeskAct(cid, "filed" if from_id is None else "moved", at, to_question=to.key if to else None))
+        acts.append(
+            DeskAct(cid, "filed" if from_id is None else "moved", at, organiser_name(platform, user), to_question=to.key if to else None)
+        )
     return tuple(sorted(acts, key=lambda act: act.at, reverse=True)[:DESK_ACTS])
 
 

@@ -150,7 +150,7 @@ class DeskAct:
     contribution_id: int
     kind: str  # "hidden", "shown", "filed", "moved"
     at: dt.datetime
-    by: str | None = None  # "platform:user id"; None where the record does not say who (filing, moving)
+    by: str | None = None  # `organiser_name`; None where the record does not say who (acts before 2026-12-01)
     reason: str = ""
     to_question: str | None = None  # filed or moved: where to
 
@@ -198,3 +198,10 @@ class SynthesisReview:
     saved: bool
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # contributions left out since (hidden, moved)
+
+
+def organiser_name(platform: str | None, user: str | None) -> str | None:
+    """An organiser as the desk and the exports name them: "telegram:123", "cli"; None when not recorded."""
+    if not platform:
+        return None
+    return f"{platform}:{user}" if user else platform

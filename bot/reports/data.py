@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handling.unfiled import not_tied
+from bot.ports.web import organiser_name
 from bot.storage.models import (
     Contribution,
     ContributionMove,
@@ -79,7 +80,7 @@ class Act(NamedTuple):
     contribution_id: int
     kind: str  # "hidden", "shown", "filed" (it was waiting), "moved"
     at: dt.datetime
-    by: str | None  # the organiser as the desk shows them ("telegram:123"); None where the record does not say who (moves)
+    by: str | None  # the organiser as the desk shows them ("telegram:123", "cli"); None where the record does not say who
     reason: str = ""
     from_question: str | None = None
     to_question: str | None = None
@@ -331,10 +332,15 @@ async def _acts(session: AsyncSession, discussion: Discussion, keys: dict[int, s
     for cid, hidden, platform, user, reason, at, consent, anonymous, name, display_name, organisation in hidings:
         if not published_author(consent, bool(anonymous), name, organisation, None, None).public:
             reason = redact(reason, name_pattern((name, display_name), (organisation,)))
-        acts.append(Act(cid, "hidden" if hidden else "shown", at, f"{platform}:{user}", reason))
+        acts.append(Act(cid, "hidden" if hidden else "shown", at, organiser_name(platform, user), reason))
     moves = await session.execute(
         select(
-            ContributionMove.contribution_id, ContributionMove.moved_at, ContributionMove.from_question_id, ContributionMove.to_question_id
+            ContributionMove.contribution_id,
+            ContributionMove.moved_at,
+            ContributionMove.from_question_id,
+            ContributionMove.to_question_id,
+            ContributionMove.by_platform,
+            ContributionMove.by_user,
         )
         .join(Contribution, ContributionMove.contribution_id == Contribution.id)
         .join(Message, Contribution.message_id == Message.id)
@@ -345,12 +351,12 @@ async def _acts(session: AsyncSession, discussion: Discussion, keys: dict[int, s
             cid,
             "moved" if from_id is not None else "filed",
             at,
-            None,
+            organiser_name(platform, user),
             "",
             keys.get(from_id) if from_id else None,
             keys.get(to_id) if to_id else None,
         )
-        for cid, at, from_id, to_id in moves
+        for cid, at, from_id, to_id, platform, user in moves
     ]
     return sorted(acts, key=lambda act: (act.at, act.contribution_id))
 

@@ -338,6 +338,8 @@ class ContributionMove(Base):
     from_question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))  # None: it was pending
     to_question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
     by_organiser: Mapped[bool] = mapped_column(Boolean, default=False)
+    by_platform: Mapped[str | None] = mapped_column(String(20))  # the organiser who filed or moved it, as a platform identity
+    by_user: Mapped[str | None] = mapped_column(String(64))  # ("cli", "") from the command line
     moved_at: Mapped[dt.datetime]
 
 
