@@ -206,6 +206,7 @@ async def run_bot(args: argparse.Namespace) -> int:
         meaning.load_in_background(meaning.LOAD_AFTER_SECONDS)  # meanwhile the bot answers by markers and words
         await stopped_by_sigterm(serve(engine, platforms, database, args.grace))
     finally:
+        await asyncio.to_thread(meaning.stop_loading)
         await lock.release()
         await database.dispose()
     return 0

@@ -172,3 +172,12 @@ def embedder_for_index() -> CachedEmbedder | Loading | None:
     if _in_background and _shared is None and not _shared_failed:
         return Loading()
     return shared_embedder()
+
+
+def stop_loading() -> None:
+    """Before the process exits: a load not begun is called off, one under way is waited for
+    (the model's native code aborts the whole process when the interpreter ends under it)."""
+    if _loading is not None:
+        _loading.cancel()
+        if _loading.is_alive():
+            _loading.join()
