@@ -322,7 +322,10 @@ async def export_report(args: argparse.Namespace) -> int:
             raise CommandError(f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}")
         report = await gather(session, discussion, utc_now())
         if format in KEY_POINTS_FORMATS:
-            report = await synthesis_command.with_key_points(session, discussion, report, language)
+            from bot.reports.synthesis.making import with_key_points
+
+            with synthesis_command.progress_bar(report.figures.contributions, "key points") as bar:
+                report = await with_key_points(session, discussion, report, language, bar.update)
         partial = args.output.with_name(args.output.name + ".part")  # no half-written report under the real name
 
         def save_chart(chart) -> str:

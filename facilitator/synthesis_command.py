@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import sys
 from pathlib import Path
 
 from bot.conversation.engine import utc_now
-from bot.i18n import language_name, reading_in
-from bot.reports.data import ReportData
 
 # The synthesis (scikit-learn, YAKE) is imported when it is used, not at every command's start.
 
@@ -41,22 +38,11 @@ def progress_bar(total: int, what: str):
     return tqdm(total=total, desc=what, unit=" contributions", disable=not sys.stderr.isatty(), file=sys.stderr, leave=False)
 
 
-async def with_key_points(session, discussion, report: ReportData, language: str) -> ReportData:
-    """The report with its key points: the synthesis kept for its language (the organisers'
-    review, or the bot's last grouping) brought up to date, else grouped now."""
-    from bot.reports.synthesis.making import for_report
-
-    with progress_bar(report.figures.contributions, "key points") as bar:
-        synthesis = await for_report(session, discussion, report, language, bar.update)
-    return dataclasses.replace(report, synthesis=synthesis)
-
-
 async def write_draft(args: argparse.Namespace) -> int:
     from bot.reports.data import gather
     from bot.reports.synthesis import store
-    from bot.reports.synthesis.draft import to_yaml
     from bot.reports.synthesis.making import make_synthesis
-    from bot.reports.synthesis.review import editing_help, not_reviewed_note, read_back, stamped
+    from bot.reports.synthesis.review import draft_file, read_back
     from facilitator.cli import EXIT_PROBLEM, CommandError, with_discussion
 
     async def act(session, discussion) -> int:
@@ -83,16 +69,9 @@ async def write_draft(args: argparse.Namespace) -> int:
             # Without a review, grouped afresh: the bot's own grouping improves with every contribution.
             synthesis = await make_synthesis(session, discussion, report, language, reviewed, bar.update)
         await store.keep(session, discussion, synthesis, utc_now())
-        with reading_in(language):
-            header = editing_help().format(
-                language=language_name(language, language),
-                command=f"facilitator synthesis --discussion {discussion.slug} --lang {language} -o {args.output.name}",
-            )
-            if synthesis.reviewed_at is None:
-                header += "\n" + not_reviewed_note()
         partial = args.output.with_name(args.output.name + ".part")
         try:
-            partial.write_text(to_yaml(stamped(synthesis), header), encoding="utf-8")
+            partial.write_text(draft_file(synthesis, discussion.slug, args.output.name), encoding="utf-8")
             partial.replace(args.output)
         except OSError as error:
             raise CommandError(f"cannot write {args.output}: {error.strerror}") from None

@@ -701,9 +701,8 @@ async def synthesis_draft(session: AsyncSession, organiser: tuple[str, str], lan
     there is one; kept, so that reports start from it."""
     from bot.reports.data import gather
     from bot.reports.synthesis import store as kept
-    from bot.reports.synthesis.draft import to_yaml
     from bot.reports.synthesis.making import for_report
-    from bot.reports.synthesis.review import editing_help, stamped
+    from bot.reports.synthesis.review import draft_file
 
     discussion = await _organised_discussion(session, organiser)
     if discussion is None:
@@ -712,11 +711,9 @@ async def synthesis_draft(session: AsyncSession, organiser: tuple[str, str], lan
     report = await gather(session, discussion, now)
     synthesis = await for_report(session, discussion, report, language)
     await kept.keep(session, discussion, synthesis, now)
-    with reading_in(language):
-        header = editing_help().format(
-            language=language, command=f"facilitator synthesis --discussion {discussion.slug} --lang {language} -o FILE"
-        )
-    return SynthesisDraft(language, to_yaml(stamped(synthesis), header), synthesis.reviewed_at is not None)
+    return SynthesisDraft(
+        language, draft_file(synthesis, discussion.slug, f"{discussion.slug}-synthesis-{language}.yaml"), synthesis.reviewed_at is not None
+    )
 
 
 async def save_synthesis_review(

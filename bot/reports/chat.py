@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 from bot.handling.turn import Turn
 from bot.i18n import _, current_language, format_number, language_name, ngettext
@@ -35,9 +34,9 @@ async def report(turn: Turn, args: list[str]) -> None:
             return
     data = await gather(turn.session, turn.discussion, turn.now)
     if format in KEY_POINTS_FORMATS:
-        from bot.reports.synthesis.making import for_report  # scikit-learn and YAKE load with the first report
+        from bot.reports.synthesis.making import with_key_points  # scikit-learn and YAKE load with the first report
 
-        data = dataclasses.replace(data, synthesis=await for_report(turn.session, turn.discussion, data, language))
+        data = await with_key_points(turn.session, turn.discussion, data, language)
     # Drawing charts and laying out thousands of contributions takes seconds:
     # off the event loop, so that other chats are answered meanwhile.
     content = await asyncio.to_thread(report_bytes, data, format, language)

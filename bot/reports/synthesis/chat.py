@@ -4,16 +4,14 @@ them, sent to an organiser."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 from bot.handling.turn import Turn
 from bot.i18n import _, current_language, language_name
 from bot.ports import OutgoingMessage
 from bot.reports.data import gather
 from bot.reports.export import file_name, report_bytes
-from bot.reports.synthesis.draft import to_yaml
-from bot.reports.synthesis.making import for_report
-from bot.reports.synthesis.review import editing_help, stamped
+from bot.reports.synthesis.making import with_key_points
+from bot.reports.synthesis.review import draft_file
 
 
 async def synthesis(turn: Turn, args: list[str]) -> None:
@@ -28,14 +26,13 @@ async def synthesis(turn: Turn, args: list[str]) -> None:
         )
         return
     language = args[0].lower() if args else (turn.language if turn.language in languages else languages[0])
-    data = await gather(turn.session, turn.discussion, turn.now)
-    made = await for_report(turn.session, turn.discussion, data, language)
-    report = dataclasses.replace(data, synthesis=made)
+    report = await with_key_points(turn.session, turn.discussion, await gather(turn.session, turn.discussion, turn.now), language)
+    made = report.synthesis
+    assert made is not None
     content = await asyncio.to_thread(report_bytes, report, "docx", language)
-    command = (
-        f"facilitator synthesis --discussion {turn.discussion.slug} --lang {language} -o {turn.discussion.slug}-synthesis-{language}.yaml"
-    )
-    draft = to_yaml(stamped(made), editing_help().format(language=language_name(language, language), command=command))
+    draft_name = f"{turn.discussion.slug}-synthesis-{language}.yaml"
+    command = f"facilitator synthesis --discussion {turn.discussion.slug} --lang {language} -o {draft_name}"
+    draft = draft_file(made, turn.discussion.slug, draft_name)
     reviewed = made.reviewed_at is not None
     turn.replies.append(
         OutgoingMessage(
@@ -52,6 +49,6 @@ async def synthesis(turn: Turn, args: list[str]) -> None:
         OutgoingMessage(
             chat=turn.chat,
             text=_("To review the key points, edit this file and save it with: {command}").format(command=command),
-            attachment=(f"{turn.discussion.slug}-synthesis-{language}.yaml", draft.encode("utf-8")),
+            attachment=(draft_name, draft.encode("utf-8")),
         )
     )

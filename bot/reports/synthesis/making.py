@@ -57,6 +57,13 @@ async def for_report(
     return await make_synthesis(session, discussion, report, language, await store.kept(session, discussion, language), progress)
 
 
+async def with_key_points(
+    session: AsyncSession, discussion: Discussion, report: ReportData, language: str, progress: Progress | None = None
+) -> ReportData:
+    """The report with its key points (`for_report`), as every report format shows them."""
+    return dataclasses.replace(report, synthesis=await for_report(session, discussion, report, language, progress))
+
+
 def _asked(report: ReportData, question: dict[str, str]) -> dict[str, str]:
     return {
         code: "\n".join((report.title.get(code, ""), report.invitation.get(code, ""), question.get(code, ""))) for code in report.languages

@@ -7,9 +7,9 @@ import dataclasses
 import hashlib
 import json
 
-from bot.i18n import _
+from bot.i18n import _, language_name, reading_in
 from bot.reports.data import ReportData
-from bot.reports.synthesis.draft import DraftError, Synthesis, from_yaml
+from bot.reports.synthesis.draft import DraftError, Synthesis, from_yaml, to_yaml
 
 
 def editing_help() -> str:
@@ -22,8 +22,18 @@ def editing_help() -> str:
     )
 
 
-def not_reviewed_note() -> str:
-    return _("Not reviewed yet: this is the bot's own grouping.")
+def draft_file(synthesis: Synthesis, discussion: str, file_name: str) -> str:
+    """The draft as organisers edit it (the CLI writes it, the chat sends it, the desk shows
+    it): how to edit it at its top, in its language, then the synthesis with its digest."""
+    language = synthesis.language
+    with reading_in(language):
+        header = editing_help().format(
+            language=language_name(language, language),
+            command=f"facilitator synthesis --discussion {discussion} --lang {language} -o {file_name}",
+        )
+        if synthesis.reviewed_at is None:
+            header += "\n" + _("Not reviewed yet: this is the bot's own grouping.")
+    return to_yaml(stamped(synthesis), header)
 
 
 def _editable(synthesis: Synthesis) -> str:
