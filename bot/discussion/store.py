@@ -10,14 +10,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, delete, select
+import numpy as np
+from sqlalchemy import CursorResult, delete, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.discussion.spec import DiscussionSpec
 from bot.linking import Linker, LinkQuestion
+from bot.linking.linker import EXEMPLAR_METHODS, EXEMPLARS_PER_QUESTION, FiledAnswer
 from bot.linking.meaning import embedder_for_index
 from bot.ports import ChatKind
 from bot.storage.models import (
+    Contribution,
+    ContributionEmbedding,
+    ContributionStatus,
     Discussion,
     OrganiserGrant,
     Participant,
@@ -239,8 +244,64 @@ async def build_index(session: AsyncSession, discussion: Discussion) -> Discussi
     # The model loads once per process (or in the background, when `facilitator run` started it
     # so), and embeds each wording once: off the event loop, both.
     embedder = await asyncio.to_thread(embedder_for_index)
-    linker = await asyncio.to_thread(Linker, link_questions, discussion.languages, embedder)
+    # The answers filed so far shape the linker as they did the one that linked them: a
+    # restarted bot, or a file loaded again, links the next message as before.
+    filed = await filed_answers(session, questions, embedder.name) if embedder is not None else []
+    linker = await asyncio.to_thread(Linker, link_questions, discussion.languages, embedder, filed)
     return DiscussionIndex(questions={q.key: q for q in questions}, by_id={q.id: q for q in questions}, linker=linker)
+
+
+# SQLite allows 500 terms in a compound SELECT: a discussion of more questions takes a query per so many.
+FILED_ANSWERS_QUESTIONS_PER_QUERY = 400
+
+
+async def filed_answers(session: AsyncSession, questions: Sequence[IndexedQuestion], model: str) -> list[FiledAnswer]:
+    """The first answers filed under each question by what their authors said (the linker's
+    EXEMPLAR_METHODS: not those moved or chosen since, nor those hidden), oldest first, with
+    their stored vectors when `model` made them after their last change. One query (per
+    FILED_ANSWERS_QUESTIONS_PER_QUERY questions), reading at most twice EXEMPLARS_PER_QUESTION
+    per question through the index on each question's contributions, however many the
+    discussion holds: the linker keeps the first so many distinct texts, oldest first."""
+    keys = {q.id: q.key for q in questions}
+    ids = list(keys)
+    found: list[FiledAnswer] = []
+    for start in range(0, len(ids), FILED_ANSWERS_QUESTIONS_PER_QUERY):
+        firsts = [
+            select(Contribution.id)
+            .where(
+                Contribution.question_id == question_id,
+                Contribution.hidden.is_(False),
+                Contribution.status == ContributionStatus.filed,
+                Contribution.method.in_(sorted(EXEMPLAR_METHODS)),
+            )
+            .order_by(Contribution.id)
+            .limit(2 * EXEMPLARS_PER_QUESTION)
+            .subquery()
+            for question_id in ids[start : start + FILED_ANSWERS_QUESTIONS_PER_QUERY]
+        ]
+        chosen = union_all(*(select(first.c.id) for first in firsts)).subquery()
+        rows = await session.execute(
+            select(
+                Contribution.question_id,
+                Contribution.text,
+                Contribution.updated_at,
+                ContributionEmbedding.vector,
+                ContributionEmbedding.model,
+                ContributionEmbedding.created_at,
+            )
+            .join(chosen, chosen.c.id == Contribution.id)
+            .outerjoin(ContributionEmbedding, ContributionEmbedding.contribution_id == Contribution.id)
+            .order_by(Contribution.id)
+        )
+        found += [
+            FiledAnswer(
+                keys[cast(int, question_id)],  # never None: the query picks by it
+                text,
+                np.frombuffer(vector, dtype="<f4") if vector is not None and made_by == model and made_at >= changed_at else None,
+            )
+            for question_id, text, changed_at, vector, made_by, made_at in rows
+        ]
+    return found
 
 
 def venue_language(venue: Venue, participant: Participant | None, discussion: Discussion) -> str:

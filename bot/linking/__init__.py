@@ -1,5 +1,5 @@
-"""Tying a message to the question(s) it answers: pure functions of the text and the
-discussion's questions (markers, restated questions, meaning, shared words), with language
+"""Tying a message to the question(s) it answers: from the text, the discussion's questions
+and the answers filed so far (markers, restated questions, meaning, shared words), with language
 detection and the evaluation on labelled corpora. The meaning comes from any `Embedder`
 (`meaning.py`: the sentence-embedding model, loaded once per process)."""
 

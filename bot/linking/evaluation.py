@@ -38,9 +38,11 @@ nothing) and wrong when filed.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from bot.linking.linker import Linked, Linker
+from bot.linking.linker import Linked
 
 OUTCOMES = ("right", "unsure", "wrong")
 # The linker must tie at least this share of segments to the right question, and at most
@@ -104,7 +106,13 @@ def kind_of(case: dict) -> str:
     return "several" if len({e["text_starts"] for e in case["expected"]}) > 1 else case["expected"][0]["method"]
 
 
-def evaluate(linker: Linker, cases: list[dict]) -> Evaluation:
+class LinksMessages(Protocol):
+    """What is evaluated: a `Linker`, or a stand-in for one."""
+
+    def link_many(self, requests: Sequence[Mapping]) -> list[Linked]: ...
+
+
+def evaluate(linker: LinksMessages, cases: list[dict]) -> Evaluation:
     evaluation = Evaluation()
     requests = [
         {

@@ -82,10 +82,6 @@ class CachedEmbedder:
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()  # the engine embeds in a worker thread after the commit
 
-    def known(self, text: str) -> np.ndarray | None:
-        with self._lock:
-            return self._vectors.get(text)
-
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
@@ -132,9 +128,6 @@ class Loading:
     @property
     def ready(self) -> bool:
         return _shared is not None
-
-    def known(self, text: str) -> np.ndarray | None:
-        return _shared.known(text) if _shared is not None else None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         loaded = shared_embedder()  # waits only if called before `ready`

@@ -37,12 +37,10 @@ CORPORA_DIR = Path(__file__).parent / "corpora"
 CORPORA = ["seed.jsonl", "chat.jsonl", "heldout.jsonl", "heldout2.jsonl", "meaning_dev.jsonl", "meaning_heldout.jsonl"]
 # Answers without marker whose meaning is as close to two questions of their round ("we set
 # up a round table with the chamber of commerce, the banks and the NGOs" for 4.2, nearly as
-# close to 4.4): the bot asks, and ties 85 % (development) and 91 % (held out) of the segments.
+# close to 4.4): the bot asks, and ties 84 % (development) and 92 % (held out) of the segments.
+# Most of the development part's come before its answers with markers: the centroids of those
+# (EXEMPLAR_WEIGHT) help the answers after them only.
 SHORT_OF_RIGHT = pytest.mark.xfail(strict=True, reason="the model's meaning does not tell enough answers without marker apart")
-# Two answers filed under a neighbour of their question, of 91 segments (meaning_dev).
-SHORT_OF_WRONG = pytest.mark.xfail(
-    strict=True, reason="2 of 91 filed wrong (2.2 %): the shared words, or the meaning by far, closer to a neighbour"
-)
 
 
 def _corpus(corpus: str) -> list[dict]:
@@ -58,7 +56,7 @@ def _evaluate(corpus: str, with_model: bool = True) -> tuple[Evaluation, str]:
     return evaluation, evaluation.report() + "\n" + "\n".join(evaluation.failures)
 
 
-@pytest.mark.parametrize("corpus", [pytest.param(c, marks=SHORT_OF_WRONG) if c == "meaning_dev.jsonl" else c for c in CORPORA])
+@pytest.mark.parametrize("corpus", CORPORA)
 def test_the_linker_files_almost_nothing_under_a_wrong_question(corpus):
     evaluation, details = _evaluate(corpus)
     assert evaluation.share("wrong") <= TARGET_WRONG, details
@@ -76,8 +74,8 @@ def test_the_linker_ties_enough_segments_to_the_right_question(corpus):
     assert evaluation.share("right") >= TARGET_RIGHT, details
 
 
-# Round 4's last question, long and general, comes first for three of its neighbours' answers.
-SHORT_OF_FIRST = pytest.mark.xfail(strict=True, reason="8 of 12 asks offer the right question first")
+# Round 4's last question, long and general, comes first for two of its neighbours' answers.
+SHORT_OF_FIRST = pytest.mark.xfail(strict=True, reason="10 of 14 asks offer the right question first")
 
 
 @pytest.mark.parametrize("corpus", [pytest.param(c, marks=SHORT_OF_FIRST) if c == "meaning_dev.jsonl" else c for c in CORPORA])

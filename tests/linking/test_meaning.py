@@ -17,7 +17,7 @@ import pytest
 
 from bot.discussion.spec import example_discussion_path, load_discussion
 from bot.linking import meaning
-from bot.linking.linker import Linker
+from bot.linking.linker import EXEMPLARS_BEFORE_USE, EXEMPLARS_PER_QUESTION, Linker
 from bot.linking.meaning import CachedEmbedder, shared_embedder
 from bot.linking.text import DEADLINE, TO_ORGANISERS
 from facilitator.link_command import build_linker
@@ -30,8 +30,9 @@ def words_only() -> Linker:
     return build_linker(SPEC)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def with_model() -> Linker:
+    """A fresh linker for each test: what one test files teaches the linker (the centroids of answers)."""
     embedder = shared_embedder()
     assert embedder is not None
     return build_linker(SPEC, embedder)
@@ -90,6 +91,63 @@ def test_each_question_wording_is_embedded_once_per_discussion_and_a_batch_in_on
     texts = [f"we did {n} things with the local radio stations of the region and their listeners abroad" for n in range(5)]
     linker.link_many([{"text": text, "open_round": 3} for text in texts])
     assert topics.calls == [texts]
+
+
+# Round 3's questions share no topic of the fake model: their wordings alone cannot tell its answers apart.
+ROUND_3_TOPICS = ["radio", "hearings", "school"]
+ROUND_3_MARKED = ["Q1: we talk to them on the radio", "Q2: public hearings with the associations", "Q3: they funded the school"]
+UNMARKED = "every sunday the town hall speaks on the radio to the families living abroad"
+
+
+def marked_answers(*answers: str) -> list[str]:
+    """Enough answers filed by their markers for the centroids to count (EXEMPLARS_BEFORE_USE)."""
+    rounds = -(-EXEMPLARS_BEFORE_USE // len(answers))
+    return [f"{answer} ({n})" for n in range(rounds) for answer in answers]
+
+
+def test_answers_filed_by_their_markers_teach_the_linker_what_each_question_is_answered_with():
+    linker = build_linker(SPEC, Topics(ROUND_3_TOPICS))
+    assert tied(linker, UNMARKED, 3) == [(None, None)]
+    for text in marked_answers(*ROUND_3_MARKED):
+        linker.link(text, open_round=3)
+    assert tied(linker, UNMARKED + " again", 3) == [("3.1", "meaning")]
+
+
+def test_a_few_answers_filed_do_not_yet_count():
+    linker = build_linker(SPEC, Topics(ROUND_3_TOPICS))
+    for text in marked_answers(*ROUND_3_MARKED)[: EXEMPLARS_BEFORE_USE - 1]:
+        linker.link(text, open_round=3)
+    assert tied(linker, UNMARKED, 3) == [(None, None)]
+
+
+def test_an_answer_unlike_those_filed_is_not_drawn_to_the_questions_already_answered():
+    linker = build_linker(SPEC, Topics(ROUND_3_TOPICS))
+    for text in marked_answers(*ROUND_3_MARKED[:2]):
+        linker.link(text, open_round=3)
+    (segment,) = linker.link("the emigrants in Boston paid for a new school and the teachers of the village", open_round=3).segments
+    assert (segment.question or segment.candidates[0]) == "3.3"
+
+
+def test_in_a_batch_a_message_learns_only_from_the_answers_filed_before_it():
+    topics = Topics(ROUND_3_TOPICS)
+    linker = build_linker(SPEC, topics)
+    topics.calls.clear()
+    requests = [{"text": text, "open_round": 3} for text in [UNMARKED, *marked_answers(*ROUND_3_MARKED), UNMARKED + " again"]]
+    first, *_, last = linker.link_many(requests)
+    assert [(s.question, s.method) for s in (*first.segments, *last.segments)] == [(None, None), ("3.1", "meaning")]
+    assert len(topics.calls) == 1  # the answers to learn from embedded with the texts to tie, once
+
+
+def test_what_the_linker_learns_from_is_bounded_and_each_answer_embedded_once():
+    topics = Topics(ROUND_3_TOPICS)
+    linker = build_linker(SPEC, topics)
+    topics.calls.clear()
+    for n in range(3 * EXEMPLARS_PER_QUESTION):
+        for text in ROUND_3_MARKED:
+            linker.link(f"{text} ({n % (2 * EXEMPLARS_PER_QUESTION)})", open_round=3)
+    linker.link(UNMARKED, open_round=3)
+    embedded = [text for call in topics.calls for text in call]
+    assert len(embedded) == len(set(embedded)) == 3 * EXEMPLARS_PER_QUESTION + 1
 
 
 def test_without_a_model_the_linker_goes_on_with_markers_and_words_and_says_so_once(monkeypatch, caplog):
@@ -159,6 +217,15 @@ def test_going_back_to_an_earlier_round_compares_the_answer_with_that_rounds_que
     assert segment.question == "3.2" or set(segment.candidates) == {"3.1", "3.2", "3.3"}
     (segment,) = linker.link("Je reviens sur la semaine 1 : chez nous rien de tel", open_round=3).segments
     assert set(segment.candidates) == {"1.1", "1.2", "1.3", "1.4", "1.5"}
+
+
+def test_an_answer_naming_no_round_goes_back_to_an_earlier_question_only_when_far_closer_to_it(words_only):
+    linker = build_linker(SPEC, Topics(["decentralized cooperation", "diaspora groups"]))
+    back = "our twinning with Dakar is decentralized cooperation on migration between both towns"
+    assert tied(words_only, back, 3) == [(None, None)]
+    assert [s.question for s in linker.link(back, open_round=3).segments] == ["1.1"]
+    (segment,) = linker.link(back + " with the diaspora groups of both", open_round=3).segments
+    assert segment.question is None and set(segment.candidates) == {"3.1", "3.2", "3.3"}
 
 
 @pytest.mark.parametrize(
@@ -390,7 +457,7 @@ def test_while_the_model_loads_in_the_background_the_linker_uses_words_then_mean
     assert not linker.uses_meaning and tied(linker, answer, 3) == [(None, None)]
     monkeypatch.setattr(meaning, "_shared", CachedEmbedder(Topics(["outreach", "whatsapp"])))
     assert linker.uses_meaning
-    assert [key for key, _ in linker._rank_by_meaning("outreach by whatsapp", 3)][:1] == ["3.1"]
+    assert [key for key, _ in linker._rank_by_meaning("outreach by whatsapp", 3)[1]][:1] == ["3.1"]
 
 
 def test_linking_a_batch_gives_what_linking_each_message_alone_gives(with_model):
@@ -408,5 +475,6 @@ def test_linking_a_batch_gives_what_linking_each_message_alone_gives(with_model)
         for case in cases
     ]  # a zero-width space more: texts that the model has not embedded yet
     batch = with_model.link_many(requests)
-    assert batch == [with_model.link(**request) for request in requests]
+    one_by_one = build_linker(SPEC, shared_embedder())
+    assert batch == [one_by_one.link(**request) for request in requests]
     assert sum(s.method == "meaning" for linked in batch for s in linked.segments) > 20
