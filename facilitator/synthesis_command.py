@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.conversation.engine import utc_now
+from bot.i18n import reading_in
 
 # The synthesis (scikit-learn, YAKE) is imported when it is used, not at every command's start.
 
@@ -59,9 +61,8 @@ async def write_draft(args: argparse.Namespace) -> int:
                 raise CommandError(f"cannot read {args.output}: {error}") from None
             edits = read_back(text, report, discussion.slug, language, utc_now())
             if edits.problems:
-                return _problems(args.output, edits.problems, EXIT_PROBLEM)
-            for note in edits.notes:
-                print(f"{args.output}: {note}", file=sys.stderr)
+                return _problems(args.output, edits.problems, language, EXIT_PROBLEM)
+            _say(args.output, edits.notes, language)
             if edits.review is not None:
                 reviewed = edits.review
                 print(f"{args.output}: the edits are saved; every report of {discussion.slug} in {language} now uses them")
@@ -84,8 +85,14 @@ async def write_draft(args: argparse.Namespace) -> int:
     return await with_discussion(args, act)
 
 
-def _problems(path: Path, problems: list[str], code: int) -> int:
-    for problem in problems:
-        print(f"{path}: {problem}", file=sys.stderr)
+def _say(path: Path, lines: Sequence[object], language: str) -> None:
+    """What is wrong in the file, or left out of it, in the draft's language (that of its header)."""
+    with reading_in(language):
+        for line in lines:
+            print(f"{path}: {line}", file=sys.stderr)
+
+
+def _problems(path: Path, problems: Sequence[object], language: str, code: int) -> int:
+    _say(path, problems, language)
     print(f"{path}: nothing saved, the file is left as it is", file=sys.stderr)
     return code

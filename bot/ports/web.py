@@ -196,8 +196,9 @@ class SynthesisReview:
     """What saving an edited draft did: saved, or the problems that stopped it."""
 
     saved: bool
-    problems: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()  # contributions left out since (hidden, moved)
+    # Each said with str(), which gives it in the language of the page that shows it.
+    problems: tuple[object, ...] = ()
+    notes: tuple[object, ...] = ()  # contributions left out since (hidden, moved)
 
 
 def organiser_name(platform: str | None, user: str | None) -> str | None:

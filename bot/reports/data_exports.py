@@ -1,7 +1,9 @@
 """The report's data for other tools: JSON with everything publishable, and
 CSV and XLSX with one row per contribution for spreadsheets. JSON and XLSX
 (a sheet of its own) also carry the organisers' acts on contributions, the
-audit log the desk shows; CSV stays one table, of contributions."""
+audit log the desk shows; CSV stays one table, of contributions. With the key
+points, every contribution's row names its theme, and XLSX has a sheet of
+the themes (counts, quotes, members); JSON carries them whole."""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from typing import BinaryIO
 from babel.numbers import get_decimal_symbol
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 
 from bot.i18n import _
 from bot.reports.data import Act, Author, Entry, ReportData
+from bot.reports.synthesis.wording import KeyPointsWording
 from bot.reports.wording import Wording
 from bot.reports.xml_text import xml_safe
 
@@ -127,6 +130,7 @@ def _headers() -> tuple[str, ...]:
         _("ID"),
         _("Round"),
         _("Question"),
+        _("Theme"),
         _("Participant"),
         _("Organisation"),
         _("Country"),
@@ -139,16 +143,25 @@ def _headers() -> tuple[str, ...]:
     )
 
 
+def _key_points(report: ReportData, words: Wording) -> KeyPointsWording | None:
+    return KeyPointsWording(report, report.synthesis, words) if report.synthesis is not None else None
+
+
 def _rows(report: ReportData, words: Wording) -> Iterator[tuple]:
     """One row per contribution, in the order of `_headers`; times as local
     times of the discussion's zone."""
     yes, no = _("yes"), _("no")
+    points = _key_points(report, words)
+    themes: dict[str | None, dict[int, str]] = {}  # one question's at a time: its contributions come together
     for round_number, key, entry in _contributions(report):
+        if key not in themes:
+            themes = {key: points.placement(key) if points is not None and key is not None else {}}
         author = entry.author
         yield (
             entry.id,
             round_number,
             key,
+            themes[key].get(entry.id, ""),
             _participant(words, author),
             author.organisation or "",
             author.country or "",
@@ -188,7 +201,7 @@ def write_xlsx(report: ReportData, out: BinaryIO) -> None:
     words = Wording(report)
     workbook = Workbook(write_only=True)  # streamed: rows are not kept as cell objects
     sheet = workbook.create_sheet(_sheet_title(words.contributions_heading))
-    for column, width in zip("ABCDEFGHIJKL", (8, 7, 9, 24, 28, 16, 9, 10, 17, 17, 7, 100), strict=True):
+    for column, width in zip("ABCDEFGHIJKLM", (8, 7, 9, 30, 24, 28, 16, 9, 10, 17, 17, 7, 100), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
@@ -210,7 +223,51 @@ def write_xlsx(report: ReportData, out: BinaryIO) -> None:
     for act in report.acts:
         row = (act.contribution_id, _act_name(act), act.at.astimezone(words.zone).replace(tzinfo=None), act.by, act.reason)
         acts.append([_xlsx_cell(acts, value) for value in (*row, act.from_question, act.to_question)])
+
+    points = _key_points(report, words)
+    if points is not None:
+        _key_points_sheet(workbook.create_sheet(_sheet_title(points.heading)), points, bold)
     workbook.save(out)
+
+
+def _key_points_sheet(sheet, points: KeyPointsWording, bold: Font) -> None:
+    """How the themes were made, then a row per theme: its counts, its quotes (each with its
+    language tag and author), its contributions' numbers; then each question's other and new points."""
+    for column, width in zip("ABCDEFGHI", (9, 40, 13, 13, 10, 12, 90, 40, 60), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A3"
+    sheet.append([_styled(sheet, xml_safe(points.how_made), Font(italic=True))])
+    headers = (
+        points.words.question_label,
+        _("Theme"),
+        points.words.contributions_heading,
+        points.words.participants_label,
+        _("Countries"),
+        _("Languages"),
+        _("Quotes"),
+        _("Contribution numbers"),
+        _("Summary"),
+    )
+    sheet.append([_styled(sheet, header, bold) for header in headers])
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    for question in points.synthesis.questions:
+        for theme in question.themes:
+            said = points.theme(theme)
+            quotes = "\n\n".join(f"[{quote.tag}] {quote.text}\n— {quote.attribution}" for quote in said.quotes)
+            counts = theme.counts
+            row = (question.key, said.label, counts.contributions, counts.participants, counts.countries)
+            sheet.append(
+                [
+                    *(_xlsx_cell(sheet, value) for value in row),
+                    ", ".join(code.upper() for code in counts.languages),
+                    _wrapped(sheet, quotes, wrapped),
+                    points.references(theme.contributions),
+                    _wrapped(sheet, said.summary, wrapped),
+                ]
+            )
+        for heading, numbers in ((points.other_heading, question.other), (points.new_heading, question.new)):
+            if numbers:
+                sheet.append([question.key, heading, len(numbers), None, None, None, None, points.references(numbers)])
 
 
 def _sheet_title(title: str) -> str:
@@ -220,6 +277,16 @@ def _sheet_title(title: str) -> str:
 def _styled(sheet, value, font: Font) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.font = font
+    return cell
+
+
+def _wrapped(sheet, text: str, alignment: Alignment) -> WriteOnlyCell | None:
+    """Text of several lines, shown whole in its cell; never read as a formula."""
+    if not text:
+        return None
+    cell = WriteOnlyCell(sheet, value=xml_safe(text))
+    cell.data_type = "s"
+    cell.alignment = alignment
     return cell
 
 

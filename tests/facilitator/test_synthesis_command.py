@@ -4,10 +4,13 @@ the edits, receive more contributions, export. Nothing they wrote is ever lost."
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
+import io
 import os
 import sqlite3
 
+import openpyxl
 import pytest
 import yaml
 
@@ -88,6 +91,17 @@ def test_a_report_without_a_review_says_it_is_a_draft(discussion_database):
     assert "Draft: the themes were grouped automatically" in report
 
 
+def test_the_exported_spreadsheets_name_each_contributions_theme(discussion_database):
+    assert main(["export", "--lang", "en", "-o", "report.xlsx"]) == 0
+    workbook = openpyxl.load_workbook(discussion_database / "report.xlsx")
+    assert workbook.sheetnames[-1] == "Key points"
+    contributions = list(workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
+    assert len(contributions) == len(FIRST) and all(row[3] for row in contributions)
+    assert main(["export", "--lang", "en", "-o", "report.csv"]) == 0
+    rows = list(csv.reader(io.StringIO((discussion_database / "report.csv").read_text(encoding="utf-8-sig"))))
+    assert [row[3] for row in rows[1:]] == [row[3] for row in contributions]
+
+
 def test_an_edit_that_cannot_be_saved_leaves_the_file_and_the_database_as_they_were(discussion_database, capsys):
     draft_file = discussion_database / "draft.yaml"
     assert main(["synthesis", "--lang", "en", "-o", str(draft_file)]) == 0
@@ -105,11 +119,13 @@ def test_an_edit_that_cannot_be_saved_leaves_the_file_and_the_database_as_they_w
         assert database.execute("select count(*) from syntheses where reviewed_at is not null").fetchone() == (0,)
 
 
-def test_a_file_that_is_not_a_draft_is_refused_line_by_line(discussion_database, capsys):
+def test_a_file_that_is_not_a_draft_is_refused_line_by_line_in_the_drafts_language(discussion_database, capsys):
     draft_file = discussion_database / "draft.yaml"
     draft_file.write_text("questions: [\n", encoding="utf-8")
-    assert main(["synthesis", "-o", str(draft_file)]) == 2
-    assert "not readable as YAML" in capsys.readouterr().err
+    assert main(["synthesis", "-o", str(draft_file)]) == 2  # in French, the discussion's first language
+    assert "ligne 2 : illisible en YAML" in capsys.readouterr().err
+    assert main(["synthesis", "--lang", "en", "-o", str(draft_file)]) == 2
+    assert "line 2: not readable as YAML" in capsys.readouterr().err
     assert draft_file.read_text(encoding="utf-8") == "questions: [\n"
 
 

@@ -102,7 +102,7 @@ async def test_csv_in_french_and_spanish_opens_in_columns_in_excel(engine, user)
         content = report_bytes(data, "csv", language)
         assert content.startswith("\ufeff".encode()), "a byte-order mark"
         header = content.decode("utf-8-sig").splitlines()[0]
-        assert header.count(separator) == 11, (language, header)
+        assert header.count(separator) == 12, (language, header)
         [row] = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=separator))[1:]
         assert row[-1] == "convenios de cooperación interinstitucional."
 

@@ -255,7 +255,7 @@ async def test_json_export_has_discussion_questions_and_contributions(engine, fi
 async def test_csv_and_xlsx_have_one_row_per_contribution(engine, filled):
     data = await report_data(engine)
     rows = list(csv.reader(io.StringIO(report_bytes(data, "csv", "fr").decode("utf-8-sig")), delimiter=";"))
-    assert rows[0][:4] == ["N°", "Tour", "Question", "Participant"]
+    assert rows[0][:5] == ["N°", "Tour", "Question", "Thème", "Participant"]
     assert len(rows) == 1 + 306
     workbook = openpyxl.load_workbook(io.BytesIO(report_bytes(data, "xlsx", "fr")))
     sheet = workbook.worksheets[0]
@@ -263,8 +263,8 @@ async def test_csv_and_xlsx_have_one_row_per_contribution(engine, filled):
     assert len(values) == 1 + 306
     assert values[0] == tuple(rows[0])
     gabriela = next(row for row in values if row[-1] == "mesas de concertación con el gobierno nacional.")
-    assert gabriela[1:8] == (1, "1.2", "Gabriela Quispe", "Municipalidad de Cochabamba", "Bolivia", "es", "memory")
-    assert isinstance(gabriela[8], dt.datetime)
+    assert gabriela[1:9] == (1, "1.2", None, "Gabriela Quispe", "Municipalidad de Cochabamba", "Bolivia", "es", "memory")
+    assert isinstance(gabriela[9], dt.datetime)
     assert [row[1] for row in workbook.worksheets[1].iter_rows(min_row=2, values_only=True)][:2] == ["1.1", "1.2"]
 
 

@@ -17,6 +17,9 @@ from typing import Any
 
 import yaml
 
+from bot.handling.command import N_
+from bot.i18n import _
+
 
 @dataclass
 class Sentence:
@@ -121,42 +124,74 @@ def _theme_dict(theme: Theme) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Said:
+    """A sentence about a draft, said in the reader's language when it is shown (`str`): the
+    desk shows it in its page's language, the command line in the language it is run in.
+    `message` is the English sentence (marked with N_), `values` fill its {placeholders};
+    a value may itself be a Said, such as the place in the file a problem is at."""
+
+    message: str
+    values: tuple[tuple[str, object], ...] = ()
+
+    def __str__(self) -> str:
+        return _(self.message).format(**{name: str(value) for name, value in self.values})
+
+
+def said(message: str, **values: object) -> Said:
+    return Said(message, tuple(values.items()))
+
+
+def question_at(key: str) -> Said:
+    return said(N_("question {key}"), key=key)
+
+
+def theme_at(key: str, theme: object) -> Said:
+    return said(N_("question {key}, theme {theme}"), key=key, theme=theme)
+
+
+def _field(place: Said | None, name: str) -> Said:
+    """A field of the file, by its name there (the names are the file's, never translated)."""
+    return said(N_("{place}, `{field}`"), place=place, field=name) if place is not None else said(N_("`{field}`"), field=name)
+
+
 class DraftError(ValueError):
     """What is wrong in an edited draft, one line per problem."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[Said]):
+        super().__init__("\n".join(str(problem) for problem in problems))
         self.problems = problems
 
 
 def from_dict(data: Any) -> Synthesis:
     """The synthesis a stored or edited dict describes; DraftError lists every problem."""
-    problems: list[str] = []
+    problems: list[Said] = []
     if not isinstance(data, dict):
-        raise DraftError(["the draft is not a mapping of discussion, language and questions"])
+        raise DraftError([said(N_("the draft is not a mapping of discussion, language and questions"))])
     questions = []
-    for index, item in enumerate(_list(data.get("questions"), "questions", problems)):
+    for index, item in enumerate(_list(data.get("questions"), _field(None, "questions"), problems)):
         if not isinstance(item, dict) or not isinstance(item.get("question"), str | int | float):
-            problems.append(f"questions, item {index + 1}: has no `question`")
+            problems.append(said(N_("{where}: has no `question`"), where=said(N_("questions, item {number}"), number=index + 1)))
             continue
         key = str(item["question"])
+        place = question_at(key)
         themes = []
         names: set[str] = set()
-        for number, theme in enumerate(_list(item.get("themes"), f"question {key}: themes", problems)):
+        for number, theme in enumerate(_list(item.get("themes"), _field(place, "themes"), problems)):
             parsed = _theme(key, number, theme, problems)
             if parsed is None:
                 continue
             if parsed.id in names:
-                problems.append(f"question {key}: two themes are named {parsed.id}")
+                problems.append(said(N_("{where}: two themes are named {theme}"), where=place, theme=parsed.id))
             names.add(parsed.id)
             themes.append(parsed)
         questions.append(
             QuestionThemes(
                 key=key,
                 themes=themes,
-                other=_numbers(item.get("other"), f"question {key}: other", problems),
-                new=_numbers(item.get("new"), f"question {key}: new", problems),
-                summary=_text(item.get("summary"), f"question {key}: summary", problems),
+                other=_numbers(item.get("other"), _field(place, "other"), problems),
+                new=_numbers(item.get("new"), _field(place, "new"), problems),
+                summary=_text(item.get("summary"), _field(place, "summary"), problems),
             )
         )
     reviewed_at = data.get("reviewed_at")
@@ -164,9 +199,9 @@ def from_dict(data: Any) -> Synthesis:
         try:
             reviewed_at = dt.datetime.fromisoformat(reviewed_at)
         except ValueError:
-            problems.append("reviewed_at: not a date and time")
+            problems.append(said(N_("{where}: not a date and time"), where=_field(None, "reviewed_at")))
             reviewed_at = None
-    summary = _text(data.get("summary"), "summary", problems)
+    summary = _text(data.get("summary"), _field(None, "summary"), problems)
     if problems:
         raise DraftError(problems)
     return Synthesis(
@@ -180,25 +215,25 @@ def from_dict(data: Any) -> Synthesis:
     )
 
 
-def _theme(key: str, number: int, item: Any, problems: list[str]) -> Theme | None:
-    where = f"question {key}, theme {number + 1}"
+def _theme(key: str, number: int, item: Any, problems: list[Said]) -> Theme | None:
+    where = theme_at(key, number + 1)
     if not isinstance(item, dict):
-        problems.append(f"{where}: not a mapping")
+        problems.append(said(N_("{where}: not a mapping"), where=where))
         return None
     name = item.get("theme")
     if not isinstance(name, str | int) or not str(name).strip():
-        problems.append(f"{where}: has no `theme` name")
+        problems.append(said(N_("{where}: has no `theme` name"), where=where))
         return None
-    where = f"question {key}, theme {name}"
+    where = theme_at(key, name)
     sentences = []
-    for sentence in _list(item.get("sentences"), f"{where}: sentences", problems):
+    for sentence in _list(item.get("sentences"), _field(where, "sentences"), problems):
         if (
             not isinstance(sentence, dict)
             or not isinstance(sentence.get("n"), int)
             or not isinstance(sentence.get("contribution"), int)
             or not isinstance(sentence.get("text"), str)
         ):
-            problems.append(f"{where}: a sentence needs n, contribution and text")
+            problems.append(said(N_("{where}: a sentence needs n, contribution and text"), where=where))
             continue
         language = sentence.get("language")
         sentences.append(Sentence(sentence["n"], sentence["contribution"], str(language) if language else None, sentence["text"]))
@@ -207,11 +242,11 @@ def _theme(key: str, number: int, item: Any, problems: list[str]) -> Theme | Non
     counts: dict = given if isinstance(given, dict) else {}  # the bot's own, recomputed at every run
     theme = Theme(
         id=str(name).strip(),
-        label=_text(item.get("label"), f"{where}: label", problems).strip(),
-        contributions=_numbers(item.get("contributions"), f"{where}: contributions", problems),
+        label=_text(item.get("label"), _field(where, "label"), problems).strip(),
+        contributions=_numbers(item.get("contributions"), _field(where, "contributions"), problems),
         sentences=sentences,
-        quotes=_numbers(item.get("quotes"), f"{where}: quotes", problems),
-        summary=_text(item.get("summary"), f"{where}: summary", problems),
+        quotes=_numbers(item.get("quotes"), _field(where, "quotes"), problems),
+        summary=_text(item.get("summary"), _field(where, "summary"), problems),
         label_language=str(label_language) if label_language else None,
         counts=Counts(
             contributions=_count(counts.get("contributions")),
@@ -223,7 +258,7 @@ def _theme(key: str, number: int, item: Any, problems: list[str]) -> Theme | Non
     known = {sentence.number for sentence in sentences}
     for quote in theme.quotes:
         if quote not in known:
-            problems.append(f"{where}: quote {quote} is not one of its sentences")
+            problems.append(said(N_("{where}: quote {number} is not one of its sentences"), where=where, number=quote))
     return theme
 
 
@@ -231,30 +266,30 @@ def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _list(value: Any, where: str, problems: list[str]) -> list:
+def _list(value: Any, where: Said, problems: list[Said]) -> list:
     if value is None:
         return []
     if not isinstance(value, list):
-        problems.append(f"{where}: should be a list")
+        problems.append(said(N_("{where}: should be a list"), where=where))
         return []
     return value
 
 
-def _numbers(value: Any, where: str, problems: list[str]) -> list[int]:
+def _numbers(value: Any, where: Said, problems: list[Said]) -> list[int]:
     numbers = []
     for item in _list(value, where, problems):
         if isinstance(item, bool) or not isinstance(item, int | str) or not str(item).lstrip("#").isdigit():
-            problems.append(f"{where}: {item!r} is not a number")
+            problems.append(said(N_("{where}: {item} is not a number"), where=where, item=repr(item)))
             continue
         numbers.append(int(str(item).lstrip("#")))
     return numbers
 
 
-def _text(value: Any, where: str, problems: list[str]) -> str:
+def _text(value: Any, where: Said, problems: list[Said]) -> str:
     if value is None:
         return ""
     if not isinstance(value, str | int | float):
-        problems.append(f"{where}: should be text")
+        problems.append(said(N_("{where}: should be text"), where=where))
         return ""
     return str(value)
 
@@ -293,6 +328,8 @@ def from_yaml(text: str) -> Synthesis:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise DraftError([f"{where}not readable as YAML ({getattr(error, 'problem', None) or error})"]) from None
+        reason = getattr(error, "problem", None) or str(error)  # PyYAML's own words, in English
+        if mark is None:
+            raise DraftError([said(N_("not readable as YAML ({reason})"), reason=reason)]) from None
+        raise DraftError([said(N_("line {line}: not readable as YAML ({reason})"), line=mark.line + 1, reason=reason)]) from None
     return from_dict(data)

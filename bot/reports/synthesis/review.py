@@ -1,5 +1,6 @@
 """The organisers' review of a draft: whether a file was edited, and what in it cannot be
-saved, checked against the discussion's published contributions."""
+saved, checked against the discussion's published contributions. Problems and notes are
+said in the reader's language when shown (`draft.Said`): the desk's, or the command's --lang."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import dataclasses
 import hashlib
 import json
 
+from bot.handling.command import N_
 from bot.i18n import _, language_name, reading_in
 from bot.reports.data import ReportData
-from bot.reports.synthesis.draft import DraftError, Synthesis, from_yaml, to_yaml
+from bot.reports.synthesis.draft import DraftError, Said, Synthesis, from_yaml, question_at, said, theme_at, to_yaml
 
 
 def editing_help() -> str:
@@ -63,40 +65,86 @@ def edited(synthesis: Synthesis) -> bool:
     return synthesis.digest != digest(synthesis)
 
 
-def problems_against(synthesis: Synthesis, report: ReportData, discussion: str, language: str) -> tuple[list[str], list[str]]:
+def problems_against(synthesis: Synthesis, report: ReportData, discussion: str, language: str) -> tuple[list[Said], list[Said]]:
     """What in an edited draft cannot be saved (problems), and what is left out of it because
     the contributions changed since it was written (notes)."""
-    problems: list[str] = []
-    notes: list[str] = []
+    problems: list[Said] = []
+    notes: list[Said] = []
     if synthesis.discussion and synthesis.discussion != discussion:
-        problems.append(f"this draft is of discussion {synthesis.discussion}, not {discussion}")
+        problems.append(
+            said(N_("this draft is of discussion {draft}, not {discussion}"), draft=synthesis.discussion, discussion=discussion)
+        )
     if synthesis.language and synthesis.language != language:
-        problems.append(f"this draft is in {synthesis.language}: run the command with --lang {synthesis.language}")
+        problems.append(
+            said(
+                N_("this draft is in {draft}, not {language}: save it as the draft in {draft} (--lang {draft} on the command line)"),
+                draft=synthesis.language,
+                language=language,
+            )
+        )
     published = {question.key: {entry.id: entry for entry in question.entries} for question in report.questions}
     for question in synthesis.questions:
+        where = question_at(question.key)
         entries = published.get(question.key)
         if entries is None:
-            problems.append(f"question {question.key}: no such question in {discussion}")
+            problems.append(said(N_("{where}: no such question in {discussion}"), where=where, discussion=discussion))
             continue
-        placed: dict[int, str] = {}
-        for where, numbers in [*((f"theme {theme.id}", theme.contributions) for theme in question.themes), ("other", question.other)]:
+        placed: dict[int, Said] = {}
+        other = said(N_("`other`"))
+        for part, numbers in [
+            *((said(N_("theme {theme}"), theme=theme.id), theme.contributions) for theme in question.themes),
+            (other, question.other),
+        ]:
             for number in numbers:
                 if number in placed:
-                    problems.append(f"question {question.key}: #{number} is in both {placed[number]} and {where}")
-                placed[number] = where
+                    problems.append(
+                        said(
+                            N_("{where}: #{number} is in both {first} and {second}"),
+                            where=where,
+                            number=number,
+                            first=placed[number],
+                            second=part,
+                        )
+                    )
+                placed[number] = part
                 if number not in entries:
-                    notes.append(f"question {question.key}, {where}: #{number} is not a published answer to it (hidden since?), left out")
+                    notes.append(
+                        said(
+                            N_("{where}: #{number} in {part} is not a published answer to it (hidden since?), left out"),
+                            where=where,
+                            number=number,
+                            part=part,
+                        )
+                    )
         for theme in question.themes:
+            at = theme_at(question.key, theme.id)
             if not theme.label:
-                problems.append(f"question {question.key}, theme {theme.id}: give it a label")
+                problems.append(said(N_("{where}: give it a label"), where=at))
             for sentence in theme.sentences:
                 entry = entries.get(sentence.contribution)
                 if sentence.number in theme.quotes and entry is not None and sentence.text not in entry.text:
                     problems.append(
-                        f"question {question.key}, theme {theme.id}: sentence {sentence.number} is not exactly in #{sentence.contribution}; "
-                        "quotes are never edited: choose another sentence by its number"
+                        said(
+                            N_(
+                                "{where}: sentence {number} is not exactly in #{contribution}; quotes are never edited: "
+                                "choose another sentence by its number"
+                            ),
+                            where=at,
+                            number=sentence.number,
+                            contribution=sentence.contribution,
+                        )
                     )
     return problems, notes
+
+
+def not_held_in(discussion: str, languages: list[str], language: str) -> Said:
+    """The problem of a draft asked for in a language the discussion is not held in."""
+    return said(
+        N_("{discussion} is held in {languages}, not {language}"),
+        discussion=discussion,
+        languages=", ".join(languages),
+        language=repr(language),
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,8 +153,8 @@ class ReadBack:
     or when problems stop it), its problems, and what was left out of it."""
 
     review: Synthesis | None
-    problems: list[str]
-    notes: list[str]
+    problems: list[Said]  # each said in the reader's language when shown
+    notes: list[Said]
 
 
 def read_back(text: str, report: ReportData, discussion: str, language: str, now) -> ReadBack:

@@ -33,9 +33,18 @@ class ThemeWords:
 
 class KeyPointsWording:
     def __init__(self, report: ReportData, synthesis: Synthesis, words: Wording):
+        self.report = report
         self.synthesis = synthesis
         self.words = words
-        self._entries: dict[int, Entry] = {entry.id: entry for question in report.questions for entry in question.entries}
+
+    @cached_property
+    def _entries(self) -> dict[int, Entry]:
+        """The quoted contributions by their number, for their authors: made when a quote is
+        first said, and only of those (a few per theme, of a discussion's many)."""
+        quoted = {
+            sentence.contribution for question in self.synthesis.questions for theme in question.themes for sentence in theme.quoted()
+        }
+        return {entry.id: entry for question in self.report.questions for entry in question.entries if entry.id in quoted}
 
     heading = property(lambda self: _("Key points"))
     overview_heading = property(lambda self: _("Key points at a glance"))
@@ -87,6 +96,19 @@ class KeyPointsWording:
 
     def label(self, theme: Theme) -> str:
         return f"[{theme.label_language.upper()}] {theme.label}" if theme.label_language else theme.label
+
+    def placement(self, key: str) -> dict[int, str]:
+        """Where each contribution to question `key` stands, by its number: its theme's label,
+        "other points", or "new since the organisers' review"."""
+        question = self.synthesis.question(key)
+        if question is None:
+            return {}
+        placed: dict[int, str] = {}
+        for theme in question.themes:
+            placed.update(dict.fromkeys(theme.contributions, self.label(theme)))
+        placed.update(dict.fromkeys(question.other, self.other_heading))
+        placed.update(dict.fromkeys(question.new, self.new_heading))
+        return placed
 
     def references(self, numbers: list[int]) -> str:
         """ "#12, #45": the contributions, by the number under which the report shows them."""

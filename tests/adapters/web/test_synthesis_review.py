@@ -64,3 +64,25 @@ async def test_a_participant_cannot_open_nor_save_the_key_points(web, engine):
     posted = await web.post("/desk/synthesis", data={"csrf": csrf_of(me.text), "lang": "fr", "draft": "questions: []"})
     assert posted.status_code == 403
     assert page.status_code == 303
+
+
+async def test_what_stops_a_save_is_said_in_the_desks_language_whatever_the_drafts(web, engine, user):
+    await store_contributions(engine.sessions, ROWS, embed([row["text"] for row in ROWS]), engine.clock())
+    boss = await organiser(engine, user)
+    await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
+    await web.get("/desk?lang=fr")  # the organiser reads the desk in French, and reviews the English draft
+    page = await web.get("/desk/synthesis?lang=en")
+    draft = yaml.safe_load(draft_in(page.text))
+    themes = next(question for question in draft["questions"] if len(question["themes"]) >= 2)["themes"]
+    twice = themes[0]["contributions"][0]
+    themes[1]["contributions"].append(twice)
+    themes[0]["label"] = ""
+    answer = await web.post(
+        "/desk/synthesis",
+        data={"csrf": csrf_of(page.text), "lang": "en", "draft": yaml.safe_dump(draft, allow_unicode=True, sort_keys=False)},
+    )
+    assert answer.status_code == 422
+    said = html.unescape(answer.text)
+    assert f"#{twice} est à la fois dans thème {themes[0]['theme']} et dans thème {themes[1]['theme']}" in said
+    assert f"thème {themes[0]['theme']} : donnez-lui un libellé (label)" in said
+    assert "is in both" not in said

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from bot.i18n import reading_in
 from bot.reports.synthesis.draft import Counts, DraftError, QuestionThemes, Sentence, Synthesis, Theme, from_yaml, to_yaml
 from bot.reports.synthesis.review import edited, stamped
 
@@ -53,8 +54,27 @@ def test_every_problem_of_an_edited_file_is_listed():
     broken = text.replace("quotes: [1]", "quotes: [5]").replace("other: [11]", "other: [eleven]")
     with pytest.raises(DraftError) as raised:
         from_yaml(broken)
-    assert any("quote 5 is not one of its sentences" in problem for problem in raised.value.problems)
-    assert any("'eleven' is not a number" in problem for problem in raised.value.problems)
+    said = [str(problem) for problem in raised.value.problems]
+    assert any("quote 5 is not one of its sentences" in problem for problem in said)
+    assert any("'eleven' is not a number" in problem for problem in said)
+
+
+def test_each_problem_is_said_in_the_language_of_whoever_reads_it():
+    text = to_yaml(stamped(a_synthesis()), "")
+    with pytest.raises(DraftError) as raised:
+        from_yaml(text.replace("quotes: [1]", "quotes: [5]").replace("other: [11]", "other: 11"))
+    said = {}
+    for language in ("fr", "es", "en"):
+        with reading_in(language):
+            said[language] = [str(problem) for problem in raised.value.problems]
+    assert said == {
+        "fr": [
+            "question 1.1, thème 1.1-A : la citation 5 n’est pas l’une de ses phrases",
+            "question 1.1, `other` : devrait être une liste",
+        ],
+        "es": ["pregunta 1.1, tema 1.1-A: la cita 5 no es una de sus frases", "pregunta 1.1, `other`: debería ser una lista"],
+        "en": ["question 1.1, theme 1.1-A: quote 5 is not one of its sentences", "question 1.1, `other`: should be a list"],
+    }
 
 
 @pytest.mark.parametrize("text", ["questions: [", "- just\n- a list", "questions: 3", "questions:\n- themes: []"])

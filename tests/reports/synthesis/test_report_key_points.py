@@ -1,15 +1,18 @@
 """The key points as readers meet them in each report format: an overview at the top, each
 question's themes before its contributions, quotes with their language and their author as
-consented, and the JSON export carrying every theme's members."""
+consented, the JSON export carrying every theme's members, and the spreadsheets naming each
+contribution's theme, the XLSX file with a sheet of the themes."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import io
 import json
 from html.parser import HTMLParser
 
 import docx
+import openpyxl
 import pytest
 
 from bot.discussion import store
@@ -94,6 +97,58 @@ def test_the_json_export_carries_every_theme_with_its_contribution_numbers(repor
     expected = {(q.key, t.id): t.contributions for q in report.synthesis.questions for t in q.themes}
     assert exported == expected
     assert data["key_points"]["reviewed_at"] is None
+
+
+def shown_label(theme) -> str:
+    return f"[{theme.label_language.upper()}] {theme.label}" if theme.label_language else theme.label
+
+
+def one_moved_to_other_points(report: ReportData) -> int:
+    """As organisers do in the draft: a contribution taken out of its theme, into "other"."""
+    question = next(q for q in report.synthesis.questions if q.themes)
+    moved = question.themes[0].contributions.pop()
+    question.other.append(moved)
+    return moved
+
+
+def test_each_contributions_row_in_the_csv_and_the_xlsx_names_its_theme(report):
+    moved = one_moved_to_other_points(report)
+    expected = {}
+    for question in report.synthesis.questions:
+        for theme in question.themes:
+            expected.update(dict.fromkeys(theme.contributions, shown_label(theme)))
+        expected.update(dict.fromkeys(question.other, "Other points"))
+    assert len(expected) == len(ROWS) and expected[moved] == "Other points"
+    rows = list(csv.reader(io.StringIO(report_bytes(report, "csv", "en").decode("utf-8-sig"))))
+    assert rows[0][2:5] == ["Question", "Theme", "Participant"]
+    assert {int(row[0]): row[3] for row in rows[1:]} == expected
+    sheet = openpyxl.load_workbook(io.BytesIO(report_bytes(report, "xlsx", "en"))).worksheets[0]
+    assert {row[0]: row[3] for row in sheet.iter_rows(min_row=2, values_only=True)} == expected
+
+
+def test_the_xlsx_has_a_sheet_of_the_themes_with_counts_quotes_and_members(report):
+    one_moved_to_other_points(report)
+    workbook = openpyxl.load_workbook(io.BytesIO(report_bytes(report, "xlsx", "fr")))
+    rows = list(workbook["Points clés"].iter_rows(values_only=True))
+    assert rows[0][0].startswith("Brouillon : les thèmes ont été regroupés automatiquement")
+    assert rows[1][:3] == ("Question", "Thème", "Contributions") and rows[1][6:8] == ("Citations", "Numéros des contributions")
+    listed = {(row[0], row[1]): row for row in rows[2:]}
+    for question in report.synthesis.questions:
+        for theme in question.themes:
+            row = listed[question.key, shown_label(theme)]
+            assert row[2:6] == (
+                theme.counts.contributions,
+                theme.counts.participants,
+                theme.counts.countries,
+                ", ".join(c.upper() for c in theme.counts.languages),
+            )
+            assert row[7] == ", ".join(f"#{number}" for number in theme.contributions)
+            for quote in theme.quoted():
+                assert f"[{quote.language.upper()}] {quote.text}\n— " in row[6] and f"· #{quote.contribution}" in row[6]
+    with_other_points = [question for question in report.synthesis.questions if question.other]
+    assert with_other_points
+    for question in with_other_points:
+        assert listed[question.key, "Autres points"][7] == ", ".join(f"#{number}" for number in question.other)
 
 
 def test_a_quote_names_its_author_only_as_they_agreed(report):
