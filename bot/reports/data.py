@@ -250,8 +250,11 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
     # Streamed (a cursor read in batches, not a buffered result beside the
     # entries), and the few languages and platforms shared, not one string per
     # contribution: what the gathered report holds is mostly the texts themselves.
+    # Read through the session's connection, as Core rows: the ORM's result
+    # layer adds about a tenth to reading 100,000 rows and gives nothing here.
     shared: dict[str, str] = {}
-    contribution_rows = await session.stream(
+    connection = await session.connection()
+    contribution_rows = await connection.stream(
         select(
             Contribution.id,
             Contribution.question_id,
@@ -284,7 +287,9 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
             else:
                 question.entries.append(entry)
             if participant_id is not None:
-                written = languages_of.setdefault(participant_id, Counter())
+                written = languages_of.get(participant_id)
+                if written is None:  # not setdefault, which would build a Counter per contribution to throw away
+                    written = languages_of[participant_id] = Counter()
                 if language:
                     written[language] += 1
 

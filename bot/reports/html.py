@@ -2,13 +2,14 @@
 charts embedded as base64 PNG), from the Jinja2 templates in `templates/`:
 `report.html.j2` the page, which includes `question.html.j2` once per
 question (each block rendered and written as it comes: the page is streamed,
-never one string), both showing contributions with `contribution.html.j2`."""
+never one string), both including `contribution.html.j2` once per block for
+its contributions."""
 
 from __future__ import annotations
 
 import base64
-import io
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 
@@ -20,6 +21,9 @@ from bot.reports.synthesis.wording import KeyPointsWording
 from bot.reports.wording import Wording
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The page comes as about 20 pieces per contribution: joined and written a
+# few hundred at a time, since a write per piece costs more than the join.
+PIECES_PER_WRITE = 256
 
 
 @cache
@@ -37,9 +41,6 @@ def template() -> Template:
 def write_html(report: ReportData, out: BinaryIO) -> None:
     words = Wording(report)
     points = KeyPointsWording(report, report.synthesis, words) if report.synthesis is not None else None
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="\n")
-    try:
-        text.writelines(template().generate(report=report, words=words, charts=charts(words), points=points))
-    finally:
-        text.flush()
-        text.detach()
+    pieces = template().generate(report=report, words=words, charts=charts(words), points=points)
+    while chunk := list(islice(pieces, PIECES_PER_WRITE)):
+        out.write("".join(chunk).encode("utf-8"))
