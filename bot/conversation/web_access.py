@@ -18,7 +18,8 @@ import secrets
 from collections import Counter
 from typing import cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Date, func, select, update
+from sqlalchemy import cast as cast_to
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.conversation import filing, onboarding
@@ -471,7 +472,8 @@ async def desk_page(session: AsyncSession, organiser: tuple[str, str], language:
 # The desk's figures are counts in index ranges, one range each, not GROUP BY
 # over the whole discussion: with 100,000 contributions, SQLite spends most of
 # a grouped query sorting its rows into groups (the per-day figure took 200 ms
-# that way, 40 ms counted per language and day).
+# that way, 40 ms counted per language and day). PostgreSQL is the other way
+# round for the per-day figure (`_grouped_per_language_and_day`).
 
 
 async def _per_question(session: AsyncSession, index: DiscussionIndex) -> dict[int, tuple[int, int]]:
@@ -494,6 +496,8 @@ async def _per_language_and_day(session: AsyncSession, discussion: Discussion) -
     each language, each day from its first message to its last is one range of
     ix_messages_discussion_language_received, each message's contributions
     found in their own (message_id, position) index."""
+    if session.get_bind().dialect.name == "postgresql":
+        return await _grouped_per_language_and_day(session, discussion)
     of_discussion = Message.discussion_id == discussion.id
     counted: Counter[tuple[str, dt.date]] = Counter()
     for language in list(await session.scalars(select(Message.language).where(of_discussion).distinct())):
@@ -531,6 +535,29 @@ async def _per_language_and_day(session: AsyncSession, discussion: Discussion) -
                 if count:
                     counted[(language or "?", day.date())] += count
     return counted
+
+
+async def _grouped_per_language_and_day(session: AsyncSession, discussion: Discussion) -> Counter[tuple[str, dt.date]]:
+    """`_per_language_and_day` in one grouped statement, for PostgreSQL: each
+    of the ranges' index probes costs it more than SQLite's in-process ones
+    (100,000 probes, 100 ms), while it merges the discussion's messages, in
+    ix_messages_discussion_id's id order, with the contributions' (message_id,
+    position) index and groups the joined rows in 30 ms. The messages are
+    asked for in id order: left to itself, the planner hashes them instead,
+    40 ms."""
+    messages = (
+        select(Message.id, Message.language, Message.received_at)
+        .where(Message.discussion_id == discussion.id)
+        .order_by(Message.id)
+        .subquery()
+    )
+    day = cast_to(func.timezone("UTC", messages.c.received_at), Date).label("day")
+    rows = await session.execute(
+        select(messages.c.language, day, func.count())
+        .join(Contribution, Contribution.message_id == messages.c.id)
+        .group_by(messages.c.language, day)
+    )
+    return Counter({(language or "?", on): count for language, on, count in rows})
 
 
 async def _contributors(session: AsyncSession, discussion: Discussion) -> tuple[Counter[str], Counter[str]]:
@@ -687,11 +714,6 @@ def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _as_date(value) -> dt.date:
-    """SQLite's date() gives text, PostgreSQL's a date."""
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
 # --- the key points' review on the desk --------------------------------------
 # The synthesis (scikit-learn, YAKE) is imported when a desk asks for it, not when the bot starts.
 
@@ -721,13 +743,13 @@ async def save_synthesis_review(
 ) -> SynthesisReview | None:
     from bot.reports.data import gather
     from bot.reports.synthesis import store as kept
-    from bot.reports.synthesis.review import read_back
+    from bot.reports.synthesis.review import not_held_in, read_back
 
     discussion = await _organised_discussion(session, organiser)
     if discussion is None:
         return None
     if language not in discussion.languages:
-        return SynthesisReview(False, (f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}",))
+        return SynthesisReview(False, (not_held_in(discussion.slug, discussion.languages, language),))
     edits = read_back(text, await gather(session, discussion, now), discussion.slug, language, now)
     if edits.review is not None:
         await kept.keep(session, discussion, edits.review, now)

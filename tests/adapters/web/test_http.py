@@ -213,6 +213,27 @@ async def test_the_desk_says_what_happens_next(web, engine, user, clock):
     assert "What happens next:" in page.text and "round 2 opens" in page.text.lower()
 
 
+async def test_the_desk_counts_answers_per_language_and_utc_day_each_answer_of_a_message_once(web, engine, user, clock):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    ana, john = user("ana", "es"), user("john", "en")
+    for person in (ana, john):
+        await engine.handle_message(person.message("/start"))
+    await engine.handle_message(ana.message("1.1: Nuestra experiencia municipal con la diáspora es muy positiva."))
+    clock.advance(hours=13, minutes=30)  # 23:30 UTC, already the next day in Brussels: the day counted is UTC's
+    await engine.handle_message(
+        john.message("1.1: Twinning between towns works well for us.\n\n1.2: A common fund managed by the municipalities.")
+    )
+    clock.advance(hours=1)
+    await engine.handle_message(ana.message("1.2: Un fondo común gestionado por los municipios y la diáspora."))
+    assert len(await stored_contributions(engine.sessions, Contribution.id)) == 4
+    await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
+    desk = (await web.get("/desk?lang=en")).text
+    assert "<li>es: 2</li>" in desk and "<li>en: 2</li>" in desk
+    days = re.findall(r'<th scope="row">([\d-]+)</th><td><meter[^>]*>(\d+)</meter>', desk)
+    assert days == [("2013-07-08", "3"), ("2013-07-09", "1")]
+
+
 async def test_hiding_from_the_desk_keeps_who_when_and_why_and_the_desk_shows_it(web, engine, user):
     boss = await organiser(engine, user)
     await open_round(engine, boss, 1)
