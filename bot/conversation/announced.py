@@ -48,8 +48,9 @@ def keep(turn: Turn, index: DiscussionIndex, message: IncomingMessage, text: str
     )
 
 
-async def question_announced(turn: Turn, index: DiscussionIndex, open_round: int) -> str | None:
-    """The question the participant's previous message in this chat announced, within the window."""
+async def previous_unfiled(turn: Turn) -> str | None:
+    """The participant's previous message in this chat, within the window, when it was filed
+    nowhere: the text that may have announced a question (`contributions.link` tells)."""
     if turn.participant is None:
         return None
     previous = await turn.session.scalar(
@@ -65,4 +66,4 @@ async def question_announced(turn: Turn, index: DiscussionIndex, open_round: int
     )
     if previous is None or await turn.session.scalar(select(Contribution.id).where(Contribution.message_id == previous.id).limit(1)):
         return None
-    return index.linker.link(previous.text, open_round=open_round).announces
+    return previous.text

@@ -245,7 +245,7 @@ async def _reads_as_an_answer(turn: Turn, participant: Participant, text: str, n
     round_, _late = store.current_of(turn.rounds)
     if round_ is None:
         return False
-    linked = (await turn.index()).linker.link(text, open_round=round_.number, participant_language=participant.language)
+    linked = await contributions.link(await turn.index(), text, open_round=round_.number, participant_language=participant.language)
     if names_its_question:
         return any(segment.question is not None and segment.method in _NAMED_QUESTION for segment in linked.segments)
     return bool(linked.segments)

@@ -2,7 +2,9 @@
 question?", prompts, refusals, notices to other chats), written as rows in the
 transaction that decided them and sent once it is committed. A crash between
 the commit and the sending leaves rows unsent, and the next start sends them:
-nothing acknowledged in the database goes unacknowledged in the chat.
+nothing acknowledged in the database goes unacknowledged in the chat. A send
+that fails for a while (the platform's 5xx, the network, a 429 storm) leaves
+its chat's rows unsent too, and the running bot tries them again (`Backoff`).
 
 A row sent keeps the platform's message id and loses its content, so that what
 it echoed (an answer's excerpt, a profile, a data export) is not kept twice.
@@ -12,8 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Collection, Iterable
+from typing import cast
 
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handling.unfiled import record_ask
@@ -24,6 +27,58 @@ from bot.storage.models import OutboxMessage
 _CLEARED: dict[str, object] = {"text": "", "buttons": [], "reply_to": None, "attachment_name": None, "attachment": None}
 
 Change = Callable[[AsyncSession], Awaitable[None]]  # a row marked sent, or given up
+
+# A chat whose sending failed is tried again after the first wait, then after twice as long each time, up to the longest.
+FIRST_RETRY = dt.timedelta(seconds=5)
+LONGEST_RETRY = dt.timedelta(minutes=5)
+# A row still failing this long after it was written is given up: a reply a day late answers nothing any more,
+# and one the platform refuses in a way it does not call permanent would hold up its chat's later rows for good.
+GIVE_UP_AFTER = dt.timedelta(days=1)
+
+Chat = tuple[str, str]  # platform, chat id
+
+
+class Backoff:
+    """When each chat whose sending failed is tried again. Kept in memory
+    only: what waits is the database's unsent rows, and a restart, which
+    forgets this, tries them all at once."""
+
+    def __init__(self) -> None:
+        # By chat: its failures in a row, its next try, and which failure of all chats its last one was (see `keep_only`).
+        self._chats: dict[Chat, tuple[int, dt.datetime, int]] = {}
+        self._failures = 0
+
+    def failed(self, chat: Chat, now: dt.datetime) -> int:
+        """The chat's failures in a row, this one included."""
+        failures = self._chats[chat][0] + 1 if chat in self._chats else 1
+        self._failures += 1
+        self._chats[chat] = (failures, now + min(FIRST_RETRY * 2 ** min(failures - 1, 16), LONGEST_RETRY), self._failures)
+        return failures
+
+    def cleared(self, chat: Chat) -> None:
+        """The chat took a message, or refused for good: nothing of it waits for a retry."""
+        self._chats.pop(chat, None)
+
+    def waiting(self, chat: Chat) -> bool:
+        return chat in self._chats
+
+    def due(self, chat: Chat, now: dt.datetime) -> bool:
+        return chat not in self._chats or self._chats[chat][1] <= now
+
+    def mark(self) -> int:
+        """Taken before reading the rows that wait, for `keep_only`."""
+        return self._failures
+
+    def keep_only(self, waiting: Collection[Chat], mark: int) -> None:
+        """Forget the chats with nothing left to send (given up, forgotten) in a read begun at `mark`;
+        not one that failed since, whose row the read may have missed."""
+        self._chats = {chat: entry for chat, entry in self._chats.items() if chat in waiting or entry[2] > mark}
+
+    def hurry(self, chat: Chat, now: dt.datetime) -> None:
+        """Try the chat at the next look (its person just wrote: it may well take messages again)."""
+        if chat in self._chats:
+            failures, _next_try, failure = self._chats[chat]
+            self._chats[chat] = (failures, now, failure)
 
 
 def keep(session: AsyncSession, messages: Iterable[OutgoingMessage], now: dt.datetime) -> list[OutboxMessage]:
@@ -74,12 +129,15 @@ async def unsent(session: AsyncSession, platforms: Collection[str]) -> list[Outb
     )
 
 
+# Built once, on the table rather than the entity (no ORM bookkeeping for a row
+# no session holds): a mark for every message sent.
+_MARK_SENT = update(cast(Table, OutboxMessage.__table__)).where(OutboxMessage.id == bindparam("row_id"))
+
+
 async def mark_sent(session: AsyncSession, row_id: int, message: OutgoingMessage, sent: SentMessage, now: dt.datetime) -> None:
     """The row sent, with the platform's message id; a "which question?" sent is
     recorded as an ask, so that a question id sent in reply to it files its text."""
-    await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == row_id).values(sent_at=now, message_id=sent.message_id[:64] or None, **_CLEARED)
-    )
+    await session.execute(_MARK_SENT, {"row_id": row_id, "sent_at": now, "message_id": sent.message_id[:64] or None, **_CLEARED})
     if sent.message_id:  # an answer the platform could not address (Discord, DMs closed) has none to reply to
         record_ask(session, message, sent, now)
 

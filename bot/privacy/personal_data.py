@@ -13,7 +13,13 @@ can do about contributions that must not be published.
 
 "Stored about a participant" is found by following the schema's foreign keys
 from their row, so a table added later is covered by both /mydata and
-/forget without being listed here.
+/forget without being listed here; and, in the tables that name people and
+chats by their platform's ids instead, by those ids: every row of one of their
+private chats (the replies sent there, the updates received), and the rows
+naming one of their accounts (organiser grants and sign-ins to the desk, the
+updates they sent, the answers they moved or hid as an organiser).
+`tests/privacy` checks that every table is one or the other, or holds nothing
+about anyone (`ABOUT_NO_ONE`).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ import enum
 import json
 from typing import cast
 
-from sqlalchemy import Select, Table, and_, delete, or_, select
+from sqlalchemy import ColumnElement, Select, Table, delete, false, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -37,7 +43,10 @@ from bot.ports import Button, OutgoingMessage
 from bot.storage.models import (
     Base,
     Contribution,
+    ContributionMove,
     Discussion,
+    HandledUpdate,
+    HidingAct,
     Message,
     MessageRevision,
     OrganiserGrant,
@@ -45,6 +54,7 @@ from bot.storage.models import (
     PlatformIdentity,
     Question,
     Venue,
+    WebLink,
 )
 from bot.text import name_pattern, redact
 
@@ -70,10 +80,39 @@ def _linked_rows(participant_id: int) -> dict[Table, Select]:
     return linked
 
 
-def _identity_grants(identities: list[tuple[str, str]]):
-    return or_(
-        *(and_(OrganiserGrant.platform == platform, OrganiserGrant.external_id == external_id) for platform, external_id in identities)
-    )
+# The columns that name a person by an account (platform, their id there) rather than by a foreign key.
+_ACCOUNT_COLUMNS: dict[type[Base], tuple] = {
+    OrganiserGrant: (OrganiserGrant.platform, OrganiserGrant.external_id),
+    WebLink: (WebLink.organiser_platform, WebLink.organiser_id),  # a sign-in to the desk
+    HandledUpdate: (HandledUpdate.platform, HandledUpdate.sender_id),
+    ContributionMove: (ContributionMove.by_platform, ContributionMove.by_user),
+    HidingAct: (HidingAct.by_platform, HidingAct.by_user),
+}
+# What holds nothing about any one person: the discussion's own file and state, and the bot's bookkeeping.
+# (A group's questions posted and wrap-ups hang on its venue; a private chat's, on the participant's.)
+ABOUT_NO_ONE = frozenset({"discussions", "rounds", "questions", "round_changes", "platform_cursors", "registered_menus", "syntheses"})
+
+
+def _naming(identities: list[tuple[str, str]], chats: list[tuple[str, str]]) -> dict[Table, ColumnElement[bool]]:
+    """For each table that names people or chats by their platform's ids, which rows name one of
+    `identities`, or are in one of the participant's private `chats`."""
+    conditions: dict[Table, list[ColumnElement[bool]]] = {}
+    for model, naming in _naming_accounts(identities).items():
+        conditions.setdefault(cast(Table, model.__table__), []).append(naming)
+    if chats:
+        for table in Base.metadata.sorted_tables:
+            if "platform" in table.c and "chat_id" in table.c:
+                conditions.setdefault(table, []).append(tuple_(table.c.platform, table.c.chat_id).in_(chats))
+    return {table: or_(*each) for table, each in conditions.items()}
+
+
+def _naming_accounts(identities: list[tuple[str, str]]) -> dict[type[Base], ColumnElement[bool]]:
+    return {model: tuple_(*columns).in_(identities) for model, columns in _ACCOUNT_COLUMNS.items()} if identities else {}
+
+
+async def _private_chats(session: AsyncSession, participant_id: int) -> list[tuple[str, str]]:
+    rows = await session.execute(select(Venue.platform, Venue.chat_id).where(Venue.participant_id == participant_id))
+    return [(platform, chat_id) for platform, chat_id in rows]
 
 
 async def _identities(session: AsyncSession, participant_id: int) -> list[tuple[str, str]]:
@@ -95,14 +134,15 @@ def _plain(value):
 
 async def stored_about(session: AsyncSession, participant_id: int) -> dict[str, list[dict]]:
     """Every row stored about the participant, by table, every column."""
+    linked = _linked_rows(participant_id)
+    named = _naming(await _identities(session, participant_id), await _private_chats(session, participant_id))
     data: dict[str, list[dict]] = {}
-    for table, ids in _linked_rows(participant_id).items():
-        rows = await session.execute(select(table).where(table.c.id.in_(ids)).order_by(table.c.id))
-        data[table.name] = [{key: _plain(value) for key, value in row.items()} for row in rows.mappings()]
-    identities = await _identities(session, participant_id)
-    if identities:
-        grants = await session.execute(select(OrganiserGrant.__table__).where(_identity_grants(identities)))
-        data[OrganiserGrant.__tablename__] = [{k: _plain(v) for k, v in row.items()} for row in grants.mappings()]
+    for table in Base.metadata.sorted_tables:
+        about = or_(table.c.id.in_(linked[table]) if table in linked else false(), named.get(table, false()))
+        if table in linked or table in named:
+            rows = await session.execute(select(table).where(about).order_by(table.c.id))
+            if found := [{key: _plain(value) for key, value in row.items()} for row in rows.mappings()]:
+                data[table.name] = found
     # Which question each contribution answers, by its number rather than an internal id.
     keys = dict((await session.execute(select(Question.id, Question.key))).all())
     for contribution in data.get(Contribution.__tablename__, []):
@@ -118,7 +158,7 @@ async def forget_participant(session: AsyncSession, participant: Participant) ->
     deleted or anonymised per their discussion's `on_forget`."""
     identities = await _identities(session, participant.id)
     # Their private chats' ids, in the updates handled and the messages sent there, would name them too.
-    chats = list((await session.execute(select(Venue.platform, Venue.chat_id).where(Venue.participant_id == participant.id))).tuples())
+    chats = await _private_chats(session, participant.id)
     await handled.forget(session, identities, chats)
     await outgoing.forget_chats(session, chats)
     names = name_pattern((participant.name, participant.display_name), (participant.organisation,))
@@ -148,8 +188,17 @@ async def forget_participant(session: AsyncSession, participant: Participant) ->
     for table in reversed(list(linked)):  # children before parents
         if table not in kept:
             await session.execute(delete(table).where(table.c.id.in_(linked[table])), execution_options={"synchronize_session": False})
-    if identities:
-        await session.execute(delete(OrganiserGrant).where(_identity_grants(identities)), execution_options={"synchronize_session": False})
+    accounts = _naming_accounts(identities)
+    unsynchronised = {"synchronize_session": False}
+    deleted: tuple[type[Base], ...] = (OrganiserGrant, WebLink)  # their grants and sign-ins to the desk
+    for model in deleted:
+        if model in accounts:
+            await session.execute(delete(model).where(accounts[model]), execution_options=unsynchronised)
+    # What they did as an organiser stays on the record of others' answers, no longer saying who did it.
+    blanks: tuple[tuple[type[Base], str | None], ...] = ((ContributionMove, None), (HidingAct, "forgotten"))  # `by_user` may be NULL in one
+    for model, blank in blanks:
+        if model in accounts:
+            await session.execute(update(model).where(accounts[model]).values(by_user=blank), execution_options=unsynchronised)
     session.expunge(participant)
 
 
