@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import delete, or_, select, tuple_
+from sqlalchemy import Table, bindparam, delete, insert, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.ports import ButtonPress, IncomingMessage
@@ -52,31 +53,51 @@ def of_press(press: ButtonPress) -> UpdateIdentity | None:
     return UpdateIdentity(press.chat.platform, press.chat.chat_id, PRESS, press.press_id[:64], press.sender.user_id[:64])
 
 
+# Whether the update bound as `update_*` was handled: read as a column of the
+# turn's context query, or alone. Without an identity, `update_kind` is NULL and matches nothing.
+_HANDLED = select(HandledUpdate.id).where(
+    HandledUpdate.platform == bindparam("update_platform"),
+    HandledUpdate.chat_id == bindparam("update_chat_id"),
+    HandledUpdate.kind == bindparam("update_kind"),
+    HandledUpdate.external_id == bindparam("update_external_id"),
+    HandledUpdate.version == bindparam("update_version"),
+)
+KNOWN = _HANDLED.exists().label("handled_before")
+
+
+def parameters(update: UpdateIdentity | None) -> dict[str, str | None]:
+    """The bound values `KNOWN` reads."""
+    if update is None:
+        return {"update_platform": None, "update_chat_id": None, "update_kind": None, "update_external_id": None, "update_version": None}
+    return {
+        "update_platform": update.platform,
+        "update_chat_id": update.chat_id,
+        "update_kind": update.kind,
+        "update_external_id": update.external_id,
+        "update_version": update.version,
+    }
+
+
 async def already_handled(session: AsyncSession, update: UpdateIdentity) -> bool:
-    found = await session.scalar(
-        select(HandledUpdate.id).where(
-            HandledUpdate.platform == update.platform,
-            HandledUpdate.chat_id == update.chat_id,
-            HandledUpdate.kind == update.kind,
-            HandledUpdate.external_id == update.external_id,
-            HandledUpdate.version == update.version,
-        )
-    )
-    return found is not None
+    return await session.scalar(_HANDLED, parameters(update)) is not None
 
 
-def record(session: AsyncSession, update: UpdateIdentity, now: dt.datetime) -> None:
+_RECORD = insert(cast(Table, HandledUpdate.__table__))  # no entity: nothing reads the row back in the turn
+
+
+async def record(session: AsyncSession, update: UpdateIdentity, now: dt.datetime) -> None:
     """Recorded with the update's effects; two handlings at once meet the table's uniqueness."""
-    session.add(
-        HandledUpdate(
-            platform=update.platform,
-            chat_id=update.chat_id,
-            kind=update.kind,
-            external_id=update.external_id,
-            version=update.version,
-            sender_id=update.sender_id,
-            handled_at=now,
-        )
+    await session.execute(
+        _RECORD,
+        {
+            "platform": update.platform,
+            "chat_id": update.chat_id,
+            "kind": update.kind,
+            "external_id": update.external_id,
+            "version": update.version,
+            "sender_id": update.sender_id,
+            "handled_at": now,
+        },
     )
 
 

@@ -9,11 +9,14 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from bot.discussion import store
 from bot.discussion.store import DiscussionIndex
+from bot.handling import handled
+from bot.handling.handled import UpdateIdentity
 from bot.i18n import negotiate
 from bot.ports import Button, ChatKind, ChatRef, OutgoingMessage, Person
 from bot.storage.models import Discussion, Participant, PlatformIdentity, Round, Venue
@@ -22,6 +25,25 @@ if TYPE_CHECKING:
     from bot.handling.command import Command
 
 IndexLoader = Callable[[AsyncSession, Discussion], Awaitable[DiscussionIndex]]
+
+# Built once, bound per update: an update's context is read before anything
+# else it does. The discussion's source file is not read (nothing in a turn uses it).
+_SENDER_IDENTITY = and_(PlatformIdentity.platform == bindparam("sender_platform"), PlatformIdentity.external_id == bindparam("sender_id"))
+_CONTEXT = (
+    select(Venue, Discussion, Participant, Round, handled.KNOWN)
+    .join(Discussion, Venue.discussion_id == Discussion.id)
+    .outerjoin(Round, Round.discussion_id == Discussion.id)
+    .outerjoin(PlatformIdentity, _SENDER_IDENTITY)
+    .outerjoin(Participant, PlatformIdentity.participant_id == Participant.id)
+    .where(Venue.platform == bindparam("platform"), Venue.chat_id == bindparam("chat_id"))
+    .order_by(Round.number)
+    .options(defer(Discussion.source))
+)
+_SENDER = select(Participant).join(PlatformIdentity).where(_SENDER_IDENTITY)
+
+
+def _chat_and_sender(chat: ChatRef, sender: Person) -> dict[str, str]:
+    return {"platform": chat.platform, "chat_id": chat.chat_id, "sender_platform": sender.platform, "sender_id": sender.user_id}
 
 
 @dataclass
@@ -78,28 +100,21 @@ class Turn:
         assert self.discussion is not None and self.index_loader is not None
         return await self.index_loader(self.session, self.discussion)
 
-    async def load_context(self) -> None:
+    async def load_context(self, update: UpdateIdentity | None = None) -> bool:
         """The chat's venue, discussion and rounds, and the sender as a
-        participant: one query (a row per round) on the usual path."""
-        sender_identity = and_(PlatformIdentity.platform == self.sender.platform, PlatformIdentity.external_id == self.sender.user_id)
-        rows = (
-            await self.session.execute(
-                select(Venue, Discussion, Participant, Round)
-                .join(Discussion, Venue.discussion_id == Discussion.id)
-                .outerjoin(Round, Round.discussion_id == Discussion.id)
-                .outerjoin(PlatformIdentity, sender_identity)
-                .outerjoin(Participant, PlatformIdentity.participant_id == Participant.id)
-                .where(Venue.platform == self.chat.platform, Venue.chat_id == self.chat.chat_id)
-                .order_by(Round.number)
-            )
-        ).all()
+        participant: one query (a row per round) on the usual path, which also
+        tells whether `update` was handled before (returned)."""
+        rows = (await self.session.execute(_CONTEXT, {**_chat_and_sender(self.chat, self.sender), **handled.parameters(update)})).all()
         if rows:
-            self.venue, self.discussion, self.participant, _round = rows[0]
+            self.venue, self.discussion, self.participant, _round, known = rows[0]
             self.rounds = [row[3] for row in rows if row[3] is not None]
-            return
+            return bool(known)
+        if update is not None and await handled.already_handled(self.session, update):
+            return True
         self.discussion = await store.find_discussion(self.session)
-        self.participant = await self.session.scalar(select(Participant).join(PlatformIdentity).where(sender_identity))
+        self.participant = await self.session.scalar(_SENDER, _chat_and_sender(self.chat, self.sender))
         self.rounds = await store.rounds_of(self.session, self.discussion) if self.discussion else []
+        return False
 
     async def ensure_participant(self) -> Participant:
         """The sender as a participant, created on first contact."""

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///facilitator.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+RECYCLE_SECONDS = 1800  # under the idle timeouts of the usual PostgreSQL proxies and firewalls
 
 
 def safe_url(url: str) -> str:
@@ -52,15 +53,22 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    # No ping before each use (a round trip per session): connections are
+    # recycled before a server's idle timeout, and an update whose connection
+    # turns out dropped is handled once more on a fresh one (`dropped`).
+    return create_async_engine(url, pool_recycle=RECYCLE_SECONDS)
 
 
 def unreachable(error: BaseException) -> bool:
     """Whether a failure is the database's being out of reach (down, its
     connection lost, a lock held too long, its disk full), not the update's."""
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, (OSError, TimeoutError, OperationalError, InterfaceError))
+    return dropped(error) or isinstance(error, (OSError, TimeoutError, OperationalError, InterfaceError))
+
+
+def dropped(error: BaseException) -> bool:
+    """Whether a failure is a pooled connection found closed (the server
+    restarted, an idle connection cut): trying once more on a new one helps."""
+    return isinstance(error, DBAPIError) and error.connection_invalidated
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
