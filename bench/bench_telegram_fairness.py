@@ -2,12 +2,14 @@
 adapter (python-telegram-bot, real HTTP, long polling) against the fake Bot
 API server, the engine on a SQLite file.
 
-    python bench/bench_telegram_fairness.py [--flood 1000] [--samples 5] [--speed 20]
+    python bench/bench_telegram_fairness.py [--flood 1000] [--samples 5] [--speed 20] [--rate 200]
 
-One participant sends `--flood` answers at once; meanwhile another sends one
-answer at a time, and the time from its arrival at the server to the bot's
-acknowledgement is measured. Quiet samples (nobody flooding) and flood
-samples alternate in one run. Telegram's limits are scaled `--speed` times
+One participant sends `--flood` answers: all at the server at once, or, with
+`--rate`, that many a second (as a real flood comes), the other chat's
+messages arriving between them. Meanwhile another sends one answer at a time
+(during a flood at its middle), and the time from its arrival at the server
+to the bot's acknowledgement is measured. Quiet samples (nobody flooding) and
+flood samples alternate in one run. Telegram's limits are scaled `--speed` times
 up (the flooder's own replies, one a second per private chat, would take
 `--flood` seconds otherwise); the figure is the median flood reply time over
 the median quiet one: target at most 2.
@@ -62,17 +64,24 @@ async def reply_time(api: FakeTelegram, person, text: str) -> float:
     return elapsed
 
 
-async def flood(api: FakeTelegram, person, count: int) -> None:
-    """`count` answers from one person, all at the server at once."""
-    for n in range(count):
-        update = person._message("private_reply_to_question", None, text=f"Q1: flood answer number {n} about twinning.")
-        update["update_id"] = next(api._update_ids)
-        api._pending.append(update)
-    async with api._arrived:
-        api._arrived.notify_all()
+async def flood(api: FakeTelegram, person, count: int, rate: float | None) -> None:
+    """`count` answers from one person: all at the server at once, or `rate` a second."""
+    started = time.perf_counter()
+    sent = 0
+    while sent < count:
+        due = count if rate is None else min(count, int((time.perf_counter() - started) * rate) + 1)
+        for n in range(sent, due):
+            update = person._message("private_reply_to_question", None, text=f"Q1: flood answer number {n} about twinning.")
+            update["update_id"] = next(api._update_ids)
+            api._pending.append(update)
+        sent = due
+        async with api._arrived:
+            api._arrived.notify_all()
+        if sent < count:
+            await asyncio.sleep(0.005)
 
 
-async def main(count: int, samples: int, speed: float) -> None:
+async def main(count: int, samples: int, speed: float, rate: float | None = None) -> None:
     folder = tempfile.mkdtemp()
     database = create_engine(f"sqlite+aiosqlite:///{folder}/bench.db")
     await migrate(database)
@@ -90,9 +99,10 @@ async def main(count: int, samples: int, speed: float) -> None:
         await reply_time(api, quiet, "Q2: a first answer, to warm up.")
         for sample in range(samples):
             quiet_times.append(await reply_time(api, quiet, f"Q2: a quiet answer, number {sample}."))
-            await flood(api, flooder, count)
-            await asyncio.sleep(0.2)  # the flood is being handled
+            flooding = asyncio.ensure_future(flood(api, flooder, count, rate))
+            await asyncio.sleep(0.2 if rate is None else count / rate / 2)  # the flood is being handled, or halfway in
             flood_times.append(await reply_time(api, quiet, f"Q3: an answer during the flood, number {sample}."))
+            await flooding
             await adapter.idle()  # the flood handled, its replies sent, before the next quiet sample
     finally:
         serving.cancel()
@@ -100,9 +110,11 @@ async def main(count: int, samples: int, speed: float) -> None:
         await api.stop()
         await database.dispose()
     quiet_median, flood_median = statistics.median(quiet_times), statistics.median(flood_times)
-    print(f"{count} answers flooding from one chat, Telegram's limits ×{speed:g}, {samples} samples each, interleaved")
-    print(f"reply time, quiet:        median {quiet_median * 1000:7.1f} ms, max {max(quiet_times) * 1000:7.1f} ms")
-    print(f"reply time, during flood: median {flood_median * 1000:7.1f} ms, max {max(flood_times) * 1000:7.1f} ms")
+    arriving = "all at the server at once" if rate is None else f"arriving {rate:g} a second"
+    print(f"{count} answers flooding from one chat, {arriving}, Telegram's limits ×{speed:g}, {samples} samples each, interleaved")
+    for label, times in (("quiet:       ", quiet_times), ("during flood:", flood_times)):
+        low, middle, high = (1000 * f(times) for f in (min, statistics.median, max))
+        print(f"reply time, {label} min/median/max {low:7.1f} / {middle:7.1f} / {high:7.1f} ms")
     print(f"ratio (target at most 2): {flood_median / quiet_median:.2f}")
 
 
@@ -111,5 +123,6 @@ if __name__ == "__main__":
     parser.add_argument("--flood", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--speed", type=float, default=20)
+    parser.add_argument("--rate", type=float, default=None, help="flood answers a second (default: all at once)")
     args = parser.parse_args()
-    asyncio.run(main(args.flood, args.samples, args.speed))
+    asyncio.run(main(args.flood, args.samples, args.speed, args.rate))

@@ -1,14 +1,13 @@
 """The Telegram adapter: python-telegram-bot on the engine's own event loop.
 
 Receiving. Long polling by default, a webhook when a URL is configured.
-Telegram forgets an update once a later getUpdates names an offset past it,
-and python-telegram-bot's updater sends that next getUpdates as soon as the
-fetched updates are queued, not handled. So the bot's `get_updates` first
-waits until every update fetched has been stored: the engine commits before it
-sends anything, so an update is stored once its first reply leaves or its
-handling ends. Waiting for the replies too would let one group at its 20
-messages a minute hold up every other chat. Updates of one chat are stored
-in order, different chats concurrently.
+Telegram forgets an update once a later getUpdates names an offset past it.
+So each batch fetched is first held in the database (`Inbox.hold`, one write),
+and only then handed over, which lets python-telegram-bot's updater confirm
+it with its next getUpdates; while the database is out of reach, the batch
+waits, unconfirmed, and polling with it. The updates are then handled from
+memory, the chats taking turns (`turns.ChatsInTurn`), and released once
+handled. At start, what a crash left held is handled first.
 
 Sending. Every request that posts a message goes through `PacingRateLimiter`
 (Telegram's limits, 429, network errors and 5xx); a 403 or a vanished chat
@@ -19,9 +18,10 @@ participant wrote and the bot echoes can inject no markup.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,16 +36,18 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
-from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, ExtBot, TypeHandler
+from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
 from adapters.telegram import inbound
 from adapters.telegram.http import AiohttpRequest
 from adapters.telegram.pacing import AdapterStopped, Limits, Pacer, PacingRateLimiter
 from adapters.telegram.redaction import guard_library_logs, redact
+from adapters.telegram.turns import ChatsInTurn, Receipt, Releases
 from adapters.telegram.webhook import WebhookServer
 from bot.i18n import _, reading_in
 from bot.ports import (
     ChatKind,
+    HeldUpdate,
     Inbox,
     OutgoingMessage,
     RecipientUnreachable,
@@ -61,58 +63,12 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_LIMITS = Limits()  # Telegram's own
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-CONCURRENT_UPDATES = 64
+CHATS_AT_ONCE = 16  # chats whose updates are handled side by side, the others waiting their turn
+FETCHED_AT_MOST = 10_000  # updates in memory, not handled yet: fetching waits past that
 LONGEST_STORAGE_WAIT = 30.0  # seconds between attempts to store an update while the database is out of reach
 
 # Bad requests that will not pass by retrying: the bot cannot write there any more.
 PERMANENT_REFUSALS = ("chat not found", "not enough rights", "have no rights", "chat_write_forbidden", "topic_closed")
-
-
-class _Unstored:
-    """Updates fetched by polling and not yet stored, by update id."""
-
-    def __init__(self) -> None:
-        self._ids: set[int] = set()
-        self.abandoned: set[int] = set()
-        self._none_left = asyncio.Event()
-        self._none_left.set()
-
-    def fetched(self, update_ids: list[int]) -> None:
-        self._ids.update(update_ids)
-        if self._ids:
-            self._none_left.clear()
-
-    def stored(self, update_id: int) -> None:
-        self._ids.discard(update_id)
-        if not self._ids:
-            self._none_left.set()
-
-    def abandon(self, update_id: int) -> None:
-        """Stopping without it stored: the last getUpdates leaves it to Telegram."""
-        self.abandoned.add(update_id)
-        self.stored(update_id)
-
-    async def wait(self) -> None:
-        await self._none_left.wait()
-
-
-@dataclass
-class _Receipt:
-    """The update being handled, to be marked stored once."""
-
-    update_id: int
-    unstored: _Unstored
-    done: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def stored(self) -> None:
-        if not self.done.is_set():
-            self.done.set()
-            self.unstored.stored(self.update_id)
-
-    def abandon(self) -> None:
-        if not self.done.is_set():
-            self.done.set()
-            self.unstored.abandon(self.update_id)
 
 
 @dataclass(frozen=True)
@@ -141,16 +97,16 @@ class TelegramChat:
         self.pacer = Pacer(limits)
         self._limiter = PacingRateLimiter(self.pacer, first_backoff=first_backoff)
         self._poll_timeout = poll_timeout
-        unstored = _Unstored()
-        self.bot = _AcknowledgingBot(
+        self.bot = _HoldingBot(
             token.reveal(),
             base_url=api_url,
             request=AiohttpRequest(connection_pool_size=32),
             get_updates_request=AiohttpRequest(connection_pool_size=1),
             rate_limiter=self._limiter,
-            unstored=unstored,
+            holding=self._hold,
         )
-        self._processor = _InOrderPerChat(CONCURRENT_UPDATES, unstored)
+        self._releases = Releases(self._release)
+        self._processor = ChatsInTurn(CHATS_AT_ONCE, FETCHED_AT_MOST, self._releases, self._answer_press)
         self.application = Application.builder().bot(self.bot).concurrent_updates(self._processor).build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
@@ -177,6 +133,7 @@ class TelegramChat:
                 started = True
                 await self._register_commands(inbox)
                 await self.application.start()
+                await self._handle_held(inbox)
                 if self.webhook is not None:
                     webhook_server = WebhookServer(self.webhook.url, self.webhook.listen, self._webhook_secret, self._on_webhook_post)
                     await webhook_server.start()
@@ -197,6 +154,7 @@ class TelegramChat:
                         await updater.stop()
                     await self.application.stop()
                     await self.idle()  # the replies of the updates stored are sent
+                    await self._releases.flush()
                     self._stopped = True
                     self.receiving.clear()
                     await self._limiter.settle()  # before the connections close
@@ -211,18 +169,59 @@ class TelegramChat:
         """Until every update being handled is handled to the end, its replies sent."""
         await self._processor.idle.wait()
 
-    async def _on_webhook_post(self, payload: dict) -> None:
-        update = Update.de_json(payload, self.bot)
+    async def _handle_held(self, inbox: Inbox) -> None:
+        """What a crash left held, before anything newly fetched: each chat's in the order it came."""
+        for held in await inbox.held(inbound.PLATFORM):
+            await self._dispatch(Update.de_json(json.loads(held.payload), self.bot))
+
+    async def _dispatch(self, update: Update) -> None:
         await self.application.update_processor.process_update(update, self.application.process_update(update))
+
+    async def _on_webhook_post(self, payload: dict) -> None:
+        """Answered (which confirms it to Telegram) once held; a failure answers 500, and Telegram posts it again."""
+        update = Update.de_json(payload, self.bot)
+        if not await self._hold((update,)):
+            raise AdapterStopped("stopping: the update is left to Telegram")
+        await self._dispatch(update)
+
+    async def _hold(self, updates: tuple[Update, ...]) -> bool:
+        """Hold fetched updates in the database, however long it stays out of
+        reach (meanwhile they are not confirmed, and no more are fetched).
+        False when stopping first: they are left to Telegram."""
+        inbox = self._inbox
+        assert inbox is not None
+        await self._processor.room.wait()
+        batch = [
+            HeldUpdate(str(update.effective_chat.id) if update.effective_chat else "", str(update.update_id), json.dumps(update.to_dict()))
+            for update in updates
+        ]
+        wait = self._first_backoff
+        while not self._closing:
+            try:
+                await inbox.hold(inbound.PLATFORM, batch)
+            except StorageUnavailable:
+                log.warning("the database cannot be reached: Telegram updates wait, unconfirmed, tried again in %.1f s", wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, LONGEST_STORAGE_WAIT)
+                continue
+            self._processor.fetched([update.update_id for update in updates])
+            return True
+        return False
+
+    async def _release(self, update_ids: Collection[str]) -> None:
+        assert self._inbox is not None
+        await self._inbox.release(inbound.PLATFORM, update_ids)
+
+    async def _answer_press(self, update: Update) -> None:
+        assert update.callback_query is not None
+        await self._answer(update.callback_query.answer())
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         inbox = self._inbox
         assert inbox is not None
         keeps_updates.set(True)  # in this update's own context: Telegram delivers it again if it is not confirmed
-        if update.callback_query is not None:
-            query = update.callback_query
-            await self._answer(query.answer())  # first: it stops the button's spinner, however long the handling
-            press = inbound.button_press(query)
+        if update.callback_query is not None:  # answered already, on its arrival (`ChatsInTurn`)
+            press = inbound.button_press(update.callback_query)
             if press is not None:
                 await self._until_stored(lambda: inbox.handle_button(press))
             return
@@ -243,9 +242,9 @@ class TelegramChat:
 
     async def _until_stored(self, handling: Callable[[], Awaitable[None]]) -> None:
         """Hand an update to the engine; while the database cannot be reached,
-        again and again with back-off. The update stays unconfirmed meanwhile
-        (no getUpdates goes out before it is stored: polling waits), so
-        Telegram keeps it; stopping then leaves it to the next start."""
+        again and again with back-off (its chat's next updates wait their
+        turn). The update stays held meanwhile; stopping then leaves it held,
+        to the next start."""
         wait = self._first_backoff
         while True:
             try:
@@ -254,7 +253,7 @@ class TelegramChat:
             except StorageUnavailable:
                 if self._closing:
                     receipt = answering.get()
-                    if isinstance(receipt, _Receipt):
+                    if isinstance(receipt, Receipt):
                         receipt.abandon()
                     return
                 log.warning("the database cannot be reached: a Telegram update waits, tried again in %.1f s", wait)
@@ -307,7 +306,7 @@ class TelegramChat:
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
         receipt = answering.get()
-        if isinstance(receipt, _Receipt):
+        if isinstance(receipt, Receipt):
             receipt.stored()  # the engine sends only once the update is committed
         if not self.receiving.is_set():
             if self._stopped:
@@ -395,94 +394,16 @@ def _reply(message: OutgoingMessage) -> ReplyParameters | None:
     return ReplyParameters(int(message.reply_to), allow_sending_without_reply=True) if message.reply_to else None
 
 
-class _AcknowledgingBot(ExtBot[None]):
-    """Sends getUpdates (which acknowledges every update fetched before) only
-    once those updates are stored; see the module's docstring."""
+class _HoldingBot(ExtBot[None]):
+    """Hands over the updates it fetched (to be confirmed by the next
+    getUpdates) only once they are held; see the module's docstring."""
 
-    def __init__(self, *args: Any, unstored: _Unstored, **kwargs: Any):
+    def __init__(self, *args: Any, holding: Callable[[tuple[Update, ...]], Awaitable[bool]], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self._unstored = unstored
+        self._holding = holding
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
-        await self._unstored.wait()
-        if self._unstored.abandoned and kwargs.get("offset"):  # stopping: what was not stored is not confirmed
-            kwargs["offset"] = min(kwargs["offset"], min(self._unstored.abandoned))
         updates = await super().get_updates(*args, **kwargs)
-        self._unstored.fetched([update.update_id for update in updates])
+        if updates and not await self._holding(updates):
+            return ()  # stopping: not held, so not confirmed either
         return updates
-
-
-class _InOrderPerChat(BaseUpdateProcessor):
-    """Different chats' updates concurrently; one chat's stored one at a time,
-    in order (a participant's second message must not overtake the first).
-    An update gives its processing slot back once it is stored: its replies
-    go on being sent meanwhile, paced to its chat's limits, so a chat that
-    floods (its replies wait a second each) cannot take every slot and hold
-    up the other chats."""
-
-    def __init__(self, max_concurrent_updates: int, unstored: _Unstored):
-        super().__init__(max_concurrent_updates)
-        self._unstored = unstored
-        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
-        self._handling: set[asyncio.Future[Any]] = set()  # stored, their replies still going out
-        self._busy = 0  # updates being handled, stored or not
-        self.idle = asyncio.Event()
-        self.idle.set()
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        self._busy += 1
-        self.idle.clear()
-        try:
-            handling = await self._until_stored(update, coroutine)
-        except BaseException:
-            self._done()
-            raise
-        self._handling.add(handling)
-        handling.add_done_callback(self._handled)
-
-    def _handled(self, handling: asyncio.Future[Any]) -> None:
-        self._handling.discard(handling)
-        if not handling.cancelled() and handling.exception() is not None:  # the application reports handlers' errors itself
-            log.error("processing a Telegram update failed", exc_info=handling.exception())
-        self._done()
-
-    def _done(self) -> None:
-        self._busy -= 1
-        if not self._busy:
-            self.idle.set()
-
-    async def _until_stored(self, update: object, coroutine: Awaitable[Any]) -> asyncio.Future[Any]:
-        """Start handling the update; return its handling once the update is stored."""
-        if not isinstance(update, Update) or update.effective_chat is None:
-            handling = asyncio.ensure_future(coroutine)
-            if isinstance(update, Update):
-                receipt = _Receipt(update.update_id, self._unstored)
-                handling.add_done_callback(lambda _done: receipt.stored())
-            return handling
-        receipt = _Receipt(update.update_id, self._unstored)
-        answering.set(receipt)  # seen by the handler's task, created below in this context
-        chat_id = update.effective_chat.id
-        lock, users = self._chats.get(chat_id, (asyncio.Lock(), 0))
-        self._chats[chat_id] = (lock, users + 1)
-        try:
-            async with lock:
-                handling = asyncio.ensure_future(coroutine)
-                handling.add_done_callback(lambda _done: receipt.stored())
-                storing = asyncio.ensure_future(receipt.done.wait())
-                try:
-                    await asyncio.wait([handling, storing], return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    storing.cancel()
-            return handling
-        finally:
-            lock, users = self._chats[chat_id]
-            if users == 1:
-                del self._chats[chat_id]
-            else:
-                self._chats[chat_id] = (lock, users - 1)
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass

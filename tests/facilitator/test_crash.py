@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.database import create_engine, session_factory
-from bot.storage.models import Ask, Contribution, ContributionStatus, Discussion, Message, OutboxMessage, Participant, Role
+from bot.storage.models import Ask, Contribution, ContributionStatus, Discussion, InboundUpdate, Message, OutboxMessage, Participant, Role
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _postgres_answers
 from tests.facilitator.test_shutdown import TOKEN, discussion_starting_now, start_run, until
 from tests.fakes.telegram_api import FakeTelegram, Sent, TelegramUser
@@ -154,10 +154,12 @@ async def test_a_kill_mid_burst_loses_and_doubles_no_answer_and_no_reply(tmp_pat
             recorded_asks = await session.scalar(select(func.count(Ask.id)))
             unsent = await session.scalar(select(func.count()).where(OutboxMessage.sent_at.is_(None)))
             messages = await session.scalar(select(func.count(Message.id)))
+            held = await session.scalar(select(func.count(InboundUpdate.id)))
         expected = collections.Counter(text.split(": ", 1)[1] if n < 4 else text for (_chat, n), text in texts.items())
         assert stored == expected, "every answer stored once"
         assert messages == len(texts) and pending == len(asks) == recorded_asks, "each ask recorded, so a reply to it files its text"
         assert unsent == 0
+        assert held == 0, "no update left held (what people wrote) once handled"
     finally:
         await database.dispose()
 

@@ -1,0 +1,185 @@
+"""Fetched updates handled chat by chat, the chats taking turns.
+
+Every update fetched is held in the database before its getUpdates is
+confirmed, so fetching never waits for handling: a flood of one chat is
+fetched as fast as it came, and the other chats' updates behind it with it.
+Then each chat's updates are handled one at a time, in the order they came
+(a participant's second message must not overtake the first), and the chats
+waiting take turns, one update each, a bounded number side by side: a chat
+with a thousand updates waiting has one handled at a time, like a chat with
+one. A chat's turn ends once its update is stored (its first reply goes out
+after the commit, or its handling ended): its replies go on being sent
+meanwhile, paced to its chat's limits, while the next chat takes its turn.
+python-telegram-bot's processing slots are given back at once: no update
+waits for its chat's turn in one of them. Each handled update is released
+(its held row deleted), a batch at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseUpdateProcessor
+
+from bot.ports import answering
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Receipt:
+    """The update being handled, stored once (or left held, when stopping
+    finds the database out of reach)."""
+
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    abandoned: bool = False
+
+    def stored(self) -> None:
+        self.done.set()
+
+    def abandon(self) -> None:
+        if not self.done.is_set():
+            self.abandoned = True
+            self.done.set()
+
+
+class Releases:
+    """Handled updates' ids, released in one write for all those handled
+    while the previous write went on. A write that fails (the database out of
+    reach) is tried again with the next; a crash before it hands the updates
+    over again at the next start, where they change nothing."""
+
+    def __init__(self, release: Callable[[Collection[str]], Awaitable[None]]):
+        self._release = release
+        self._ids: list[str] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    def add(self, update_id: int) -> None:
+        self._ids.append(str(update_id))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.ensure_future(self._write())
+
+    async def flush(self) -> None:
+        if self._writing is not None:
+            await self._writing
+        await self._write()
+
+    async def _write(self) -> None:
+        while self._ids:
+            batch, self._ids = self._ids, []
+            try:
+                await self._release(batch)
+            except Exception as error:
+                self._ids = batch + self._ids
+                log.warning("could not release %d handled Telegram updates, tried again later: %s", len(batch), type(error).__name__)
+                return
+
+
+class ChatsInTurn(BaseUpdateProcessor):
+    """See the module's docstring."""
+
+    def __init__(self, chats_at_once: int, fetched_at_most: int, releases: Releases, answer_press: Callable[[Update], Awaitable[None]]):
+        super().__init__(max_concurrent_updates=chats_at_once)
+        self._chats_at_once = chats_at_once
+        self._fetched_at_most = fetched_at_most
+        self._releases = releases
+        self._answer_press = answer_press
+        self._waiting: dict[int, deque[tuple[Update, Awaitable[Any]]]] = {}  # by chat, in arrival order
+        self._ready: deque[int] = deque()  # chats with an update waiting and none in its turn, in turn order
+        self._chats_in_turn: set[int] = set()
+        self._dispatched: set[int] = set()  # update ids, until handled: one delivered again meanwhile is dropped
+        self._unfinished: set[int] = set()  # update ids fetched or dispatched, not handled to the end
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.room = asyncio.Event()  # set while fewer than `fetched_at_most` updates are unfinished
+        self.room.set()
+
+    def fetched(self, update_ids: Collection[int]) -> None:
+        """Counted from their fetching, so that `idle` is never set before they are dispatched."""
+        self._unfinished.update(update_ids)
+        if self._unfinished:
+            self.idle.clear()
+        if len(self._unfinished) >= self._fetched_at_most:
+            self.room.clear()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if not isinstance(update, Update):
+            self._keep(asyncio.ensure_future(coroutine))
+            return
+        if update.update_id in self._dispatched:  # delivered again (held, then fetched once more after a restart)
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            return
+        self._dispatched.add(update.update_id)
+        self.fetched([update.update_id])
+        if update.callback_query is not None:  # at once, not at its chat's turn: it stops the button's spinner
+            self._keep(asyncio.ensure_future(self._answer_press(update)))
+        if update.effective_chat is None:
+            handling = asyncio.ensure_future(coroutine)
+            handling.add_done_callback(lambda done: self._handled(update.update_id, Receipt(), done))
+            self._keep(handling)
+            return
+        chat_id = update.effective_chat.id
+        waiting = self._waiting.setdefault(chat_id, deque())
+        waiting.append((update, coroutine))
+        if len(waiting) == 1 and chat_id not in self._chats_in_turn:  # else it is in `_ready` already, or in its turn
+            self._ready.append(chat_id)
+        self._next_turns()
+
+    def _next_turns(self) -> None:
+        while self._ready and len(self._chats_in_turn) < self._chats_at_once:
+            chat_id = self._ready.popleft()
+            self._chats_in_turn.add(chat_id)
+            self._keep(asyncio.ensure_future(self._turn(chat_id)))
+
+    async def _turn(self, chat_id: int) -> None:
+        """One update of the chat, until it is stored; then the next chat's turn."""
+        update, coroutine = self._waiting[chat_id].popleft()
+        receipt = Receipt()
+        answering.set(receipt)  # this task's own context, copied by the handling task: `send` reads it
+        try:
+            handling = asyncio.ensure_future(coroutine)
+            handling.add_done_callback(lambda done: self._handled(update.update_id, receipt, done))
+            self._keep(handling)
+            storing = asyncio.ensure_future(receipt.done.wait())
+            try:
+                await asyncio.wait([handling, storing], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                storing.cancel()
+        finally:
+            self._chats_in_turn.discard(chat_id)
+            if self._waiting[chat_id]:
+                self._ready.append(chat_id)
+            else:
+                del self._waiting[chat_id]
+            self._next_turns()
+
+    def _handled(self, update_id: int, receipt: Receipt, handling: asyncio.Future[Any]) -> None:
+        if not handling.cancelled() and handling.exception() is not None:  # the application reports handlers' errors itself
+            log.error("processing a Telegram update failed", exc_info=handling.exception())
+        receipt.stored()  # an update that sent nothing is stored once handled
+        if not receipt.abandoned:
+            self._releases.add(update_id)
+        self._dispatched.discard(update_id)
+        self._unfinished.discard(update_id)
+        if len(self._unfinished) < self._fetched_at_most:
+            self.room.set()
+        if not self._unfinished:
+            self.idle.set()
+
+    def _keep(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
