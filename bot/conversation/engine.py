@@ -10,6 +10,7 @@ together, and only then are the replies sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import datetime as dt
 import itertools
@@ -26,6 +27,7 @@ from bot.conversation import catch_up, commands, contributions, embeddings, onbo
 from bot.discussion import store
 from bot.discussion.spec import DiscussionSpec
 from bot.handling import handled, outgoing
+from bot.handling import held as held_updates
 from bot.handling.command import ButtonHandler, Command
 from bot.handling.flood import FloodWatch
 from bot.handling.handled import UpdateIdentity
@@ -35,6 +37,7 @@ from bot.ports import (
     ButtonPress,
     ChatPlatform,
     ChatRef,
+    HeldUpdate,
     IncomingMessage,
     MenuEntry,
     OutgoingMessage,
@@ -56,8 +59,9 @@ from schedules import rounds
 
 log = logging.getLogger(__name__)
 
-# An update that meets a uniqueness conflict is handled once more: the row
-# another update wrote meanwhile is then seen (a redelivery conflicts again).
+# An update that meets a uniqueness conflict, or a connection found dropped,
+# is handled once more: the row another update wrote meanwhile is then seen
+# (a redelivery conflicts again), or a new connection made.
 HANDLING_ATTEMPTS = 2
 LONGEST_BUTTON_DATA = 100
 CHATS_RESENT_AT_ONCE = 32  # outbox rows left by a crash: chats served side by side, each in order
@@ -93,6 +97,9 @@ class Engine:
         # Outbox rows being sent by this process (by the turn that wrote them, or
         # by `send_unsent`): no other sending takes them meanwhile.
         self._sending: set[int] = set()
+        self.backoff = outgoing.Backoff()  # the chats whose sending failed, tried again by `resend_unsent`
+        self._retry_now = asyncio.Event()  # a chat waiting for its retry wrote again: `resend_unsent` looks at once
+        self._resending = False  # `resend_unsent` runs: a chat's later rows may wait for its retry
         self.flood = FloodWatch()
 
     def attach(self, platform: ChatPlatform) -> None:
@@ -169,16 +176,15 @@ class Engine:
         failed = False
         # `paced` updates count towards the sender's flood control: once, on the first attempt, if not handled before.
         flooding: bool | None = None if paced else False
-        for _attempt in range(HANDLING_ATTEMPTS):
+        for attempt in range(1, HANDLING_ATTEMPTS + 1):
             async with self.sessions() as session:
                 turn = self._new_turn(session, chat, sender, thread_id)
                 try:
-                    if update is not None and await handled.already_handled(session, update):
+                    if await turn.load_context(update):  # handled before
                         turn = None
                         break
                     if flooding is None:
                         flooding = self.flood.to_be_told(sender, turn.now)
-                    await turn.load_context()
                     with reading_in(turn.language):
                         if flooding:  # before the answer, which stays the last word
                             turn.reply(
@@ -191,7 +197,7 @@ class Engine:
                         await dispatch(turn)
                     # Someone just forgotten leaves no trace: not even this update's identity, nor its replies' chat.
                     if update is not None and not turn.forgotten:
-                        handled.record(session, update, turn.now)
+                        await handled.record(session, update, turn.now)
                     outbox = await self._commit_with_outbox(session, [] if turn.forgotten else [*turn.replies, *turn.notices], turn.now)
                     break
                 except IntegrityError:
@@ -201,6 +207,9 @@ class Engine:
                     # answer at once), which the next attempt sees committed.
                     turn = None
                 except Exception as error:
+                    if database.dropped(error) and attempt < HANDLING_ATTEMPTS:
+                        turn = None  # a pooled connection found closed: once more, on a new one
+                        continue
                     if keeps_updates.get() and database.unreachable(error):
                         raise StorageUnavailable("the database cannot be reached; the platform keeps the update") from error
                     # Our fault, not the sender's: say so, rather than fall silent or stop the bot.
@@ -316,17 +325,24 @@ class Engine:
             raise
         return list(zip(ids, messages, strict=True))
 
-    async def _deliver(self, outbox: list[tuple[int, OutgoingMessage]]) -> None:
+    async def _deliver(self, outbox: list[tuple[int, OutgoingMessage]], *, retrying: bool = False, stale: Collection[int] = ()) -> None:
         """Send outbox rows in order; each one sent is recorded so at once,
         with its message id (a crash then resends only what was on the wire).
         A chat that refuses for good gets none of its later rows (they are
-        given up); one that fails otherwise keeps them for the next start, in
-        order. Other chats' rows go on."""
+        given up); one that fails otherwise keeps them, in order, for its
+        retry (`backoff`), and so does a chat still waiting for its retry
+        while `resend_unsent` runs, unless this is the retry: its earlier rows
+        go first. A `stale` row that fails is given up instead
+        (`outgoing.GIVE_UP_AFTER`). Other chats' rows go on."""
         refused: set[tuple[str, str]] = set()
         stalled: set[tuple[str, str]] = set()
         try:
             for row_id, message in outbox:
                 chat = (message.chat.platform, message.chat.chat_id)
+                if self._resending and not retrying and chat not in stalled and self.backoff.waiting(chat):
+                    self.backoff.hurry(chat, self.clock())
+                    self._retry_now.set()
+                    stalled.add(chat)
                 if chat in stalled:
                     continue
                 if chat not in refused:
@@ -335,11 +351,22 @@ class Engine:
                     except RecipientUnreachable:
                         log.info("a message on %s could not be delivered: recipient unreachable", message.chat.platform)
                         refused.add(chat)
-                    except Exception:
-                        log.exception("a message on %s could not be sent; it is sent at the next start", message.chat.platform)
-                        stalled.add(chat)
-                        continue
+                        self.backoff.cleared(chat)
+                    except Exception as error:
+                        if row_id not in stale:
+                            failures = self.backoff.failed(chat, self.clock())
+                            # The first failure with its traceback; the retries of a platform failing for a while, briefly.
+                            (log.warning if failures == 1 else log.info)(
+                                "a message on %s could not be sent (%s); it is tried again shortly",
+                                message.chat.platform,
+                                type(error).__name__,
+                                exc_info=failures == 1,
+                            )
+                            stalled.add(chat)
+                            continue
+                        log.exception("a message on %s still could not be sent after a day; given up", message.chat.platform)
                     else:
+                        self.backoff.cleared(chat)
                         await self._record(partial(outgoing.mark_sent, row_id=row_id, message=message, sent=sent, now=self.clock()))
                         continue
                 await self._record(partial(outgoing.give_up, row_ids=[row_id], now=self.clock()))
@@ -354,46 +381,65 @@ class Engine:
         except Exception:  # sent all the same; at worst it is sent again at the next start
             log.exception("recording a message sent failed")
 
-    async def send_unsent(self) -> int:
-        """Send the outbox rows an earlier run committed and never sent (a
-        crash, a platform down when they were due), each chat's in order.
-        Safe to call again and at any time: rows this process is sending are
-        left to it, and a row sent is not sent again. Returns how many rows
-        still wait: their platform not ready yet, or failing meanwhile."""
+    async def send_unsent(self, now: dt.datetime | None = None) -> int:
+        """Send the outbox rows committed and not sent (a crash, a platform
+        down when they were due) whose chat is not waiting for its retry at
+        `now` (`backoff`), each chat's in order. Safe to call again and at any
+        time: rows this process is sending are left to it, and a row sent is
+        not sent again. Returns how many rows still wait: their platform not
+        ready yet, their chat's retry not due, or failing meanwhile. (Another
+        process never sends them meanwhile: only `facilitator run` sends, and
+        one runs per database, `bot.storage.run_lock`.)"""
+        now = now or self.clock()
+        mark = self.backoff.mark()
         async with self.sessions() as session:
-            rows = [row for row in await outgoing.unsent(session, self.platform_names) if row.id not in self._sending]
-        ready = [row for row in rows if ready_to_send(self.platforms[row.platform])]
-        if not ready:
+            unsent = await outgoing.unsent(session, self.platform_names)
+        self.backoff.keep_only({(row.platform, row.chat_id) for row in unsent}, mark)
+        rows = [row for row in unsent if row.id not in self._sending]
+        claimed = {
+            row.id for row in rows if ready_to_send(self.platforms[row.platform]) and self.backoff.due((row.platform, row.chat_id), now)
+        }
+        if not claimed:
             return len(rows)
-        log.info("sending %d messages left unsent by the last run", len(ready))
-        by_chat = itertools.groupby(
-            sorted(ready, key=lambda row: (row.platform, row.chat_id, row.id)), lambda row: (row.platform, row.chat_id)
-        )
-        slots = asyncio.Semaphore(CHATS_RESENT_AT_ONCE)
-
-        async def resend(chat_rows: list[tuple[int, OutgoingMessage]]) -> None:
-            async with slots:
-                await self._deliver(chat_rows)
-
-        ids = [row.id for row in ready]
-        self._sending.update(ids)
+        self._sending.update(claimed)
         try:
+            async with self.sessions() as session:  # again, once claimed: a row whose sending ended during the first read is sent
+                ready = [row for row in await outgoing.unsent(session, self.platform_names) if row.id in claimed]
+            if not ready:
+                return len(rows)
+            log.info("sending %d messages left unsent", len(ready))
+            by_chat = itertools.groupby(
+                sorted(ready, key=lambda row: (row.platform, row.chat_id, row.id)), lambda row: (row.platform, row.chat_id)
+            )
+            stale = {row.id for row in ready if now - row.created_at >= outgoing.GIVE_UP_AFTER}
+            slots = asyncio.Semaphore(CHATS_RESENT_AT_ONCE)
+
+            async def resend(chat_rows: list[tuple[int, OutgoingMessage]]) -> None:
+                async with slots:
+                    await self._deliver(chat_rows, retrying=True, stale=stale)
+
             await asyncio.gather(*(resend([(row.id, outgoing.as_message(row)) for row in chat]) for _chat, chat in by_chat))
-        finally:  # also when stopped meanwhile: what was not sent is the next start's
-            self._sending.difference_update(ids)
+        finally:  # also when stopped meanwhile: what was not sent waits for the next look, or the next start
+            self._sending.difference_update(claimed)
         async with self.sessions() as session:
             return len([row for row in await outgoing.unsent(session, self.platform_names) if row.id not in self._sending])
 
     async def resend_unsent(self, interval: float = 3.0) -> None:
-        """At start: `send_unsent` until nothing is left waiting (a platform
-        logging in, one failing for a while), every `interval` seconds."""
-        while True:
-            try:
-                if not await self.send_unsent():
-                    return
-            except Exception:  # the database out of reach for a moment: the rows wait in it
-                log.exception("sending the messages left unsent failed; trying again")
-            await asyncio.sleep(interval)
+        """For the whole run: `send_unsent` at start (what the last run left),
+        then every `interval` seconds (a platform logging in, a chat whose
+        retry fell due), and at once when a chat waiting for its retry writes again."""
+        self._resending = True
+        try:
+            while True:
+                self._retry_now.clear()
+                try:
+                    await self.send_unsent()
+                except Exception:  # the database out of reach for a moment: the rows wait in it
+                    log.exception("sending the messages left unsent failed; trying again")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._retry_now.wait(), interval)
+        finally:
+            self._resending = False
 
     # --- posting rounds -------------------------------------------------
 
@@ -564,6 +610,25 @@ class Engine:
     async def record_registered_menu(self, platform: str, digest: str) -> None:
         async with self.sessions() as session:
             await catch_up.record_registered_menu(session, platform, digest, self.clock())
+            await session.commit()
+
+    async def hold(self, platform: str, updates: Sequence[HeldUpdate]) -> None:
+        try:
+            async with self.sessions() as session:
+                await held_updates.hold(session, platform, updates, self.clock())
+                await session.commit()
+        except Exception as error:
+            if database.unreachable(error):
+                raise StorageUnavailable("the database cannot be reached; the platform keeps the updates") from error
+            raise
+
+    async def held(self, platform: str) -> list[HeldUpdate]:
+        async with self.sessions() as session:
+            return await held_updates.held(session, platform)
+
+    async def release(self, platform: str, external_ids: Collection[str]) -> None:
+        async with self.sessions() as session:
+            await held_updates.release(session, platform, external_ids)
             await session.commit()
 
     # --- the web: links, a participant's page, the desk -------------------

@@ -3,7 +3,7 @@
 and privacy (`Outbox`). Imports nothing else of the project."""
 
 from bot.ports.events import Button, ButtonPress, ChatKind, ChatRef, IncomingMessage, OutgoingMessage, Person, QuestionPost, SentMessage
-from bot.ports.inbox import Inbox, MenuEntry, PlaceToReread
+from bot.ports.inbox import HeldUpdate, Inbox, MenuEntry, PlaceToReread
 from bot.ports.outbox import Outbox
 from bot.ports.platform import (
     ChatPlatform,
@@ -25,6 +25,7 @@ __all__ = [
     "ChatKind",
     "ChatPlatform",
     "ChatRef",
+    "HeldUpdate",
     "Inbox",
     "IncomingMessage",
     "MenuEntry",

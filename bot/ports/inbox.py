@@ -4,7 +4,7 @@ an adapter needs to know that live in the database (adapters run no SQL)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,6 +30,16 @@ class PlaceToReread:
 
     chat: ChatRef
     channel_ids: tuple[str, ...]  # the chat, then the threads its questions were posted with
+
+
+@dataclass(frozen=True)
+class HeldUpdate:
+    """An update as its platform sent it (`payload`, opaque to the engine), held
+    from its fetching until it is handled."""
+
+    chat_id: str
+    external_id: str  # the platform's id of the update
+    payload: str
 
 
 class Inbox(Protocol):
@@ -89,6 +99,20 @@ class Inbox(Protocol):
         ...
 
     async def record_registered_menu(self, platform: str, digest: str) -> None: ...
+
+    async def hold(self, platform: str, updates: Sequence[HeldUpdate]) -> None:
+        """Keep fetched updates until `release`, in one write; one held already
+        (delivered again) is left as it is. StorageUnavailable when the database
+        cannot be reached: then the platform must keep them."""
+        ...
+
+    async def held(self, platform: str) -> list[HeldUpdate]:
+        """The updates held and not released (a crash came between), in the order they came."""
+        ...
+
+    async def release(self, platform: str, external_ids: Collection[str]) -> None:
+        """Delete handled updates: they hold what people wrote, kept no longer than needed."""
+        ...
 
     # --- the web (adapters/web): links, a participant's page, the desk ---
 
