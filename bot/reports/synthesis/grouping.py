@@ -43,7 +43,9 @@ def group(vectors: np.ndarray, languages: Sequence[str | None]) -> np.ndarray:
     if count > MOST_GROUPED_DIRECTLY:
         # Agglomerative clustering costs the square of the points: past a few hundred,
         # k-means first gathers near-identical answers into prototypes, which are grouped.
-        prototypes = MiniBatchKMeans(n_clusters=PROTOTYPES, random_state=0, n_init=1, batch_size=2048).fit(vectors.astype(np.float64))
+        # The float32 rows are let go once copied: only the float64 copy is held while k-means runs.
+        vectors = vectors.astype(np.float64)
+        prototypes = MiniBatchKMeans(n_clusters=PROTOTYPES, random_state=0, n_init=1, batch_size=2048).fit(vectors)
         centres = _unit(prototypes.cluster_centers_)
         return _numbered(_grouped(centres)[prototypes.labels_])
     return _numbered(_grouped(vectors))
@@ -58,7 +60,8 @@ def without_language_offsets(vectors: np.ndarray, languages: Sequence[str | None
         rows = codes == code
         if rows.sum() >= LANGUAGE_MEAN_FROM:
             centred[rows] = vectors[rows] - vectors[rows].mean(axis=0)
-    return _unit(centred)
+    centred /= _norms(centred)  # in place: no third copy of the rows
+    return centred
 
 
 def _grouped(vectors: np.ndarray) -> np.ndarray:
@@ -91,8 +94,13 @@ def _numbered(labels: np.ndarray) -> np.ndarray:
 
 
 def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / _norms(vectors)
+
+
+def _norms(vectors: np.ndarray) -> np.ndarray:
+    """Each row's length, 1 for a zero row (left as it is)."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.where(norms == 0, 1, norms)
+    return np.where(norms == 0, 1, norms)
 
 
 def centroid(vectors: np.ndarray) -> np.ndarray:

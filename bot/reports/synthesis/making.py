@@ -12,9 +12,9 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.linking.meaning import MODEL_NAME, shared_embedder
-from bot.reports.data import ReportData
+from bot.reports.data import QuestionData, ReportData
 from bot.reports.synthesis import build, store
-from bot.reports.synthesis.draft import Synthesis
+from bot.reports.synthesis.draft import QuestionThemes, Synthesis
 from bot.storage.models import Discussion
 
 METHOD = f"{MODEL_NAME}, agglomerative clustering"
@@ -35,13 +35,7 @@ async def make_synthesis(
     the contributions grouped afresh."""
     questions = []
     for question in report.questions:
-        members = await store.members(session, discussion, question, MODEL_NAME)
-        members = await asyncio.to_thread(_embed_missing, members)
-        earlier = base.question(question.key) if base is not None else None
-        if earlier is not None:
-            questions.append(await asyncio.to_thread(build.updated, earlier, members, language))
-        else:
-            questions.append(await asyncio.to_thread(build.automatic, question.key, members, language, _asked(report, question.texts)))
+        questions.append(await _themes(session, discussion, report, question, language, base))
         if progress is not None:
             progress(len(question.entries))
     if base is None:
@@ -62,6 +56,19 @@ async def with_key_points(
 ) -> ReportData:
     """The report with its key points (`for_report`), as every report format shows them."""
     return dataclasses.replace(report, synthesis=await for_report(session, discussion, report, language, progress))
+
+
+async def _themes(
+    session: AsyncSession, discussion: Discussion, report: ReportData, question: QuestionData, language: str, base: Synthesis | None
+) -> QuestionThemes:
+    """One question's themes. Its members (and their vectors) are let go when it returns,
+    before the next question is read: one question's vectors are held at a time."""
+    members = await store.members(session, discussion, question, MODEL_NAME)
+    members = await asyncio.to_thread(_embed_missing, members)
+    earlier = base.question(question.key) if base is not None else None
+    if earlier is not None:
+        return await asyncio.to_thread(build.updated, earlier, members, language)
+    return await asyncio.to_thread(build.automatic, question.key, members, language, _asked(report, question.texts))
 
 
 def _asked(report: ReportData, question: dict[str, str]) -> dict[str, str]:

@@ -14,13 +14,18 @@ from bot.reports.synthesis.build import Member
 from bot.reports.synthesis.draft import Synthesis, from_dict
 from bot.storage.models import Contribution, ContributionEmbedding, Discussion, Message, Question, SavedSynthesis
 
+VECTOR_ITEM = 4  # bytes: the stored vectors are float32
+STREAMED_ROWS = 2_000  # contributions read from the database at a time
+
 
 async def members(session: AsyncSession, discussion: Discussion, question: QuestionData, model: str | None) -> list[Member]:
     """The question's published contributions that a synthesis may use, with their stored
     vectors (when made by `model`, and after the text's last change). Contributions of
     participants who asked to be forgotten are left out: they are in no theme and no quote."""
     entries = {entry.id: entry for entry in question.entries}
-    rows = await session.execute(
+    # Streamed, each vector copied into one array as its row arrives: neither the driver's
+    # rows nor a bytes object per contribution are held beside the question's vectors.
+    rows = await session.stream(
         select(
             Contribution.id,
             Message.participant_id,
@@ -33,15 +38,24 @@ async def members(session: AsyncSession, discussion: Discussion, question: Quest
         .join(Question, Contribution.question_id == Question.id)
         .outerjoin(ContributionEmbedding, ContributionEmbedding.contribution_id == Contribution.id)
         .where(Question.discussion_id == discussion.id, Question.key == question.key, Message.participant_id.is_not(None))
+        .order_by(Contribution.id)
+        .execution_options(yield_per=STREAMED_ROWS)
     )
-    found = []
-    for contribution_id, participant_id, vector, made_by, made_at, changed_at in rows:
-        entry = entries.get(contribution_id)
-        if entry is None or participant_id is None:  # hidden, or waiting for its question
-            continue
-        current = vector is not None and made_by == model and made_at >= changed_at
-        found.append(Member(entry, participant_id, np.frombuffer(vector, dtype="<f4") if current else None))
-    return sorted(found, key=lambda member: member.entry.id)
+    found: list[Member] = []
+    vectors: np.ndarray | None = None  # a row per entry at most, made when the first vector comes
+    async for batch in rows.partitions():
+        for contribution_id, participant_id, vector, made_by, made_at, changed_at in batch:
+            entry = entries.get(contribution_id)
+            if entry is None or participant_id is None:  # hidden, or waiting for its question
+                continue
+            row = None
+            if vector is not None and made_by == model and made_at >= changed_at:
+                if vectors is None:
+                    vectors = np.empty((len(entries), len(vector) // VECTOR_ITEM), dtype=np.float32)
+                row = vectors[len(found)]
+                row[:] = np.frombuffer(vector, dtype="<f4")
+            found.append(Member(entry, participant_id, row))
+    return found
 
 
 async def kept(session: AsyncSession, discussion: Discussion, language: str) -> Synthesis | None:
