@@ -19,7 +19,7 @@ from bot.conversation.engine import utc_now
 from bot.discussion import store
 from bot.discussion.spec import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
 from bot.i18n import catalog_languages, reading_in
-from bot.reports import FORMATS, KEY_POINTS_FORMATS
+from bot.reports import FORMATS
 from bot.storage.database import create_engine, migrate, safe_url, session_factory, sqlite_file
 from bot.storage.run_lock import DatabaseInUse, RunLock
 from facilitator import invite_command, link_command, synthesis_command, web_command
@@ -321,11 +321,10 @@ async def export_report(args: argparse.Namespace) -> int:
         if language not in discussion.languages:
             raise CommandError(f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}")
         report = await gather(session, discussion, utc_now())
-        if format in KEY_POINTS_FORMATS:
-            from bot.reports.synthesis.making import with_key_points
+        from bot.reports.synthesis.making import with_key_points
 
-            with synthesis_command.progress_bar(report.figures.contributions, "key points") as bar:
-                report = await with_key_points(session, discussion, report, language, bar.update)
+        with synthesis_command.progress_bar(report.figures.contributions, "key points") as bar:
+            report = await with_key_points(session, discussion, report, language, bar.update)
         partial = args.output.with_name(args.output.name + ".part")  # no half-written report under the real name
 
         def save_chart(chart) -> str:

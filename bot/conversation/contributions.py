@@ -57,8 +57,8 @@ async def link(
     participant_language: str | None = None,
 ) -> Linked:
     """`index.linker.link`, off the event loop for a long text. A thread may call it while the loop does too:
-    the linker only reads what it built (its questions' vectors are set once, the same by whoever sets them),
-    the model's cache has its lock, and the model computes in buffers of its own."""
+    its questions' vectors are set once (the same by whoever sets them), what it learns from the answers filed
+    is kept under its own lock, the model's cache has its lock, and the model computes in buffers of its own."""
     linking = partial(
         index.linker.link, text, open_round=open_round, reply_to=reply_to, in_thread=in_thread, participant_language=participant_language
     )

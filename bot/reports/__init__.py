@@ -8,5 +8,4 @@ has its own renderer (`bot.reports.export.write_report` picks one).
 
 # Named here, apart from the renderers, so that the command line can list them
 # without importing matplotlib and python-docx.
-FORMATS = ("md", "html", "docx", "json", "csv", "xlsx")
-KEY_POINTS_FORMATS = FORMATS  # the documents, and the data exports: each contribution's theme, and the themes themselves
+FORMATS = ("md", "html", "docx", "json", "csv", "xlsx")  # every one carries the key points

@@ -7,7 +7,6 @@ import asyncio
 from bot.handling.turn import Turn
 from bot.i18n import _, current_language, format_number, language_name, ngettext
 from bot.ports import OutgoingMessage
-from bot.reports import KEY_POINTS_FORMATS
 from bot.reports.data import gather
 from bot.reports.export import FORMATS, file_name, report_bytes
 
@@ -33,10 +32,9 @@ async def report(turn: Turn, args: list[str]) -> None:
             )
             return
     data = await gather(turn.session, turn.discussion, turn.now)
-    if format in KEY_POINTS_FORMATS:
-        from bot.reports.synthesis.making import with_key_points  # scikit-learn and YAKE load with the first report
+    from bot.reports.synthesis.making import with_key_points  # scikit-learn and YAKE load with the first report
 
-        data = await with_key_points(turn.session, turn.discussion, data, language)
+    data = await with_key_points(turn.session, turn.discussion, data, language)
     # Drawing charts and laying out thousands of contributions takes seconds:
     # off the event loop, so that other chats are answered meanwhile.
     content = await asyncio.to_thread(report_bytes, data, format, language)
