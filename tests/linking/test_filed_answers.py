@@ -3,7 +3,7 @@ the discussion already holds, filed by their markers, as if it had linked them (
 
 from __future__ import annotations
 
-from bot.linking.linker import MEANING_MAX_CHARS, FiledAnswer, Linker
+from bot.linking.linker import DIFFICULTY_PROTOTYPES, MEANING_MAX_CHARS, FiledAnswer, Linker
 from facilitator.link_command import build_linker
 from tests.linking.test_meaning import ROUND_3_MARKED, ROUND_3_TOPICS, SPEC, UNMARKED, Topics, marked_answers, tied
 
@@ -36,7 +36,8 @@ def test_stored_vectors_are_not_computed_again_and_the_missing_ones_in_one_call_
     topics.calls.clear()
     linker = Linker(build_linker(SPEC).questions, SPEC.languages, topics, stored)
     wordings = sum(len(q.texts) for q in linker.questions)
-    assert [len(call) for call in topics.calls] == [wordings, 2]  # the questions' wordings, then the two missing answers
+    prototypes = sum(len(group) for group in DIFFICULTY_PROTOTYPES)
+    assert [len(call) for call in topics.calls] == [wordings + prototypes, 2]  # the questions' wordings, then the two missing answers
     assert topics.calls[1] == [filed[0].text, filed[-1].text]
     topics.calls.clear()
     assert tied(linker, UNMARKED, 3) == [("3.1", "meaning")]

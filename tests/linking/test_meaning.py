@@ -17,7 +17,7 @@ import pytest
 
 from bot.discussion.spec import example_discussion_path, load_discussion
 from bot.linking import meaning
-from bot.linking.linker import EXEMPLARS_BEFORE_USE, EXEMPLARS_PER_QUESTION, Linker
+from bot.linking.linker import DIFFICULTY_PROTOTYPES, EXEMPLARS_BEFORE_USE, EXEMPLARS_PER_QUESTION, Linker
 from bot.linking.meaning import CachedEmbedder, shared_embedder
 from bot.linking.text import DEADLINE, TO_ORGANISERS
 from facilitator.link_command import build_linker
@@ -67,8 +67,34 @@ def test_an_answer_sharing_no_word_with_its_question_is_tied_by_meaning_across_l
 
 
 def test_an_answer_close_to_two_questions_is_asked_about_the_likeliest_first(with_model):
-    (segment,) = with_model.link("the hardest part was convincing each department that migration is their job too", open_round=1).segments
-    assert segment.question is None and segment.candidates[0] == "1.5"
+    (segment,) = with_model.link("our city runs a welcome desk for newcomers with language classes and legal advice", open_round=2).segments
+    assert segment.question is None and segment.candidates[0] == "2.1"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "The main problem is that migrants are never invited to the neighbourhood councils and nobody listens to them",
+        "Le plus difficile, c'est que les migrants n'ont aucun droit de vote local et que les élus ne les écoutent pas",
+        "A dificuldade maior é que os migrantes quase nunca participam nas assembleias do bairro",
+    ],
+)
+def test_an_answer_naming_an_obstacle_is_filed_under_the_question_on_challenges(with_model, answer):
+    # As close by meaning to "what can migrants do to raise awareness?" (2.3) as to "the main
+    # challenges for making migrants active players in local governance" (2.2): what it names decides.
+    assert tied(with_model, answer, 2) == [("2.2", "meaning")]
+
+
+def test_a_difficulty_of_planning_is_filed_under_the_challenges_of_planning_not_its_examples(with_model):
+    answer = "the hardest part was convincing each department that migration is their job too"
+    assert tied(with_model, answer, 1) == [("1.5", "meaning")]
+
+
+def test_an_obstacle_is_not_filed_under_a_question_that_asks_what_can_be_done(with_model):
+    (segment,) = with_model.link(
+        "Il problema più grande è che i migranti non sono mai invitati nelle consulte di quartiere e nessuno li ascolta", open_round=2
+    ).segments
+    assert segment.question != "2.3"
 
 
 def test_a_short_opinion_is_not_filed_by_its_meaning_alone(with_model):
@@ -86,7 +112,8 @@ def test_a_marker_settles_the_question_without_asking_the_model():
 def test_each_question_wording_is_embedded_once_per_discussion_and_a_batch_in_one_call():
     topics = Topics(["decentralised cooperation", "radio"])
     linker = build_linker(SPEC, topics)
-    assert len(topics.calls) == 1 and len(topics.calls[0]) == sum(len(q.texts) for q in SPEC.questions)
+    prototypes = sum(len(group) for group in DIFFICULTY_PROTOTYPES)  # the sentences that tell what names a difficulty
+    assert len(topics.calls) == 1 and len(topics.calls[0]) == sum(len(q.texts) for q in SPEC.questions) + prototypes
     topics.calls.clear()
     texts = [f"we did {n} things with the local radio stations of the region and their listeners abroad" for n in range(5)]
     linker.link_many([{"text": text, "open_round": 3} for text in texts])
