@@ -23,7 +23,7 @@ from bot.handling.buttons import read_button
 from bot.handling.turn import Turn
 from bot.handling.unfiled import DROP, FILE, asked_in_reply, which_question_buttons
 from bot.i18n import _, current_language, format_moment
-from bot.linking import Linked, Segment
+from bot.linking import Linked, Segment, worker
 from bot.ports import IncomingMessage
 from bot.storage.models import (
     Ask,
@@ -62,7 +62,7 @@ async def link(
     linking = partial(
         index.linker.link, text, open_round=open_round, reply_to=reply_to, in_thread=in_thread, participant_language=participant_language
     )
-    return linking() if len(text) < LINKED_IN_A_THREAD_FROM else await asyncio.to_thread(linking)
+    return linking() if len(text) < LINKED_IN_A_THREAD_FROM else await asyncio.to_thread(worker.link_long, index.linker, linking)
 
 
 async def _question_announced(turn: Turn, index: DiscussionIndex, open_round: int) -> str | None:
