@@ -8,7 +8,8 @@ messages, on discord.py in the engine's own event loop.
   as the text "/name argument"; their answers are the interaction's answers,
   shown to the sender only in a server channel.
 - discord.py paces REST calls and waits out rate limits (429) itself; a
-  permanent refusal (DMs closed, channel gone) becomes `RecipientUnreachable`.
+  permanent refusal (DMs closed, channel gone) becomes `RecipientUnreachable`,
+  and a 429 still there after its tries `RetryLater`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from adapters.discord.client import DiscordClient
 from adapters.discord.inbound import PLATFORM
 from adapters.discord.views import Choices
 from bot import ports
-from bot.ports import ChatKind, ChatRef, Inbox, OutgoingMessage, RecipientUnreachable, Secret, SentMessage
+from bot.ports import ChatKind, ChatRef, Inbox, OutgoingMessage, RecipientUnreachable, RetryLater, Secret, SentMessage
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,8 @@ class DiscordChat:
         except discord.HTTPException as error:
             if error.code in UNREACHABLE_CODES:
                 raise RecipientUnreachable(f"Discord refuses to deliver there (error {error.code})") from None
+            if error.status == 429:  # still limited after discord.py's own tries, each waited in place
+                raise RetryLater(float(error.response.headers.get("Retry-After") or 0)) from error
             raise
 
     async def _tell_author(self, answer: object, message: OutgoingMessage) -> SentMessage:

@@ -314,9 +314,8 @@ class Engine:
     ) -> list[tuple[int, OutgoingMessage]]:
         """Commit the session with a row per message to send; the rows are this
         handling's to send (`_sending`) from before the commit makes them visible."""
-        rows = outgoing.keep(session, messages, now)
         await session.flush()
-        ids = [row.id for row in rows]
+        ids = await outgoing.keep(session, messages, now)
         self._sending.update(ids)
         try:
             await session.commit()
@@ -354,7 +353,7 @@ class Engine:
                         self.backoff.cleared(chat)
                     except Exception as error:
                         if row_id not in stale:
-                            failures = self.backoff.failed(chat, self.clock())
+                            failures = self.backoff.failed(chat, self.clock(), error)
                             # The first failure with its traceback; the retries of a platform failing for a while, briefly.
                             (log.warning if failures == 1 else log.info)(
                                 "a message on %s could not be sent (%s); it is tried again shortly",

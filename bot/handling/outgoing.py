@@ -4,7 +4,8 @@ transaction that decided them and sent once it is committed. A crash between
 the commit and the sending leaves rows unsent, and the next start sends them:
 nothing acknowledged in the database goes unacknowledged in the chat. A send
 that fails for a while (the platform's 5xx, the network, a 429 storm) leaves
-its chat's rows unsent too, and the running bot tries them again (`Backoff`).
+its chat's rows unsent too, and the running bot tries them again (`Backoff`),
+no sooner than the platform asked (`RetryLater`).
 
 A row sent keeps the platform's message id and loses its content, so that what
 it echoed (an answer's excerpt, a profile, a data export) is not kept twice.
@@ -14,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Collection, Iterable
-from typing import cast
+from typing import NamedTuple, cast
 
-from sqlalchemy import Table, bindparam, delete, select, tuple_, update
+from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handling.unfiled import record_ask
-from bot.ports import Button, ChatRef, OutgoingMessage, SentMessage
+from bot.ports import Button, ChatRef, OutgoingMessage, RetryLater, SentMessage
 from bot.storage.models import OutboxMessage
 
 # What a row no longer keeps once sent or given up: what it echoed, and the message it replied to (whose id finds its author).
@@ -38,21 +39,32 @@ GIVE_UP_AFTER = dt.timedelta(days=1)
 Chat = tuple[str, str]  # platform, chat id
 
 
+class _Waiting(NamedTuple):
+    failures: int  # in a row
+    next_try: dt.datetime
+    failure: int  # which failure of all chats its last one was (see `Backoff.keep_only`)
+    not_before: dt.datetime  # what the platform asked (`RetryLater`), which nothing brings forward
+
+
 class Backoff:
     """When each chat whose sending failed is tried again. Kept in memory
     only: what waits is the database's unsent rows, and a restart, which
     forgets this, tries them all at once."""
 
     def __init__(self) -> None:
-        # By chat: its failures in a row, its next try, and which failure of all chats its last one was (see `keep_only`).
-        self._chats: dict[Chat, tuple[int, dt.datetime, int]] = {}
+        self._chats: dict[Chat, _Waiting] = {}
         self._failures = 0
 
-    def failed(self, chat: Chat, now: dt.datetime) -> int:
-        """The chat's failures in a row, this one included."""
-        failures = self._chats[chat][0] + 1 if chat in self._chats else 1
+    def failed(self, chat: Chat, now: dt.datetime, error: Exception | None = None) -> int:
+        """The chat's failures in a row, this one included. Tried again after the doubling wait,
+        or, when the platform said how long to wait (`RetryLater`), after that if it is longer."""
+        failures = self._chats[chat].failures + 1 if chat in self._chats else 1
         self._failures += 1
-        self._chats[chat] = (failures, now + min(FIRST_RETRY * 2 ** min(failures - 1, 16), LONGEST_RETRY), self._failures)
+        # At most a day: a row is given up by then (and the platform's number may be anything).
+        asked = min(error.seconds, GIVE_UP_AFTER.total_seconds()) if isinstance(error, RetryLater) else 0.0
+        not_before = now + dt.timedelta(seconds=max(0.0, asked))
+        doubling = now + min(FIRST_RETRY * 2 ** min(failures - 1, 16), LONGEST_RETRY)
+        self._chats[chat] = _Waiting(failures, max(doubling, not_before), self._failures, not_before)
         return failures
 
     def cleared(self, chat: Chat) -> None:
@@ -63,7 +75,7 @@ class Backoff:
         return chat in self._chats
 
     def due(self, chat: Chat, now: dt.datetime) -> bool:
-        return chat not in self._chats or self._chats[chat][1] <= now
+        return chat not in self._chats or self._chats[chat].next_try <= now
 
     def mark(self) -> int:
         """Taken before reading the rows that wait, for `keep_only`."""
@@ -72,21 +84,26 @@ class Backoff:
     def keep_only(self, waiting: Collection[Chat], mark: int) -> None:
         """Forget the chats with nothing left to send (given up, forgotten) in a read begun at `mark`;
         not one that failed since, whose row the read may have missed."""
-        self._chats = {chat: entry for chat, entry in self._chats.items() if chat in waiting or entry[2] > mark}
+        self._chats = {chat: entry for chat, entry in self._chats.items() if chat in waiting or entry.failure > mark}
 
     def hurry(self, chat: Chat, now: dt.datetime) -> None:
-        """Try the chat at the next look (its person just wrote: it may well take messages again)."""
+        """Try the chat at the next look (its person just wrote: it may well take messages again),
+        though not before the platform said it would."""
         if chat in self._chats:
-            failures, _next_try, failure = self._chats[chat]
-            self._chats[chat] = (failures, now, failure)
+            entry = self._chats[chat]
+            self._chats[chat] = entry._replace(next_try=max(now, entry.not_before))
 
 
-def keep(session: AsyncSession, messages: Iterable[OutgoingMessage], now: dt.datetime) -> list[OutboxMessage]:
-    """Rows for a turn's replies and notices, in the order they are to go out
-    (their ids, once flushed, keep it). A turn opens no thread and posts no
+_OUTBOX = cast(Table, OutboxMessage.__table__)
+_KEEP = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+
+
+async def keep(session: AsyncSession, messages: Iterable[OutgoingMessage], now: dt.datetime) -> list[int]:
+    """Writes a row for each of a turn's replies and notices and returns their ids,
+    in the order they are to go out (one insert, no ORM objects). A turn opens no thread and posts no
     round (`new_thread_title`, `questions`: the calendar's posts), so a row has neither."""
     rows = [
-        OutboxMessage(
+        dict(
             platform=message.chat.platform,
             chat_id=message.chat.chat_id,
             chat_kind=message.chat.kind,
@@ -102,8 +119,10 @@ def keep(session: AsyncSession, messages: Iterable[OutgoingMessage], now: dt.dat
         )
         for message in messages
     ]
-    session.add_all(rows)
-    return rows
+    if not rows:
+        return []
+    connection = await session.connection()
+    return list((await connection.execute(_KEEP, rows)).scalars())
 
 
 def as_message(row: OutboxMessage) -> OutgoingMessage:
@@ -131,7 +150,7 @@ async def unsent(session: AsyncSession, platforms: Collection[str]) -> list[Outb
 
 # Built once, on the table rather than the entity (no ORM bookkeeping for a row
 # no session holds): a mark for every message sent.
-_MARK_SENT = update(cast(Table, OutboxMessage.__table__)).where(OutboxMessage.id == bindparam("row_id"))
+_MARK_SENT = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
 
 
 async def mark_sent(session: AsyncSession, row_id: int, message: OutgoingMessage, sent: SentMessage, now: dt.datetime) -> None:

@@ -8,6 +8,7 @@ from bot.ports.outbox import Outbox
 from bot.ports.platform import (
     ChatPlatform,
     RecipientUnreachable,
+    RetryLater,
     RunnablePlatform,
     StorageUnavailable,
     answering,
@@ -35,6 +36,7 @@ __all__ = [
     "PlaceToReread",
     "QuestionPost",
     "RecipientUnreachable",
+    "RetryLater",
     "RunnablePlatform",
     "Secret",
     "SentMessage",

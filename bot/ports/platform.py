@@ -38,12 +38,23 @@ class RecipientUnreachable(Exception):
     account deleted, DMs closed): the engine stops sending there."""
 
 
+class RetryLater(Exception):
+    """The platform asks for nothing to be sent before `seconds` have passed
+    (a 429 whose wait is longer than the adapter waits in place): the engine
+    keeps the message unsent and tries its chat again no sooner."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"the platform asks to wait {seconds:.1f} s")
+        self.seconds = seconds
+
+
 class ChatPlatform(Protocol):
     name: str  # "console", "telegram", "discord": the `platform` of its events
 
     async def send(self, message: OutgoingMessage) -> SentMessage:
         """Deliver one message; retry transient failures (rate limits, network)
-        itself; raise `RecipientUnreachable` for a permanent refusal."""
+        itself; raise `RecipientUnreachable` for a permanent refusal, and
+        `RetryLater` for a wait too long to spend in place."""
         ...
 
 
