@@ -17,9 +17,11 @@ from their row, so a table added later is covered by both /mydata and
 chats by their platform's ids instead, by those ids: every row of one of their
 private chats (the replies sent there, the updates received), and the rows
 naming one of their accounts (organiser grants and sign-ins to the desk, the
-updates they sent, the answers they moved or hid as an organiser).
-`tests/privacy` checks that every table is one or the other, or holds nothing
-about anyone (`ABOUT_NO_ONE`).
+updates they sent, the answers they moved or hid as an organiser). The
+saved syntheses quote contributions in their content (`QUOTING`): /mydata
+gives the parts placing or quoting the participant's, and /forget takes those
+out. `tests/privacy` checks that every table is reached one of these ways, or
+holds nothing about anyone (`ABOUT_NO_ONE`).
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from bot.storage.models import (
     Participant,
     PlatformIdentity,
     Question,
+    SavedSynthesis,
     Venue,
     WebLink,
 )
@@ -90,7 +93,10 @@ _ACCOUNT_COLUMNS: dict[type[Base], tuple] = {
 }
 # What holds nothing about any one person: the discussion's own file and state, and the bot's bookkeeping.
 # (A group's questions posted and wrap-ups hang on its venue; a private chat's, on the participant's.)
-ABOUT_NO_ONE = frozenset({"discussions", "rounds", "questions", "round_changes", "platform_cursors", "registered_menus", "syntheses"})
+ABOUT_NO_ONE = frozenset({"discussions", "rounds", "questions", "round_changes", "platform_cursors", "registered_menus"})
+# What quotes people in its content, by their contributions' ids: the saved syntheses, whose `content`
+# is `bot.reports.synthesis.draft.Synthesis.as_dict` (read here as stored: privacy does not import reports).
+QUOTING = frozenset({SavedSynthesis.__tablename__})
 
 
 def _naming(identities: list[tuple[str, str]], chats: list[tuple[str, str]]) -> dict[Table, ColumnElement[bool]]:
@@ -147,7 +153,72 @@ async def stored_about(session: AsyncSession, participant_id: int) -> dict[str, 
     keys = dict((await session.execute(select(Question.id, Question.key))).all())
     for contribution in data.get(Contribution.__tablename__, []):
         contribution["question"] = keys.get(contribution["question_id"])
+    theirs = {contribution["id"] for contribution in data.get(Contribution.__tablename__, [])}
+    for saved in await session.scalars(select(SavedSynthesis).order_by(SavedSynthesis.id)) if theirs else ():
+        if parts := _placing(saved.content, theirs):
+            data.setdefault(SavedSynthesis.__tablename__, []).append(
+                {"id": saved.id, "discussion_id": saved.discussion_id, "language": saved.language, "themes": parts}
+            )
     return data
+
+
+def _placing(content: dict, contributions: set[int]) -> list[dict]:
+    """Where a saved synthesis places `contributions` (a theme, `other` or `new`), with the sentences it took from them."""
+    found = []
+    for question in content.get("questions", []):
+        for theme in question.get("themes", []):
+            placed = [number for number in theme.get("contributions", []) if number in contributions]
+            sentences = [sentence for sentence in theme.get("sentences", []) if sentence.get("contribution") in contributions]
+            if placed or sentences:
+                quotes = set(theme.get("quotes", []))
+                found.append(
+                    {
+                        "question": question.get("question"),
+                        "theme": theme.get("label"),
+                        "contributions": placed,
+                        "sentences": [
+                            {"contribution": s.get("contribution"), "text": s.get("text"), "quoted": s.get("n") in quotes}
+                            for s in sentences
+                        ],
+                    }
+                )
+        for part in ("other", "new"):
+            if placed := [number for number in question.get(part, []) if number in contributions]:
+                found.append({"question": question.get("question"), "theme": part, "contributions": placed, "sentences": []})
+    return found
+
+
+def _without(content: dict, contributions: set[int]) -> dict:
+    """A saved synthesis with none of `contributions`: in no theme, `other` or `new`, and none
+    of their sentences among a theme's candidates and quotes. The organisers' labels and
+    summaries stay, and so does a theme left with nothing, in its place; its counts are
+    the bot's, made again at every run."""
+    questions = []
+    for question in content.get("questions", []):
+        themes = []
+        for theme in question.get("themes", []):
+            sentences = [sentence for sentence in theme.get("sentences", []) if sentence.get("contribution") not in contributions]
+            numbers = {sentence.get("n") for sentence in sentences}
+            themes.append(
+                {
+                    **theme,
+                    "contributions": [number for number in theme.get("contributions", []) if number not in contributions],
+                    "sentences": sentences,
+                    "quotes": [number for number in theme.get("quotes", []) if number in numbers],
+                }
+            )
+        others = {part: [number for number in question.get(part, []) if number not in contributions] for part in ("other", "new")}
+        questions.append({**question, "themes": themes, **others})
+    return {**content, "questions": questions}
+
+
+async def _forget_in_syntheses(session: AsyncSession, contributions: set[int]) -> None:
+    if not contributions:
+        return
+    for saved in await session.scalars(select(SavedSynthesis)):
+        content = _without(saved.content, contributions)
+        if content != saved.content:
+            saved.content = content  # a new value: the JSON column is not watched for changes in place
 
 
 # --- forgetting a participant ----------------------------------------------
@@ -161,6 +232,10 @@ async def forget_participant(session: AsyncSession, participant: Participant) ->
     chats = await _private_chats(session, participant.id)
     await handled.forget(session, identities, chats)
     await outgoing.forget_chats(session, chats)
+    # Deleted or anonymised below, their contributions are in no synthesis either: not even saved ones.
+    await _forget_in_syntheses(
+        session, set(await session.scalars(select(Contribution.id).join(Message).where(Message.participant_id == participant.id)))
+    )
     names = name_pattern((participant.name, participant.display_name), (participant.organisation,))
     messages = await session.scalars(
         select(Message)
