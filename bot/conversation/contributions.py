@@ -9,12 +9,13 @@ participant is asked, the likeliest questions first.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 from functools import partial
-from typing import cast
+from typing import Any, NamedTuple, cast
 
 from babel.lists import format_list
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Table, and_, insert, or_, select
 
 from bot.conversation import announced, filing, organiser_questions
 from bot.discussion import store
@@ -41,6 +42,9 @@ from bot.text import shorten
 MAX_LENGTH = 16_000  # four times the longest contribution of the 2013 e-discussion
 MAX_CHOICES = 4
 _BARE_REFERENCE = re.compile(r"^(?:q|question|pregunta|questão|domanda)?\s*[#n°º.]*\s*(\d+(?:\.\d+)?)\s*[.:)]?$", re.I)
+_MESSAGES, _CONTRIBUTIONS = cast(Table, Message.__table__), cast(Table, Contribution.__table__)
+_STORE_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_STORE_CONTRIBUTIONS = insert(_CONTRIBUTIONS).returning(_CONTRIBUTIONS.c.id, sort_by_parameter_order=True)  # ids in the parts' order
 # From this length, a text is linked in a worker thread, so that other chats' updates go on meanwhile: with the model,
 # 300 characters take 3 to 5 ms, 4,000 to 16,000 up to 50 ms. A shorter one (most chat answers) holds the loop a few
 # ms at most and stays there: the hop (30 µs) and the threads' turns at the interpreter would slow the common case.
@@ -151,21 +155,27 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
                 )
         return
 
-    edited = stored is not None
+    # Written as rows, not entities: nothing in the turn reads them back but their ids (the ORM's flush would double the cost).
+    connection = await turn.session.connection()
+    hidden_questions: set[int | None] = set()
+    shown_questions: set[int | None] = set()
+    round_id: int | None
     if stored is None:
-        stored = Message(
-            discussion_id=turn.discussion.id,
-            participant_id=participant.id,
-            platform=turn.chat.platform,
-            chat_id=turn.chat.chat_id,
-            message_id=message.message_id,
-            text=text,
-            language=linked.language,
-            round_id=round_.id,
-            received_at=written_at,
-            contributions=[],
+        round_id, received_at = round_.id, written_at
+        stored_id = await connection.scalar(
+            _STORE_MESSAGE,
+            {
+                "discussion_id": turn.discussion.id,
+                "participant_id": participant.id,
+                "platform": turn.chat.platform,
+                "chat_id": turn.chat.chat_id,
+                "message_id": message.message_id,
+                "text": text,
+                "language": linked.language,
+                "round_id": round_id,
+                "received_at": received_at,
+            },
         )
-        turn.session.add(stored)
     else:
         await _revise(turn, stored, text, linked.language)
         # An organiser's hiding survives the author's edits, a part moved to another question included.
@@ -173,15 +183,19 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         shown_questions = {c.question_id for c in stored.contributions if not c.hidden}
         stored.contributions.clear()
         await turn.session.flush()
-    _store_segments(turn, index, rounds, stored, linked)
-    if edited:
-        for contribution in stored.contributions:
-            contribution.hidden = contribution.question_id in hidden_questions or (
-                bool(hidden_questions) and contribution.question_id not in shown_questions
-            )
-    await turn.session.flush()
+        turn.session.expire(stored, ["contributions"])  # the new ones are written below, as rows
+        stored_id, round_id, received_at = stored.id, stored.round_id, stored.received_at
+    parts = _segment_rows(turn, index, rounds, received_at, linked)
+    for part in parts:
+        part["message_id"] = stored_id
+        part["hidden"] = part["question_id"] in hidden_questions or (bool(hidden_questions) and part["question_id"] not in shown_questions)
+    ids = (await connection.execute(_STORE_CONTRIBUTIONS, parts)).scalars().all()
     turn.stored_answers = True
-    acknowledge(turn, index, rounds, stored, message.message_id, edited)
+    written = [
+        StoredPart(row_id, part["question_id"], part["status"], part["text"], part["candidates"], part["late"])
+        for row_id, part in zip(ids, parts, strict=True)
+    ]
+    acknowledge(turn, index, rounds, written, round_id, message.message_id, edited=stored is not None)
 
 
 async def _revise(turn: Turn, stored: Message, text: str, language: str | None) -> None:
@@ -191,30 +205,56 @@ async def _revise(turn: Turn, stored: Message, text: str, language: str | None) 
     stored.text, stored.language, stored.edited_at = text, language, turn.now
 
 
-def _store_segments(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored: Message, linked: Linked) -> None:
+class StoredPart(NamedTuple):
+    """A contribution just written, as its acknowledgement reads it."""
+
+    id: int
+    question_id: int | None
+    status: ContributionStatus
+    text: str
+    candidates: list[str]
+    late: bool
+
+
+def _segment_rows(
+    turn: Turn, index: DiscussionIndex, rounds: list[Round], received_at: dt.datetime, linked: Linked
+) -> list[dict[str, Any]]:
+    """The message's contributions, as rows (without their message's id and their hiding)."""
     # Late: its round had closed when the message first came (an edit made later changes nothing to that).
-    closed = {r.number for r in rounds if r.status == RoundStatus.closed and (r.closed_at or r.closes_at) <= stored.received_at}
+    closed = {r.number for r in rounds if r.status == RoundStatus.closed and (r.closed_at or r.closes_at) <= received_at}
+    rows = []
     for position, segment in enumerate(linked.segments, start=1):
         question = index.questions.get(segment.question or "")
-        stored.contributions.append(
-            Contribution(
-                position=position,
-                question_id=question.id if question else None,
-                status=ContributionStatus.filed if question else ContributionStatus.pending,
-                text=segment.text,
-                method=segment.method if question else None,
-                confidence=segment.confidence,
-                candidates=[] if question else [k for k in segment.candidates if k in index.questions][:MAX_CHOICES],
-                late=question is not None and question.round_number in closed,
-                created_at=turn.now,
-                updated_at=turn.now,
-            )
+        rows.append(
+            {
+                "position": position,
+                "question_id": question.id if question else None,
+                "status": ContributionStatus.filed if question else ContributionStatus.pending,
+                "text": segment.text,
+                "method": segment.method if question else None,
+                "confidence": segment.confidence,
+                "candidates": [] if question else [k for k in segment.candidates if k in index.questions][:MAX_CHOICES],
+                "late": question is not None and question.round_number in closed,
+                "created_at": turn.now,
+                "updated_at": turn.now,
+                # A pending part is asked about in this turn's replies (`acknowledge`): a typed id answers the latest ask.
+                "asked_at": None if question else turn.now,
+            }
         )
+    return rows
 
 
-def acknowledge(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored: Message, message_id: str, edited: bool) -> None:
+def acknowledge(
+    turn: Turn,
+    index: DiscussionIndex,
+    rounds: list[Round],
+    parts: list[StoredPart],
+    round_id: int | None,
+    message_id: str,
+    edited: bool,
+) -> None:
     """Say where each part went, and ask about each part that is pending."""
-    filed = [index.by_id[cast(int, c.question_id)] for c in stored.contributions if c.status == ContributionStatus.filed]
+    filed = [index.by_id[cast(int, c.question_id)] for c in parts if c.status == ContributionStatus.filed]
     if filed:
         keys = [question.key for question in filed]
         if edited:
@@ -225,11 +265,11 @@ def acknowledge(turn: Turn, index: DiscussionIndex, rounds: list[Round], stored:
             text = recorded_under(turn, filed[0])
         else:
             text = _("Thank you! Recorded under questions {questions}.").format(questions=format_list(keys, locale=current_language()))
-        if any(c.late for c in stored.contributions):
+        if any(c.late for c in parts):
             text += " " + _("That round is closed: the answer is kept, marked as late.")
-        turn.reply(text, buttons=filing.wrong_question_buttons(stored.contributions, index), reply_to=message_id)
-    current = next((r for r in rounds if r.id == stored.round_id), None) or store.current_of(rounds)[0]
-    for contribution in stored.contributions:
+        turn.reply(text, buttons=filing.wrong_question_buttons(parts, index), reply_to=message_id)
+    current = next((r for r in rounds if r.id == round_id), None) or store.current_of(rounds)[0]
+    for contribution in parts:
         if contribution.status == ContributionStatus.pending:
             ask_which_question(turn, index, contribution, current.number if current else None, message_id)
 
@@ -241,12 +281,11 @@ def recorded_under(turn: Turn, question: IndexedQuestion) -> str:
     )
 
 
-def ask_which_question(turn: Turn, index: DiscussionIndex, contribution: Contribution, round_number: int | None, message_id: str) -> None:
+def ask_which_question(turn: Turn, index: DiscussionIndex, contribution: StoredPart, round_number: int | None, message_id: str) -> None:
     """Ask about this text, and this one only: its buttons carry its id, and a
-    question id typed next answers the latest ask (`asked_at`)."""
+    question id typed next answers the latest ask (`asked_at`, written with it)."""
     assert turn.discussion is not None
     keys = contribution.candidates or index.round_keys(round_number)[:MAX_CHOICES]
-    contribution.asked_at = turn.now
     buttons = which_question_buttons(
         contribution.id,
         ((key, question_text(index.questions[key], turn.language, turn.discussion)) for key in keys if key in index.questions),

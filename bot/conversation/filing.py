@@ -10,7 +10,8 @@ Organisers see what still waits (/pending, `facilitator pending`) and file it
 from __future__ import annotations
 
 import datetime as dt
-from typing import NamedTuple
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,7 +76,18 @@ def tied_text(contribution: Contribution, key: str, question: str, moved: bool) 
     return text
 
 
-def wrong_question_buttons(contributions: list[Contribution], index: DiscussionIndex) -> tuple[Button, ...]:
+class Tied(Protocol):
+    """What a "wrong question?" button reads of an answer: a stored `Contribution`, or one just written as a row."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> ContributionStatus: ...
+    @property
+    def question_id(self) -> int | None: ...
+
+
+def wrong_question_buttons(contributions: Sequence[Tied], index: DiscussionIndex) -> tuple[Button, ...]:
     """The "wrong question?" button every acknowledgement carries, one per answer filed."""
     filed = [
         (c.id, index.by_id[c.question_id].key)

@@ -87,7 +87,8 @@ _RECORD = insert(cast(Table, HandledUpdate.__table__))  # no entity: nothing rea
 
 async def record(session: AsyncSession, update: UpdateIdentity, now: dt.datetime) -> None:
     """Recorded with the update's effects; two handlings at once meet the table's uniqueness."""
-    await session.execute(
+    connection = await session.connection()  # a plain insert: the session's own execution adds nothing to it
+    await connection.execute(
         _RECORD,
         {
             "platform": update.platform,
