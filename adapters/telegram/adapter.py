@@ -2,12 +2,12 @@
 
 Receiving. Long polling by default, a webhook when a URL is configured.
 Telegram forgets an update once a later getUpdates names an offset past it.
-So each batch fetched is first held in the database (`Inbox.hold`, one write),
-and only then handed over, which lets python-telegram-bot's updater confirm
-it with its next getUpdates; while the database is out of reach, the batch
-waits, unconfirmed, and polling with it. The updates are then handled from
-memory, the chats taking turns (`turns.ChatsInTurn`), and released once
-handled. At start, what a crash left held is handled first.
+So each batch fetched is first held in the database (`Inbox.hold`, one write
+of the updates as Telegram sent them), and only then does the next
+getUpdates confirm it; while the database is out of reach, the batch waits,
+unconfirmed, and polling with it. The updates are then handled from memory,
+parsed at their chat's turn, the chats taking turns (`turns.ChatsInTurn`),
+and released once handled. At start, what a crash left held is handled first.
 
 Sending. Every request that posts a message goes through `PacingRateLimiter`
 (Telegram's limits, 429, network errors and 5xx); a 403 or a vanished chat
@@ -21,9 +21,9 @@ import asyncio
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from telegram import (
     BotCommand,
@@ -35,14 +35,14 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, TelegramError
 from telegram.ext import Application, ContextTypes, ExtBot, TypeHandler
 
 from adapters.telegram import inbound
 from adapters.telegram.http import AiohttpRequest
 from adapters.telegram.pacing import AdapterStopped, Limits, Pacer, PacingRateLimiter
 from adapters.telegram.redaction import guard_library_logs, redact
-from adapters.telegram.turns import ChatsInTurn, Receipt, Releases
+from adapters.telegram.turns import ChatsInTurn, Fetched, Receipt, Releases
 from adapters.telegram.webhook import WebhookServer
 from bot.i18n import _, reading_in
 from bot.ports import (
@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 DEFAULT_LIMITS = Limits()  # Telegram's own
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
+UPDATES_AT_ONCE = 100  # the most one getUpdates hands out: a full batch means more are waiting
 CHATS_AT_ONCE = 16  # chats whose updates are handled side by side, the others waiting their turn
 FETCHED_AT_MOST = 10_000  # updates in memory, not handled yet: fetching waits past that
 LONGEST_STORAGE_WAIT = 30.0  # seconds between attempts to store an update while the database is out of reach
@@ -97,17 +98,18 @@ class TelegramChat:
         self.pacer = Pacer(limits)
         self._limiter = PacingRateLimiter(self.pacer, first_backoff=first_backoff)
         self._poll_timeout = poll_timeout
-        self.bot = _HoldingBot(
+        self._offset = 0  # the next getUpdates confirms every update before it
+        self._updates_request = AiohttpRequest(connection_pool_size=1)
+        self.bot = _PollingBot(
             token.reveal(),
             base_url=api_url,
             request=AiohttpRequest(connection_pool_size=32),
-            get_updates_request=AiohttpRequest(connection_pool_size=1),
+            get_updates_request=self._updates_request,
             rate_limiter=self._limiter,
-            holding=self._hold,
         )
         self._releases = Releases(self._release)
-        self._processor = ChatsInTurn(CHATS_AT_ONCE, FETCHED_AT_MOST, self._releases, self._answer_press)
-        self.application = Application.builder().bot(self.bot).concurrent_updates(self._processor).build()
+        self._processor = ChatsInTurn(CHATS_AT_ONCE, FETCHED_AT_MOST, self._releases, self._handle_update, self._answer_press)
+        self.application = Application.builder().bot(self.bot).updater(None).build()
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.application.add_error_handler(self._on_error)
         self._inbox: Inbox | None = None
@@ -125,8 +127,7 @@ class TelegramChat:
         self._inbox = inbox
         self._stopped = self._closing = False
         webhook_server: WebhookServer | None = None
-        updater = self.application.updater
-        assert updater is not None  # the builder makes one (see __init__): it polls when there is no webhook
+        polling: asyncio.Task[None] | None = None
         started = False
         try:
             async with self.application:  # getMe, then shutdown on the way out
@@ -139,19 +140,22 @@ class TelegramChat:
                     await webhook_server.start()
                     await self.bot.set_webhook(self.webhook.url, secret_token=self._webhook_secret, allowed_updates=ALLOWED_UPDATES)
                 else:
-                    await updater.start_polling(timeout=self._poll_timeout, allowed_updates=ALLOWED_UPDATES)
+                    await self.bot.delete_webhook()  # getUpdates is refused while a webhook is set
+                    polling = asyncio.create_task(self._poll())
                 self.receiving.set()
                 log.info("Telegram bot @%s is receiving updates (%s)", self.bot.username, "webhook" if self.webhook else "polling")
                 try:
-                    await asyncio.Event().wait()
+                    await (polling if polling is not None else asyncio.Event().wait())
                 finally:
                     # Updates fetched are handled to the end, their replies sent,
                     # before the last getUpdates acknowledges them; then no more sending.
                     self._closing = True
                     if webhook_server is not None:
                         await webhook_server.stop()
-                    if updater.running:
-                        await updater.stop()
+                    if polling is not None:
+                        polling.cancel()
+                        await asyncio.gather(polling, return_exceptions=True)
+                        await self._confirm()
                     await self.application.stop()
                     await self.idle()  # the replies of the updates stored are sent
                     await self._releases.flush()
@@ -171,30 +175,59 @@ class TelegramChat:
 
     async def _handle_held(self, inbox: Inbox) -> None:
         """What a crash left held, before anything newly fetched: each chat's in the order it came."""
-        for held in await inbox.held(inbound.PLATFORM):
-            await self._dispatch(Update.de_json(json.loads(held.payload), self.bot))
+        self._processor.take([Fetched.of(json.loads(held.payload)) for held in await inbox.held(inbound.PLATFORM)])
 
-    async def _dispatch(self, update: Update) -> None:
-        await self.application.update_processor.process_update(update, self.application.process_update(update))
+    async def _poll(self) -> None:
+        """Long polling, a batch held before the next getUpdates confirms it.
+        A full batch tells that more are waiting: they are fetched first (see `turns`)."""
+        wait = self._first_backoff
+        try:
+            while True:
+                try:
+                    batch = await self.bot.fetch_updates(self._offset, self._poll_timeout, self._read_timeout(self._poll_timeout))
+                except InvalidToken:
+                    raise
+                except TelegramError as error:  # the pacing limiter retried network errors and 5xx already
+                    self._processor.fetch_first(False)
+                    log.warning(
+                        "fetching Telegram updates failed (%s: %s); tried again in %.1f s", type(error).__name__, redact(str(error)), wait
+                    )
+                    await asyncio.sleep(wait)
+                    wait = min(wait * 2, LONGEST_STORAGE_WAIT)
+                    continue
+                wait = self._first_backoff
+                self._processor.fetch_first(len(batch) >= UPDATES_AT_ONCE)
+                if batch:
+                    fetched = [Fetched.of(update) for update in batch]
+                    if not await self._hold(fetched):
+                        return
+                    self._offset = fetched[-1].update_id + 1
+        finally:
+            self._processor.fetch_first(False)
+
+    async def _confirm(self) -> None:
+        """The updates held, confirmed before stopping, so that Telegram does not hand them out again."""
+        try:
+            await self.bot.fetch_updates(self._offset, 0, self._read_timeout(0))  # what it returns is not held: not confirmed
+        except TelegramError as error:
+            log.info("could not confirm the last Telegram updates (they come again, and change nothing): %s", redact(str(error)))
+
+    def _read_timeout(self, poll_timeout: int) -> float:
+        return (self._updates_request.read_timeout or 0) + poll_timeout
 
     async def _on_webhook_post(self, payload: dict) -> None:
         """Answered (which confirms it to Telegram) once held; a failure answers 500, and Telegram posts it again."""
-        update = Update.de_json(payload, self.bot)
-        if not await self._hold((update,)):
+        if not await self._hold([Fetched.of(payload)]):
             raise AdapterStopped("stopping: the update is left to Telegram")
-        await self._dispatch(update)
 
-    async def _hold(self, updates: tuple[Update, ...]) -> bool:
+    async def _hold(self, updates: Sequence[Fetched]) -> bool:
         """Hold fetched updates in the database, however long it stays out of
-        reach (meanwhile they are not confirmed, and no more are fetched).
-        False when stopping first: they are left to Telegram."""
+        reach (meanwhile they are not confirmed, and no more are fetched), then
+        hand them over. False when stopping first: they are left to Telegram."""
         inbox = self._inbox
         assert inbox is not None
         await self._processor.room.wait()
-        batch = [
-            HeldUpdate(str(update.effective_chat.id) if update.effective_chat else "", str(update.update_id), json.dumps(update.to_dict()))
-            for update in updates
-        ]
+        batch = [HeldUpdate(str(u.chat_id) if u.chat_id is not None else "", str(u.update_id), json.dumps(u.raw)) for u in updates]
         wait = self._first_backoff
         while not self._closing:
             try:
@@ -204,23 +237,27 @@ class TelegramChat:
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, LONGEST_STORAGE_WAIT)
                 continue
-            self._processor.fetched([update.update_id for update in updates])
+            self._processor.take(updates)
             return True
         return False
+
+    async def _handle_update(self, fetched: Fetched) -> None:
+        await self.application.process_update(Update.de_json(fetched.raw, self.bot))
 
     async def _release(self, update_ids: Collection[str]) -> None:
         assert self._inbox is not None
         await self._inbox.release(inbound.PLATFORM, update_ids)
 
-    async def _answer_press(self, update: Update) -> None:
-        assert update.callback_query is not None
-        await self._answer(update.callback_query.answer())
+    async def _answer_press(self, fetched: Fetched) -> None:
+        query = Update.de_json(fetched.raw, self.bot).callback_query
+        assert query is not None
+        await self._answer(query.answer())
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         inbox = self._inbox
         assert inbox is not None
         keeps_updates.set(True)  # in this update's own context: Telegram delivers it again if it is not confirmed
-        if update.callback_query is not None:  # answered already, on its arrival (`ChatsInTurn`)
+        if update.callback_query is not None:  # answered already, on its arrival (`ChatsInTurn.take`)
             press = inbound.button_press(update.callback_query)
             if press is not None:
                 await self._until_stored(lambda: inbox.handle_button(press))
@@ -394,16 +431,11 @@ def _reply(message: OutgoingMessage) -> ReplyParameters | None:
     return ReplyParameters(int(message.reply_to), allow_sending_without_reply=True) if message.reply_to else None
 
 
-class _HoldingBot(ExtBot[None]):
-    """Hands over the updates it fetched (to be confirmed by the next
-    getUpdates) only once they are held; see the module's docstring."""
+class _PollingBot(ExtBot[None]):
+    """getUpdates' batch as Telegram sent it: python-telegram-bot's parsing
+    (15 ms for a hundred updates) would delay the next fetch; each is parsed at
+    its chat's turn instead."""
 
-    def __init__(self, *args: Any, holding: Callable[[tuple[Update, ...]], Awaitable[bool]], **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self._holding = holding
-
-    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
-        updates = await super().get_updates(*args, **kwargs)
-        if updates and not await self._holding(updates):
-            return ()  # stopping: not held, so not confirmed either
-        return updates
+    async def fetch_updates(self, offset: int, timeout: int, read_timeout: float) -> list[dict[str, Any]]:
+        data = {"offset": offset, "timeout": timeout, "limit": UPDATES_AT_ONCE, "allowed_updates": ALLOWED_UPDATES}
+        return cast(list[dict[str, Any]], await self._post("getUpdates", data, read_timeout=read_timeout))

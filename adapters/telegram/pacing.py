@@ -9,7 +9,8 @@ python-telegram-bot, so every request that posts something is paced and
 retried the same way:
 
 - 429 (flood control): every send pauses for its `retry_after`, then the
-  request is tried again;
+  request is tried again; a pause longer than `LONGEST_PAUSE_IN_PLACE` is
+  the sender's to wait, told by `RetryLater` (the engine keeps the message);
 - network errors and 5xx: tried again with exponential back-off, a few times;
 - anything else (403, 400) goes straight back to the caller.
 """
@@ -31,6 +32,8 @@ from telegram.error import BadRequest, NetworkError, RetryAfter
 from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.ports import RetryLater
+
 log = logging.getLogger(__name__)
 
 # Requests that put a message in a chat: these count against Telegram's limits.
@@ -38,6 +41,7 @@ PACED_METHODS = frozenset(
     {"sendMessage", "sendDocument", "sendPhoto", "copyMessage", "forwardMessage", "editMessageText", "createForumTopic"}
 )
 OVERALL_GRANULARITY = 0.05  # seconds: the overall limit holds over every 50 ms, so no burst needs Telegram's tolerance
+LONGEST_PAUSE_IN_PLACE = 10.0  # seconds a send waits for Telegram's "retry after" before it is handed back (`RetryLater`)
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,8 @@ class Pacer:
     async def _wait_for(self, *windows: SlidingWindow) -> None:
         while True:
             now = self._clock()
+            if self._paused_until - now > LONGEST_PAUSE_IN_PLACE:  # rather than hold the sender (and its chat) that long
+                raise RetryLater(self._paused_until - now)
             delay = max(self._paused_until - now, *(window.delay(now) for window in windows))
             if delay <= 0:
                 return

@@ -3,6 +3,10 @@
 Every update fetched is held in the database before its getUpdates is
 confirmed, so fetching never waits for handling: a flood of one chat is
 fetched as fast as it came, and the other chats' updates behind it with it.
+Fetching even goes first: while Telegram has a backlog, no new turn starts
+until it is fetched (or `fetched_at_most` are in memory), and updates are
+parsed only at their turn, so a quiet chat's message behind a thousand of a
+flood is in the turns after ten fetches, not after the flood's handling.
 Then each chat's updates are handled one at a time, in the order they came
 (a participant's second message must not overtake the first), and the chats
 waiting take turns, one update each, a bounded number side by side: a chat
@@ -10,26 +14,40 @@ with a thousand updates waiting has one handled at a time, like a chat with
 one. A chat's turn ends once its update is stored (its first reply goes out
 after the commit, or its handling ended): its replies go on being sent
 meanwhile, paced to its chat's limits, while the next chat takes its turn.
-python-telegram-bot's processing slots are given back at once: no update
-waits for its chat's turn in one of them. Each handled update is released
-(its held row deleted), a batch at a time.
+Each handled update is released (its held row deleted), a batch at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import deque
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-
-from telegram import Update
-from telegram.ext import BaseUpdateProcessor
 
 from bot.ports import answering
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """An update as Telegram sent it: parsed (python-telegram-bot's objects,
+    the costliest step of receiving) only at its chat's turn."""
+
+    update_id: int
+    chat_id: int | None
+    is_press: bool
+    raw: dict[str, Any]
+
+    @classmethod
+    def of(cls, raw: dict[str, Any]) -> Fetched:
+        # The allowed updates (adapter.ALLOWED_UPDATES): a message, an edit, a button pressed under a message.
+        message = raw.get("message") or raw.get("edited_message") or (raw.get("callback_query") or {}).get("message") or {}
+        chat_id = (message.get("chat") or {}).get("id")
+        return cls(int(raw["update_id"]), int(chat_id) if chat_id is not None else None, "callback_query" in raw, raw)
 
 
 @dataclass
@@ -81,59 +99,66 @@ class Releases:
                 return
 
 
-class ChatsInTurn(BaseUpdateProcessor):
+class ChatsInTurn:
     """See the module's docstring."""
 
-    def __init__(self, chats_at_once: int, fetched_at_most: int, releases: Releases, answer_press: Callable[[Update], Awaitable[None]]):
-        super().__init__(max_concurrent_updates=chats_at_once)
+    def __init__(
+        self,
+        chats_at_once: int,
+        fetched_at_most: int,
+        releases: Releases,
+        handle: Callable[[Fetched], Awaitable[None]],
+        answer_press: Callable[[Fetched], Awaitable[None]],
+    ):
         self._chats_at_once = chats_at_once
         self._fetched_at_most = fetched_at_most
         self._releases = releases
+        self._handle = handle
         self._answer_press = answer_press
-        self._waiting: dict[int, deque[tuple[Update, Awaitable[Any]]]] = {}  # by chat, in arrival order
+        self._waiting: dict[int, deque[Fetched]] = {}  # by chat, in arrival order
         self._ready: deque[int] = deque()  # chats with an update waiting and none in its turn, in turn order
         self._chats_in_turn: set[int] = set()
-        self._dispatched: set[int] = set()  # update ids, until handled: one delivered again meanwhile is dropped
-        self._unfinished: set[int] = set()  # update ids fetched or dispatched, not handled to the end
+        self._unfinished: set[int] = set()  # update ids taken, not handled to the end: one delivered again meanwhile is dropped
+        self._fetching_first = False
         self._tasks: set[asyncio.Future[Any]] = set()
         self.idle = asyncio.Event()
         self.idle.set()
         self.room = asyncio.Event()  # set while fewer than `fetched_at_most` updates are unfinished
         self.room.set()
 
-    def fetched(self, update_ids: Collection[int]) -> None:
-        """Counted from their fetching, so that `idle` is never set before they are dispatched."""
-        self._unfinished.update(update_ids)
-        if self._unfinished:
+    def take(self, updates: Iterable[Fetched]) -> None:
+        """Updates held, in the order they came, to be handled at their chats' turns."""
+        for update in updates:
+            if update.update_id in self._unfinished:  # delivered again (held, then fetched once more after a restart)
+                continue
+            self._unfinished.add(update.update_id)
             self.idle.clear()
+            if update.is_press:  # at once, not at its chat's turn: it stops the button's spinner
+                self._keep(asyncio.ensure_future(self._answer_press(update)))
+            if update.chat_id is None:
+                handling = asyncio.ensure_future(self._handle(update))
+                handling.add_done_callback(functools.partial(self._handled, update.update_id, Receipt()))
+                self._keep(handling)
+                continue
+            waiting = self._waiting.setdefault(update.chat_id, deque())
+            waiting.append(update)
+            if len(waiting) == 1 and update.chat_id not in self._chats_in_turn:  # else it is in `_ready` already, or in its turn
+                self._ready.append(update.chat_id)
         if len(self._unfinished) >= self._fetched_at_most:
             self.room.clear()
+        self._next_turns()
 
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if not isinstance(update, Update):
-            self._keep(asyncio.ensure_future(coroutine))
-            return
-        if update.update_id in self._dispatched:  # delivered again (held, then fetched once more after a restart)
-            if asyncio.iscoroutine(coroutine):
-                coroutine.close()
-            return
-        self._dispatched.add(update.update_id)
-        self.fetched([update.update_id])
-        if update.callback_query is not None:  # at once, not at its chat's turn: it stops the button's spinner
-            self._keep(asyncio.ensure_future(self._answer_press(update)))
-        if update.effective_chat is None:
-            handling = asyncio.ensure_future(coroutine)
-            handling.add_done_callback(lambda done: self._handled(update.update_id, Receipt(), done))
-            self._keep(handling)
-            return
-        chat_id = update.effective_chat.id
-        waiting = self._waiting.setdefault(chat_id, deque())
-        waiting.append((update, coroutine))
-        if len(waiting) == 1 and chat_id not in self._chats_in_turn:  # else it is in `_ready` already, or in its turn
-            self._ready.append(chat_id)
+    def fetch_first(self, more_waiting: bool) -> None:
+        """While Telegram has more updates waiting than one fetch hands out,
+        no new turn starts (those begun go on): fetching the backlog first puts
+        every chat waiting in the turns before the flood ahead of it is handled.
+        Not past `fetched_at_most` updates in memory, when fetching waits."""
+        self._fetching_first = more_waiting
         self._next_turns()
 
     def _next_turns(self) -> None:
+        if self._fetching_first and self.room.is_set():
+            return
         while self._ready and len(self._chats_in_turn) < self._chats_at_once:
             chat_id = self._ready.popleft()
             self._chats_in_turn.add(chat_id)
@@ -141,12 +166,12 @@ class ChatsInTurn(BaseUpdateProcessor):
 
     async def _turn(self, chat_id: int) -> None:
         """One update of the chat, until it is stored; then the next chat's turn."""
-        update, coroutine = self._waiting[chat_id].popleft()
+        update = self._waiting[chat_id].popleft()
         receipt = Receipt()
         answering.set(receipt)  # this task's own context, copied by the handling task: `send` reads it
         try:
-            handling = asyncio.ensure_future(coroutine)
-            handling.add_done_callback(lambda done: self._handled(update.update_id, receipt, done))
+            handling = asyncio.ensure_future(self._handle(update))
+            handling.add_done_callback(functools.partial(self._handled, update.update_id, receipt))
             self._keep(handling)
             storing = asyncio.ensure_future(receipt.done.wait())
             try:
@@ -162,12 +187,11 @@ class ChatsInTurn(BaseUpdateProcessor):
             self._next_turns()
 
     def _handled(self, update_id: int, receipt: Receipt, handling: asyncio.Future[Any]) -> None:
-        if not handling.cancelled() and handling.exception() is not None:  # the application reports handlers' errors itself
+        if not handling.cancelled() and handling.exception() is not None:
             log.error("processing a Telegram update failed", exc_info=handling.exception())
         receipt.stored()  # an update that sent nothing is stored once handled
         if not receipt.abandoned:
             self._releases.add(update_id)
-        self._dispatched.discard(update_id)
         self._unfinished.discard(update_id)
         if len(self._unfinished) < self._fetched_at_most:
             self.room.set()
@@ -177,9 +201,3 @@ class ChatsInTurn(BaseUpdateProcessor):
     def _keep(self, task: asyncio.Future[Any]) -> None:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
