@@ -1,14 +1,18 @@
 """Seconds and peak memory to build the consolidated report of a large
 discussion, in HTML, DOCX and XLSX, at one or more sizes.
 
-    python bench/bench_reports.py [--contributions 100000,300000] [--runs 3] [--keep DIR]
+    python bench/bench_reports.py [--contributions 100000,300000] [--runs 3] [--key-points] [--keep DIR]
 
 An SQLite file is filled with the example discussion, 5,000 participants and
 the contributions (bulk inserts, 10,000 rows a statement batch), in three
 languages, about 700 characters each, one message in ten answering two
 questions. Each report is then built in a fresh child process, from opening
-the database to the file written: gathering the data, drawing the charts,
-laying out every contribution.
+the database to the file written, as /report builds it: the figures counted,
+the charts drawn, each question's contributions read from the database as it
+is written (in a worker thread). With `--key-points`, every contribution also
+has a stored vector (one of a few points per question, plus noise) and each
+report carries its key points, grouped afresh as a report does before any
+review.
 
 Peak memory is the child's resource.getrusage(RUSAGE_SELF).ru_maxrss: the
 whole process at its highest, interpreter and libraries included, C
@@ -36,7 +40,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -44,8 +51,9 @@ from sqlalchemy import insert, select
 
 from bot.discussion import store
 from bot.discussion.spec import example_discussion_path, load_discussion
+from bot.linking.meaning import MODEL_NAME
 from bot.storage.database import create_engine, migrate, session_factory
-from bot.storage.models import Contribution, ContributionStatus, Message, Participant, Question, Role, Round
+from bot.storage.models import Contribution, ContributionEmbedding, ContributionStatus, Message, Participant, Question, Role, Round
 
 NOW = dt.datetime(2013, 8, 5, 9, 0, tzinfo=dt.UTC)
 PARTICIPANTS = 5_000
@@ -53,6 +61,7 @@ BATCH = 10_000
 FORMATS = ("html", "docx", "xlsx")
 TARGET_MB = 600  # at 300,000 contributions, every format
 TARGET_HTML_SECONDS = 6  # at 100,000
+POINTS = 6  # per question, that the stored vectors gather around
 SENTENCES = {
     "fr": [
         "Les autorités locales devraient coordonner leurs services de coopération et d'immigration.",
@@ -160,23 +169,77 @@ async def fill(path: Path, contributions: int) -> None:
     await database.dispose()
 
 
+async def add_vectors(path: Path) -> None:
+    """A stored vector per contribution: one of its question's points, plus noise (512
+    dimensions, unit length), as the running bot keeps them."""
+    rng = np.random.default_rng(2013)
+    database = create_engine(f"sqlite+aiosqlite:///{path}")
+    async with session_factory(database)() as session:
+        rows = (await session.execute(select(Contribution.id, Contribution.question_id))).all()
+        points = {question: rng.normal(size=(POINTS, 512)) for question in {question for _id, question in rows}}
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            vectors = np.stack([points[question][rng.integers(POINTS)] for _id, question in batch]) + rng.normal(
+                scale=0.8, size=(len(batch), 512)
+            )
+            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+            await session.execute(
+                insert(ContributionEmbedding),
+                [
+                    {"contribution_id": cid, "model": MODEL_NAME, "vector": vector.astype("<f4").tobytes(), "created_at": NOW}
+                    for (cid, _question), vector in zip(batch, vectors, strict=True)
+                ],
+            )
+        await session.commit()
+    await database.dispose()
+
+
+AFTER_FILL: dict[str, Callable[[Path], Awaitable[None]]] = {"vectors": add_vectors}
+
+
+def databases(sizes: list[int], directory: Path, name: str, after_fill: str | None = None) -> dict[int, Path]:
+    """A database per size in `directory` (`{name}-{size}.db`), kept from an earlier run or
+    filled, then given the step `after_fill` names in AFTER_FILL."""
+    paths = {}
+    for size in sizes:
+        path = paths[size] = directory / f"{name}-{size}.db"
+        if path.exists():
+            print(f"{path} kept from an earlier run")
+            continue
+        start = time.perf_counter()
+        # Filled in a child process: Linux keeps ru_maxrss across fork and exec, so a parent
+        # that had grown would inflate the measured children's figures.
+        subprocess.run([sys.executable, __file__, "--fill", str(size), "--db", str(path)], check=True)
+        if after_fill is not None:
+            subprocess.run([sys.executable, __file__, "--after-fill", after_fill, "--db", str(path)], check=True)
+        print(f"filled {path} with {size:,} contributions in {time.perf_counter() - start:.1f} s", flush=True)
+    return paths
+
+
 def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-async def measure(path: Path, format: str, output: Path) -> dict:
+async def measure(path: Path, format: str, output: Path, key_points: bool) -> dict:
     """In the child: one report, from opening the database to the file written."""
     from bot.reports.data import gather
     from bot.reports.export import write_report
+    from bot.reports.synthesis.making import with_key_points
+
+    def write() -> None:
+        with output.open("wb") as out:
+            write_report(report, format, "en", out)
 
     after_imports = maxrss_mb()
     start, cpu = time.perf_counter(), time.process_time()
     database = create_engine(f"sqlite+aiosqlite:///{path}")
     async with session_factory(database)() as session:
-        report = await gather(session, await store.find_discussion(session), NOW)
-    gathered = time.perf_counter()
-    with output.open("wb") as out:
-        write_report(report, format, "en", out)
+        discussion = await store.find_discussion(session)
+        report = await gather(session, discussion, NOW, streamed=True)
+        if key_points:
+            report = await with_key_points(session, discussion, report, "en")
+        gathered = time.perf_counter()
+        await asyncio.to_thread(write)  # each question's contributions read on the event loop as the thread reaches them
     done = time.perf_counter()
     await database.dispose()
     return {
@@ -201,8 +264,10 @@ def main() -> None:
     parser.add_argument("--contributions", default="100000", help="sizes, comma-separated")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--key-points", action="store_true", help="stored vectors, and every report with its key points")
     parser.add_argument("--keep", type=Path, help="keep the databases and reports in this directory")
     parser.add_argument("--fill", type=int, help=argparse.SUPPRESS)  # child processes: fill the database,
+    parser.add_argument("--after-fill", choices=AFTER_FILL, help=argparse.SUPPRESS)  # add to it,
     parser.add_argument("--measure", help=argparse.SUPPRESS)  # or build one report (FORMAT)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--output", type=Path, help=argparse.SUPPRESS)
@@ -210,31 +275,25 @@ def main() -> None:
     if args.fill:
         asyncio.run(fill(args.db, args.fill))
         return
+    if args.after_fill:
+        asyncio.run(AFTER_FILL[args.after_fill](args.db))
+        return
     if args.measure:
-        print(json.dumps(asyncio.run(measure(args.db, args.measure, args.output))))
+        print(json.dumps(asyncio.run(measure(args.db, args.measure, args.output, args.key_points))))
         return
 
     sizes = [int(size) for size in args.contributions.split(",")]
     formats = args.formats.split(",")
     directory = args.keep or Path(tempfile.mkdtemp(prefix="bench-reports-"))
     directory.mkdir(parents=True, exist_ok=True)
-    databases = {}
-    for size in sizes:
-        path = databases[size] = directory / f"reports-{size}.db"
-        if path.exists():
-            print(f"{path} kept from an earlier run")
-            continue
-        start = time.perf_counter()
-        # Filled in a child process too: Linux keeps ru_maxrss across fork and
-        # exec, so a parent that had grown would inflate the reports' figures.
-        subprocess.run([sys.executable, __file__, "--fill", str(size), "--db", str(path)], check=True)
-        print(f"filled {path} with {size:,} contributions in {time.perf_counter() - start:.1f} s", flush=True)
+    paths = databases(sizes, directory, "reports-vectors" if args.key_points else "reports", "vectors" if args.key_points else None)
     results: dict[tuple[int, str], list[dict]] = {(size, format): [] for size in sizes for format in formats}
     for _run in range(args.runs):
         for size, format in itertools.product(sizes, formats):  # interleaved: every size and format in every run
             output = directory / f"report-{size}.{format}"
             child = subprocess.run(
-                [sys.executable, __file__, "--measure", format, "--db", str(databases[size]), "--output", str(output)],
+                [sys.executable, __file__, "--measure", format, "--db", str(paths[size]), "--output", str(output)]
+                + ["--key-points"] * args.key_points,
                 check=True,
                 capture_output=True,
                 text=True,
@@ -245,7 +304,7 @@ def main() -> None:
         seconds = [run["seconds"] for run in runs]
         peak = [run["maxrss_mb"] for run in runs]
         line = (
-            f"{size:>8,} {format:>4}: {spread(seconds, 2)} s (gathering {spread([run['gather_seconds'] for run in runs], 2)} s), "
+            f"{size:>8,} {format:>4}: {spread(seconds, 2)} s ({'with its key points ' if args.key_points else ''}before writing {spread([run['gather_seconds'] for run in runs], 2)} s), "
             f"CPU {spread([run['cpu_seconds'] for run in runs], 2)} s, "
             f"peak {spread(peak, 0)} MB (ru_maxrss; {runs[0]['imports_mb']:.0f} MB after imports), "
             f"file {runs[0]['size_mb']:.1f} MB, {runs[0]['contributions']:,} contributions published"

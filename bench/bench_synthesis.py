@@ -9,7 +9,7 @@ language on its own, and the share of same-point pairs in two languages that sha
 Cost, with the embeddings already stored, as the running bot keeps them: the report bench's
 database (the example discussion's 15 questions, 5,000 participants, three languages), each
 contribution given a vector near one of a few points per question (512 dimensions, unit
-length). Each measure runs in a fresh child process, from opening the database to the
+length; `bench_reports.add_vectors`). Each measure runs in a fresh child process, from opening the database to the
 result: `synthesis` groups every question afresh; `html` writes the HTML report with its key
 points, from the synthesis kept by the previous step, as an export does. Sizes and steps are
 interleaved in every run; min / median / max are printed, with the peak resident memory
@@ -34,41 +34,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select
 
 from bench import bench_reports
 from bot.discussion import store
-from bot.linking.meaning import MODEL_NAME
 from bot.storage.database import create_engine, session_factory
-from bot.storage.models import Contribution, ContributionEmbedding
 
-POINTS = 6  # per question, that the vectors gather around
 TARGETS = {"synthesis": (60.0, 1536.0), "html": (10.0, 500.0)}  # seconds, MB
 STEPS = tuple(TARGETS)
-
-
-async def add_embeddings(path: Path) -> None:
-    """A vector per contribution: one of its question's points, plus noise."""
-    rng = np.random.default_rng(2013)
-    database = create_engine(f"sqlite+aiosqlite:///{path}")
-    async with session_factory(database)() as session:
-        rows = (await session.execute(select(Contribution.id, Contribution.question_id))).all()
-        points = {question: rng.normal(size=(POINTS, 512)) for question in {question for _id, question in rows}}
-        for start in range(0, len(rows), bench_reports.BATCH):
-            batch = rows[start : start + bench_reports.BATCH]
-            vectors = np.stack([points[question][rng.integers(POINTS)] for _id, question in batch]) + rng.normal(
-                scale=0.8, size=(len(batch), 512)
-            )
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            await session.execute(
-                insert(ContributionEmbedding),
-                [
-                    {"contribution_id": cid, "model": MODEL_NAME, "vector": vector.astype("<f4").tobytes(), "created_at": bench_reports.NOW}
-                    for (cid, _question), vector in zip(batch, vectors, strict=True)
-                ],
-            )
-        await session.commit()
-    await database.dispose()
 
 
 async def measure(path: Path, step: str, output: Path) -> dict:
@@ -83,7 +55,7 @@ async def measure(path: Path, step: str, output: Path) -> dict:
     database = create_engine(f"sqlite+aiosqlite:///{path}")
     async with session_factory(database)() as session:
         discussion = await store.find_discussion(session)
-        report = await gather(session, discussion, bench_reports.NOW)
+        report = await gather(session, discussion, bench_reports.NOW, streamed=True)
         if step == "synthesis":
             synthesis = await make_synthesis(session, discussion, report, "en", None)
             await kept.keep(session, discussion, synthesis, bench_reports.NOW)
@@ -92,8 +64,13 @@ async def measure(path: Path, step: str, output: Path) -> dict:
         else:
             synthesis = await for_report(session, discussion, report, "en")
             themes = sum(len(question.themes) for question in synthesis.questions)
-            with output.open("wb") as out:
-                write_report(dataclasses.replace(report, synthesis=synthesis), "html", "en", out)
+            with_points = dataclasses.replace(report, synthesis=synthesis)
+
+            def write() -> None:
+                with output.open("wb") as out:
+                    write_report(with_points, "html", "en", out)
+
+            await asyncio.to_thread(write)  # as /report writes it: each question read on the event loop meanwhile
     await database.dispose()
     return {
         "seconds": time.perf_counter() - start,
@@ -131,16 +108,7 @@ def main() -> None:
     sizes = [int(size) for size in args.contributions.split(",")]
     directory = args.keep or Path(tempfile.mkdtemp(prefix="bench-synthesis-"))
     directory.mkdir(parents=True, exist_ok=True)
-    databases = {}
-    for size in sizes:
-        path = databases[size] = directory / f"synthesis-{size}.db"
-        if path.exists():
-            print(f"{path} kept from an earlier run")
-            continue
-        start = time.perf_counter()
-        subprocess.run([sys.executable, bench_reports.__file__, "--fill", str(size), "--db", str(path)], check=True)
-        asyncio.run(add_embeddings(path))
-        print(f"filled {path} with {size:,} contributions and their vectors in {time.perf_counter() - start:.1f} s", flush=True)
+    databases = bench_reports.databases(sizes, directory, "synthesis", "vectors")
     results: dict[tuple[int, str], list[dict]] = {(size, step): [] for size in sizes for step in STEPS}
     for _run in range(args.runs):
         for size, step in itertools.product(sizes, STEPS):  # the html step reads the synthesis the previous one kept

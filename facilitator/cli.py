@@ -320,7 +320,7 @@ async def export_report(args: argparse.Namespace) -> int:
         language = args.lang or discussion.languages[0]
         if language not in discussion.languages:
             raise CommandError(f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}")
-        report = await gather(session, discussion, utc_now())
+        report = await gather(session, discussion, utc_now(), streamed=True)  # one question's contributions held at a time
         from bot.reports.synthesis.making import with_key_points
 
         with synthesis_command.progress_bar(report.figures.contributions, "key points") as bar:
@@ -334,7 +334,8 @@ async def export_report(args: argparse.Namespace) -> int:
 
         try:
             with partial.open("wb") as out:
-                write_report(report, format, language, out, None if args.no_charts else save_chart)
+                # In a worker thread: a streamed report reads each question through the open session.
+                await asyncio.to_thread(write_report, report, format, language, out, None if args.no_charts else save_chart)
             partial.replace(args.output)
         except OSError as error:
             raise CommandError(f"cannot write {args.output}: {error.strerror}") from None

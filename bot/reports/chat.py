@@ -31,7 +31,7 @@ async def report(turn: Turn, args: list[str]) -> None:
                 ).format(languages=", ".join(languages), formats=", ".join(FORMATS), example=languages[0])
             )
             return
-    data = await gather(turn.session, turn.discussion, turn.now)
+    data = await gather(turn.session, turn.discussion, turn.now, streamed=True)  # one question's contributions held at a time
     from bot.reports.synthesis.making import with_key_points  # scikit-learn and YAKE load with the first report
 
     data = await with_key_points(turn.session, turn.discussion, data, language)

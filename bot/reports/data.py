@@ -1,6 +1,7 @@
-"""A discussion's report data, gathered in a handful of queries (no query per
-round, question or contribution) into plain dataclasses that every renderer
-reads. The privacy rules are applied here, once: a renderer cannot publish
+"""A discussion's report data, gathered in a handful of queries and one per
+question (none per round or contribution) into plain dataclasses that every
+renderer reads; in a streamed report, a question's contributions are read when
+it is written. The privacy rules are applied here, once: a renderer cannot publish
 what it is never given.
 
 What is published about an author:
@@ -16,12 +17,15 @@ What is published about an author:
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import AsyncIterator, Callable, Collection, Coroutine, Iterator
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handling.unfiled import not_tied
@@ -41,6 +45,8 @@ from bot.text import NamePattern, name_pattern, redact
 
 if TYPE_CHECKING:
     from bot.reports.synthesis.draft import Synthesis
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +104,7 @@ class QuestionData:
     key: str
     round_number: int
     texts: dict[str, str]  # every translation, by language
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[Entry] | Streamed[Entry] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -139,13 +145,21 @@ class ReportData:
     figures: Figures
     public_authors: list[Author]  # the named participants, by name
     generated_at: dt.datetime
-    unfiled: list[Unfiled] = field(default_factory=list)  # shown under "Not yet tied to a question"
+    unfiled: list[Unfiled] | Streamed[Unfiled] = field(default_factory=list)  # shown under "Not yet tied to a question"
     acts: list[Act] = field(default_factory=list)  # the organisers' acts on contributions, oldest first
     synthesis: Synthesis | None = None  # the key points per question (bot.reports.synthesis), when made
+    reader: _Reader | None = None  # a streamed report's: where its contributions are read from
 
     @property
     def questions(self) -> list[QuestionData]:
         return [question for round_ in self.rounds for question in round_.questions]
+
+    def entries_with_ids(self, ids: Collection[int]) -> dict[int, Entry]:
+        """The contributions filed under the report's questions and numbered `ids` (the few
+        its key points quote), read from the database for a streamed report."""
+        if self.reader is not None:
+            return self.reader.wait(self.reader.with_ids(ids))
+        return {entry.id: entry for question in self.questions for entry in question.entries if entry.id in ids}
 
     @property
     def opens_at(self) -> dt.datetime | None:
@@ -179,27 +193,27 @@ def visible_contributions(discussion: Discussion):
     return (Message.discussion_id == discussion.id, Contribution.hidden.is_(False))
 
 
-async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime) -> ReportData:
-    """Everything a report shows, in a handful of queries."""
+async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime, *, streamed: bool = False) -> ReportData:
+    """Everything a report shows, in a handful of queries. `streamed`: each block's
+    contributions (a question's, or those not yet tied to one) are counted now and read when
+    a renderer reaches them, so that one block is held at a time, not the whole discussion;
+    such a report is written in a worker thread (`asyncio.to_thread`) while `session` is open."""
     question_rows = await session.execute(
         select(Question.id, Question.key, Question.texts, Round.number, Round.opens_at, Round.closes_at)
         .join(Round, Question.round_id == Round.id)
         .where(Question.discussion_id == discussion.id, Question.position > 0)
         .order_by(Round.number, Question.position)
     )
-    rounds: dict[int, RoundData] = {}
-    questions: dict[int, QuestionData] = {}
+    round_dates: dict[int, tuple[dt.datetime, dt.datetime]] = {}
+    asked: dict[int, tuple[str, int, dict[str, str]]] = {}  # question id: key, round number, texts
     for question_id, key, texts, number, opens_at, closes_at in question_rows:
-        round_ = rounds.get(number)
-        if round_ is None:
-            round_ = rounds[number] = RoundData(number, opens_at, closes_at, [])
-        questions[question_id] = QuestionData(key, number, dict(texts))
-        round_.questions.append(questions[question_id])
+        round_dates.setdefault(number, (opens_at, closes_at))
+        asked[question_id] = (key, number, dict(texts))
     # Rounds without questions still show their dates.
     for round_row in await session.execute(
         select(Round.number, Round.opens_at, Round.closes_at).where(Round.discussion_id == discussion.id)
     ):
-        rounds.setdefault(round_row.number, RoundData(round_row.number, round_row.opens_at, round_row.closes_at, []))
+        round_dates.setdefault(round_row.number, (round_row.opens_at, round_row.closes_at))
 
     author_of: dict[int, Author] = {}
     chosen_language: dict[int, str] = {}
@@ -225,8 +239,7 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         if not author_of[row.id].public:
             unpublished_names[row.id] = name_pattern((row.name, row.display_name), (row.organisation,))
 
-    languages_of: dict[int, Counter[str]] = {}  # the languages each participant wrote in, with their contributions
-    keys = {question_id: question.key for question_id, question in questions.items()}
+    keys = {question_id: key for question_id, (key, _number, _texts) in asked.items()}
     # The question each moved contribution was under before its latest move.
     latest_move = (
         select(ContributionMove.contribution_id, func.max(ContributionMove.id).label("move_id"))
@@ -246,54 +259,16 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         round_id: number
         for round_id, number in await session.execute(select(Round.id, Round.number).where(Round.discussion_id == discussion.id))
     }
-    unfiled: list[Unfiled] = []
-    # Streamed (a cursor read in batches, not a buffered result beside the
-    # entries), and the few languages and platforms shared, not one string per
-    # contribution: what the gathered report holds is mostly the texts themselves.
-    # Read through the session's connection, as Core rows: the ORM's result
-    # layer adds about a tenth to reading 100,000 rows and gives nothing here.
-    shared: dict[str, str] = {}
-    connection = await session.connection()
-    contribution_rows = await connection.stream(
-        select(
-            Contribution.id,
-            Contribution.question_id,
-            Contribution.text,
-            Contribution.late,
-            Message.participant_id,
-            Message.language,
-            Message.platform,
-            Message.received_at,
-            Message.edited_at,
-            not_tied().label("waiting"),
-            Message.round_id,
-        )
-        .join(Message, Contribution.message_id == Message.id)
-        .where(*visible_contributions(discussion))
-        .order_by(Message.received_at, Message.id, Contribution.position)
-        .execution_options(yield_per=STREAMED_ROWS)
-    )
-    async for rows in contribution_rows.partitions():  # a batch at a time: one hop to the driver per batch, not per row
-        for cid, question_id, text, late, participant_id, language, platform, received_at, edited_at, waiting, round_id in rows:
-            language = shared.setdefault(language, language) if language else language
-            platform = shared.setdefault(platform, platform)
-            question = questions.get(question_id) if question_id is not None and not waiting else None
-            author = author_of.get(participant_id, ANONYMOUS) if participant_id is not None else ANONYMOUS
-            if participant_id in unpublished_names:
-                text = redact(text, unpublished_names[participant_id])
-            entry = Entry(cid, author, language, platform, text, received_at, edited_at, late, moved_from.get(cid))
-            if question is None:  # waiting for its question, or its question since removed from the file
-                unfiled.append(Unfiled(round_numbers.get(round_id), entry))
-            else:
-                question.entries.append(entry)
-            if participant_id is not None:
-                written = languages_of.get(participant_id)
-                if written is None:  # not setdefault, which would build a Counter per contribution to throw away
-                    written = languages_of[participant_id] = Counter()
-                if language:
-                    written[language] += 1
+    reader = _Reader(session, discussion, list(asked), author_of, unpublished_names, moved_from, round_numbers)
+    counted = await _counted(session, discussion, set(asked))
 
-    ordered_rounds = [rounds[number] for number in sorted(rounds)]
+    rounds = {number: RoundData(number, opens_at, closes_at, []) for number, (opens_at, closes_at) in sorted(round_dates.items())}
+    for question_id, (key, number, texts) in asked.items():
+        count = counted.contributions[question_id]
+        entries = Streamed(reader, count, partial(reader.question, question_id)) if streamed else await reader.question(question_id)
+        rounds[number].questions.append(QuestionData(key, number, texts, entries))
+    unfiled = Streamed(reader, counted.contributions[None], reader.unfiled) if streamed else await reader.unfiled()
+    ordered_rounds = list(rounds.values())
     acts = await _acts(session, discussion, keys)
     return ReportData(
         slug=discussion.slug,
@@ -302,12 +277,164 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         title=dict(discussion.title),
         invitation=dict(discussion.invitation),
         rounds=ordered_rounds,
-        figures=_figures(ordered_rounds, unfiled, author_of, languages_of, chosen_language),
+        figures=_figures([*asked, None], counted, author_of, chosen_language),
         public_authors=sorted({a for a in author_of.values() if a.public}, key=lambda a: ((a.name or "").casefold(), a.organisation or "")),
         generated_at=now,
         unfiled=unfiled,
         acts=acts,
+        reader=reader if streamed else None,
     )
+
+
+class _Counted(NamedTuple):
+    """What the figures count, read without the texts: per block (a question's id, or None
+    for those not yet tied to one), its contributions and their languages; per participant,
+    the languages they wrote in (in the order of their first contribution)."""
+
+    contributions: Counter[int | None]
+    languages: dict[int | None, Counter[str]]
+    languages_of: dict[int, Counter[str]]
+
+
+async def _counted(session: AsyncSession, discussion: Discussion, questions: set[int]) -> _Counted:
+    contributions: Counter[int | None] = Counter()
+    languages: dict[int | None, Counter[str]] = {}
+    languages_of: dict[int, Counter[str]] = {}
+    connection = await session.connection()
+    rows = await connection.stream(
+        select(Contribution.question_id, Message.participant_id, Message.language, not_tied().label("waiting"))
+        .join(Message, Contribution.message_id == Message.id)
+        .where(*visible_contributions(discussion))
+        .order_by(*_IN_ORDER)
+        .execution_options(yield_per=STREAMED_ROWS)
+    )
+    async for batch in rows.partitions():
+        for question_id, participant_id, language, waiting in batch:
+            block = question_id if question_id in questions and not waiting else None
+            contributions[block] += 1
+            if participant_id is not None:
+                written = languages_of.get(participant_id)
+                if written is None:  # not setdefault, which would build a Counter per contribution to throw away
+                    written = languages_of[participant_id] = Counter()
+                if language:
+                    written[language] += 1
+            if language:
+                in_block = languages.get(block)
+                if in_block is None:
+                    in_block = languages[block] = Counter()
+                in_block[language] += 1
+    return _Counted(contributions, languages, languages_of)
+
+
+# The order contributions are published in: as received, each message's parts in their order.
+_IN_ORDER = (Message.received_at, Message.id, Contribution.position)
+
+
+class _Reader:
+    """Reads a report's contributions as published (the author as they may be named, the
+    names of the unpublished taken out of their texts), one block at a time. Core rows
+    through the session's connection: the ORM's result layer adds about a tenth to reading
+    100,000 rows and gives nothing here."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        discussion: Discussion,
+        questions: list[int],
+        author_of: dict[int, Author],
+        unpublished_names: dict[int, NamePattern | None],
+        moved_from: dict[int, str | None],
+        round_numbers: dict[int, int],
+    ):
+        self.session = session
+        self.discussion = discussion
+        self.questions = questions
+        self.author_of = author_of
+        self.unpublished_names = unpublished_names
+        self.moved_from = moved_from
+        self.round_numbers = round_numbers
+        self.loop = asyncio.get_running_loop()
+        self.shared: dict[str, str] = {}  # the few languages and platforms, one string each, not one per contribution
+
+    async def question(self, question_id: int) -> list[Entry]:
+        return [entry async for entry, _round_id in self._read(Contribution.question_id == question_id, not_(not_tied()))]
+
+    async def unfiled(self) -> list[Unfiled]:
+        """Those waiting for their question, or whose question has since left the file."""
+        return [
+            Unfiled(self.round_numbers.get(round_id) if round_id is not None else None, entry)
+            async for entry, round_id in self._read(or_(not_tied(), Contribution.question_id.not_in(self.questions)))
+        ]
+
+    async def with_ids(self, ids: Collection[int]) -> dict[int, Entry]:
+        """The contributions numbered `ids` among those filed under the report's questions."""
+        found: dict[int, Entry] = {}
+        numbers = sorted(ids)
+        for start in range(0, len(numbers), STREAMED_ROWS):  # a bounded IN list per query
+            chosen = Contribution.id.in_(numbers[start : start + STREAMED_ROWS])
+            async for entry, _round_id in self._read(chosen, Contribution.question_id.in_(self.questions), not_(not_tied())):
+                found[entry.id] = entry
+        return found
+
+    def wait(self, reading: Coroutine[Any, Any, T]) -> T:
+        """`reading` run on the event loop, from the worker thread that writes the report."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return asyncio.run_coroutine_threadsafe(reading, self.loop).result()
+        reading.close()
+        raise RuntimeError("a streamed report is written in a worker thread (asyncio.to_thread), not on the event loop")
+
+    async def _read(self, *where: ColumnElement[bool]) -> AsyncIterator[tuple[Entry, int | None]]:
+        connection = await self.session.connection()
+        rows = await connection.stream(
+            select(
+                Contribution.id,
+                Contribution.text,
+                Contribution.late,
+                Message.participant_id,
+                Message.language,
+                Message.platform,
+                Message.received_at,
+                Message.edited_at,
+                Message.round_id,
+            )
+            .join(Message, Contribution.message_id == Message.id)
+            .where(*visible_contributions(self.discussion), *where)
+            .order_by(*_IN_ORDER)
+            .execution_options(yield_per=STREAMED_ROWS)
+        )
+        shared, author_of, unpublished_names, moved_from = self.shared, self.author_of, self.unpublished_names, self.moved_from
+        async for batch in rows.partitions():  # a batch at a time: one hop to the driver per batch, not per row
+            for cid, text, late, participant_id, language, platform, received_at, edited_at, round_id in batch:
+                language = shared.setdefault(language, language) if language else language
+                platform = shared.setdefault(platform, platform)
+                author = author_of.get(participant_id, ANONYMOUS) if participant_id is not None else ANONYMOUS
+                if participant_id in unpublished_names:
+                    text = redact(text, unpublished_names[participant_id])
+                yield Entry(cid, author, language, platform, text, received_at, edited_at, late, moved_from.get(cid)), round_id
+
+
+class Streamed(Generic[T]):
+    """A block's contributions in a streamed report: counted when the report was gathered,
+    read from the database each time a renderer goes through them."""
+
+    def __init__(self, reader: _Reader, count: int, read: Callable[[], Coroutine[Any, Any, list[T]]]):
+        self.reader = reader
+        self.count = count
+        self.read = read  # on the event loop: all of the block's contributions
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.reader.wait(self.read()))
+
+
+async def held(question: QuestionData) -> QuestionData:
+    """The question with its contributions in memory, for work that runs on the event loop."""
+    entries = question.entries
+    return replace(question, entries=await entries.read()) if isinstance(entries, Streamed) else question
 
 
 async def _acts(session: AsyncSession, discussion: Discussion, keys: dict[int, str]) -> list[Act]:
@@ -366,24 +493,21 @@ async def _acts(session: AsyncSession, discussion: Discussion, keys: dict[int, s
     return sorted(acts, key=lambda act: (act.at, act.contribution_id))
 
 
-def _figures(
-    rounds: list[RoundData],
-    unfiled: list[Unfiled],
-    author_of: dict[int, Author],
-    languages_of: dict[int, Counter[str]],
-    chosen_language: dict[int, str],
-) -> Figures:
-    people = [author_of.get(pid, ANONYMOUS) for pid in languages_of]
+def _figures(blocks: list[int | None], counted: _Counted, author_of: dict[int, Author], chosen_language: dict[int, str]) -> Figures:
+    """`blocks`: the questions' ids in the report's order, then None (those not yet tied to
+    one): the order in which languages with as many contributions are listed."""
+    people = [author_of.get(pid, ANONYMOUS) for pid in counted.languages_of]
     each_once = Counter(
-        chosen_language.get(pid) or (written.most_common(1)[0][0] if written else None) for pid, written in languages_of.items()
+        chosen_language.get(pid) or (written.most_common(1)[0][0] if written else None) for pid, written in counted.languages_of.items()
     )
-    entries = [entry for round_ in rounds for question in round_.questions for entry in question.entries]
-    entries += [entry for _round_number, entry in unfiled]
+    written_in: Counter[str] = Counter()
+    for block in blocks:
+        written_in.update(counted.languages.get(block, {}))
     return Figures(
         participants=len(people),
-        contributions=sum(round_.contributions for round_ in rounds) + len(unfiled),
+        contributions=counted.contributions.total(),
         by_language={code: count for code, count in each_once.most_common() if code},
-        contributions_by_language=dict(Counter(entry.language for entry in entries if entry.language).most_common()),
+        contributions_by_language=dict(written_in.most_common()),
         by_country=dict(Counter(((a.country or "").strip() if a.public else None) for a in people).most_common()),
         by_role=dict(Counter(a.role if a.public else None for a in people).most_common()),
         unpublished_profiles=sum(1 for a in people if not a.public),

@@ -23,7 +23,8 @@ from sqlalchemy import select
 from bot.discussion import store
 from bot.reports.data import gather
 from bot.reports.export import FORMATS, report_bytes
-from bot.storage.models import Contribution, ContributionStatus, Message, Participant, Question, Role, Round
+from bot.reports.synthesis.making import with_key_points
+from bot.storage.models import Contribution, ContributionMove, ContributionStatus, Message, Participant, Question, Role, Round
 from tests.helpers import join, organiser
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -516,3 +517,39 @@ async def test_a_name_is_taken_out_however_its_letters_are_cased(engine, user):
     await engine.handle_message(ilkay.message("Q2: a network of cities, says yildiz."))
     texts = sorted(c["text"] for c in json.loads(report_bytes(await report_data(engine), "json", "en"))["contributions"])
     assert texts == ["a network of cities, says […].", "twinning between towns. […], […]"]
+
+
+def opened(content: bytes, format: str) -> object:
+    """What a reader gets from a report file: the bytes, or for DOCX and XLSX each part of
+    the package (the zip's own times aside, and XLSX's creation time, which openpyxl stamps)."""
+    if format not in ("docx", "xlsx"):
+        return content
+    with zipfile.ZipFile(io.BytesIO(content)) as package:
+        return {name: package.read(name) for name in package.namelist() if name != "docProps/core.xml" or format == "docx"}
+
+
+async def test_the_report_sent_in_chat_reads_each_question_when_written_and_is_the_same_file(engine, filled):
+    """/report (each question's contributions read from the database as it is written, in a
+    worker thread) sends what the export writes, in every format, with the key points; also
+    the answers not yet tied to a question and one moved from another question."""
+    async with engine.sessions() as session:
+        discussion = await store.find_discussion(session)
+        first, second = (await session.scalars(select(Question).where(Question.position > 0).order_by(Question.id).limit(2))).all()
+        moved = await session.scalar(select(Contribution).where(Contribution.text.contains("(1)")))
+        moved.question_id = second.id
+        session.add(
+            ContributionMove(contribution_id=moved.id, from_question_id=first.id, to_question_id=second.id, moved_at=engine.clock())
+        )
+        waiting = await session.scalar(select(Contribution).where(Contribution.text.contains("(2)")))
+        waiting.status = ContributionStatus.pending
+        await session.commit()
+    await engine.drain()  # the answers' embeddings stored first: both reports group the same vectors
+    async with engine.sessions() as session:
+        discussion = await store.find_discussion(session)
+        held = await with_key_points(session, discussion, await gather(session, discussion, engine.clock()), "fr")
+        streamed = await with_key_points(session, discussion, await gather(session, discussion, engine.clock(), streamed=True), "fr")
+        assert len(held.unfiled) == 1 and any(entry.moved_from == first.key for q in held.questions for entry in q.entries)
+        assert streamed.figures == held.figures
+        for format in FORMATS:
+            sent = await asyncio.to_thread(report_bytes, streamed, format, "fr")
+            assert opened(sent, format) == opened(report_bytes(held, format, "fr"), format), format

@@ -26,7 +26,9 @@ async def synthesis(turn: Turn, args: list[str]) -> None:
         )
         return
     language = args[0].lower() if args else (turn.language if turn.language in languages else languages[0])
-    report = await with_key_points(turn.session, turn.discussion, await gather(turn.session, turn.discussion, turn.now), language)
+    report = await with_key_points(
+        turn.session, turn.discussion, await gather(turn.session, turn.discussion, turn.now, streamed=True), language
+    )
     made = report.synthesis
     assert made is not None
     content = await asyncio.to_thread(report_bytes, report, "docx", language)

@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.linking.meaning import MODEL_NAME, shared_embedder
-from bot.reports.data import QuestionData, ReportData
+from bot.reports.data import QuestionData, ReportData, held
 from bot.reports.synthesis import build, store
 from bot.reports.synthesis.draft import QuestionThemes, Synthesis
 from bot.storage.models import Discussion
@@ -61,9 +61,9 @@ async def with_key_points(
 async def _themes(
     session: AsyncSession, discussion: Discussion, report: ReportData, question: QuestionData, language: str, base: Synthesis | None
 ) -> QuestionThemes:
-    """One question's themes. Its members (and their vectors) are let go when it returns,
-    before the next question is read: one question's vectors are held at a time."""
-    members = await store.members(session, discussion, question, MODEL_NAME)
+    """One question's themes. Its members (and their contributions and vectors) are let go
+    when it returns, before the next question is read: one question's are held at a time."""
+    members = await store.members(session, discussion, await held(question), MODEL_NAME)
     members = await asyncio.to_thread(_embed_missing, members)
     earlier = base.question(question.key) if base is not None else None
     if earlier is not None:

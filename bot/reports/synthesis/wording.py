@@ -44,7 +44,7 @@ class KeyPointsWording:
         quoted = {
             sentence.contribution for question in self.synthesis.questions for theme in question.themes for sentence in theme.quoted()
         }
-        return {entry.id: entry for question in self.report.questions for entry in question.entries if entry.id in quoted}
+        return self.report.entries_with_ids(quoted)
 
     heading = property(lambda self: _("Key points"))
     overview_heading = property(lambda self: _("Key points at a glance"))
