@@ -117,10 +117,10 @@ def test_eval_prints_each_kind_of_message_and_how_often_the_right_question_came_
             "expected": [{"question": "2.2", "method": "reference", "text_starts": "falta"}],
         },
         {
-            "text": "the hardest part was convincing each department that migration is their job too",
-            "round": 1,
+            "text": "our city runs a welcome desk for newcomers with language classes and legal advice",
+            "round": 2,
             "kind": "no-marker",
-            "expected": [{"question": "1.5", "method": "content", "text_starts": "the hardest"}],
+            "expected": [{"question": "2.1", "method": "content", "text_starts": "our city"}],
         },
         {"text": "Thanks Daniel, very useful 👍", "round": 2, "kind": "not-answer", "expected": []},
     ]
