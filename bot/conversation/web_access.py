@@ -743,6 +743,7 @@ async def save_synthesis_review(
 ) -> SynthesisReview | None:
     from bot.reports.data import gather
     from bot.reports.synthesis import store as kept
+    from bot.reports.synthesis.making import make_synthesis
     from bot.reports.synthesis.review import not_held_in, read_back
 
     discussion = await _organised_discussion(session, organiser)
@@ -750,7 +751,10 @@ async def save_synthesis_review(
         return None
     if language not in discussion.languages:
         return SynthesisReview(False, (not_held_in(discussion.slug, discussion.languages, language),))
-    edits = read_back(text, await gather(session, discussion, now), discussion.slug, language, now)
+    report = await gather(session, discussion, now)
+    edits = read_back(text, report, discussion.slug, language, now)
     if edits.review is not None:
-        await kept.keep(session, discussion, edits.review, now)
+        # Brought up to date as the CLI does: a file written before a /forget or a /hide
+        # would otherwise put back what was taken out since.
+        await kept.keep(session, discussion, await make_synthesis(session, discussion, report, language, edits.review), now)
     return SynthesisReview(edits.review is not None, tuple(edits.problems), tuple(edits.notes))

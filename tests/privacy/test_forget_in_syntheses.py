@@ -170,15 +170,18 @@ async def test_a_draft_file_written_before_and_saved_from_the_desk_does_not_brin
     async with engine.sessions() as session:
         kept = await store.kept(session, (await discussions.find_discussion(session)), "en")
         assert kept is not None
-        written = draft_file(kept, "small", "small-synthesis-en.yaml").replace("label: Joint funds", "label: Funds held jointly")
+        written = draft_file(kept, "small", "small-synthesis-en.yaml").replace(
+            "label: Migrants at the table", "label: Migrants at the table, always"
+        )
     await forget(engine, ana)
     review = await engine.save_synthesis_review((boss.platform.name, boss.user_id), "en", written)
     assert review is not None and review.saved
     content, reviewed_at = await saved(engine)
     assert_without_ana(content, ids)
-    shared, alone = content["questions"][0]["themes"]
+    # Brought up to date as `facilitator synthesis` does: the theme only Ana made is gone.
+    [shared] = content["questions"][0]["themes"]
     assert [s["text"] for s in shared["sentences"]] == [BOB] and shared["quotes"] == [2]
-    assert (alone["label"], alone["contributions"]) == ("Funds held jointly", []), "the edit is saved"
+    assert (shared["label"], shared["contributions"]) == ("Migrants at the table, always", [ids[BOB]]), "the edit is saved"
     assert reviewed_at is not None
 
 

@@ -1,10 +1,9 @@
 """What the synthesis reads and keeps: each published contribution's author and stored
 embedding, one question at a time, and the synthesis kept per discussion and language,
-never with a contribution of someone forgotten (see `keep`)."""
+never with a contribution of someone forgotten."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -13,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reports.data import QuestionData
 from bot.reports.synthesis.build import Member
-from bot.reports.synthesis.draft import QuestionThemes, Synthesis, from_dict
+from bot.reports.synthesis.draft import Synthesis, from_dict
 from bot.storage.models import Contribution, ContributionEmbedding, Discussion, Message, Question, SavedSynthesis
 
 VECTOR_ITEM = 4  # bytes: the stored vectors are float32
@@ -69,17 +68,8 @@ async def kept(session: AsyncSession, discussion: Discussion, language: str) -> 
 
 
 async def keep(session: AsyncSession, discussion: Discussion, synthesis: Synthesis, now: dt.datetime) -> None:
-    """Kept with only the contributions of people not forgotten: /forget took theirs out of
-    what was kept (`bot.privacy.personal_data`), and a review read from a file written before
-    (the desk keeps it as read) would otherwise put their numbers and sentences back."""
-    present = set(
-        await session.scalars(
-            select(Contribution.id)
-            .join(Message, Contribution.message_id == Message.id)
-            .where(Message.discussion_id == discussion.id, Message.participant_id.is_not(None))
-        )
-    )
-    synthesis = dataclasses.replace(synthesis, questions=[_only(question, present) for question in synthesis.questions])
+    """Kept as given: made by `making.make_synthesis`, it holds no contribution of someone
+    forgotten (/forget takes theirs out of what was kept, in `bot.privacy.personal_data`)."""
     saved = await session.scalar(
         select(SavedSynthesis).where(SavedSynthesis.discussion_id == discussion.id, SavedSynthesis.language == synthesis.language)
     )
@@ -95,26 +85,3 @@ async def keep(session: AsyncSession, discussion: Discussion, synthesis: Synthes
         )
     else:
         saved.content, saved.reviewed_at, saved.saved_at = synthesis.as_dict(), synthesis.reviewed_at, now
-
-
-def _only(question: QuestionThemes, present: set[int]) -> QuestionThemes:
-    """The question's themes with `present` contributions only, and their sentences and quotes;
-    labels and summaries kept, and a theme left with nothing kept in its place."""
-    themes = []
-    for theme in question.themes:
-        sentences = [sentence for sentence in theme.sentences if sentence.contribution in present]
-        numbers = {sentence.number for sentence in sentences}
-        themes.append(
-            dataclasses.replace(
-                theme,
-                contributions=[number for number in theme.contributions if number in present],
-                sentences=sentences,
-                quotes=[number for number in theme.quotes if number in numbers],
-            )
-        )
-    return dataclasses.replace(
-        question,
-        themes=themes,
-        other=[number for number in question.other if number in present],
-        new=[number for number in question.new if number in present],
-    )
