@@ -14,6 +14,10 @@ with a thousand updates waiting has one handled at a time, like a chat with
 one. A chat's turn ends once its update is stored (its first reply goes out
 after the commit, or its handling ended): its replies go on being sent
 meanwhile, paced to its chat's limits, while the next chat takes its turn.
+A chat with a backlog (`BACKLOG_FROM` updates waiting: a flood, a busy group)
+gives way to the others: its next turn waits while a chat with little
+waiting is in its turn or waits for one (the two would share the
+interpreter), and comes at least once every `chats_at_once` turns of theirs.
 Each handled update is released (its held row deleted), a batch at a time.
 """
 
@@ -30,6 +34,8 @@ from typing import Any
 from bot.ports import answering
 
 log = logging.getLogger(__name__)
+
+BACKLOG_FROM = 5  # updates waiting in one chat: more than a person sends at once by hand
 
 
 @dataclass(frozen=True)
@@ -116,8 +122,12 @@ class ChatsInTurn:
         self._handle = handle
         self._answer_press = answer_press
         self._waiting: dict[int, deque[Fetched]] = {}  # by chat, in arrival order
-        self._ready: deque[int] = deque()  # chats with an update waiting and none in its turn, in turn order
+        # Chats with an update waiting and none in its turn, in turn order: those with a backlog apart.
+        self._ready: deque[int] = deque()
+        self._ready_backlogged: deque[int] = deque()
         self._chats_in_turn: set[int] = set()
+        self._backlogged_in_turn: set[int] = set()  # of those, the chats whose turn began with a backlog
+        self._turns_since_backlogged = 0  # the other chats' turns begun since a backlogged chat's last
         self._unfinished: set[int] = set()  # update ids taken, not handled to the end: one delivered again meanwhile is dropped
         self._fetching_first = False
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -159,8 +169,19 @@ class ChatsInTurn:
     def _next_turns(self) -> None:
         if self._fetching_first and self.room.is_set():
             return
-        while self._ready and len(self._chats_in_turn) < self._chats_at_once:
-            chat_id = self._ready.popleft()
+        while len(self._chats_in_turn) < self._chats_at_once:
+            backlogged_due = self._turns_since_backlogged >= self._chats_at_once or not (
+                self._ready or len(self._chats_in_turn) > len(self._backlogged_in_turn)
+            )
+            if self._ready_backlogged and backlogged_due:
+                chat_id = self._ready_backlogged.popleft()
+                self._backlogged_in_turn.add(chat_id)
+                self._turns_since_backlogged = 0
+            elif self._ready:
+                chat_id = self._ready.popleft()
+                self._turns_since_backlogged += 1
+            else:
+                return
             self._chats_in_turn.add(chat_id)
             self._keep(asyncio.ensure_future(self._turn(chat_id)))
 
@@ -180,7 +201,10 @@ class ChatsInTurn:
                 storing.cancel()
         finally:
             self._chats_in_turn.discard(chat_id)
-            if self._waiting[chat_id]:
+            self._backlogged_in_turn.discard(chat_id)
+            if len(self._waiting[chat_id]) >= BACKLOG_FROM:
+                self._ready_backlogged.append(chat_id)
+            elif self._waiting[chat_id]:
                 self._ready.append(chat_id)
             else:
                 del self._waiting[chat_id]
