@@ -444,8 +444,11 @@ class TelegramUser:
         message.update(fields)
         return update
 
-    async def says(self, text: str, *, chat: dict | None = None, reply_to: int | None = None, thread: int | None = None) -> dict:
-        """A text message; `reply_to` a message id in the same chat; `thread` a forum topic."""
+    async def says(
+        self, text: str, *, chat: dict | None = None, reply_to: int | None = None, thread: int | None = None, timeout: float = 20
+    ) -> dict:
+        """A text message; `reply_to` a message id in the same chat; `thread` a forum topic; `timeout`: how long the bot may take
+        to confirm it."""
         fields: dict[str, Any] = {"text": text}
         if text.startswith("/"):
             fields["entities"] = [{"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}]
@@ -478,7 +481,7 @@ class TelegramUser:
                 "text": original.text if original else "",
             }
         template = "private_reply_to_question" if target["type"] == "private" else "forum_topic_message"
-        return await self.api.deliver(self._message(template, chat, **fields))
+        return await self.api.deliver(self._message(template, chat, **fields), timeout)
 
     async def edits(self, message_id: int, text: str, *, chat: dict | None = None) -> dict:
         update = self._message("edited_message", chat, message_id=message_id, text=text, edit_date=int(time.time()))
