@@ -43,11 +43,12 @@ NOW = dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.UTC)
 FLOODER, QUIET = 7_000_000_001, 7_000_000_002
 
 
-async def subscribe(engine, chat_ids: list[int]) -> None:
+async def subscribe(engine, chat_ids: list[int], language: str = "en") -> None:
+    """Each chat a participant in `language`, past onboarding, and round 1 open."""
     async with engine.sessions() as session:
         discussion = await store.find_discussion(session)
         for number, chat_id in enumerate(chat_ids, 1):
-            await add_subscriber(session, discussion, "telegram", str(chat_id), NOW, display_name=f"P{number}", language="en")
+            await add_subscriber(session, discussion, "telegram", str(chat_id), NOW, display_name=f"P{number}", language=language)
         await rounds.open_round(session, discussion, await store.round_by_number(session, discussion, 1), NOW)
         await session.commit()
 

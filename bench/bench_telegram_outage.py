@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import sys
 import tempfile
 import time
@@ -23,20 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_telegram_fairness import NOW, TOKEN, subscribe
+
 from adapters.telegram import Limits, TelegramChat
-from bot.discussion import store
 from bot.discussion.spec import example_discussion_path, load_discussion
 from bot.ports import Secret
 from bot.storage.database import create_engine, migrate, session_factory
 from bot.storage.models import Contribution
 from facilitator.assembly import make_engine
-from schedules import rounds
 from tests.adapters.telegram.test_outage import Switchable
 from tests.fakes.telegram_api import FakeTelegram
-from tests.helpers import add_subscriber, stored_contributions
+from tests.helpers import stored_contributions
 
-TOKEN = "6234567890:AAHbenchmarkTokenNeverLogged000000"
-NOW = dt.datetime(2013, 7, 8, 10, 0, tzinfo=dt.UTC)
 FIRST_ID = 7_100_000_000
 
 
@@ -47,12 +44,7 @@ async def main(outage: float, messages: int, people: int) -> None:
     await migrate(database)
     engine = make_engine(session_factory(database), clock=lambda: NOW)
     await engine.load(load_discussion(example_discussion_path()))
-    async with engine.sessions() as session:
-        discussion = await store.find_discussion(session)
-        for n in range(people):
-            await add_subscriber(session, discussion, "telegram", str(FIRST_ID + n), NOW, display_name=f"P{n}", language="es")
-        await rounds.open_round(session, discussion, await store.round_by_number(session, discussion, 1), NOW)
-        await session.commit()
+    await subscribe(engine, [FIRST_ID + n for n in range(people)], language="es")
     sessions = engine.sessions = Switchable(session_factory(database), session_factory(nowhere))
     api = await FakeTelegram(TOKEN).start()
     users = [api.private_user(FIRST_ID + n, f"P{n}", "es") for n in range(people)]
@@ -84,12 +76,13 @@ async def main(outage: float, messages: int, people: int) -> None:
         await engine.drain()
         await nowhere.dispose()
     stored = [text for (text,) in await stored_contributions(engine.sessions, Contribution.text)]
+    distinct = set(stored)
     await database.dispose()
     replies = [text for user in users for text in api.texts(user.id)[before[user.id] :]]
     acknowledged = sum(1 for text in replies if "1.1" in text)
-    unstored = sum(1 for text in texts if text.split(": ", 1)[1] not in stored)
+    unstored = sum(1 for text in texts if text.split(": ", 1)[1] not in distinct)
     print(f"{messages} answers from {people} people over a {outage:g} s database outage")
-    print(f"stored once the database was back: {len(set(stored))} ({len(stored) - len(set(stored))} twice)")
+    print(f"stored once the database was back: {len(distinct)} ({len(stored) - len(distinct)} twice)")
     print(f"acknowledged: {acknowledged}; other replies (something went wrong, send it again): {len(replies) - acknowledged}")
     print(f"every update stored and answered {caught_up:.1f} s after the database came back")
     print(f"messages to send again (target 0): {unstored}")
