@@ -1,0 +1,133 @@
+"""SQLite writers of one process take turns in the event loop.
+
+SQLite lets one connection write at a time. A writer that finds the file
+locked sleeps in SQLite's busy handler, 1, 2, 5, 10 … ms before it looks
+again, so under a steady stream of short writes (the Telegram poller's holds,
+the turns, the sent marks) most of a write's time was spent asleep after the
+lock was free. Here a connection about to write first waits for its turn in
+an `asyncio.Lock`: it is woken the moment the writer before it commits or
+rolls back. SQLite's own lock still keeps writers apart (another process,
+the command line, may write too); the turn only decides who goes next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import weakref
+from typing import Any
+
+from sqlalchemy.dialects.sqlite.aiosqlite import (
+    AsyncAdapt_aiosqlite_connection,
+    AsyncAdapt_aiosqlite_cursor,
+    AsyncAdapt_aiosqlite_dbapi,
+)
+
+log = logging.getLogger(__name__)
+
+# The statements with which SQLite takes its write lock (Python's sqlite3
+# opens the transaction before each data change). One not recognised here
+# only waits in SQLite's busy handler, as before.
+WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
+
+
+class WriterTurns:
+    """Whose turn it is to write, per event loop (tests run several loops)."""
+
+    def __init__(self, patience: float):
+        self.patience = patience
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+    async def take(self) -> asyncio.Lock:
+        """Waits for the turn and returns the lock to give it back with. After
+        `patience` it goes on regardless: the writer before may be stuck, and
+        SQLite still keeps the two apart."""
+        lock = self._locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        try:
+            async with asyncio.timeout(self.patience):
+                await lock.acquire()
+        except TimeoutError:
+            log.warning("a database write waited %s s for the one before it; it goes ahead", self.patience)
+        return lock
+
+
+def give_back(lock: asyncio.Lock) -> None:
+    if lock.locked():
+        lock.release()
+
+
+class TurnTakingCursor(AsyncAdapt_aiosqlite_cursor):
+    __slots__ = ()
+    _adapt_connection: TurnTakingConnection
+
+    async def _execute_async(self, operation: Any, parameters: Any) -> Any:
+        await self._adapt_connection.before(operation)
+        return await super()._execute_async(operation, parameters)
+
+    async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        await self._adapt_connection.before(operation)
+        return await super()._executemany_async(operation, seq_of_parameters)
+
+
+class TurnTakingConnection(AsyncAdapt_aiosqlite_connection):
+    """Holds the turn from its transaction's first write to its end."""
+
+    __slots__ = ("_turn", "_turns")
+    _cursor_cls = TurnTakingCursor
+
+    def __init__(self, dbapi: Any, connection: Any, turns: WriterTurns):
+        super().__init__(dbapi, connection)
+        self._turns = turns
+        self._turn: asyncio.Lock | None = None
+
+    async def before(self, operation: str) -> None:
+        if self._turn is None and WRITES.match(operation):
+            self._turn = await self._turns.take()
+
+    def _end_turn(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            give_back(turn)
+
+    # Every way a transaction ends, including the pool's rollback of a
+    # connection given back by a cancelled task, and its closing.
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._end_turn()
+
+    def terminate(self) -> None:
+        try:
+            super().terminate()
+        finally:
+            self._end_turn()
+
+
+class TurnTakingDBAPI(AsyncAdapt_aiosqlite_dbapi):
+    """The aiosqlite DBAPI of one engine, its connections taking turns to write."""
+
+    def __init__(self, patience: float):
+        import sqlite3
+
+        import aiosqlite
+
+        super().__init__(aiosqlite, sqlite3)
+        self.turns = WriterTurns(patience)
+
+    def connect(self, *args: Any, **kw: Any) -> TurnTakingConnection:
+        adapted = super().connect(*args, **kw)
+        return TurnTakingConnection(self, adapted._connection, self.turns)
