@@ -58,11 +58,9 @@ async def reply_time(api: FakeTelegram, person, text: str) -> float:
     before = len(api.to(person.id))
     started = time.perf_counter()
     saying = asyncio.ensure_future(person.says(text))
-    while len(api.to(person.id)) == before:
-        await asyncio.sleep(0.001)
-    elapsed = time.perf_counter() - started
+    await api.wait_sent_to(person.id, before + 1)
     await saying
-    return elapsed
+    return api.to(person.id)[before].at - started
 
 
 async def flood(api: FakeTelegram, person, count: int, rate: float | None) -> None:

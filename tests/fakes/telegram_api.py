@@ -19,7 +19,7 @@ import copy
 import itertools
 import json
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +52,7 @@ class Sent:
     buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, callback data)
     parse_mode: str | None = None
     document: tuple[str, bytes] | None = None
+    at: float = field(default_factory=time.perf_counter)  # when the server received it
 
 
 class ApiError(Exception):
@@ -102,6 +103,7 @@ class FakeTelegram:
         self._acknowledged = asyncio.Condition()
         self._last_acknowledged = 0
         self._sent_changed = asyncio.Condition()
+        self._sent_counts: Counter[int] = Counter()  # by chat
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
         self.port = 0
@@ -315,6 +317,7 @@ class FakeTelegram:
         reply_to = reply.get("message_id") or (int(params["reply_to_message_id"]) if params.get("reply_to_message_id") else None)
         message_id = next(self._ids(chat_id))
         self.sent.append(Sent(method, chat_id, message_id, text, thread_id, reply_to, buttons, params.get("parse_mode"), document))
+        self._sent_counts[chat_id] += 1
         async with self._sent_changed:
             self._sent_changed.notify_all()
         return self._message_json(chat_id, message_id, text=text, thread_id=thread_id, markup=markup, document=document)
@@ -367,6 +370,11 @@ class FakeTelegram:
         """Until the bot has sent at least `count` messages in all."""
         async with self._sent_changed:
             await asyncio.wait_for(self._sent_changed.wait_for(lambda: len(self.sent) >= count), timeout)
+
+    async def wait_sent_to(self, chat_id: int, count: int, timeout: float = 20) -> None:
+        """Until the bot has sent at least `count` messages to the chat."""
+        async with self._sent_changed:
+            await asyncio.wait_for(self._sent_changed.wait_for(lambda: self._sent_counts[chat_id] >= count), timeout)
 
     # --- updates --------------------------------------------------------------
 
