@@ -16,6 +16,7 @@ import asyncio
 import logging
 import re
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -85,36 +86,27 @@ class TurnTakingConnection(AsyncAdapt_aiosqlite_connection):
         if self._turn is None and WRITES.match(operation):
             self._turn = await self._turns.take()
 
-    def _end_turn(self) -> None:
-        turn, self._turn = self._turn, None
-        if turn is not None:
-            give_back(turn)
+    def _ending(self, end: Callable[[], None]) -> None:
+        try:
+            end()
+        finally:
+            turn, self._turn = self._turn, None
+            if turn is not None:
+                give_back(turn)
 
     # Every way a transaction ends, including the pool's rollback of a
     # connection given back by a cancelled task, and its closing.
     def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self._end_turn()
+        self._ending(super().commit)
 
     def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self._end_turn()
+        self._ending(super().rollback)
 
     def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._end_turn()
+        self._ending(super().close)
 
     def terminate(self) -> None:
-        try:
-            super().terminate()
-        finally:
-            self._end_turn()
+        self._ending(super().terminate)
 
 
 class TurnTakingDBAPI(AsyncAdapt_aiosqlite_dbapi):

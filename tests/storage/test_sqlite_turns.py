@@ -62,62 +62,53 @@ async def test_without_turns_the_second_writer_fails_while_the_first_holds_the_l
         await engine.dispose()
 
 
-async def test_the_second_writer_goes_once_the_first_commits(tmp_path):
+@pytest.fixture
+async def turn_taking(tmp_path):
     engine = await with_table(sqlite_engine(tmp_path, turns=True))
-    try:
-        first = asyncio.create_task(note(engine, "first", keep_open=HELD))
-        await second_writer_meanwhile(first)
-        await note(engine, "second")
-        assert first.done(), "the second waited for the first"
-        assert await notes(engine) == ["first", "second"]
-    finally:
-        await engine.dispose()
+    yield engine
+    await engine.dispose()
 
 
-async def test_writers_go_in_the_order_they_came(tmp_path):
-    engine = await with_table(sqlite_engine(tmp_path, turns=True))
-    try:
-        first = asyncio.create_task(note(engine, "0", keep_open=HELD))
-        await second_writer_meanwhile(first)
-        waiting = []
-        for number in range(1, 9):
-            waiting.append(asyncio.create_task(note(engine, str(number))))
-            await asyncio.sleep(0.005)
-        await asyncio.gather(first, *waiting)
-        assert await notes(engine) == [str(number) for number in range(9)]
-    finally:
-        await engine.dispose()
+async def test_the_second_writer_goes_once_the_first_commits(turn_taking):
+    first = asyncio.create_task(note(turn_taking, "first", keep_open=HELD))
+    await second_writer_meanwhile(first)
+    await note(turn_taking, "second")
+    assert first.done(), "the second waited for the first"
+    assert await notes(turn_taking) == ["first", "second"]
 
 
-async def test_a_writer_cancelled_in_its_transaction_gives_its_turn_back(tmp_path):
+async def test_writers_go_in_the_order_they_came(turn_taking):
+    first = asyncio.create_task(note(turn_taking, "0", keep_open=HELD))
+    await second_writer_meanwhile(first)
+    waiting = []
+    for number in range(1, 9):
+        waiting.append(asyncio.create_task(note(turn_taking, str(number))))
+        await asyncio.sleep(0.005)
+    await asyncio.gather(first, *waiting)
+    assert await notes(turn_taking) == [str(number) for number in range(9)]
+
+
+async def test_a_writer_cancelled_in_its_transaction_gives_its_turn_back(turn_taking):
     """The transaction is rolled back when its task is cancelled; the next
     writer must not wait for a turn nobody holds any more."""
-    engine = await with_table(sqlite_engine(tmp_path, turns=True))
-    try:
-        cancelled = asyncio.create_task(note(engine, "cancelled", keep_open=60))
-        await second_writer_meanwhile(cancelled)
-        cancelled.cancel()
+    cancelled = asyncio.create_task(note(turn_taking, "cancelled", keep_open=60))
+    await second_writer_meanwhile(cancelled)
+    cancelled.cancel()
+    async with asyncio.timeout(5):
+        await note(turn_taking, "next")
+    assert await notes(turn_taking) == ["next"]
+
+
+async def test_a_failed_write_gives_its_turn_back(turn_taking):
+    async with turn_taking.connect() as other:  # another connection, with no turn of its own yet
+        with pytest.raises(OperationalError, match="no such table"):
+            async with turn_taking.begin() as connection:
+                await connection.execute(text("INSERT INTO notes VALUES ('rolled back')"))
+                await connection.execute(text("INSERT INTO missing VALUES (1)"))
         async with asyncio.timeout(5):
-            await note(engine, "next")
-        assert await notes(engine) == ["next"]
-    finally:
-        await engine.dispose()
-
-
-async def test_a_failed_write_gives_its_turn_back(tmp_path):
-    engine = await with_table(sqlite_engine(tmp_path, turns=True))
-    try:
-        async with engine.connect() as other:  # another connection, with no turn of its own yet
-            with pytest.raises(OperationalError, match="no such table"):
-                async with engine.begin() as connection:
-                    await connection.execute(text("INSERT INTO notes VALUES ('rolled back')"))
-                    await connection.execute(text("INSERT INTO missing VALUES (1)"))
-            async with asyncio.timeout(5):
-                await other.execute(text("INSERT INTO notes VALUES ('next')"))
-                await other.commit()
-        assert await notes(engine) == ["next"]
-    finally:
-        await engine.dispose()
+            await other.execute(text("INSERT INTO notes VALUES ('next')"))
+            await other.commit()
+    assert await notes(turn_taking) == ["next"]
 
 
 async def test_a_turn_never_given_back_stops_nobody_for_longer_than_its_patience(tmp_path, caplog):
