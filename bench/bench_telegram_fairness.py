@@ -1,6 +1,7 @@
 """A person's reply time on Telegram while another chat floods: the real
 adapter (python-telegram-bot, real HTTP, long polling) against the fake Bot
-API server, the engine on a SQLite file.
+API server, the engine on a SQLite file. The fake server and the people
+sending run in a process of their own, as Telegram is not in the bot's.
 
     python bench/bench_telegram_fairness.py [--flood 1000] [--samples 5] [--speed 20] [--rate 200]
 
@@ -20,10 +21,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import json
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -80,34 +83,72 @@ async def flood(api: FakeTelegram, person, count: int, rate: float | None) -> No
             await asyncio.sleep(0.005)
 
 
-async def main(count: int, samples: int, speed: float, rate: float | None = None) -> None:
+async def answered(api: FakeTelegram, person, count: int) -> None:
+    """Until the bot has sent `count` messages to the person, and then nothing for a second."""
+    await api.wait_sent_to(person.id, count, timeout=600)
+    while True:
+        seen = len(api.to(person.id))
+        await asyncio.sleep(1)
+        if len(api.to(person.id)) == seen:
+            return
+
+
+async def people(count: int, samples: int, rate: float | None) -> None:
+    """The Bot API's side, in a process of its own (Telegram is not in the
+    bot's process either): the fake server, the flooder and the person timed.
+    Its address goes out on stdout first, the figures last."""
+    api = await FakeTelegram(TOKEN).start()
+    print(api.base_url, flush=True)
+    flooder, quiet = api.private_user(FLOODER, "Flo", "en"), api.private_user(QUIET, "Quinn", "en")
+    quiet_times, flood_times = [], []
+    try:
+        await reply_time(api, quiet, "Q2: a first answer, to warm up.")
+        for sample in range(samples):
+            quiet_times.append(await reply_time(api, quiet, f"Q2: a quiet answer, number {sample}."))
+            before = len(api.to(FLOODER))
+            flooding = asyncio.ensure_future(flood(api, flooder, count, rate))
+            await asyncio.sleep(0.2 if rate is None else count / rate / 2)  # the flood is being handled, or halfway in
+            flood_times.append(await reply_time(api, quiet, f"Q3: an answer during the flood, number {sample}."))
+            await flooding
+            await answered(api, flooder, before + count)  # the flood handled, its replies sent, before the next quiet sample
+        print(json.dumps([quiet_times, flood_times]), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until the bot has stopped
+    finally:
+        await api.stop()
+
+
+async def bot(base_url: str, speed: float, until: Awaitable[object]) -> None:
+    """The bot, on a SQLite file, until `until` is done."""
     folder = tempfile.mkdtemp()
     database = create_engine(f"sqlite+aiosqlite:///{folder}/bench.db")
     await migrate(database)
     engine = make_engine(session_factory(database), clock=lambda: NOW)
     await engine.load(load_discussion(example_discussion_path()))
     await subscribe(engine, [FLOODER, QUIET])
-    api = await FakeTelegram(TOKEN).start()
-    flooder, quiet = api.private_user(FLOODER, "Flo", "en"), api.private_user(QUIET, "Quinn", "en")
-    adapter = TelegramChat(Secret(TOKEN), api.base_url, limits=Limits().scaled(speed), poll_timeout=1)
+    adapter = TelegramChat(Secret(TOKEN), base_url, limits=Limits().scaled(speed), poll_timeout=1)
     engine.attach(adapter)
     serving = asyncio.create_task(adapter.serve(engine))
-    await adapter.receiving.wait()
-    quiet_times, flood_times = [], []
     try:
-        await reply_time(api, quiet, "Q2: a first answer, to warm up.")
-        for sample in range(samples):
-            quiet_times.append(await reply_time(api, quiet, f"Q2: a quiet answer, number {sample}."))
-            flooding = asyncio.ensure_future(flood(api, flooder, count, rate))
-            await asyncio.sleep(0.2 if rate is None else count / rate / 2)  # the flood is being handled, or halfway in
-            flood_times.append(await reply_time(api, quiet, f"Q3: an answer during the flood, number {sample}."))
-            await flooding
-            await adapter.idle()  # the flood handled, its replies sent, before the next quiet sample
+        await until
     finally:
         serving.cancel()
         await asyncio.gather(serving, return_exceptions=True)
-        await api.stop()
         await database.dispose()
+
+
+async def main(count: int, samples: int, speed: float, rate: float | None) -> None:
+    options = [f"--flood={count}", f"--samples={samples}", *([f"--rate={rate}"] if rate else [])]
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--people", *options, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    assert child.stdin is not None and child.stdout is not None
+    base_url = (await child.stdout.readline()).decode().strip()
+    figures = asyncio.ensure_future(child.stdout.readline())
+    await bot(base_url, speed, figures)
+    child.stdin.close()
+    if await child.wait() or not figures.result():
+        raise SystemExit(f"the Bot API's side failed ({child.returncode})")
+    quiet_times, flood_times = json.loads(figures.result())
     quiet_median, flood_median = statistics.median(quiet_times), statistics.median(flood_times)
     arriving = "all at the server at once" if rate is None else f"arriving {rate:g} a second"
     print(f"{count} answers flooding from one chat, {arriving}, Telegram's limits ×{speed:g}, {samples} samples each, interleaved")
@@ -123,5 +164,9 @@ if __name__ == "__main__":
     parser.add_argument("--samples", type=int, default=5)
     parser.add_argument("--speed", type=float, default=20)
     parser.add_argument("--rate", type=float, default=None, help="flood answers a second (default: all at once)")
+    parser.add_argument("--people", action="store_true", help=argparse.SUPPRESS)  # the Bot API's side, started by main
     args = parser.parse_args()
-    asyncio.run(main(args.flood, args.samples, args.speed, args.rate))
+    if args.people:
+        asyncio.run(people(args.flood, args.samples, args.rate))
+    else:
+        asyncio.run(main(args.flood, args.samples, args.speed, args.rate))
