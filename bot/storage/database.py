@@ -19,7 +19,7 @@ from bot.storage.sqlite_turns import TurnTakingDBAPI
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///facilitator.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-LOCK_TIMEOUT_SECONDS = 30
+LOCK_TIMEOUT_SECONDS = 30  # SQLite: a write waits this long for its turn in this process, then as long for SQLite's lock
 RECYCLE_SECONDS = 1800  # under the idle timeouts of the usual PostgreSQL proxies and firewalls
 
 
@@ -39,15 +39,13 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def create_engine(url: str, lock_timeout: float = LOCK_TIMEOUT_SECONDS) -> AsyncEngine:
-    """`lock_timeout`: on SQLite, how long a write waits for another's lock
-    before it fails (one wait in this process, one in SQLite)."""
+def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # A second process (the CLI) writes while the bot runs: wait for locks
         # rather than fail, and let readers go on during a write. Writers of
         # this process wait their turn in the event loop (`sqlite_turns`).
-        engine = create_async_engine(url, module=TurnTakingDBAPI(lock_timeout), connect_args={"timeout": lock_timeout})
+        engine = create_async_engine(url, module=TurnTakingDBAPI(LOCK_TIMEOUT_SECONDS), connect_args={"timeout": LOCK_TIMEOUT_SECONDS})
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):

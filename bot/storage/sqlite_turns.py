@@ -44,7 +44,10 @@ class WriterTurns:
         """Waits for the turn and returns the lock to give it back with. After
         `patience` it goes on regardless: the writer before may be stuck, and
         SQLite still keeps the two apart."""
-        lock = self._locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
         try:
             async with asyncio.timeout(self.patience):
                 await lock.acquire()

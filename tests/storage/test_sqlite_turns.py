@@ -20,9 +20,9 @@ SQLITE_WAIT = 0.01
 HELD = 0.3  # how long the first writer keeps its transaction open
 
 
-def sqlite_engine(tmp_path, *, turns: bool, patience: float = 10) -> AsyncEngine:
+def sqlite_engine(tmp_path, *, turns: bool) -> AsyncEngine:
     url = f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}"
-    module = {"module": TurnTakingDBAPI(patience)} if turns else {}
+    module = {"module": TurnTakingDBAPI(patience=10)} if turns else {}
     return create_async_engine(url, connect_args={"timeout": SQLITE_WAIT}, **module)
 
 
