@@ -319,7 +319,7 @@ async def send_reminder(
         try:
             await outbox.send(OutgoingMessage(chat=chat, text=text))
             for ask in await waiting_asks(session, discussion, reach, chat, now):
-                record_ask(session, ask, await outbox.send(ask), now)
+                await record_ask(session, ask, await outbox.send(ask), now)
         except RecipientUnreachable:
             log.info("venue %s is unreachable; no more reminders go there", venue_id)
             venue = await session.get(Venue, venue_id)

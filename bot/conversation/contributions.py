@@ -26,6 +26,7 @@ from bot.handling.unfiled import DROP, FILE, asked_in_reply, which_question_butt
 from bot.i18n import _, current_language, format_moment
 from bot.linking import Linked, Segment, worker
 from bot.ports import IncomingMessage
+from bot.storage.database import one_or_many
 from bot.storage.models import (
     Ask,
     Contribution,
@@ -189,7 +190,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
     for part in parts:
         part["message_id"] = stored_id
         part["hidden"] = part["question_id"] in hidden_questions or (bool(hidden_questions) and part["question_id"] not in shown_questions)
-    ids = (await connection.execute(_STORE_CONTRIBUTIONS, parts)).scalars().all()
+    ids = (await connection.execute(_STORE_CONTRIBUTIONS, one_or_many(parts))).scalars().all()
     turn.stored_answers = True
     written = [
         StoredPart(row_id, part["question_id"], part["status"], part["text"], part["candidates"], part["late"])

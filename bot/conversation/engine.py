@@ -84,6 +84,7 @@ class Engine:
         """`commands` and `button_handlers` are the whole product's, put
         together where the parts meet (`facilitator.assembly`)."""
         self.sessions = sessions
+        self._database = database.bound_to(sessions)  # a row marked sent needs no session: its own short transaction
         self.platforms: dict[str, ChatPlatform] = {p.name: p for p in platforms}
         self.clock = clock
         self.commands = tuple(commands)
@@ -374,9 +375,8 @@ class Engine:
 
     async def _record(self, change: outgoing.Change) -> None:
         try:
-            async with self.sessions() as session:
-                await change(session)
-                await session.commit()
+            async with self._database.begin() as connection:
+                await change(connection)
         except Exception:  # sent all the same; at worst it is sent again at the next start
             log.exception("recording a message sent failed")
 

@@ -18,16 +18,17 @@ from collections.abc import Awaitable, Callable, Collection, Iterable
 from typing import NamedTuple, cast
 
 from sqlalchemy import Table, bindparam, delete, insert, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.handling.unfiled import record_ask
 from bot.ports import Button, ChatRef, OutgoingMessage, RetryLater, SentMessage
+from bot.storage.database import one_or_many
 from bot.storage.models import OutboxMessage
 
 # What a row no longer keeps once sent or given up: what it echoed, and the message it replied to (whose id finds its author).
 _CLEARED: dict[str, object] = {"text": "", "buttons": [], "reply_to": None, "attachment_name": None, "attachment": None}
 
-Change = Callable[[AsyncSession], Awaitable[None]]  # a row marked sent, or given up
+Change = Callable[[AsyncConnection], Awaitable[None]]  # a row marked sent, or given up: a plain statement, no ORM session
 
 # A chat whose sending failed is tried again after the first wait, then after twice as long each time, up to the longest.
 FIRST_RETRY = dt.timedelta(seconds=5)
@@ -122,7 +123,7 @@ async def keep(session: AsyncSession, messages: Iterable[OutgoingMessage], now: 
     if not rows:
         return []
     connection = await session.connection()
-    return list((await connection.execute(_KEEP, rows)).scalars())
+    return list((await connection.execute(_KEEP, one_or_many(rows))).scalars())
 
 
 def as_message(row: OutboxMessage) -> OutgoingMessage:
@@ -153,17 +154,17 @@ async def unsent(session: AsyncSession, platforms: Collection[str]) -> list[Outb
 _MARK_SENT = update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
 
 
-async def mark_sent(session: AsyncSession, row_id: int, message: OutgoingMessage, sent: SentMessage, now: dt.datetime) -> None:
+async def mark_sent(connection: AsyncConnection, row_id: int, message: OutgoingMessage, sent: SentMessage, now: dt.datetime) -> None:
     """The row sent, with the platform's message id; a "which question?" sent is
     recorded as an ask, so that a question id sent in reply to it files its text."""
-    await session.execute(_MARK_SENT, {"row_id": row_id, "sent_at": now, "message_id": sent.message_id[:64] or None, **_CLEARED})
+    await connection.execute(_MARK_SENT, {"row_id": row_id, "sent_at": now, "message_id": sent.message_id[:64] or None, **_CLEARED})
     if sent.message_id:  # an answer the platform could not address (Discord, DMs closed) has none to reply to
-        record_ask(session, message, sent, now)
+        await record_ask(connection, message, sent, now)
 
 
-async def give_up(session: AsyncSession, row_ids: Collection[int], now: dt.datetime) -> None:
+async def give_up(connection: AsyncConnection, row_ids: Collection[int], now: dt.datetime) -> None:
     """The platform refuses these for good (the bot blocked, the chat gone): they are not sent again."""
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id.in_(row_ids)).values(given_up_at=now, **_CLEARED))
+    await connection.execute(update(_OUTBOX).where(_OUTBOX.c.id.in_(row_ids)).values(given_up_at=now, **_CLEARED))
 
 
 async def forget_chats(session: AsyncSession, chats: list[tuple[str, str]]) -> None:

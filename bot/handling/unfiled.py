@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import cast
 
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, Table, func, insert, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.handling.buttons import button_data, read_button
 from bot.ports import Button, OutgoingMessage, SentMessage
@@ -20,6 +21,7 @@ from bot.text import shorten
 # Button data: "file:<contribution id>:<question key>", "drop:<contribution id>".
 FILE, DROP = "file", "drop"
 LABEL_LENGTH = 40
+_ASKS = cast(Table, Ask.__table__)
 
 
 def not_tied() -> ColumnElement[bool]:
@@ -46,12 +48,12 @@ def asked_about(message: OutgoingMessage) -> int | None:
     return None
 
 
-def record_ask(session: AsyncSession, message: OutgoingMessage, sent: SentMessage, now: dt.datetime) -> None:
+async def record_ask(database: AsyncSession | AsyncConnection, message: OutgoingMessage, sent: SentMessage, now: dt.datetime) -> None:
     """Keep a sent ask's message id, so that a question id sent in reply to it files its text."""
     contribution_id = asked_about(message)
     if contribution_id is not None:
-        session.add(
-            Ask(
+        await database.execute(
+            insert(_ASKS).values(
                 contribution_id=contribution_id,
                 platform=message.chat.platform,
                 chat_id=message.chat.chat_id,

@@ -7,6 +7,7 @@ SQLite file `facilitator.db` in the working directory by default;
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -77,6 +78,17 @@ def dropped(error: BaseException) -> bool:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def one_or_many(rows: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
+    """An insert's parameters: one row alone is a plain execution, not the
+    many-rows path (its sentinel and sorting cost a single row as much again)."""
+    return rows[0] if len(rows) == 1 else rows
+
+
+def bound_to(sessions: async_sessionmaker) -> AsyncEngine:
+    """The database a session factory opens its sessions on."""
+    return sessions.kw["bind"]
 
 
 def alembic_config() -> Config:
