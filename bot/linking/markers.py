@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import accumulate, islice
@@ -97,6 +97,7 @@ _QUESTION_KEY = re.compile(r"\.(?<=(?<![\w.])\d\.)(?P<sub>\d{1,2})(?![\d.]\d)")
 # "(2)" or "2️⃣" (folded "2 )") inside a line: numbered answers on one line, "(1) … (2) …". Like
 # any bare number it counts only when no answer comes before the first one (`Linker._is_question_number`).
 _PARENTHESISED_NUMBER = re.compile(r"\)(?<=[ \t]\(\d\)|[ \t]\d[ \t]\))(?=[ \t])")
+_LISTED_NUMBER = re.compile(r"\)(?<=[ \t]\d\))(?=[ \t])")  # "… 2) non …": counts only after a "1)" (`_bare_numbers`)
 _ROUND_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?P<num>\d{{1,2}})(?!\d)")
 # Ordinals come before the word they count: "tercera pregunta", "Tercera Semana".
 _ORDINAL_BEFORE = re.compile(rf"\b(?P<ord>{_ORDINAL.format(g='ordnum')})\s+$")
@@ -106,6 +107,14 @@ BARE_NUMBER = re.compile(
     r"(?P<joined>(?:[ \t]*(?:,|&|\+|and|et|y|e)[ \t]*\d{1,2}(?![\d.]))*)"
     r"[ \t]*(?:[).:]|/(?!\d)|-(?!\d)|(?<=\d)(?=[ \t]))",
     re.M,
+)
+# "1.5 million", "2.5 %": a quantity, not question 1.5.
+_NOT_A_QUANTITY = r"(?![ \t]*(?:%|per ?cent|pour ?cent|por ?ciento|million|milliard|billion|thousand|mil\b|milh|milion|millon|mille|bn\b|m\b|k\b|km|kg|ha\b|years?|ans\b|anos\b|anni\b|[$€£]|usd|eur|dollars?|euros?))"
+_QUANTITY = re.compile(_NOT_A_QUANTITY.replace("(?!", "(?=", 1))
+# A lead-in word that points at what follows: "Regarding 1.3 we use …" opens question 1.3's answer.
+_POINTING_LEAD_IN = re.compile(
+    r"\b(?:re|about|regarding|concerning|on|for|as for|as to|sur|pour|concernant|quant a|sobre|para|en cuanto a|respecto a|acerca de"
+    r"|quanto a|sul|sulla|su|per|riguardo a)\W{0,2}\s*(?:(?:la|le|el|the|a|o|il)\s+)?$"
 )
 _PREVIOUS_WEEK = (
     r"(?:last|previous|past) (?:week|round)|semaine (?:derniere|passee|precedente)|derniere semaine|tour precedent"
@@ -286,7 +295,7 @@ def find_references(folded: str) -> list[Reference]:
         else:
             opens = (
                 anchored
-                or bool(_OPENING_DELIMITER.match(folded, end))
+                or (bool(_OPENING_DELIMITER.match(folded, end)) and not _IN_BRACKETS.search(folded, max(0, start - 2), start))
                 or (span.compact and bool(_AFTER_COMMA.search(folded, max(0, start - 3), start)))
             )
         references.append(
@@ -322,7 +331,12 @@ def find_references(folded: str) -> list[Reference]:
     references.extend(bares)
     for match in _QUESTION_KEY.finditer(folded):
         key_start = match.start() - 1
-        if _OPENING_DELIMITER.match(folded, match.end()) and layout.is_anchored(key_start) and key_start not in taken:
+        if key_start in taken or _QUANTITY.match(folded, match.end()) or not layout.is_anchored(key_start):
+            continue
+        # "Sobre la 3.1: …", and after a lead-in that points at it without a colon: "Regarding 1.3 we use…".
+        if _OPENING_DELIMITER.match(folded, match.end()) or _POINTING_LEAD_IN.search(
+            folded, layout.line_or_sentence_start(key_start), key_start
+        ):
             references.append(
                 Reference(
                     layout.line_or_sentence_start(key_start),
@@ -336,6 +350,7 @@ def find_references(folded: str) -> list[Reference]:
 
 
 _AFTER_COMMA = re.compile(r"[,;][ \t]*$")
+_IN_BRACKETS = re.compile(r"\([ \t]*$")  # "… piccoli (domanda 5)." names its question in passing; "(Q2) …" at a line start opens
 _ORDINAL_DELIMITER = re.compile(r"(?<=[a-z])[ \t]?(?:[:)]|-[ \t])")  # after a word: "Q1:" is left to the other patterns
 _WORDS_BEFORE = re.compile(r"(?:\b(?P<first>[a-z]+)[ \t]+)?\b(?P<last>[a-z]+)[ \t]*$")
 _ONE_WORDS = {"one", "une", "una", "uno", "um", "uma"}
@@ -417,17 +432,25 @@ class _BareNumber(NamedTuple):
     round_number: int | None  # "3.2" at a line start
 
 
-def _bare_numbers(folded: str) -> Iterator[_BareNumber]:
-    """Numbers that open a line ("1)", "2/", "1 & 2 -", "3.2:"), and "(2)" inside one."""
+def _bare_numbers(folded: str) -> list[_BareNumber]:
+    """Numbers that open a line ("1)", "2/", "1 & 2 -", "3.2:"), "(2)" inside one, and "2)" inside
+    one when the number before it came first: "1) oui 2) non 3) les forums"."""
+    found = []
     for match in BARE_NUMBER.finditer(folded):
         number, sub = int(match.group("num")), match.group("sub")
         joined = tuple(int(n) for n in re.findall(r"\d+", match.group("joined")))
         positions, round_number = ((int(sub),), number) if sub else ((number, *joined), None)
-        yield _BareNumber(match.start(), match.start("num"), match.end(), positions, round_number)
+        found.append(_BareNumber(match.start(), match.start("num"), match.end(), positions, round_number))
     for match in _PARENTHESISED_NUMBER.finditer(folded):
         closing = match.start()
         number_start = closing - 1 if folded[closing - 1].isdigit() else closing - 2  # "(2)" or "2 )"
-        yield _BareNumber(closing - 3, number_start, match.end(), (int(folded[number_start]),), None)
+        found.append(_BareNumber(closing - 3, number_start, match.end(), (int(folded[number_start]),), None))
+    for match in _LISTED_NUMBER.finditer(folded):  # in order: "3)" follows a "2)" found just before it
+        closing = match.start()
+        number = int(folded[closing - 1])
+        if any(bare.positions[-1] == number - 1 and bare.end <= closing for bare in found):
+            found.append(_BareNumber(closing - 2, closing - 1, match.end(), (number,), None))
+    return found
 
 
 def _ordinal_before(folded: str, position: int) -> re.Match | None:
@@ -499,7 +522,7 @@ def named_round(folded: str, open_round: int | None) -> int | None:
 # "ainda sobre a 1.3 …", "back to 2.2 …": a question key after a word that points at it, inside a sentence.
 _KEY_MENTION = re.compile(
     r"\b(?:sobre|on|sur|about|regarding|to|para|pour|per|su|de|da|re)\s+(?:(?:la|a|le|el|the|il)\s+)?"
-    r"(?:(?:question|pregunta|pergunta|domanda|q)\s*)?(?P<round>\d)\.(?P<position>\d{1,2})(?![\d.]?\d)"
+    r"(?:(?:question|pregunta|pergunta|domanda|q)\s*)?(?P<round>\d)\.(?P<position>\d{1,2})(?![\d.]?\d)" + _NOT_A_QUANTITY
 )
 
 

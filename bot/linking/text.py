@@ -272,11 +272,11 @@ BARE_INTRODUCTION_WORDS = 40  # longer "introductions" usually carry an answer: 
 
 
 def is_not_a_contribution(text: str, folded: str) -> bool:
-    """Only greetings, thanks and acknowledgements, or a short bare self-introduction."""
+    """Only greetings, thanks and acknowledgements, a signature, or a short bare self-introduction."""
     if len(folded) > BARE_INTRODUCTION_WORDS * 20 and not is_phatic_sentence(folded[:200]):
         return False  # a long message that does not open with a greeting: no need to read it all
     parts = sentences(text)
-    if all(is_phatic_sentence(fold(s)) for s in parts):
+    if all(is_phatic_sentence(fold(s)) for s in parts) or is_signature_alone(text, folded):
         return True
     return len(words(folded)) <= BARE_INTRODUCTION_WORDS and all(
         is_phatic_sentence(fold(s)) or is_introduction(s) or is_promise(fold(s)) for s in parts
@@ -348,6 +348,16 @@ def sign_off_start(folded: str) -> int:
         end = delimiter.start()
     remark = _CLOSING_REMARK.search(folded, max(0, end - 160), end)
     return _closing_sentences_start(folded, remark.start() if remark else end)
+
+
+def is_signature_alone(text: str, folded: str) -> bool:
+    """ "Best regards,\nJohn Smith\nMayor's office, Accra": a sign-off line, then lines that each
+    start with a capital, as names and organisations do ("Saludos,\nusamos la radio" answers)."""
+    first_line_end = folded.find("\n")
+    if first_line_end < 0 or not _SIGN_OFF.match(folded[:first_line_end]) or len(words(folded[:first_line_end])) > 5:
+        return False
+    rest = [line.strip() for line in text[first_line_end + 1 :].splitlines() if line.strip()]
+    return _reads_as_signature(folded[first_line_end + 1 :]) and all(line[0].isupper() for line in rest)
 
 
 def _reads_as_signature(folded: str) -> bool:

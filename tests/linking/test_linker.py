@@ -244,6 +244,14 @@ def test_a_joint_answer_that_is_not_sure_of_its_questions_is_asked_about(linker,
         ("(1) hermanamientos (2) una comisión mixta", 1, [("1.1", "hermanamientos"), ("1.2", "una comisión mixta")]),
         ("1️⃣ twinning 2️⃣ a steering committee", 1, [("1.1", "twinning"), ("1.2", "a steering committee")]),
         ("Q1 hermanamientos, Q2 mesa, Q4 el PDOT", 1, [("1.1", "hermanamientos,"), ("1.2", "mesa,"), ("1.4", "el PDOT")]),
+        (
+            "1) oui, via les jumelages 2) non, aucun mécanisme formel 3) les forums régionaux",
+            1,
+            [("1.1", "oui, via les jumelages"), ("1.2", "non, aucun mécanisme formel"), ("1.3", "les forums régionaux")],
+        ),
+        # A number out of sequence, or a list inside an answer, is the answer's own.
+        ("1) oui, nous avons 3) partenaires en Italie", 1, [("1.1", "oui, nous avons 3) partenaires en Italie")]),
+        ("Q1: we did three things: 1) radio 2) TV 3) posters", 1, [("1.1", "we did three things: 1) radio 2) TV 3) posters")]),
     ],
 )
 def test_answers_numbered_on_one_line_are_cut_at_each_number(linker, text, open_round, expected):
@@ -443,3 +451,33 @@ def test_text_past_the_budget_of_characters_is_read_for_no_marker_and_stays_in_t
     long_answer = "Q1: " + "twinning between cities works. " * (MARKERS_MAX_CHARS // 30) + "Q2: a national committee."
     (segment,) = linker.link(long_answer, open_round=1).segments
     assert segment.question == "1.1" and segment.text.endswith("Q2: a national committee.")
+
+
+def test_a_question_key_after_a_pointing_word_opens_its_answer_without_a_colon(linker):
+    text = "Regarding 1.5 the main challenge was lack of data on emigrants.\nRegarding 1.3 we use the UCLG network to share practices."
+    assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == [
+        ("1.5", "the main challenge was lack of data on emigrants."),
+        ("1.3", "we use the UCLG network to share practices."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["About 1.5 million migrants from our region live abroad.", "Regarding 1.2 % of the budget, it goes to the diaspora."]
+)
+def test_a_quantity_is_no_question_key(linker, text):
+    assert all(s.method not in ("reference", "mention") for s in linker.link(text, open_round=1).segments)
+
+
+def test_a_question_named_in_brackets_at_the_end_ties_the_whole_answer(linker):
+    text = "Il problema principale è la mancanza di fondi per i comuni piccoli (domanda 5)."
+    assert [(s.question, s.text, s.method) for s in linker.link(text, open_round=1).segments] == [("1.5", text, "reference")]
+
+
+@pytest.mark.parametrize("text", ["Best regards,\nJohn Smith\nMayor's office, Accra", "Cordialement,\nAyad Zarouali\nCommune de Tiznit"])
+def test_a_signature_alone_is_not_a_contribution(linker, text):
+    assert linker.link(text, open_round=1).segments == ()
+
+
+def test_a_sign_off_word_before_an_answer_leaves_the_answer(linker):
+    (segment,) = linker.link("Saludos,\nusamos la radio comunitaria para llegar a la diáspora", open_round=1).segments
+    assert segment.text == "usamos la radio comunitaria para llegar a la diáspora"
