@@ -482,10 +482,12 @@ class Linker:
     ) -> Linked:
         text = text.strip()
         folded = fold(text)
+        # A question to the organisers first: "Sorry, what does RLA mean?" reads as an apology too.
+        asks = organiser_question(folded) if text and reply_to is None else None
+        if asks and not self._markers(text, folded):
+            return Linked(self._language.guess(text, participant_language), (), asks)
         if not text or is_not_a_contribution(text, folded):
             return Linked(self._language.guess(text, participant_language), ())
-        if reply_to is None and (asks := organiser_question(folded)) and not self._markers(text, folded):
-            return Linked(self._language.guess(text, participant_language), (), asks)
         if reply_to not in self._by_key:
             reply_to = None
         replied = (reply_to, "thread" if in_thread else "reply") if reply_to else None

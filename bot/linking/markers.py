@@ -97,7 +97,9 @@ _QUESTION_KEY = re.compile(r"\.(?<=(?<![\w.])\d\.)(?P<sub>\d{1,2})(?![\d.]\d)")
 # "(2)" or "2️⃣" (folded "2 )") inside a line: numbered answers on one line, "(1) … (2) …". Like
 # any bare number it counts only when no answer comes before the first one (`Linker._is_question_number`).
 _PARENTHESISED_NUMBER = re.compile(r"\)(?<=[ \t]\(\d\)|[ \t]\d[ \t]\))(?=[ \t])")
-_LISTED_NUMBER = re.compile(r"\)(?<=[ \t]\d\))(?=[ \t])")  # "… 2) non …": counts only after a "1)" (`_bare_numbers`)
+# "…: 1. sí 2. no", "1) oui 2) non" inside a line: a list that a colon opens, or that goes on from the number before (`_bare_numbers`).
+_LISTED_NUMBER = re.compile(r"(?<=[ \t])(?P<num>\d)[.)](?=[ \t])")
+_OPENS_A_LIST = re.compile(r":[ \t]*$")
 _ROUND_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?P<num>\d{{1,2}})(?!\d)")
 # Ordinals come before the word they count: "tercera pregunta", "Tercera Semana".
 _ORDINAL_BEFORE = re.compile(rf"\b(?P<ord>{_ORDINAL.format(g='ordnum')})\s+$")
@@ -433,8 +435,8 @@ class _BareNumber(NamedTuple):
 
 
 def _bare_numbers(folded: str) -> list[_BareNumber]:
-    """Numbers that open a line ("1)", "2/", "1 & 2 -", "3.2:"), "(2)" inside one, and "2)" inside
-    one when the number before it came first: "1) oui 2) non 3) les forums"."""
+    """Numbers that open a line ("1)", "2/", "1 & 2 -", "3.2:"), "(2)" inside one, and a list inside
+    one, in sequence: "1) oui 2) non 3) les forums", "Mes réponses : 1. oui 2. non"."""
     found = []
     for match in BARE_NUMBER.finditer(folded):
         number, sub = int(match.group("num")), match.group("sub")
@@ -446,10 +448,13 @@ def _bare_numbers(folded: str) -> list[_BareNumber]:
         number_start = closing - 1 if folded[closing - 1].isdigit() else closing - 2  # "(2)" or "2 )"
         found.append(_BareNumber(closing - 3, number_start, match.end(), (int(folded[number_start]),), None))
     for match in _LISTED_NUMBER.finditer(folded):  # in order: "3)" follows a "2)" found just before it
-        closing = match.start()
-        number = int(folded[closing - 1])
-        if any(bare.positions[-1] == number - 1 and bare.end <= closing for bare in found):
-            found.append(_BareNumber(closing - 2, closing - 1, match.end(), (number,), None))
+        number, number_start = int(match.group("num")), match.start()
+        if any(bare.number_start == number_start for bare in found):
+            continue  # an indented "1." opening its line
+        if (number == 1 and _OPENS_A_LIST.search(folded, max(0, number_start - 3), number_start)) or any(
+            bare.positions[-1] == number - 1 and bare.end <= number_start for bare in found
+        ):
+            found.append(_BareNumber(number_start - 1, number_start, match.end(), (number,), None))
     return found
 
 

@@ -179,7 +179,10 @@ _SELF_INTRODUCTION = re.compile(
     r"|officer|charge|student|etudiant|estudiante|president|part of))"
 )
 # "I'm Ana", "Soy Patricio", "Marta here": the name is told by its capital letter, in the text as written.
-_NAMING = re.compile(_GREETING_LEAD + r"(?:i am|i'm|this is|je suis|c'est|soy|sou|sono|aqui) ")
+_NAMING = re.compile(
+    _GREETING_LEAD
+    + r"(?:i am|i'm|this is|je suis|c'est|soy|sou|sono|aqui|(?:les|os|le|te) saluda|(?:je )?vous salue|(?:vos|os) sauda|vi saluta) "
+)
 _NAME_HERE = re.compile(_GREETING_LEAD + r"(?P<name>[^\W\d_]+(?:[ -][^\W\d_]+)?) (?:here|ici|aqui|qui)\b")
 
 # Statements about the message itself rather than an answer: "I would like to share", "below please find".
@@ -188,7 +191,13 @@ _ABOUT_THE_MESSAGE = re.compile(
     r"|below (?:please )?(?:find|are)|please find below|here (?:are|is) my|my (?:comments|remarks|contribution) (?:will|below|on|for|are)"
     r"|je voudrais partager|je souhaite partager|je me permets de partager|voici (?:ma|mes)|ci-dessous|ravie? de participer"
     r"|quisiera compartir|me gustaria compartir|les comparto|a continuacion|encantad[oa] de participar"
-    r"|gostaria de partilhar|gostaria de compartilhar|vorrei condividere)\b"
+    r"|gostaria de partilhar|gostaria de compartilhar|vorrei condividere"
+    # Which questions follow: "Respondo a las tres primeras:", "my answers:".
+    r"|(?:mes|mis|my|as minhas|le mie) (?:reponses|respuestas|answers|respostas|risposte)"
+    r"|(?:je reponds|respondo|i(?:'ll| will)? answer|rispondo) (?:a |aux |to |alle )?(?:las |les |the |os |as |le )?(?:\w+ )?(?:premieres|primeras|first|primeiras|prime|questions|preguntas|perguntas|domande)"
+    # Just arrived: "Just joined.", "je viens de m'inscrire", "acabo de unirme".
+    r"|just (?:joined|signed up|arrived)|new (?:here|member)|je viens (?:de rejoindre|de m'inscrire|d'arriver)"
+    r"|acabo de (?:unirme|inscribirme|llegar|entrar)|acabei de (?:entrar|chegar)|appena (?:iscritt|arrivat)[oa])\b"
 )
 
 # Agreeing with someone else's message, alone or pointing at it: "+1", "agree with Daniel",
@@ -258,7 +267,8 @@ _LATER = re.compile(
 # When: without it, "we will share our experience: a council" goes on to answer.
 _LATER_WHEN = re.compile(
     r"\b(?:later|tomorrow|soon|next week|tonight|shortly|asap|plus tard|demain|bientot|semaine prochaine|ce soir"
-    r"|mas tarde|manana|pronto|proxima semana|esta noche|mais tarde|amanha|em breve|piu tardi|domani|presto)\b"
+    r"|mas tarde|manana|pronto|proxima semana|esta noche|mais tarde|amanha|em breve|piu tardi|domani|presto"
+    r"|(?:this|next|the) weekend|(?:ce|le) week-?end|este fin de semana|el fin de semana|este fim de semana|questo fine settimana)\b"
 )
 PROMISE_MAX_WORDS = 12
 
@@ -414,7 +424,10 @@ _ABOUT_THE_DISCUSSION = re.compile(
     r"|(?:possible|allowed|too late|ok|okay) to (?:answer|reply|respond|contribute|post|write)|(?:can|could|may) (?:i|we) still"
     r"|possible de (?:repondre|contribuer|participer|ecrire)|trop tard pour|(?:puis-je|peut-on|pouvons-nous) encore"
     r"|posible (?:responder|contribuir|participar|escribir)|(?:puedo|podemos) (?:todavia|aun)"
-    r"|possivel (?:responder|contribuir|participar)|(?:posso|podemos) ainda|possibile (?:rispondere|contribuire|partecipare))\b"
+    r"|possivel (?:responder|contribuir|participar)|(?:posso|podemos) ainda|possibile (?:rispondere|contribuire|partecipare)"
+    # In which language one may write: "Can I answer in Portuguese?"
+    r"|english|anglais|ingles|inglese|french|francais|frances|francese|spanish|espagnol|espanol|spagnolo|portuguese|portugais"
+    r"|portugues|portoghese|italian|italien|italiano|arabic|arabe|languages?|langues?|idiomas?|lenguas?|lingua|traduc\w*|translat\w*)\b"
 )
 _ASKING = re.compile(r"\?|^\W*(?:when|where|how|can|could|is|are|will|quand|ou|comment|est-ce|cuando|donde|como|puedo|quando|onde|posso)\b")
 

@@ -136,6 +136,9 @@ def test_unsure_candidates_put_the_closest_question_first(linker):
         "👍",
         "Hi all, I'm Marco from the City of Milan.",
         "Bonjour, je suis Aminata, chargée de mission à la mairie de Dakar.",
+        "Buenas tardes a todos, les saluda Carlos Méndez del Municipio de Loja.",
+        "Hello! Just joined. Looking forward to the discussion.",
+        "Merci pour ces questions très pertinentes. Je répondrai ce week-end.",
     ],
 )
 def test_greetings_thanks_and_bare_introductions_are_not_contributions(linker, text):
@@ -252,6 +255,8 @@ def test_a_joint_answer_that_is_not_sure_of_its_questions_is_asked_about(linker,
         # A number out of sequence, or a list inside an answer, is the answer's own.
         ("1) oui, nous avons 3) partenaires en Italie", 1, [("1.1", "oui, nous avons 3) partenaires en Italie")]),
         ("Q1: we did three things: 1) radio 2) TV 3) posters", 1, [("1.1", "we did three things: 1) radio 2) TV 3) posters")]),
+        ("Hola! Respondo a las tres primeras: 1. sí 2. no 3. a veces", 1, [("1.1", "sí"), ("1.2", "no"), ("1.3", "a veces")]),
+        ("Our priorities: 1. jobs 2. housing 3. language classes", 2, [(None, "Our priorities: 1. jobs 2. housing 3. language classes")]),
     ],
 )
 def test_answers_numbered_on_one_line_are_cut_at_each_number(linker, text, open_round, expected):
@@ -481,3 +486,8 @@ def test_a_signature_alone_is_not_a_contribution(linker, text):
 def test_a_sign_off_word_before_an_answer_leaves_the_answer(linker):
     (segment,) = linker.link("Saludos,\nusamos la radio comunitaria para llegar a la diáspora", open_round=1).segments
     assert segment.text == "usamos la radio comunitaria para llegar a la diáspora"
+
+
+@pytest.mark.parametrize("text", ["Sorry, what does RLA mean?", "Can I answer in Portuguese?"])
+def test_a_question_to_the_organisers_is_passed_on_even_after_an_apology(linker, text):
+    assert linker.link(text, open_round=1).asks == "organisers"
