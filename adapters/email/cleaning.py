@@ -14,10 +14,24 @@ from __future__ import annotations
 import re
 
 # "Le 8 juil. 2013 à 10:00, Ana <ana@…> a écrit :", "El … escribió:", "On … wrote:",
-# "Em … escreveu:"; Gmail wraps the long ones over two lines.
+# "Em … escreveu:", "Il giorno … ha scritto:"; Gmail wraps the long ones over two lines.
 _WROTE = re.compile(
-    r"^\s*(?:le|el|on|em|am)\b.{0,300}?\b(?:a\s+écrit|escribió|wrote|escreveu|schrieb)\s*:\s*$",
+    r"^\s*(?:le|el|on|em|am|il)\b.{0,300}?\b(?:a\s+écrit|escribió|wrote|escreveu|schrieb|ha\s+scritto)\s*:\s*$",
     re.IGNORECASE | re.DOTALL,
+)
+# The round's mail heads each question "Question 1.2" (in the reader's language): quoted above
+# an inline answer, it says which question the answer is for.
+_QUOTED_QUESTION = re.compile(
+    r"^\s*>[>\s]*\**\s*(?:question|pregunta|pergunta|questão|questao|domanda)\s+(?P<key>\d{1,2}\.\d{1,2})\b", re.IGNORECASE
+)
+_QUOTED_KEY_LINE = re.compile(r"\d{1,2}\.\d{1,2}:")  # the line `_without_quotes` writes for it
+# An organisation's legal notice under the signature: "This e-mail and any attachments are confidential…".
+_DISCLAIMER = re.compile(
+    r"^\s*(?:(?:confidentiality|legal) notice|disclaimer|aviso (?:legal|de confidencialidad)|avis de confidentialit[ée]"
+    r"|(?:this|the information (?:contained )?in this) e-?mail\b.{0,60}\bconfidential|ce (?:message|courriel|mail)\b.{0,60}\bconfidenti"
+    r"|este (?:mensaje|correo)\b.{0,60}\bconfidencial|esta mensagem\b.{0,60}\bconfidencia"
+    r"|please consider the environment|pensez à l'environnement|antes de imprimir)",
+    re.IGNORECASE,
 )
 # Outlook's block of headers ("De : …", "Envoyé : …"; "From: …", "Sent: …";
 # "De: …", "Enviado el: …"), and the separators clients put above a quote.
@@ -54,6 +68,8 @@ def reply_text(body: str, author_name: str = "") -> str:
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     lines = _without_quotes(lines)
     lines = _without_signature(lines, author_name)
+    while lines and _QUOTED_KEY_LINE.fullmatch(lines[-1]):  # the last question quoted had only the signature under it
+        lines = _trim(lines[:-1])
     # Where quoted lines were taken out from between answers, one blank line is left.
     return re.sub(r"\n\s*\n(?:\s*\n)+", "\n\n", "\n".join(lines)).strip()
 
@@ -65,6 +81,7 @@ def _quoted(line: str) -> bool:
 def _without_quotes(lines: list[str]) -> list[str]:
     kept: list[str] = []
     index = 0
+    quoted_question = None  # the question the quoted lines just above named, for the answer written under them
     while index < len(lines):
         line = lines[index]
         header_lines = _wrote_header_at(lines, index)
@@ -78,7 +95,17 @@ def _without_quotes(lines: list[str]) -> list[str]:
             return _without_quotes(_after_header_block(lines[index + 1 :]))  # a bare forward: what was forwarded is the text
         if _SEPARATOR.match(line) or _outlook_block_at(lines, index):
             break  # Outlook quotes without ">": nothing after its header block is the author's
-        if not _quoted(line):
+        if _quoted(line):
+            if named := _QUOTED_QUESTION.match(line):
+                quoted_question = named.group("key")
+        elif line.strip():
+            if quoted_question:
+                kept.append(
+                    f"{quoted_question}:"
+                )  # "1.2:" on its own line (`_QUOTED_KEY_LINE`): the linker's marker, not part of the answer
+                quoted_question = None
+            kept.append(line)
+        else:
             kept.append(line)
         index += 1
     return _trim(kept)
@@ -130,7 +157,7 @@ def _after_header_block(lines: list[str]) -> list[str]:
 
 def _without_signature(lines: list[str], author_name: str) -> list[str]:
     for index, line in enumerate(lines):
-        if line.rstrip() in ("--", "-- ") or _MOBILE_FOOTER.match(line):
+        if line.rstrip() in ("--", "-- ") or _MOBILE_FOOTER.match(line) or (index > 0 and _DISCLAIMER.match(line)):
             lines = lines[:index]
             break
     name = author_name.strip().lower()

@@ -27,6 +27,7 @@ AYAD = "ayad.zarouali@example.ma"
 HOWARD = "howard.duncan@metropolis.example"
 ANTONIO = "antonio.garcia@carm.example"
 ANA = "ana@municipio.example"
+FATOU = "fatou.diallo@commune-thies.example"
 QUOTED_OR_SIGNED = (">", "escribió", "wrote:", "a écrit", "De :", "Envoyé", "Saludos", "cordialement", "Best regards", "Sent from my", "--")
 addressing = Addressing(ADDRESS, "+", TOKEN_KEY.encode())
 
@@ -84,6 +85,20 @@ async def test_answers_written_between_quoted_lines_are_kept(mailbot):
     assert "municipal immigration councils" in text and "renewed every three years" in text
     assert "What coordination mechanisms" not in text
     assert_clean(text)
+
+
+async def test_answers_written_under_the_round_mails_quoted_questions_are_filed_under_them(mailbot):
+    await mailbot.join(FATOU, "fr")
+    await mailbot.open_round(1)
+
+    await mailbot.receive(mail("fr_thunderbird_inline_round.eml"))
+
+    filed_answers = await filed(mailbot)
+    assert [key for key, _text in filed_answers] == ["1.1", "1.3"]
+    assert filed_answers[0][1].startswith("Nous passons par le jumelage") and "Thiès" in filed_answers[1][1]
+    for _key, text in filed_answers:
+        assert_clean(text)
+        assert "Question 1." not in text and "Fatou" not in text
 
 
 async def test_an_html_only_mail_becomes_text_and_its_marker_files_it(mailbot):

@@ -24,7 +24,7 @@ addressing = Addressing(ADDRESS, "+", TOKEN_KEY.encode())
             "no dando la importancia debida al aspecto humano y social.",
         ),
         ("fr_outlook_latin1.eml", "Deux points de « vécu »", "Je vous prie de croire dans ma pleine collaboration,"),
-        ("en_apple_inline_reply.eml", "Coordination works best", "renewed every three years."),
+        ("en_apple_inline_reply.eml", "1.2:\nCoordination works best", "renewed every three years."),
         ("es_thunderbird_html_only.eml", "Q2) En la Región de Murcia", "con el Plan Director nacional."),
         ("en_gmail_attachment.eml", "Decentralised cooperation works", "The attached report has the figures."),
         ("fr_gmail_forwarded.eml", "Question 1.4 : à Tanger", "pour les porteurs de projets."),
@@ -43,11 +43,20 @@ def test_the_inline_reply_keeps_both_answers_and_no_quoted_line():
     text = inbound.parse(mail("en_apple_inline_reply.eml"), addressing).text
 
     assert text == (
+        "1.2:\n"  # the question quoted above the answers, as the linker's marker
         "Coordination works best when a city's migration office and its cooperation office sit at the same table: "
         "in Ontario the municipal immigration councils do exactly that.\n\n"
         "Alignment with national strategies comes from a formal agreement between the city and the national ministry, "
         "renewed every three years."
     )
+
+
+def test_answers_written_under_the_round_mails_quoted_questions_are_headed_by_their_keys():
+    text = inbound.parse(mail("fr_thunderbird_inline_round.eml"), addressing).text
+
+    assert text.startswith("Bonjour,\n\n1.1:\nNous passons par le jumelage")
+    assert "1.3:\nNous publions chaque trimestre" in text  # 1.2 quoted and left unanswered heads nothing
+    assert "1.2:" not in text and "1.4:" not in text and ">" not in text
 
 
 def test_addresses_ids_charsets_and_attachments_are_read():
