@@ -133,7 +133,11 @@ _RELATIVE_WINDOW = 14  # "semaine " before, " derniere" after
 
 # What may stand between the start of a line or sentence and a marker: "- ", "Sobre la ", "As for ".
 _LEAD_IN = re.compile(
-    r"[ \t]*(?:[-*•>][ \t]*)*(?:(?:and|et|y|e|also|aussi|tambien|still|encore|todavia|ainda|ancora)[ \t]+)?"  # "and for 2.3:", "y sobre la 2:"
+    r"[ \t]*(?:[-*•>][ \t]*)*"
+    # A few words of apology or sequence first: "A bit late, but for round 1 question 3:", "Finally, on Q5:".
+    r"(?:(?:sorry|a bit late|late|finally|lastly|then|ok|okay|so|hello|hi|desole|en retard|enfin|bon|perdon|con retraso|por ultimo"
+    r"|finalmente|pues|bueno|desculpem|atrasad[oa]|infine|scusate|in ritardo)[ \t]*,?[ \t]+(?:but[ \t]+|mais[ \t]+|pero[ \t]+|mas[ \t]+|ma[ \t]+)?)?"
+    r"(?:(?:and|et|y|e|also|aussi|tambien|still|encore|todavia|ainda|ancora)[ \t]+)?"  # "and for 2.3:", "y sobre la 2:"
     r"(?:(?:re|about|regarding|concerning|on|for|as for|as to|to|a|answer(?:ing)?(?: to)?"
     r"|reply(?:ing)? to|(?:going |coming )?back to|(?:je )?reponds? a|respondo a|rispondo a|(?:with|in) reference to|in|pour|sur|concernant"
     r"|(?:retour|je reviens) sur|quant a|en ce qui concerne|par rapport a|a propos de"
@@ -144,7 +148,8 @@ _LEAD_IN = re.compile(
     r"(?:(?:la|le|les|l'|el|los|las|the|a|o|il|ma|my|mi|mon)\s*)?(?:\(\s*)?",
 )
 _DELIMITER = re.compile(r"[ \t]*(?:[:)\].,;=>-]+|\s-\s)[ \t]*")
-_OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
+_OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")
+_DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
 # What must follow a reference that only counts as a marker: "la pregunta anterior, …", "Pour la 1 :"
 _MARKER_DELIMITER = re.compile(r"[ \t]*(?:[:,)]|-[ \t])")
 _PAIRING_GAP = 25  # "Semaine 2, question 1", "question 1 de la semaine 2", "last week's Q4"
@@ -503,8 +508,8 @@ def _is_round_header(layout: _Layout, start: int, end: int) -> bool:
     folded = layout.folded
     if not _LEAD_IN.fullmatch(folded, layout.line_start(start), start):
         return False
-    # "Semana 2: …" heads the answer that follows on its line.
-    if _OPENING_DELIMITER.match(folded, end):
+    # "Semana 2: …", "Todavía sobre la semana 1 - …" head the answer that follows on its line.
+    if _OPENING_DELIMITER.match(folded, end) or _DASH.match(folded, end):
         return True
     line_end = folded.find("\n", end)
     rest = WORD.finditer(folded, end, line_end if line_end >= 0 else len(folded))

@@ -98,7 +98,7 @@ _GREETINGS_AND_THANKS = frozenset(
     estimados estimada estimadas querido queridos querida queridas senor senora senores senoras ola oi bom boa tarde
     ciao salve buongiorno buonasera caro cari cara care gentili gentile egregi egregio spettabile thanks thank thx ty
     tks cheers merci remercie remercions gracias agradezco agradecemos obrigado obrigada grazie regards saludos saludo
-    cordialement cordiales atentamente abrazo abrazos abracos atenciosamente saluti
+    cordialement cordial cordiales atentamente abrazo abrazos abracos atenciosamente saluti
     sorry apologies desole desolee pardon excusez perdon perdona perdonen disculpa disculpen disculpas desculpa desculpem
     scusa scusate scusami
     """.split()
@@ -163,7 +163,7 @@ _OWN_SIDE = frozenset(
 _SIGN_OFF = re.compile(
     r"^\W*(?:best regards|kind regards|warm regards|regards|best wishes|all the best|best|cheers|sincerely|yours"
     r"|bien cordialement|cordialement|bien a vous|amicalement|salutations|avec mes salutations"
-    r"|saludos cordiales|saludos|un saludo|atentamente|hasta pronto|un abrazo|cordiales saludos"
+    r"|saludos cordiales|saludos|(?:un )?(?:cordial )?saludo|atentamente|hasta pronto|un abrazo|cordiales saludos"
     r"|atenciosamente|abracos|cordiali saluti|distinti saluti)\b"
 )
 
@@ -278,18 +278,34 @@ def is_promise(folded_sentence: str) -> bool:
     return len(words(folded_sentence)) <= PROMISE_MAX_WORDS and bool(_LATER.search(folded_sentence) and _LATER_WHEN.search(folded_sentence))
 
 
+# Saying one has nothing to say on it: "Nothing to add for now.", "No tengo experiencia en este tema."
+_NOTHING_TO_ADD = re.compile(
+    r"^\W*(?:(?:i have |i've |we have )?nothing (?:more |else )?to (?:add|say|share)|no comments?|(?:i have |we have )?no experience"
+    r"|(?:je n'ai |nous n'avons )?rien (?:de plus )?a (?:ajouter|dire)|pas de commentaires?|(?:je n'ai |nous n'avons )?(?:pas|aucune) d'?experience"
+    r"|(?:no tengo |no tenemos )?nada (?:mas )?(?:que|para) (?:anadir|agregar|decir|aportar)|sin comentarios|no (?:tengo|tenemos) experiencia"
+    r"|(?:nao tenho |nao temos )?nada a (?:acrescentar|dizer)|(?:nao tenho|nao temos) experiencia|(?:non ho |non abbiamo )?niente da aggiungere"
+    r"|nessun commento|(?:non ho |non abbiamo )?(?:nessuna )?esperienza)\b"
+)
+NOTHING_TO_ADD_MAX_WORDS = 10
+
+
+def has_nothing_to_add(folded_sentence: str) -> bool:
+    return len(words(folded_sentence)) <= NOTHING_TO_ADD_MAX_WORDS and bool(_NOTHING_TO_ADD.match(folded_sentence))
+
+
 BARE_INTRODUCTION_WORDS = 40  # longer "introductions" usually carry an answer: leave them to the linker
 
 
 def is_not_a_contribution(text: str, folded: str) -> bool:
-    """Only greetings, thanks and acknowledgements, a signature, or a short bare self-introduction."""
+    """Only greetings, thanks and acknowledgements, a signature, or a short bare self-introduction,
+    promise or "nothing to add"."""
     if len(folded) > BARE_INTRODUCTION_WORDS * 20 and not is_phatic_sentence(folded[:200]):
         return False  # a long message that does not open with a greeting: no need to read it all
     parts = sentences(text)
     if all(is_phatic_sentence(fold(s)) for s in parts) or is_signature_alone(text, folded):
         return True
     return len(words(folded)) <= BARE_INTRODUCTION_WORDS and all(
-        is_phatic_sentence(fold(s)) or is_introduction(s) or is_promise(fold(s)) for s in parts
+        is_phatic_sentence(fold(s)) or is_introduction(s) or is_promise(fold(s)) or has_nothing_to_add(fold(s)) for s in parts
     )
 
 
@@ -415,7 +431,7 @@ _ABOUT_THE_DISCUSSION = re.compile(
     r"|regist\w*|inscri\w*|other(?:s'|s)? answers|reponses des autres|respuestas de los demas|respostas dos outros"
     r"|where can i|ou puis-je|donde puedo|onde posso|how do i|comment (?:faire|puis-je)|como (?:puedo|posso)"
     r"|round|semaine prochaine|next week|proxima semana|prochaine question|next question"
-    r"|quelqu'un|anyone|anybody|alguien|alguem|qualcuno"
+    r"|quelqu'un|anyone|anybody|alguien|alguem|qualcuno|who else|qui d'autre|quien mas|quem mais|chi altro"
     # What a question means, or more about someone's answer: "what do you mean by RLAs?"
     r"|mean(?:s|t)?|(?:don't|do not|didn't) understand|(?:explain|clarify|tell us more)|veut dire|signifie|comprends pas"
     r"|(?:expliquer|preciser|en dire plus)|significa|quiere decir|no entiendo|(?:explicar|aclarar|contarnos mas)"

@@ -139,6 +139,9 @@ def test_unsure_candidates_put_the_closest_question_first(linker):
         "Buenas tardes a todos, les saluda Carlos Méndez del Municipio de Loja.",
         "Hello! Just joined. Looking forward to the discussion.",
         "Merci pour ces questions très pertinentes. Je répondrai ce week-end.",
+        "Un cordial saludo a todos los participantes desde Quito.",
+        "Nothing to add for now.",
+        "No tengo experiencia en este tema.",
     ],
 )
 def test_greetings_thanks_and_bare_introductions_are_not_contributions(linker, text):
@@ -360,6 +363,7 @@ def test_a_formal_salutation_before_numbered_answers_leaves_them_question_number
         ("Retour sur la semaine 2 (question 2) : à Grenoble le conseil consultatif", 4, "2.2"),
         ("je reviens sur la question 3 : les jumelages", 1, "1.3"),
         ("Going back to Q1: twinning", 2, "2.1"),
+        ("A bit late, but for round 1 question 3: we share good practices through the association of municipalities", 3, "1.3"),
     ],
 )
 def test_a_reference_after_a_formal_or_returning_lead_in_is_a_marker(linker, text, open_round, expected):
@@ -488,6 +492,12 @@ def test_a_sign_off_word_before_an_answer_leaves_the_answer(linker):
     assert segment.text == "usamos la radio comunitaria para llegar a la diáspora"
 
 
-@pytest.mark.parametrize("text", ["Sorry, what does RLA mean?", "Can I answer in Portuguese?"])
+@pytest.mark.parametrize("text", ["Sorry, what does RLA mean?", "Can I answer in Portuguese?", "Who else is from Morocco?"])
 def test_a_question_to_the_organisers_is_passed_on_even_after_an_apology(linker, text):
     assert linker.link(text, open_round=1).asks == "organisers"
+
+
+def test_a_round_header_ended_by_a_dash_is_no_part_of_the_answer(linker):
+    text = "Todavía sobre la semana 1 - en Cuenca el plan de ordenamiento territorial incluye la movilidad humana."
+    (segment,) = linker.link(text, open_round=2).segments
+    assert segment.text.startswith("en Cuenca") and segment.question is not None and segment.question.startswith("1.")
