@@ -241,7 +241,7 @@ async def participant_page(session: AsyncSession, participant_id: int, index_for
     at_once = discussion.others_answers == "at_once"
     published: list[Published] = []
     for key in (k for k in shown_keys if at_once or k in answered):
-        published.extend(await _published(session, discussion, index.questions[key].id, key, own))
+        published.extend(await published_answers(session, discussion, index.questions[key].id, key, own))
     return ParticipantPage(
         participant_id=participant.id,
         language=language,
@@ -274,12 +274,13 @@ def _choices(buttons: tuple[Button, ...]) -> tuple[Choice, ...]:
     return tuple(Choice(read_button(button.data).value(), button) for button in buttons)
 
 
-async def _published(session: AsyncSession, discussion: Discussion, question_id: int, key: str, own: set[int]) -> list[Published]:
+async def published_answers(
+    session: AsyncSession, discussion: Discussion, question_id: int, key: str, own: set[int], at_most: int = PUBLISHED_PER_QUESTION
+) -> list[Published]:
     """The contributions to the question stored last, as the report publishes
     them (`bot.reports.data`'s rules: named only with consent, an unpublished
-    author's names taken out of their text), the reader's own left out. In
-    the order stored: the question's index gives them newest first, and the
-    reading stops at the 30th."""
+    author's names taken out of their text), the reader's own left out, newest
+    first: the question's index gives them so, and the reading stops at `at_most`."""
     rows = await session.execute(
         select(
             Contribution.id,
@@ -297,7 +298,7 @@ async def _published(session: AsyncSession, discussion: Discussion, question_id:
         .outerjoin(Participant, Message.participant_id == Participant.id)
         .where(*visible_contributions(discussion), Contribution.question_id == question_id, Contribution.id.not_in(own))
         .order_by(Contribution.id.desc())
-        .limit(PUBLISHED_PER_QUESTION)
+        .limit(at_most)
     )
     published = []
     for cid, text, language, consent, anonymous, name, display_name, organisation, country, role in rows:

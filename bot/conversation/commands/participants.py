@@ -1,14 +1,25 @@
-"""The participants' chat commands: joining, help, language, profile, questions, reminders."""
+"""The participants' chat commands: joining, help, language, profile, questions, reading
+what others published, reminders."""
 
 from __future__ import annotations
 
-from babel.lists import format_list
+import re
 
-from bot.conversation import onboarding
+from babel.lists import format_list
+from sqlalchemy import select
+
+from bot.conversation import onboarding, web_access
 from bot.discussion import store
+from bot.discussion.store import DiscussionIndex, IndexedQuestion
 from bot.handling.command import N_, Command
 from bot.handling.turn import Turn
 from bot.i18n import _, current_language, format_moment, language_name, reading_in
+from bot.storage.models import Contribution, ContributionStatus, Message
+from bot.text import shorten
+
+READ_AT_MOST = 10  # others' answers one chat message shows, the latest; the web page (/web) shows more
+READ_EXCERPT = 400  # characters of each
+_TYPED_QUESTION = re.compile(r"^(?:q|p|#)?\s*(\d{1,2}(?:\.\d{1,2})?)$", re.I)  # "1.2", "Q2", "#2", "2": the open round's second
 
 
 async def start(turn: Turn, args: list[str]) -> None:
@@ -99,6 +110,60 @@ async def questions(turn: Turn, args: list[str]) -> None:
     turn.reply("\n".join(lines))
 
 
+def _typed_question(turn: Turn, index: DiscussionIndex, typed: str) -> IndexedQuestion | None:
+    match = _TYPED_QUESTION.match(typed.strip())
+    if match is None:
+        return None
+    key = match.group(1)
+    if "." not in key:
+        round_, _late = store.current_of(turn.rounds)
+        key = f"{round_.number}.{key}" if round_ else key
+    return index.questions.get(key)
+
+
+async def read(turn: Turn, args: list[str]) -> None:
+    """/read 1.2: what the others published under a question, as the report publishes it; once
+    one's own answer to it is in, unless the discussion shows them at once (`others_answers`)."""
+    discussion = turn.discussion
+    if discussion is None:
+        turn.reply(_("No discussion is running here yet."))
+        return
+    index = await turn.index()
+    question = _typed_question(turn, index, args[0]) if args else None
+    if question is None:
+        round_, _late = store.current_of(turn.rounds)
+        example = next((q.key for q in index.questions.values() if round_ and q.round_number == round_.number), "1.1")
+        turn.reply(_("Send /read and a question's number to read what others answered, for example /read {key}.").format(key=example))
+        return
+    own = set()
+    if turn.participant is not None:
+        own = set(
+            await turn.session.scalars(
+                select(Contribution.id)
+                .join(Message, Contribution.message_id == Message.id)
+                .where(Message.participant_id == turn.participant.id, Contribution.question_id == question.id)
+                .where(Contribution.status == ContributionStatus.filed)
+            )
+        )
+    if not own and discussion.others_answers != "at_once":
+        turn.reply(_("You will see the others' answers to {key} once you have sent yours.").format(key=question.key))
+        return
+    published = await web_access.published_answers(turn.session, discussion, question.id, question.key, own, READ_AT_MOST)
+    if not published:
+        turn.reply(_("Nobody else has answered {key} yet.").format(key=question.key))
+        return
+    lines = [
+        _("The latest answers to {key}, «{question}»:").format(
+            key=question.key, question=shorten(store.question_text(question, turn.language, discussion), 90)
+        )
+    ]
+    anonymous = _("anonymous")
+    for answer in published:
+        language = f" ({language_name(answer.language, current_language())})" if answer.language else ""
+        lines.append(f"\n«{shorten(answer.text, READ_EXCERPT)}»\n— {answer.author or anonymous}{language}")
+    turn.reply("\n".join(lines))
+
+
 async def reminders(turn: Turn, args: list[str]) -> None:
     participant = await turn.ensure_participant()
     choice = args[0].lower() if args else ""
@@ -113,6 +178,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("start", N_("join the discussion"), start),
     Command("help", N_("what you can do"), help_),
     Command("questions", N_("the open round's questions"), questions),
+    Command("read", N_("what others answered to a question"), read, arguments="Q"),
     Command("language", N_("change your language"), language, arguments="fr|en|es"),
     Command("profile", N_("your name, organisation, country and role"), profile),
     Command("skip", N_("skip the current question about you"), skip),
