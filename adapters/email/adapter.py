@@ -11,7 +11,7 @@
   round's) replies to that delivery, and the linking engine splits the rest
   as in a chat.
 - Choices (the engine's buttons) are numbered; a reply with the number picks one.
-- A few words replace the chat's commands ("start", "mydata", "forget",
+- A few words replace the chat's commands ("start", "mydata", "forget", "read 1.2",
   "unsubscribe", in French, English, Spanish); organiser commands are refused.
 - Auto-replies are dropped silently; a bounce marks its recipient unreachable.
 """
@@ -46,6 +46,9 @@ COMMAND_WORDS: dict[str, str] = {
     **dict.fromkeys(("mydata", "my data", "mes données", "mis datos", "meus dados"), "/mydata"),
     **dict.fromkeys(("forget", "forget me", "oublier", "oubliez-moi", "olvidar", "olvídame", "esquecer"), "/forget"),
 }
+# A mail that is one of these and a question's number: "read 1.2", "lire 1.2", "leer 1.2".
+COMMAND_WORDS_WITH_A_QUESTION: dict[str, str] = dict.fromkeys(("read", "lire", "leer", "ler"), "/read")
+_QUESTION_NUMBER = re.compile(r"^(?:q|p|#)?\s*\d{1,2}(?:\.\d{1,2})?$", re.IGNORECASE)
 UNSUBSCRIBE_WORDS = frozenset(
     ("unsubscribe", "stop", "désabonner", "se désabonner", "désinscrire", "se désinscrire", "darse de baja", "baja", "cancelar suscripción")
 )
@@ -61,6 +64,16 @@ _NOT_A_WORD = re.compile(r"[\s,.!¡?¿;:]+")
 LANGUAGE_SECONDS = 60.0
 LANGUAGES_REMEMBERED = 50_000
 _SUBJECT_PREFIX = re.compile(r"^(?:\s*(?:re|ré|aw|sv|rv|fw|fwd|tr)\s*:\s*)+", re.IGNORECASE)
+
+
+def _as_command(word: str) -> str | None:
+    """The chat command a mail of a few words stands for, if it is one."""
+    if word in COMMAND_WORDS:
+        return COMMAND_WORDS[word]
+    first, _space, rest = word.partition(" ")
+    if first in COMMAND_WORDS_WITH_A_QUESTION and _QUESTION_NUMBER.match(rest.strip()):
+        return f"{COMMAND_WORDS_WITH_A_QUESTION[first]} {rest.strip()}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -149,7 +162,7 @@ class EmailChat:
             if choice is not None:
                 await inbox.handle_button(ButtonPress(chat, person, choice, message_id=received.stored_id))
             else:
-                await inbox.handle_message(self._message(chat, person, received, COMMAND_WORDS.get(word, text)))
+                await inbox.handle_message(self._message(chat, person, received, _as_command(word) or text))
             if received.attachments and text:
                 names = ", ".join(received.attachments)
                 await self._say(

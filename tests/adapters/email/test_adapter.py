@@ -316,6 +316,28 @@ async def test_a_word_in_a_reply_is_the_chats_command(mailbot):
     assert await filed(mailbot) == []
 
 
+async def test_a_reply_saying_read_and_a_question_gets_what_the_others_answered(mailbot):
+    await mailbot.join(ANA, "es")
+    await mailbot.join(PATRICIO, "es")
+    await mailbot.open_round(1)
+    await mailbot.receive(mail("es_gmail_several_questions.eml"))  # Patricio answers 1.1, 1.3 and 1.5
+
+    def from_ana(number: int, text: str) -> bytes:
+        return (
+            f"From: {ANA}\r\nTo: {addressing.reply_address(ANA)}\r\nSubject: Re: x\r\nMessage-ID: <{number}@municipio.example>\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+        ).encode()
+
+    await mailbot.receive(from_ana(1, "1.1: Los hermanamientos con Lyon."))
+    mailbot.relay.clear()
+
+    await mailbot.receive(from_ana(2, "leer 1.1"))
+
+    [answer] = mailbot.relay.to(ANA)
+    assert "Las últimas respuestas a la pregunta 1.1" in plain_text(answer)
+    assert "Se deberían coordinar y unir esfuerzos" in plain_text(answer)
+
+
 async def test_a_file_the_bot_sends_is_attached_to_the_mail(mailbot):
     chat = ChatRef("email", ANA, ChatKind.private)
 
