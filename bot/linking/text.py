@@ -420,8 +420,9 @@ DEADLINE = "deadline"
 TO_ORGANISERS = "organisers"
 ORGANISER_QUESTION_MAX_WORDS = 30
 _DEADLINE = re.compile(
-    r"\b(?:deadline|due|closes?|closing|ends?|date limite|ferme|se termine|termine|jusqu'a quand|fecha limite|plazo"
-    r"|cierra|termina|hasta cuando|prazo|fecha|encerra|scadenza|chiude|until when)\b"
+    r"\b(?:deadline|due|closes?|closing|ends?|the end|date limite|ferme|se termine|termine|finit|finira|la fin|jusqu'a quand"
+    r"|fecha limite|plazo|cierra|termina|acaba|el final|el fin|hasta cuando|prazo|fecha|encerra|acaba|o fim|scadenza|chiude"
+    r"|finisce|la fine|until when)\b"
 )
 # What participants ask the organisers about rather than answer: the e-discussion itself.
 _ABOUT_THE_DISCUSSION = re.compile(

@@ -501,3 +501,8 @@ def test_a_round_header_ended_by_a_dash_is_no_part_of_the_answer(linker):
     text = "Todavía sobre la semana 1 - en Cuenca el plan de ordenamiento territorial incluye la movilidad humana."
     (segment,) = linker.link(text, open_round=2).segments
     assert segment.text.startswith("en Cuenca") and segment.question is not None and segment.question.startswith("1.")
+
+
+@pytest.mark.parametrize("text", ["C'est quand la fin de ce tour ?", "¿Cuándo acaba esta ronda?", "When is the end of this round?"])
+def test_asking_when_the_round_ends_is_a_question_about_the_deadline(linker, text):
+    assert linker.link(text, open_round=1).asks == "deadline"
