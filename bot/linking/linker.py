@@ -107,6 +107,7 @@ class FiledAnswer(NamedTuple):
 CONFIDENCE = {"reply": 1.0, "thread": 0.95, "reference": 0.97, "mention": 0.85, "bare number": 0.9, "topic": 0.9}
 # A topic header: the words before a colon, all of them in one question's wording and in no other's.
 TOPIC_HEADER_MAX_CHARS = 80
+_TOPIC_HEADER_END = re.compile(r"[ \t]*(?::|[ \t][-–—](?=[ \t]))[ \t]*")
 TOPIC_HEADER_MIN_WORDS = 2
 TOPIC_HEADER_MAX_WORDS = 5
 # The last sentence that names the question an answer was for: "That's my take on Q1."
@@ -609,9 +610,11 @@ class Linker:
         """A line headed by one question's topic: "Enabling environment: …", "Challenges of
         formalising partnerships: …", "Back to last week's diaspora consultations: …", words
         found together in that question only, a lead-in and the round aside."""
-        colon = folded.find(":", start, min(end, start + TOPIC_HEADER_MAX_CHARS))
-        if colon < 0:
+        # Ended by a colon, or a dash between spaces: "Coordination mechanisms - a joint committee".
+        header_end = _TOPIC_HEADER_END.search(folded, start, min(end, start + TOPIC_HEADER_MAX_CHARS))
+        if header_end is None:
             return None
+        colon = header_end.start()
         head = content_stems(topic_words(folded[start:colon]))
         if (
             not TOPIC_HEADER_MIN_WORDS <= len(head) <= TOPIC_HEADER_MAX_WORDS
@@ -621,10 +624,7 @@ class Linker:
         keys = {key for key, wordings in self._translation_stems.items() if any(set(head) <= wording for wording in wordings)}
         if len(keys) != 1 or not _HAS_WORD.search(folded, colon, end):  # a title over a list is the answer's own first line
             return None
-        body_start = colon + 1
-        while body_start < len(folded) and folded[body_start] in " \t":
-            body_start += 1
-        return keys.pop(), CONFIDENCE["topic"], body_start
+        return keys.pop(), CONFIDENCE["topic"], header_end.end()
 
     def _restated(self, candidate: str) -> tuple[str, float] | None:
         stems = content_stems(candidate)

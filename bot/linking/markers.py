@@ -58,7 +58,7 @@ def _alternation(words) -> str:
 
 # "question" in five languages and the typos people make in a chat; "P2" is "pregunta 2".
 _QUESTION_WORD = (
-    r"(?:questions?|qu?estion|queston|quesiton|questio|qns?|ques|quest|q|p(?=\d)"
+    r"(?:(?:quest|ques|preg|qn|q)\.(?=[ \t]?\d)|questions?|qu?estion|queston|quesiton|questio|qns?|ques|quest|q|p(?=\d)"
     r"|preguntas?|pregnta|preguna|pegunta|preg|perguntas?|questao|questoes|domand[ae]|cuestion(?:es)?)"
 )
 # Words that name a question only as a marker ("deuxième point :", "Pour la 1 :"): in a
@@ -81,11 +81,11 @@ _COMPACT_QUESTION_WORDS = ("q", "p")  # "Q2", "P2", "#2": a marker even after a 
 # Ordinals and cardinals are captured as text and read by `_number_of`.
 _NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?:{_NUMBER.format(n='num', s='sub')}|(?P<card>{_alternation(CARDINALS)})\b)")
 _HASH_NUMBER = re.compile(r"#\s?(?P<num>\d{1,2})(?:\.(?P<sub>\d{1,2}))?(?!\d)")
-# More questions answered together: "Q1 y Q2", "1 & 2", "questions 2 et 3", "#1 and #3",
+# More questions answered together: "Q1 y Q2", "1 & 2", "Q1/Q2", "questions 2 et 3", "#1 and #3",
 # "la pregunta 3 y la 4"; a dash, "a" or "to" between two numbers is a range: "Q1-Q3";
 # "or" leaves the participant's choice open: "Q1 or Q2".
 _JOINED_NUMBER = re.compile(
-    rf"[ \t]*(?:(?P<and>,|&|\+|and|et|y|e)|(?P<to>-|a|au|to)|(?P<or>or|ou|o))[ \t]*(?:(?:la|the|el|le)[ \t]+)?"
+    rf"[ \t]*(?:(?P<and>,|&|\+|/|and|et|y|e)|(?P<to>-|a|au|to)|(?P<or>or|ou|o))[ \t]*(?:(?:la|the|el|le)[ \t]+)?"
     rf"(?P<word>(?:{_QUESTION_WORD}|#)[ \t]*)?(?P<num>\d{{1,2}})(?![\d.]|[a-z])"
 )
 # The question after the word: "la pregunta anterior", "la question précédente".
@@ -147,7 +147,7 @@ _LEAD_IN = re.compile(
     r"|in merito a|risposta a(?:lla)?|(?:in|con) riferimento a(?:lla|l)?|tornando a(?:lla|l)?)\W{0,2}\s*)?"
     r"(?:(?:la|le|les|l'|el|los|las|the|a|o|il|ma|my|mi|mon)\s*)?(?:\(\s*)?",
 )
-_DELIMITER = re.compile(r"[ \t]*(?:[:)\].,;=>-]+|\s-\s)[ \t]*")
+_DELIMITER = re.compile(r"[ \t]*(?:[:)\].,;=>-]+|/(?!\d)|\s-\s)[ \t]*")
 _OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")
 _DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
 # What must follow a reference that only counts as a marker: "la pregunta anterior, …", "Pour la 1 :"
@@ -305,6 +305,8 @@ def find_references(folded: str) -> list[Reference]:
                 or (bool(_OPENING_DELIMITER.match(folded, end)) and not _IN_BRACKETS.search(folded, max(0, start - 2), start))
                 or (span.compact and bool(_AFTER_COMMA.search(folded, max(0, start - 3), start)))
             )
+        if not anchored and opens:  # "…les jumelages ; à la Q2 : …": the clause's lead-in is the marker's
+            start = _clause_start(folded, start)
         references.append(
             Reference(
                 start=layout.line_or_sentence_start(start) if anchored else start,  # "Sobre la" is part of it
@@ -357,6 +359,20 @@ def find_references(folded: str) -> list[Reference]:
 
 
 _AFTER_COMMA = re.compile(r"[,;][ \t]*$")
+_CLAUSE_BREAK = re.compile(r"[,;][^,;]{0,30}$")
+_CLAUSE_LEAD_IN_WINDOW = 32
+
+
+def _clause_start(folded: str, start: int) -> int:
+    """Where a marker inside a line starts with the lead-in of its clause: at the "," or ";"
+    before "à la Q2 :", "and for Q3:"; `start` when no lead-in stands between."""
+    window_start = max(0, start - _CLAUSE_LEAD_IN_WINDOW)
+    clause = _CLAUSE_BREAK.search(folded, window_start, start)
+    if clause is not None and _LEAD_IN.fullmatch(folded, clause.start() + 1, start):
+        return clause.start()
+    return start
+
+
 _IN_BRACKETS = re.compile(r"\([ \t]*$")  # "… piccoli (domanda 5)." names its question in passing; "(Q2) …" at a line start opens
 _ORDINAL_DELIMITER = re.compile(r"(?<=[a-z])[ \t]?(?:[:)]|-[ \t])")  # after a word: "Q1:" is left to the other patterns
 _WORDS_BEFORE = re.compile(r"(?:\b(?P<first>[a-z]+)[ \t]+)?\b(?P<last>[a-z]+)[ \t]*$")

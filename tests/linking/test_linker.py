@@ -249,7 +249,8 @@ def test_a_joint_answer_that_is_not_sure_of_its_questions_is_asked_about(linker,
     [
         ("(1) hermanamientos (2) una comisión mixta", 1, [("1.1", "hermanamientos"), ("1.2", "una comisión mixta")]),
         ("1️⃣ twinning 2️⃣ a steering committee", 1, [("1.1", "twinning"), ("1.2", "a steering committee")]),
-        ("Q1 hermanamientos, Q2 mesa, Q4 el PDOT", 1, [("1.1", "hermanamientos,"), ("1.2", "mesa,"), ("1.4", "el PDOT")]),
+        ("Q1 hermanamientos, Q2 mesa, Q4 el PDOT", 1, [("1.1", "hermanamientos"), ("1.2", "mesa"), ("1.4", "el PDOT")]),
+        ("Réponse à la Q1 : les jumelages ; à la Q2 : le comité mixte.", 1, [("1.1", "les jumelages"), ("1.2", "le comité mixte.")]),
         (
             "1) oui, via les jumelages 2) non, aucun mécanisme formel 3) les forums régionaux",
             1,
@@ -506,3 +507,20 @@ def test_a_round_header_ended_by_a_dash_is_no_part_of_the_answer(linker):
 @pytest.mark.parametrize("text", ["C'est quand la fin de ce tour ?", "¿Cuándo acaba esta ronda?", "When is the end of this round?"])
 def test_asking_when_the_round_ends_is_a_question_about_the_deadline(linker, text):
     assert linker.link(text, open_round=1).asks == "deadline"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Q1/ twinning\nQ2/ a joint committee", [("1.1", "twinning"), ("1.2", "a joint committee")]),
+        ("Quest. 1: twinning", [("1.1", "twinning")]),
+        ("Q1/Q2: a joint committee", [("1.1", "a joint committee"), ("1.2", "a joint committee")]),
+    ],
+)
+def test_markers_written_with_a_slash_or_an_abbreviation(linker, text, expected):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == expected
+
+
+def test_a_topic_header_ended_by_a_dash_ties_its_line(linker):
+    (first, *_rest) = linker.link("Coordination mechanisms - we have a joint committee with the ministry.", open_round=1).segments
+    assert (first.question, first.text) == ("1.2", "we have a joint committee with the ministry.")
