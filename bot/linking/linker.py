@@ -107,6 +107,12 @@ class FiledAnswer(NamedTuple):
 CONFIDENCE = {"reply": 1.0, "thread": 0.95, "reference": 0.97, "mention": 0.85, "bare number": 0.9, "topic": 0.9}
 # A topic header: the words before a colon, all of them in one question's wording and in no other's.
 TOPIC_HEADER_MAX_CHARS = 80
+_POINTING_START = re.compile(
+    r"\W*(?:(?:and|et|y|e|also|aussi|tambien|ainda|anche)[ \t]+)?(?:regarding|concerning|on|about|as for|as to|as regards|for|sur|pour|concernant"
+    r"|quant a(?:ux?)?|en ce qui concerne|s'agissant de|sobre|para|en cuanto a|respecto a|con respecto a|acerca de|en relacion con|quanto a"
+    r"|em relacao a|no que diz respeito a|riguardo a|per quanto riguarda|quanto al?|sul|sulla|sui)\b"
+)
+_COMMA = re.compile(r"[ \t]*,[ \t]*")
 _TOPIC_HEADER_END = re.compile(r"[ \t]*(?::|[ \t][-–—](?=[ \t]))[ \t]*")
 TOPIC_HEADER_MIN_WORDS = 2
 TOPIC_HEADER_MAX_WORDS = 5
@@ -610,8 +616,11 @@ class Linker:
         """A line headed by one question's topic: "Enabling environment: …", "Challenges of
         formalising partnerships: …", "Back to last week's diaspora consultations: …", words
         found together in that question only, a lead-in and the round aside."""
-        # Ended by a colon, or a dash between spaces: "Coordination mechanisms - a joint committee".
+        # Ended by a colon, or a dash between spaces: "Coordination mechanisms - a joint committee";
+        # or by a comma after a word that points at it: "Concernant la coopération décentralisée, nous…".
         header_end = _TOPIC_HEADER_END.search(folded, start, min(end, start + TOPIC_HEADER_MAX_CHARS))
+        if header_end is None and _POINTING_START.match(folded, start, end):
+            header_end = _COMMA.search(folded, start, min(end, start + TOPIC_HEADER_MAX_CHARS))
         if header_end is None:
             return None
         colon = header_end.start()

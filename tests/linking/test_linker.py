@@ -524,3 +524,20 @@ def test_markers_written_with_a_slash_or_an_abbreviation(linker, text, expected)
 def test_a_topic_header_ended_by_a_dash_ties_its_line(linker):
     (first, *_rest) = linker.link("Coordination mechanisms - we have a joint committee with the ministry.", open_round=1).segments
     assert (first.question, first.text) == ("1.2", "we have a joint committee with the ministry.")
+
+
+def test_topics_named_after_a_pointing_word_and_a_comma_head_their_answers(linker):
+    text = (
+        "Bonjour,\n\nConcernant la coopération décentralisée, nous travaillons avec la région Occitanie.\n\n"
+        "Pour les mécanismes de coordination, un comité de pilotage réunit la préfecture et les communes.\n\nCordialement,\nMarie"
+    )
+    assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == [
+        ("1.1", "nous travaillons avec la région Occitanie."),
+        ("1.2", "un comité de pilotage réunit la préfecture et les communes."),
+    ]
+
+
+@pytest.mark.parametrize("text", ["Pour nous, la coopération décentralisée est essentielle.", "On the other hand, we have a committee."])
+def test_a_pointing_word_before_a_comma_that_names_no_topic_heads_nothing(linker, text):
+    (segment,) = linker.link(text, open_round=1).segments
+    assert segment.text == text
