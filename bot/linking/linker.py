@@ -619,12 +619,13 @@ class Linker:
         # Ended by a colon, or a dash between spaces: "Coordination mechanisms - a joint committee";
         # or by a comma after a word that points at it: "Concernant la coopération décentralisée, nous…".
         header_end = _TOPIC_HEADER_END.search(folded, start, min(end, start + TOPIC_HEADER_MAX_CHARS))
-        if header_end is None and _POINTING_START.match(folded, start, end):
+        pointing = _POINTING_START.match(folded, start, end)
+        if header_end is None and pointing:
             header_end = _COMMA.search(folded, start, min(end, start + TOPIC_HEADER_MAX_CHARS))
         if header_end is None:
             return None
         colon = header_end.start()
-        head = content_stems(topic_words(folded[start:colon]))
+        head = content_stems(topic_words(folded[pointing.end() if pointing and pointing.end() < colon else start : colon]))
         if (
             not TOPIC_HEADER_MIN_WORDS <= len(head) <= TOPIC_HEADER_MAX_WORDS
             or len(words(folded[start:colon])) > 2 * TOPIC_HEADER_MAX_WORDS

@@ -88,6 +88,9 @@ _JOINED_NUMBER = re.compile(
     rf"[ \t]*(?:(?P<and>,|&|\+|/|and|et|y|e)|(?P<to>-|a|au|to)|(?P<or>or|ou|o))[ \t]*(?:(?:la|the|el|le)[ \t]+)?"
     rf"(?P<word>(?:{_QUESTION_WORD}|#)[ \t]*)?(?P<num>\d{{1,2}})(?![\d.]|[a-z])"
 )
+_JOINED_KEY = re.compile(
+    rf"[ \t]*(?:,|&|\+|/|and|et|y|e)[ \t]*(?:(?:la|the|el|le)[ \t]+)?(?:{_QUESTION_WORD}[ \t]*)?(?P<round>\d)\.(?P<num>\d{{1,2}})(?![\d.]?\d)"
+)
 # The question after the word: "la pregunta anterior", "la question précédente".
 _ORDINAL_AFTER = re.compile(rf"\s+(?P<ord>{_alternation(w for w, n in ORDINALS.items() if n == PREVIOUS)})\b")
 # These two start at a character that is rare in text, "." or ")", and look behind it: a scan
@@ -97,8 +100,8 @@ _QUESTION_KEY = re.compile(r"\.(?<=(?<![\w.])\d\.)(?P<sub>\d{1,2})(?![\d.]\d)")
 # "(2)" or "2️⃣" (folded "2 )") inside a line: numbered answers on one line, "(1) … (2) …". Like
 # any bare number it counts only when no answer comes before the first one (`Linker._is_question_number`).
 _PARENTHESISED_NUMBER = re.compile(r"\)(?<=[ \t]\(\d\)|[ \t]\d[ \t]\))(?=[ \t])")
-# "…: 1. sí 2. no", "1) oui 2) non" inside a line: a list that a colon opens, or that goes on from the number before (`_bare_numbers`).
-_LISTED_NUMBER = re.compile(r"(?<=[ \t])(?P<num>\d)[.)](?=[ \t])")
+# "…: 1. sí 2. no", "1) oui 2) non", "1/ … 2/ …" inside a line: a list that a colon opens, or that goes on from the number before (`_bare_numbers`).
+_LISTED_NUMBER = re.compile(r"(?<=[ \t])(?P<num>\d)[.)/](?=[ \t])")
 _OPENS_A_LIST = re.compile(r":[ \t]*$")
 _ROUND_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?P<num>\d{{1,2}})(?!\d)")
 # Ordinals come before the word they count: "tercera pregunta", "Tercera Semana".
@@ -147,7 +150,10 @@ _LEAD_IN = re.compile(
     r"|in merito a|risposta a(?:lla)?|(?:in|con) riferimento a(?:lla|l)?|tornando a(?:lla|l)?)\W{0,2}\s*)?"
     r"(?:(?:la|le|les|l'|el|los|las|the|a|o|il|ma|my|mi|mon)\s*)?(?:\(\s*)?",
 )
-_DELIMITER = re.compile(r"[ \t]*(?:[:)\].,;=>-]+|/(?!\d)|\s-\s)[ \t]*")
+_DELIMITER = re.compile(
+    r"[ \t]*(?:(?:together|ensemble|juntas|juntos|insieme|a la vez|em conjunto)(?=[ \t]*[:)\-]))?"  # "Q2 and Q4 together:"
+    r"[ \t]*(?:[:)\].,;=>-]+|/(?!\d)|\s-\s)[ \t]*"
+)
 _OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")
 _DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
 # What must follow a reference that only counts as a marker: "la pregunta anterior, …", "Pour la 1 :"
@@ -391,8 +397,14 @@ def _question_at(folded: str, trigger: re.Match) -> _QuestionSpan | None:
     number = _HASH_NUMBER.match(folded, start) if hashed else _NUMBER_AFTER.match(folded, end)
     if number:
         position, sub = _position_of(number), number.group("sub")
-        if sub:  # "Q3.2": round 3, question 2
-            return _QuestionSpan(start, number.end(), (int(sub),), position)
+        if sub:  # "Q3.2": round 3, question 2; "Pregunta 1.1 y 1.2": two of round 1
+            positions, key_end = [int(sub)], number.end()
+            while (
+                len(positions) < _MAX_JOINED and (joined := _JOINED_KEY.match(folded, key_end)) and int(joined.group("round")) == position
+            ):
+                positions.append(int(joined.group("num")))
+                key_end = joined.end()
+            return _QuestionSpan(start, key_end, tuple(dict.fromkeys(positions)), position)
         positions, joined_end, alternatives = _joined_positions(folded, position, number.end(), trigger.group())
         word = trigger.group("question") or ""
         compact = hashed or word in _COMPACT_QUESTION_WORDS

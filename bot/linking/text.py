@@ -246,9 +246,16 @@ def is_phatic_sentence(folded_sentence: str) -> bool:
     return bool(greets) and len(others) <= 2
 
 
+# A heading over the answers that follow: "Réponses :", "My answers:", "Estas son nuestras respuestas".
+_ANSWERS_HEADING = re.compile(
+    r"\W*(?:(?:voici|here are|aqui|ecco|estas son|these are)\s+)?(?:(?:mes|mis|my|as minhas|le mie|nos|nuestras|our)\s+)?"
+    r"(?:reponses|answers|respuestas|respostas|risposte|contributions|contribuciones|contributi)\W*"
+)
+
+
 def is_introduction(sentence: str) -> bool:
     folded = fold(sentence)
-    if _SELF_INTRODUCTION.match(folded) or _ABOUT_THE_MESSAGE.search(folded):
+    if _SELF_INTRODUCTION.match(folded) or _ABOUT_THE_MESSAGE.search(folded) or _ANSWERS_HEADING.fullmatch(folded):
         return True
     naming = _NAMING.match(folded)
     if naming is not None and sentence[naming.end() : naming.end() + 1].isupper():

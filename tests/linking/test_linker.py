@@ -541,3 +541,22 @@ def test_topics_named_after_a_pointing_word_and_a_comma_head_their_answers(linke
 def test_a_pointing_word_before_a_comma_that_names_no_topic_heads_nothing(linker, text):
     (segment,) = linker.link(text, open_round=1).segments
     assert segment.text == text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Réponses : 1/ les jumelages 2/ le comité 3/ le réseau des villes",
+            [("1.1", "les jumelages"), ("1.2", "le comité"), ("1.3", "le réseau des villes")],
+        ),
+        ("Pregunta 1.1 y 1.2: van juntas.", [("1.1", "van juntas."), ("1.2", "van juntas.")]),
+        ("Hi! Answering Q2 and Q4 together: our regional plan.", [("1.2", "our regional plan."), ("1.4", "our regional plan.")]),
+        (
+            "Buongiorno,\nper quanto riguarda la cooperazione decentrata, il comune collabora con Dakar.",
+            [("1.1", "il comune collabora con Dakar.")],
+        ),
+    ],
+)
+def test_lists_joint_keys_and_topics_in_the_forms_people_write(linker, text, expected):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == expected
