@@ -398,13 +398,11 @@ def _question_at(folded: str, trigger: re.Match) -> _QuestionSpan | None:
     if number:
         position, sub = _position_of(number), number.group("sub")
         if sub:  # "Q3.2": round 3, question 2; "Pregunta 1.1 y 1.2": two of round 1
-            positions, key_end = [int(sub)], number.end()
-            while (
-                len(positions) < _MAX_JOINED and (joined := _JOINED_KEY.match(folded, key_end)) and int(joined.group("round")) == position
-            ):
-                positions.append(int(joined.group("num")))
+            keys, key_end = [int(sub)], number.end()
+            while len(keys) < _MAX_JOINED and (joined := _JOINED_KEY.match(folded, key_end)) and int(joined.group("round")) == position:
+                keys.append(int(joined.group("num")))
                 key_end = joined.end()
-            return _QuestionSpan(start, key_end, tuple(dict.fromkeys(positions)), position)
+            return _QuestionSpan(start, key_end, tuple(dict.fromkeys(keys)), position)
         positions, joined_end, alternatives = _joined_positions(folded, position, number.end(), trigger.group())
         word = trigger.group("question") or ""
         compact = hashed or word in _COMPACT_QUESTION_WORDS
