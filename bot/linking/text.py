@@ -427,9 +427,9 @@ DEADLINE = "deadline"
 TO_ORGANISERS = "organisers"
 ORGANISER_QUESTION_MAX_WORDS = 30
 _DEADLINE = re.compile(
-    r"\b(?:deadline|due|closes?|closing|ends?|the end|date limite|ferme|se termine|termine|finit|finira|la fin|jusqu'a quand"
-    r"|fecha limite|plazo|cierra|termina|acaba|el final|el fin|hasta cuando|prazo|fecha|encerra|acaba|o fim|scadenza|chiude"
-    r"|finisce|la fine|until when)\b"
+    r"\b(?:deadline|due|closes?|closing|ends?|the end of|date limite|ferme|se termine|termine|finit|finira|la fin d[eu]"
+    r"|jusqu'a quand|fecha limite|plazo|cierra|termina|acaba|el final de|el fin de|hasta cuando|prazo|fecha|encerra|o fim d[aeo]"
+    r"|scadenza|chiude|finisce|la fine d[ie]|until when)\b"
 )
 # What participants ask the organisers about rather than answer: the e-discussion itself.
 _ABOUT_THE_DISCUSSION = re.compile(
