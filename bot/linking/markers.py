@@ -110,7 +110,8 @@ _ORDINAL_WINDOW = 16
 BARE_NUMBER = re.compile(
     r"^[ \t]*(?:[-*•>][ \t]*)?\(?(?P<num>\d{1,2})(?:\.(?P<sub>\d{1,2}))?(?!\d)"
     r"(?P<joined>(?:[ \t]*(?:,|&|\+|and|et|y|e)[ \t]*\d{1,2}(?![\d.]))*)"
-    r"[ \t]*(?:[).:]|/(?!\d)|-(?!\d)|(?<=\d)(?=[ \t]))",
+    # "1.2" is a question's key, not "1." and "2"; a number alone on its line names its question ("2", "1.3").
+    r"[ \t]*(?:[):]|\.(?!\d)|/(?!\d)|-(?!\d)|(?<=\d)(?=[ \t])|(?=[ \t]*$))",
     re.M,
 )
 # "1.5 million", "2.5 %": a quantity, not question 1.5.

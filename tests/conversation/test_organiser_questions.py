@@ -59,3 +59,15 @@ async def test_a_question_restated_alone_files_the_next_unmarked_message_under_i
     clock.advance(minutes=10)
     await engine.handle_message(john.message("Our town council meets them twice a year."))
     assert "Which question does this answer?" in platform.last(john.dm).text
+
+
+async def test_a_question_number_sent_alone_is_the_question_the_next_message_answers(engine, platform, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    john = await join(engine, user, "john", "en")
+    await engine.handle_message(john.message("2"))
+    assert platform.last(john.dm).text.startswith("Noted: your next message will be recorded under question 1.2")
+    await engine.handle_message(john.message("We have a joint committee with the ministry."))
+    assert "1.2" in platform.last(john.dm).text
+    async with engine.sessions() as session:
+        assert [c.text for c in await session.scalars(select(Contribution))] == ["We have a joint committee with the ministry."]

@@ -560,3 +560,9 @@ def test_a_pointing_word_before_a_comma_that_names_no_topic_heads_nothing(linker
 )
 def test_lists_joint_keys_and_topics_in_the_forms_people_write(linker, text, expected):
     assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == expected
+
+
+@pytest.mark.parametrize("text, announced", [("2", "1.2"), ("1.2", "1.2"), ("Q3", "1.3")])
+def test_a_question_number_alone_answers_nothing_and_announces_its_question(linker, text, announced):
+    linked = linker.link(text, open_round=1)
+    assert linked.segments == () and linked.announces == announced
