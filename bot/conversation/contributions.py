@@ -156,6 +156,9 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
                 )
         return
 
+    if stored is None and turn.last_text == text and await _as_last_time(turn, index, linked):
+        turn.reply(_("You sent this already: it is recorded once."), reply_to=message.message_id)
+        return
     # Written as rows, not entities: nothing in the turn reads them back but their ids (the ORM's flush would double the cost).
     connection = await turn.session.connection()
     hidden_questions: set[int | None] = set()
@@ -197,6 +200,25 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         for row_id, part in zip(ids, parts, strict=True)
     ]
     acknowledge(turn, index, rounds, written, round_id, message.message_id, edited=stored is not None)
+
+
+async def _as_last_time(turn: Turn, index: DiscussionIndex, linked: Linked) -> bool:
+    """Whether the sender's latest message in this chat, the same text, went to the same questions
+    (sent twice by mistake): the same "yes" replied to two questions is two answers."""
+    assert turn.participant is not None
+    latest = (
+        select(Message.id)
+        .where(Message.participant_id == turn.participant.id, Message.platform == turn.chat.platform, Message.chat_id == turn.chat.chat_id)
+        .order_by(Message.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    before = sorted(
+        question_id or 0
+        for question_id in await turn.session.scalars(select(Contribution.question_id).where(Contribution.message_id == latest))
+    )
+    now = sorted(index.questions[segment.question].id if segment.question in index.questions else 0 for segment in linked.segments)
+    return before == now
 
 
 async def _revise(turn: Turn, stored: Message, text: str, language: str | None) -> None:

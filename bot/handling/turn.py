@@ -19,7 +19,7 @@ from bot.handling import handled
 from bot.handling.handled import UpdateIdentity
 from bot.i18n import negotiate
 from bot.ports import Button, ChatKind, ChatRef, OutgoingMessage, Person
-from bot.storage.models import Discussion, Participant, PlatformIdentity, Round, Venue
+from bot.storage.models import Discussion, Message, Participant, PlatformIdentity, Round, Venue
 
 if TYPE_CHECKING:
     from bot.handling.command import Command
@@ -29,8 +29,16 @@ IndexLoader = Callable[[AsyncSession, Discussion], Awaitable[DiscussionIndex]]
 # Built once, bound per update: an update's context is read before anything
 # else it does. The discussion's source file is not read (nothing in a turn uses it).
 _SENDER_IDENTITY = and_(PlatformIdentity.platform == bindparam("sender_platform"), PlatformIdentity.external_id == bindparam("sender_id"))
+# The text of the sender's latest message in this chat: the same text sent again is not stored twice.
+_LAST_TEXT = (
+    select(Message.text)
+    .where(Message.participant_id == Participant.id, Message.platform == Venue.platform, Message.chat_id == Venue.chat_id)
+    .order_by(Message.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
 _CONTEXT = (
-    select(Venue, Discussion, Participant, Round, handled.KNOWN)
+    select(Venue, Discussion, Participant, Round, handled.KNOWN, _LAST_TEXT)
     .join(Discussion, Venue.discussion_id == Discussion.id)
     .outerjoin(Round, Round.discussion_id == Discussion.id)
     .outerjoin(PlatformIdentity, _SENDER_IDENTITY)
@@ -57,6 +65,7 @@ class Turn:
     venue: Venue | None = None
     participant: Participant | None = None
     rounds: list[Round] = field(default_factory=list)  # the discussion's, in order, as they stand now
+    last_text: str | None = None  # the text of the sender's latest message in this chat, if any
     replies: list[OutgoingMessage] = field(default_factory=list)
     post_questions: bool = False  # post the open round's missing questions in this chat, after the replies
     post_everywhere: bool = False  # a round opened: post its questions in every chat, in the background
@@ -106,7 +115,7 @@ class Turn:
         tells whether `update` was handled before (returned)."""
         rows = (await self.session.execute(_CONTEXT, {**_chat_and_sender(self.chat, self.sender), **handled.parameters(update)})).all()
         if rows:
-            self.venue, self.discussion, self.participant, _round, known = rows[0]
+            self.venue, self.discussion, self.participant, _round, known, self.last_text = rows[0]
             self.rounds = [row[3] for row in rows if row[3] is not None]
             return bool(known)
         if update is not None and await handled.already_handled(self.session, update):

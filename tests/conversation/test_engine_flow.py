@@ -6,7 +6,7 @@ import datetime as dt
 from sqlalchemy import delete, func, select
 
 from bot.storage.models import Contribution, ContributionStatus, Delivery, Message, MessageRevision, Participant, Question, Venue
-from tests.helpers import join, open_round, organiser, stored_contributions
+from tests.helpers import answer, join, open_round, organiser, stored_contributions
 
 
 async def round_one_with_john(engine, user):
@@ -272,3 +272,18 @@ async def test_the_consent_says_all_that_is_published_with_a_name(engine, platfo
     await engine.handle_button(ana.press("lang:es"))
     consent = platform.last(ana.dm)
     assert [b.label for b in consent.buttons][0] == "Con mi nombre, mi organización y mi país"
+
+
+async def test_the_same_answer_sent_twice_in_a_row_is_recorded_once(engine, platform, user):
+    boss, john = await round_one_with_john(engine, user)
+    await engine.handle_message(john.message("Q2: We have a joint committee with the ministry."))
+    await engine.handle_message(john.message("Q2: We have a joint committee with the ministry."))
+    assert platform.last(john.dm).text == "You sent this already: it is recorded once."
+    assert [key for key, *_ in await stored(engine)] == ["1.2"]
+
+
+async def test_the_same_words_replied_to_two_questions_are_two_answers(engine, platform, user):
+    boss, john = await round_one_with_john(engine, user)
+    for key in ("1.1", "1.2"):
+        await answer(engine, john, key, "Yes, through the regional council.")
+    assert sorted(key for key, *_ in await stored(engine)) == ["1.1", "1.2"]
