@@ -78,6 +78,11 @@ TEXTS = [
 Send = Callable[[int], Awaitable[None]]  # the i-th message, handled
 
 
+def text_of(i: int, path: str) -> str:
+    """A path's i-th message's text: each one its own, as people write (the same text twice in a row is recorded once)."""
+    return f"{TEXTS[i % len(TEXTS)]} ({path} {i})"
+
+
 async def prepared_engine(database: AsyncEngine) -> tuple[Engine, MemoryPlatform, list[MemoryUser]]:
     platform = MemoryPlatform()
     # The clock moves on by a second a message, as people write: no one floods.
@@ -104,7 +109,7 @@ async def prepared_engine(database: AsyncEngine) -> tuple[Engine, MemoryPlatform
 def engine_path(engine: Engine, users: list[MemoryUser]) -> Send:
     async def send(i: int) -> None:
         person = users[i % len(users)]
-        await engine.handle_message(person.message(TEXTS[i % len(TEXTS)], message_id=f"engine-{i}"))
+        await engine.handle_message(person.message(text_of(i, "engine"), message_id=f"engine-{i}"))
 
     return send
 
@@ -126,6 +131,12 @@ CONTEXT = (
             HandledUpdate.external_id == bindparam("message_id"),
             HandledUpdate.version == "",
         ),
+        # The sender's latest text in the chat, which the engine compares (a text sent twice is stored once).
+        select(Message.text)
+        .where(Message.participant_id == Participant.id, Message.platform == Venue.platform, Message.chat_id == Venue.chat_id)
+        .order_by(Message.id.desc())
+        .limit(1)
+        .scalar_subquery(),
     )
     .select_from(Venue)
     .join(Discussion, Venue.discussion_id == Discussion.id)
@@ -151,12 +162,13 @@ def core_path(database: AsyncEngine, engine: Engine, platform: MemoryPlatform, u
 
     async def send(i: int) -> None:
         person = users[i % len(users)]
-        chat, sender, text, message_id = person.chat(), person.person, TEXTS[i % len(TEXTS)], f"core-{i}"
+        chat, sender, text, message_id = person.chat(), person.person, text_of(i, "Core"), f"core-{i}"
         now = engine.clock()
         async with database.begin() as connection:
             found = {"platform": chat.platform, "chat_id": chat.chat_id, "message_id": message_id}
             rows = (await connection.execute(CONTEXT, {**found, "sender_platform": sender.platform, "sender_id": sender.user_id})).all()
-            discussion_id, participant_id, language, *_round, handled_before = rows[0]
+            discussion_id, participant_id, language, *_round, handled_before, last_text = rows[0]
+            assert last_text != text
             assert not handled_before
             open_round = next(row for row in rows if row.status == RoundStatus.open)
             if discussion_id not in index_of:
@@ -239,7 +251,7 @@ def raw_path(database: AsyncEngine, discussion_id: int, question_ids: list[int])
     """The rows the guarantees need and the mark, written with nothing else."""
 
     async def send(i: int) -> None:
-        chat_id, message_id, text = f"c{i % PARTICIPANTS}", f"raw-{i}", TEXTS[i % len(TEXTS)]
+        chat_id, message_id, text = f"c{i % PARTICIPANTS}", f"raw-{i}", text_of(i, "raw")
         async with database.begin() as connection:
             stored = await connection.scalar(
                 STORE_MESSAGE,
