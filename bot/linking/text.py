@@ -98,7 +98,7 @@ _GREETINGS_AND_THANKS = frozenset(
     estimados estimada estimadas querido queridos querida queridas senor senora senores senoras ola oi bom boa tarde
     ciao salve buongiorno buonasera caro cari cara care gentili gentile egregi egregio spettabile thanks thank thx ty
     tks cheers merci remercie remercions gracias agradezco agradecemos obrigado obrigada grazie regards saludos saludo
-    cordialement cordial cordiales atentamente abrazo abrazos abracos atenciosamente saluti
+    cordialement cordial cordiales atentamente abrazo abrazos abraco abracos abbraccio atenciosamente saluti
     sorry apologies desole desolee pardon excusez perdon perdona perdonen disculpa disculpen disculpas desculpa desculpem
     scusa scusate scusami
     """.split()
@@ -124,7 +124,8 @@ _PHATIC_WORDS = _GREETINGS_AND_THANKS | frozenset(
     cordialement amicalement salutations sinceres bien vous
     saludos cordiales saludo atentamente abrazo abrazos un pronto hasta luego
     abracos atenciosamente cordiali saluti
-    forum foro discussion discusion debate participation participacion participar coparticipar participating
+    forum foro discussion discusion discussao discussione debate participation participacion participar coparticipar participating
+    conversation conversacion conversa conversazione gusto placer prazer piacere ravi ravie heureux heureuse encantado encantada
     test testing new year christmas holidays bonne annee feliz ano nuevo navidad buon anno natale organising organizing
     moderator moderators organiser organisers organizer organizers facilitator facilitators moderateur moderateurs
     animateur animateurs organisateurs moderador moderadores organizadores moderatori organizzatori
@@ -150,6 +151,7 @@ _REACTION_WORDS = frozenset(
     comentarios ideas aprendido
     muito muita interessante util partilha partilhar compartilhar concordo plenamente exatamente verdade
     molto interessanti utile condivisione esattamente vero scambio testimonianza messaggio commento
+    ottima ottimo ottime bellissima otima otimo bonne buena
     """.split()
 )
 # "good point", "great idea", "bonne question": praise of someone else's message, no answer.
@@ -164,7 +166,7 @@ _SIGN_OFF = re.compile(
     r"^\W*(?:best regards|kind regards|warm regards|regards|best wishes|all the best|best|cheers|sincerely|yours"
     r"|bien cordialement|cordialement|bien a vous|amicalement|salutations|avec mes salutations"
     r"|saludos cordiales|saludos|(?:un )?(?:cordial )?saludo|atentamente|hasta pronto|un abrazo|cordiales saludos"
-    r"|atenciosamente|abracos|cordiali saluti|distinti saluti)\b"
+    r"|atenciosamente|(?:um )?abracos?|beijos|(?:un )?abbraccio|cordiali saluti|distinti saluti)\b"
 )
 
 _GREETING_LEAD = (
@@ -174,7 +176,7 @@ _SELF_INTRODUCTION = re.compile(
     _GREETING_LEAD + r"(?:my name is|je m'appelle|mon nom est|me llamo|mi nombre es|me chamo|chamo-me|meu nome e|mi chiamo"
     r"|i work (?:at|for|in|with)|je travaille (?:a|au|aux|pour|chez|dans)|trabajo (?:en|para|con)|trabalho (?:em|na|no|para)"
     r"|lavoro (?:a|per|presso|in)|i represent|je represente|represento|rappresento"
-    r"|(?:i am|i'm|je suis|soy|sou|sono) (?:an? |the |une? |la |le |el |uno? |una |il |from |del? |da |di |member|membre"
+    r"|(?:i am|i'm|je suis|soy|sou|sono) (?:an? |the |une? |la |le |el |uno? |una |il |o |os |from |del? |da |di |member|membre"
     r"|miembro|direct|mayor|maire|alcald|research|cherch|investig|consult|coordinat|coordinad|head|chef|jef|responsable"
     r"|officer|charge|student|etudiant|estudiante|president|part of))"
 )
@@ -197,7 +199,9 @@ _ABOUT_THE_MESSAGE = re.compile(
     r"|(?:je reponds|respondo|i(?:'ll| will)? answer|rispondo) (?:a |aux |to |alle )?(?:las |les |the |os |as |le )?(?:\w+ )?(?:premieres|primeras|first|primeiras|prime|questions|preguntas|perguntas|domande)"
     # Just arrived: "Just joined.", "je viens de m'inscrire", "acabo de unirme".
     r"|just (?:joined|signed up|arrived)|new (?:here|member)|je viens (?:de rejoindre|de m'inscrire|d'arriver)"
-    r"|acabo de (?:unirme|inscribirme|llegar|entrar)|acabei de (?:entrar|chegar)|appena (?:iscritt|arrivat)[oa])\b"
+    r"|acabo de (?:unirme|inscribirme|llegar|entrar)|acabei de (?:entrar|chegar)|appena (?:iscritt|arrivat)[oa]"
+    r"|me (?:uno|sumo) a (?:la |esta )?(?:conversacion|discusion)|je (?:rejoins|me joins a) (?:la |cette )?(?:discussion|conversation)"
+    r"|(?:i'm |i am )?joining (?:the |this )?(?:discussion|conversation))\b"
 )
 
 # Agreeing with someone else's message, alone or pointing at it: "+1", "agree with Daniel",
@@ -437,7 +441,8 @@ _ABOUT_THE_DISCUSSION = re.compile(
     r"|send|envoyer|enviar|mandar|inviare|lists?|listes?|listas?|participants|participantes|partecipanti|links?|liens?"
     r"|enlaces?|publish\w*|publie\w*|publica\w*|pubblica\w*|results?|resultats?|resultados?|risultati|certificat\w*"
     r"|regist\w*|inscri\w*|other(?:s'|s)? answers|reponses des autres|respuestas de los demas|respostas dos outros"
-    r"|where can i|ou puis-je|donde puedo|onde posso|how do i|comment (?:faire|puis-je)|como (?:puedo|posso)"
+    r"|where can i|ou puis-je|donde puedo|onde posso|dove posso|how do i|comment (?:faire|puis-je)|como (?:puedo|posso)|come posso"
+    r"|altre risposte|risposte degli altri"
     r"|round|semaine prochaine|next week|proxima semana|prochaine question|next question"
     r"|quelqu'un|anyone|anybody|alguien|alguem|qualcuno|who else|qui d'autre|quien mas|quem mais|chi altro"
     # What a question means, or more about someone's answer: "what do you mean by RLAs?"

@@ -142,6 +142,12 @@ def test_unsure_candidates_put_the_closest_question_first(linker):
         "Un cordial saludo a todos los participantes desde Quito.",
         "Nothing to add for now.",
         "No tengo experiencia en este tema.",
+        "Boa tarde, sou o João, da Câmara Municipal do Porto.",
+        "Ottima domanda!",
+        "Muito interessante esta discussão.",
+        "Um abraço a todos",
+        "Buenos días desde Quito, un gusto participar.",
+        "Me uno a la conversación, saludos desde Bogotá.",
     ],
 )
 def test_greetings_thanks_and_bare_introductions_are_not_contributions(linker, text):
@@ -493,7 +499,10 @@ def test_a_sign_off_word_before_an_answer_leaves_the_answer(linker):
     assert segment.text == "usamos la radio comunitaria para llegar a la diáspora"
 
 
-@pytest.mark.parametrize("text", ["Sorry, what does RLA mean?", "Can I answer in Portuguese?", "Who else is from Morocco?"])
+@pytest.mark.parametrize(
+    "text",
+    ["Sorry, what does RLA mean?", "Can I answer in Portuguese?", "Who else is from Morocco?", "Dove posso leggere le altre risposte?"],
+)
 def test_a_question_to_the_organisers_is_passed_on_even_after_an_apology(linker, text):
     assert linker.link(text, open_round=1).asks == "organisers"
 
