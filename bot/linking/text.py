@@ -431,7 +431,7 @@ DEADLINE = "deadline"
 TO_ORGANISERS = "organisers"
 ORGANISER_QUESTION_MAX_WORDS = 30
 _DEADLINE = re.compile(
-    r"\b(?:deadline|due|closes?|closing|ends?|the end of|date limite|ferme|se termine|termine|finit|finira|la fin d[eu]"
+    r"\b(?:deadline|due|closes?|closing|ends?(?![ \t-]+(?:goals?|users?|results?|products?|points?))|the end of|date limite|ferme|se termine|termine|finit|finira|la fin d[eu]"
     r"|jusqu'a quand|fecha limite|plazo|cierra|termina|acaba|el final de|el fin de|hasta cuando|prazo|fecha|encerra|o fim d[aeo]"
     r"|scadenza|chiude|finisce|la fine d[ie]|until when)\b"
 )

@@ -575,3 +575,8 @@ def test_lists_joint_keys_and_topics_in_the_forms_people_write(linker, text, exp
 def test_a_question_number_alone_answers_nothing_and_announces_its_question(linker, text, announced):
     linked = linker.link(text, open_round=1)
     assert linked.segments == () and linked.announces == announced
+
+
+@pytest.mark.parametrize("text", ["Is the end goal to publish a report?", "What do you mean by end-users?"])
+def test_an_end_that_is_a_goal_or_a_user_asks_for_no_deadline(linker, text):
+    assert linker.link(text, open_round=1).asks == "organisers"
