@@ -491,7 +491,7 @@ class Linker:
         folded = fold(text)
         # A question to the organisers first: "Sorry, what does RLA mean?" reads as an apology too.
         asks = organiser_question(folded) if text and reply_to is None else None
-        if asks and not self._markers(text, folded):
+        if asks and not self._markers(text, folded, open_round):
             return Linked(self._language.guess(text, participant_language), (), asks)
         if not text or is_not_a_contribution(text, folded):
             return Linked(self._language.guess(text, participant_language), ())
@@ -499,7 +499,7 @@ class Linker:
             reply_to = None
         replied = (reply_to, "thread" if in_thread else "reply") if reply_to else None
 
-        markers = self._markers(text, folded)
+        markers = self._markers(text, folded, open_round)
         # Past the budget, the rest of the text is one segment that the participant is asked about.
         beyond_budget = markers[MAX_SEGMENTS].start if len(markers) > MAX_SEGMENTS else len(folded)
         markers = markers[:MAX_SEGMENTS]
@@ -559,8 +559,9 @@ class Linker:
 
     # --- Markers ------------------------------------------------------------------------
 
-    def _markers(self, text: str, folded: str) -> list[_Marker]:
-        """The markers that open the message's segments, those of its first MARKERS_MAX_CHARS characters."""
+    def _markers(self, text: str, folded: str, open_round: int | None) -> list[_Marker]:
+        """The markers that open the message's segments, those of its first MARKERS_MAX_CHARS characters.
+        A question restated from a round not open yet is none: nobody has seen it, the words only look alike."""
         markers: dict[int, _Marker] = {}  # by start; a "Pregunta 2: ¿…?" line becomes one marker below
         folded = folded[:MARKERS_MAX_CHARS]
         strong_seen_at = len(folded)
@@ -575,7 +576,7 @@ class Linker:
         starts += [(m.end(), folded.find("\n", m.end()) % (len(folded) + 1)) for m in _INLINE_QUESTION_PREFIX.finditer(folded)]
         for line_start, line_end in sorted(starts):
             restated = self._restated_line(folded, line_start, line_end) or self._topic_header(folded, line_start, line_end)
-            if restated is None:
+            if restated is None or (open_round is not None and self._by_key[restated[0]].round_number > open_round):
                 continue
             key, confidence, body_start = restated
             strong_seen_at = min(strong_seen_at, line_start)

@@ -580,3 +580,11 @@ def test_a_question_number_alone_answers_nothing_and_announces_its_question(link
 @pytest.mark.parametrize("text", ["Is the end goal to publish a report?", "What do you mean by end-users?"])
 def test_an_end_that_is_a_goal_or_a_user_asks_for_no_deadline(linker, text):
     assert linker.link(text, open_round=1).asks == "organisers"
+
+
+def test_a_question_of_a_round_not_open_yet_is_never_taken_as_restated(linker):
+    text = "This is about last week's question on diaspora consultation: we held three town hall meetings."
+    (segment,) = linker.link(text, open_round=2).segments
+    assert segment.question is None or not segment.question.startswith("3.")
+    (later,) = linker.link(text, open_round=4).segments  # by round 4, round 3's question has been posted
+    assert later.question == "3.2"
