@@ -240,11 +240,14 @@ class Message(Base):
         # In id order, as SQLite's holds it anyway: PostgreSQL's meets the contributions' (message_id, position)
         # index in a merge join for the desk's per-day figure, the language and time read from it alone.
         Index("ix_messages_discussion_id", "discussion_id", "id", postgresql_include=["language", "received_at"]),
+        # A sender's latest message in a chat, which every turn reads (a text sent twice in a row is stored once):
+        # one entry found, however many messages the participant wrote, in a busy group too.
+        Index("ix_messages_participant_id", "participant_id", "platform", "chat_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     discussion_id: Mapped[int] = mapped_column(ForeignKey("discussions.id", ondelete="CASCADE"))
-    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"), index=True)
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participants.id", ondelete="SET NULL"))
     platform: Mapped[str] = mapped_column(String(20))
     chat_id: Mapped[str] = mapped_column(String(64))
     message_id: Mapped[str] = mapped_column(String(64))
