@@ -63,7 +63,7 @@ _QUESTION_WORD = (
 )
 # Words that name a question only as a marker ("deuxième point :", "Pour la 1 :"): in a
 # sentence they are the participant's own points, or anything feminine.
-_POINT_WORD = r"(?:points?|puntos?|pontos?)"
+_POINT_WORD = r"(?:points?|puntos?|pontos?|answers?|ans|reponses?|respuestas?|respostas?|risposte?)"  # "Answer 2:", "Respuesta 2:"
 _FEMININE_ARTICLE = r"la(?=\s+\d\b)"
 _ROUND_WORD = r"(?:weeks?|wk|semaines?|sem|semanas?|settimana|rounds?|ronda|tour|rodada)"
 _NUMBER_SIGN = r"(?:n[o°º]\.?\s*|num(?:ero|ber|\.)?\s*|#\s*|[°º]\s*|[.-](?=\d))?"  # "n°2", "Q°1", "Q.2", "Q-2"
@@ -148,12 +148,12 @@ _LEAD_IN = re.compile(
     r"|in (?:reply|response|answer) to|en reponse a|en respuesta a|em resposta a|in risposta a|sul|sulla|su"
     r"|(?:en )?reponses? aux?|sobre|para|en cuanto a|con respecto a|respecto a|acerca de|respuestas? a"
     r"|en relacion (?:a|con)|volviendo a|vuelvo a|em relacao a|quanto a|resposta a|voltando a|riguardo a|per"
-    r"|in merito a|risposta a(?:lla)?|(?:in|con) riferimento a(?:lla|l)?|tornando a(?:lla|l)?)\W{0,2}\s*)?"
-    r"(?:(?:la|le|les|l'|el|los|las|the|a|o|il|ma|my|mi|mon)\s*)?(?:\(\s*)?",
+    r"|in merito a|risposta a(?:lla)?|(?:in|con) riferimento a(?:lla|l)?|tornando a(?:lla|l)?|ans(?: to)?)\W{0,2}\s*)?"
+    r"(?:(?:la|le|les|l'|el|los|las|the|a|o|il|ma|my|mi|mon)\s*)?(?:[(\[]\s*)?",
 )
 _DELIMITER = re.compile(
     r"[ \t]*(?:(?:together|ensemble|juntas|juntos|insieme|a la vez|em conjunto)(?=[ \t]*[:)\-]))?"  # "Q2 and Q4 together:"
-    r"[ \t]*(?:[:)\].,;=>-]+|/(?!\d)|\s-\s)[ \t]*"
+    r"[ \t]*(?:[:)\].,;=>*_-]+|/(?!\d)|\s-\s)[ \t]*"  # "*" and "_": markdown's bold, "**Question 2:**"
 )
 _OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")
 _DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"

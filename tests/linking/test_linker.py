@@ -588,3 +588,22 @@ def test_a_question_of_a_round_not_open_yet_is_never_taken_as_restated(linker):
     assert segment.question is None or not segment.question.startswith("3.")
     (later,) = linker.link(text, open_round=4).segments  # by round 4, round 3's question has been posted
     assert later.question == "3.2"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ans to q2: a joint committee",
+        "Answer 2: a joint committee",
+        "[Q2] a joint committee",
+        "*Q2*: a joint committee",
+        "**Question 2:** a joint committee",
+    ],
+)
+def test_markers_in_brackets_markdown_or_after_answer_file_the_bare_answer(linker, text):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == [("1.2", "a joint committee")]
+
+
+def test_an_answer_numbered_in_passing_is_no_marker(linker):
+    (segment,) = linker.link("My answer 2 days ago was about twinning with Lyon.", open_round=1).segments
+    assert segment.text == "My answer 2 days ago was about twinning with Lyon."
