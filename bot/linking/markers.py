@@ -58,7 +58,7 @@ def _alternation(words) -> str:
 
 # "question" in five languages and the typos people make in a chat; "P2" is "pregunta 2".
 _QUESTION_WORD = (
-    r"(?:(?:quest|ques|preg|qn|q)\.(?=[ \t]?\d)|questions?|qu?estion|queston|quesiton|questio|qns?|ques|quest|q|p(?=\d)"
+    r"(?:(?:quest|ques|preg|qn|q)\.(?=[ \t]?\d)|p\.(?=\d)|questions?|qu?estion|queston|quesiton|questio|qns?|ques|quest|q|p(?=\d)"
     r"|preguntas?|pregnta|preguna|pegunta|preg|perguntas?|questao|questoes|domand[ae]|cuestion(?:es)?)"
 )
 # Words that name a question only as a marker ("deuxième point :", "Pour la 1 :"): in a
@@ -66,7 +66,7 @@ _QUESTION_WORD = (
 _POINT_WORD = r"(?:points?|puntos?|pontos?|answers?|ans|reponses?|respuestas?|respostas?|risposte?)"  # "Answer 2:", "Respuesta 2:"
 _FEMININE_ARTICLE = r"la(?=\s+\d\b)"
 _ROUND_WORD = r"(?:weeks?|wk|semaines?|sem|semanas?|settimana|rounds?|ronda|tour|rodada)"
-_NUMBER_SIGN = r"(?:n[o°º]\.?\s*|num(?:ero|ber|\.)?\s*|#\s*|[°º]\s*|[.-](?=\d))?"  # "n°2", "Q°1", "Q.2", "Q-2"
+_NUMBER_SIGN = r"(?:n[o°º]\.?\s*|n\.\s*(?=\d)|num(?:ero|ber|\.)?\s*|#\s*|[°º]\s*|[.-](?=\d))?"  # "n°2", "Q°1", "Q.2", "Q-2"
 _ORDINAL = rf"(?:{_alternation(ORDINALS)}|(?P<{{g}}>\d)(?:st|nd|rd|th|ere|re|er|eme|e|a|o|[°º])\b)"
 _NUMBER = r"(?P<{n}>\d{{1,2}})(?:\.(?P<{s}>\d{{1,2}}))?(?!\d)"
 
@@ -158,7 +158,7 @@ _DELIMITER = re.compile(
 _OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")
 _DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
 # What must follow a reference that only counts as a marker: "la pregunta anterior, …", "Pour la 1 :"
-_MARKER_DELIMITER = re.compile(r"[ \t]*(?:[:,)]|-[ \t])")
+_MARKER_DELIMITER = re.compile(r"[ \t]*(?:[:,)]|\.?-[ \t]|\.-)")  # "Punto 2.- …"
 _PAIRING_GAP = 25  # "Semaine 2, question 1", "question 1 de la semaine 2", "last week's Q4"
 _HEADER_MAX_EXTRA_WORDS = 4  # "Semana 2:", "Week 3 answers:" but not a sentence that mentions week 3
 

@@ -131,7 +131,7 @@ _PHATIC_WORDS = _GREETINGS_AND_THANKS | frozenset(
     animateur animateurs organisateurs moderador moderadores organizadores moderatori organizzatori
     your yours ton ta tes votre vos tu tua tuo seu sua vostro vostra
     m4d
-    sorry late delay answer reply response desole retard reponse perdon disculpas disculpen tardanza demora respuesta
+    sorry late delay answer reply response desole retard reponse perdon disculpas disculpen tardanza demora respuesta rep resp
     retraso atraso ritardo
     english french spanish portuguese italian anglais francais espagnol portugais italien ingles espanol frances portugues
     italiano inglese francese spagnolo portoghese bad poor mauvais mal malo mio mi mon my

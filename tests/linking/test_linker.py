@@ -607,3 +607,21 @@ def test_markers_in_brackets_markdown_or_after_answer_file_the_bare_answer(linke
 def test_an_answer_numbered_in_passing_is_no_marker(linker):
     (segment,) = linker.link("My answer 2 days ago was about twinning with Lyon.", open_round=1).segments
     assert segment.text == "My answer 2 days ago was about twinning with Lyon."
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("Rép. Q2 : un comité", "un comité"),
+        ("Punto 2.- una mesa técnica", "una mesa técnica"),
+        ("P.2: una mesa técnica", "una mesa técnica"),
+        ("Domanda n. 2: un tavolo", "un tavolo"),
+    ],
+)
+def test_abbreviated_markers(linker, text, answer):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == [("1.2", answer)]
+
+
+def test_a_page_reference_is_no_question(linker):
+    (segment,) = linker.link("see p. 12 of the report", open_round=1).segments
+    assert segment.question is None and segment.text == "see p. 12 of the report"
