@@ -100,9 +100,8 @@ def _without_quotes(lines: list[str]) -> list[str]:
                 quoted_question = named.group("key")
         elif line.strip():
             if quoted_question:
-                kept.append(
-                    f"{quoted_question}:"
-                )  # "1.2:" on its own line (`_QUOTED_KEY_LINE`): the linker's marker, not part of the answer
+                # "1.2:" on its own line (`_QUOTED_KEY_LINE`): the linker's marker, not part of the answer.
+                kept.append(f"{quoted_question}:")
                 quoted_question = None
             kept.append(line)
         else:

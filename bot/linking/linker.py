@@ -47,7 +47,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.linking.language import LanguageGuesser
-from bot.linking.markers import LAST, PREVIOUS, Reference, find_references, key_mention, named_round, topic_words
+from bot.linking.markers import LAST, POINTING_WORDS, PREVIOUS, Reference, find_references, key_mention, named_round, topic_words
 from bot.linking.meaning import CachedEmbedder, Embedder, Loading
 from bot.linking.text import (
     content_stems,
@@ -107,10 +107,10 @@ class FiledAnswer(NamedTuple):
 CONFIDENCE = {"reply": 1.0, "thread": 0.95, "reference": 0.97, "mention": 0.85, "bare number": 0.9, "topic": 0.9}
 # A topic header: the words before a colon, all of them in one question's wording and in no other's.
 TOPIC_HEADER_MAX_CHARS = 80
+# At the start of a topic header that a comma ends (`_topic_header`).
 _POINTING_START = re.compile(
-    r"\W*(?:(?:and|et|y|e|also|aussi|tambien|ainda|anche)[ \t]+)?(?:regarding|concerning|on|about|as for|as to|as regards|for|sur|pour|concernant"
-    r"|quant a(?:ux?)?|en ce qui concerne|s'agissant de|sobre|para|en cuanto a|respecto a|con respecto a|acerca de|en relacion con|quanto a"
-    r"|em relacao a|no que diz respeito a|riguardo a|per quanto riguarda|quanto al?|sul|sulla|sui)\b"
+    rf"\W*(?:(?:and|et|y|e|also|aussi|tambien|ainda|anche)[ \t]+)?(?:{POINTING_WORDS}|as regards|quant aux?|en ce qui concerne"
+    r"|s'agissant de|con respecto a|en relacion con|em relacao a|no que diz respeito a|per quanto riguarda|quanto al|sui)\b"
 )
 _COMMA = re.compile(r"[ \t]*,[ \t]*")
 _TOPIC_HEADER_END = re.compile(r"[ \t]*(?::|[ \t][-–—](?=[ \t]))[ \t]*")

@@ -115,13 +115,16 @@ BARE_NUMBER = re.compile(
     re.M,
 )
 # "1.5 million", "2.5 %": a quantity, not question 1.5.
-_NOT_A_QUANTITY = r"(?![ \t]*(?:%|per ?cent|pour ?cent|por ?ciento|million|milliard|billion|thousand|mil\b|milh|milion|millon|mille|bn\b|m\b|k\b|km|kg|ha\b|years?|ans\b|anos\b|anni\b|[$€£]|usd|eur|dollars?|euros?))"
-_QUANTITY = re.compile(_NOT_A_QUANTITY.replace("(?!", "(?=", 1))
-# A lead-in word that points at what follows: "Regarding 1.3 we use …" opens question 1.3's answer.
-_POINTING_LEAD_IN = re.compile(
-    r"\b(?:re|about|regarding|concerning|on|for|as for|as to|sur|pour|concernant|quant a|sobre|para|en cuanto a|respecto a|acerca de"
-    r"|quanto a|sul|sulla|su|per|riguardo a)\W{0,2}\s*(?:(?:la|le|el|the|a|o|il)\s+)?$"
+_UNIT = r"[ \t]*(?:%|per ?cent|pour ?cent|por ?ciento|million|milliard|billion|thousand|mil\b|milh|milion|millon|mille|bn\b|m\b|k\b|km|kg|ha\b|years?|ans\b|anos\b|anni\b|[$€£]|usd|eur|dollars?|euros?)"
+_NOT_A_QUANTITY = rf"(?!{_UNIT})"
+_QUANTITY = re.compile(_UNIT)
+# Words that point at what follows: "Regarding 1.3 we use …", "Concernant la coopération décentralisée, nous …".
+POINTING_WORDS = (
+    r"about|regarding|concerning|on|for|as for|as to|sur|pour|concernant|quant a|sobre|para|en cuanto a|respecto a|acerca de"
+    r"|quanto a|sul|sulla|riguardo a"
 )
+# Before a question key, where it opens the key's answer: "Regarding 1.3 we use …".
+_POINTING_LEAD_IN = re.compile(rf"\b(?:re|su|per|{POINTING_WORDS})\W{{0,2}}\s*(?:(?:la|le|el|the|a|o|il)\s+)?$")
 _PREVIOUS_WEEK = (
     r"(?:last|previous|past) (?:week|round)|semaine (?:derniere|passee|precedente)|derniere semaine|tour precedent"
     r"|(?:semana|ronda) (?:pasada|anterior|passada)|rodada anterior|settimana (?:scorsa|precedente)"
@@ -155,8 +158,8 @@ _DELIMITER = re.compile(
     r"[ \t]*(?:(?:together|ensemble|juntas|juntos|insieme|a la vez|em conjunto)(?=[ \t]*[:)\-]))?"  # "Q2 and Q4 together:"
     r"[ \t]*(?:[:)\].,;=>*_-]+|/(?!\d)|\s-\s)[ \t]*"  # "*" and "_": markdown's bold, "**Question 2:**"
 )
-_OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")
-_DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
+_OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
+_DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what ends a round header as a colon would: "Todavía sobre la semana 1 - …"
 # What must follow a reference that only counts as a marker: "la pregunta anterior, …", "Pour la 1 :"
 _MARKER_DELIMITER = re.compile(r"[ \t]*(?:[:,)]|\.?-[ \t]|\.-)")  # "Punto 2.- …"
 _PAIRING_GAP = 25  # "Semaine 2, question 1", "question 1 de la semaine 2", "last week's Q4"
