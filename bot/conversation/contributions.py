@@ -347,11 +347,26 @@ async def handle_button(turn: Turn, data: str) -> bool:
     return True
 
 
+def typed_question(index: DiscussionIndex, rounds: list[Round], text: str) -> str | None:
+    """The question a bare number names ("2", "1.2", "Q2", "#2"): a key as typed, or the current
+    round's second question for "2" (the number as typed when that round has no such question)."""
+    match = _BARE_REFERENCE.match(text)
+    if not match:
+        return None
+    reference = match.group(1)
+    if "." not in reference:
+        current, _late = store.current_of(rounds)
+        in_round = index.round_keys(current.number if current else None)
+        number = int(reference)
+        reference = in_round[number - 1] if 1 <= number <= len(in_round) else reference
+    return reference
+
+
 async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: list[Round], text: str, reply_to: str | None) -> bool:
     """A bare number ("2", "1.2", "Q2") answers a "which question?": the one
     it replies to, else the latest asked in this chat about a text still pending."""
-    match = _BARE_REFERENCE.match(text)
-    if not match or turn.participant is None:
+    reference = typed_question(index, rounds, text)
+    if reference is None or turn.participant is None:
         return False
     if reply_to:
         pending = await asked_in_reply(turn.session, turn.participant.id, turn.chat.platform, turn.chat.chat_id, reply_to)
@@ -372,12 +387,6 @@ async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: list
         )
     if pending is None:
         return False
-    reference = match.group(1)
-    if "." not in reference:
-        current, _late = store.current_of(rounds)
-        in_round = index.round_keys(current.number if current else None)
-        number = int(reference)
-        reference = in_round[number - 1] if 1 <= number <= len(in_round) else reference
     await filing.move_to(turn, index, pending, reference)
     return True
 

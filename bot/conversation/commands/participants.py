@@ -3,14 +3,11 @@ what others published, reminders."""
 
 from __future__ import annotations
 
-import re
-
 from babel.lists import format_list
 from sqlalchemy import select
 
-from bot.conversation import onboarding, web_access
+from bot.conversation import contributions, onboarding, web_access
 from bot.discussion import store
-from bot.discussion.store import DiscussionIndex, IndexedQuestion
 from bot.handling.command import N_, Command
 from bot.handling.turn import Turn
 from bot.i18n import _, current_language, format_moment, language_name, reading_in
@@ -19,7 +16,6 @@ from bot.text import shorten
 
 READ_AT_MOST = 10  # others' answers one chat message shows, the latest; the web page (/web) shows more
 READ_EXCERPT = 400  # characters of each
-_TYPED_QUESTION = re.compile(r"^(?:q|p|#)?\s*(\d{1,2}(?:\.\d{1,2})?)$", re.I)  # "1.2", "Q2", "#2", "2": the open round's second
 
 
 async def start(turn: Turn, args: list[str]) -> None:
@@ -110,17 +106,6 @@ async def questions(turn: Turn, args: list[str]) -> None:
     turn.reply("\n".join(lines))
 
 
-def _typed_question(turn: Turn, index: DiscussionIndex, typed: str) -> IndexedQuestion | None:
-    match = _TYPED_QUESTION.match(typed.strip())
-    if match is None:
-        return None
-    key = match.group(1)
-    if "." not in key:
-        round_, _late = store.current_of(turn.rounds)
-        key = f"{round_.number}.{key}" if round_ else key
-    return index.questions.get(key)
-
-
 async def read(turn: Turn, args: list[str]) -> None:
     """/read 1.2: what the others published under a question, as the report publishes it; once
     one's own answer to it is in, unless the discussion shows them at once (`others_answers`)."""
@@ -129,7 +114,8 @@ async def read(turn: Turn, args: list[str]) -> None:
         turn.reply(_("No discussion is running here yet."))
         return
     index = await turn.index()
-    question = _typed_question(turn, index, args[0]) if args else None
+    key = contributions.typed_question(index, turn.rounds, args[0]) if args else None
+    question = index.questions.get(key) if key else None
     if question is None:
         round_, _late = store.current_of(turn.rounds)
         example = next((q.key for q in index.questions.values() if round_ and q.round_number == round_.number), "1.1")
