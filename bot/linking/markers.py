@@ -108,12 +108,16 @@ _ROUND_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?P<num>\d{{1,2}})(?!\d)")
 _ORDINAL_BEFORE = re.compile(rf"\b(?P<ord>{_ORDINAL.format(g='ordnum')})\s+$")
 _ORDINAL_WINDOW = 16
 BARE_NUMBER = re.compile(
-    r"^[ \t]*(?:[-*•>][ \t]*)?\(?(?P<num>\d{1,2})(?:\.(?P<sub>\d{1,2}))?(?!\d)"
+    # "Re: 2", "Ad 3)", "N° 2 :", "No. 4:", "number 3:" name a number just as well.
+    r"^[ \t]*(?:[-*•>][ \t]*)?(?:(?:re|ad)\b[ \t]*:?[ \t]*|n(?:[°º]|o\.)[ \t]*|(?:number|numero)[ \t]+)?\(?(?P<num>\d{1,2})(?:\.(?P<sub>\d{1,2}))?(?!\d)"
     r"(?P<joined>(?:[ \t]*(?:,|&|\+|and|et|y|e)[ \t]*\d{1,2}(?![\d.]))*)"
     # "1.2" is a question's key, not "1." and "2"; a number alone on its line names its question ("2", "1.3").
-    r"[ \t]*(?:[):]|\.(?!\d)|/(?!\d)|-(?!\d)|(?<=\d)(?=[ \t])|(?=[ \t]*$))",
+    r"[ \t]*(?:[):]|\.(?!\d)|/(?!\d)|-(?!\d)|(?P<spaced>(?<=\d)(?=[ \t]))|(?=[ \t]*$))",
     re.M,
 )
+# After a number and a space alone, what makes it a question's number: "2 yes, …", "3.2 oui" do;
+# "2 communes de la région…", "3 ans de jumelage", "1 000 migrants" count things.
+_YES_OR_NO = re.compile(r"[ \t]+(?:yes|yeah|no|oui|non|si|sim|nao)\b")
 # "1.5 million", "2.5 %": a quantity, not question 1.5.
 _UNIT = r"[ \t]*(?:%|per ?cent|pour ?cent|por ?ciento|million|milliard|billion|thousand|mil\b|milh|milion|millon|mille|bn\b|m\b|k\b|km|kg|ha\b|years?|ans\b|anos\b|anni\b|[$€£]|usd|eur|dollars?|euros?)"
 _NOT_A_QUANTITY = rf"(?!{_UNIT})"
@@ -280,8 +284,10 @@ def find_references(folded: str) -> list[Reference]:
         elif trigger.group("point"):
             if ordinal := _ordinal_before(folded, start):
                 questions.append(_QuestionSpan(ordinal.start(), end, (_position_of(ordinal),), None, marker_only=True))
-            elif number := _NUMBER_AFTER.match(folded, end):  # "punto 2:", "point 2:"
-                questions.append(_QuestionSpan(start, number.end(), (_position_of(number),), None, marker_only=True))
+            elif number := _NUMBER_AFTER.match(folded, end):  # "punto 2:", "point 2:", "point 1.3 :"
+                position, sub = _position_of(number), number.group("sub")
+                positions, round_number = ((int(sub),), position) if sub else ((position,), None)
+                questions.append(_QuestionSpan(start, number.end(), positions, round_number, marker_only=True))
         elif questions and start < questions[-1].end:
             continue  # "Q2" in "Q1 y Q2" is part of the joint answer's marker
         elif span := _question_at(folded, trigger):
@@ -472,12 +478,21 @@ class _BareNumber(NamedTuple):
 def _bare_numbers(folded: str) -> list[_BareNumber]:
     """Numbers that open a line ("1)", "2/", "1 & 2 -", "3.2:"), "(2)" inside one, and a list inside
     one, in sequence: "1) oui 2) non 3) les forums", "Mes réponses : 1. oui 2. non"."""
-    found = []
+    found, spaced = [], []
     for match in BARE_NUMBER.finditer(folded):
         number, sub = int(match.group("num")), match.group("sub")
         joined = tuple(int(n) for n in re.findall(r"\d+", match.group("joined")))
         positions, round_number = ((int(sub),), number) if sub else ((number, *joined), None)
-        found.append(_BareNumber(match.start(), match.start("num"), match.end(), positions, round_number))
+        bare = _BareNumber(match.start(), match.start("num"), match.end(), positions, round_number)
+        if match.group("spaced") is None or _YES_OR_NO.match(folded, match.end()):
+            found.append(bare)
+        elif sub and not _QUANTITY.match(folded, match.end()) and not folded[match.end() + 1 : match.end() + 2].isdigit():
+            found.append(bare)  # "3.2 à Kayes": a question's key
+        else:
+            spaced.append(bare)
+    # "1 oui\n2 non\n3 …": numbers and a space alone, one after the other, number their answers.
+    numbers = {bare.positions[-1] for bare in found if bare.round_number is None} | {bare.positions[0] for bare in spaced}
+    found += [bare for bare in spaced if len(bare.positions) == 1 and {bare.positions[0] - 1, bare.positions[0] + 1} & numbers]
     for match in _PARENTHESISED_NUMBER.finditer(folded):
         closing = match.start()
         number_start = closing - 1 if folded[closing - 1].isdigit() else closing - 2  # "(2)" or "2 )"

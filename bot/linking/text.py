@@ -264,8 +264,12 @@ def is_introduction(sentence: str) -> bool:
     naming = _NAMING.match(folded)
     if naming is not None and sentence[naming.end() : naming.end() + 1].isupper():
         return True
+    # Every word of the name written with a capital, none a common word: "Ce qui manque…",
+    # "En ce qui concerne…" start an answer, "Marco qui" introduces Marco.
     here = _NAME_HERE.match(folded)
-    return here is not None and sentence[here.start("name")].isupper()
+    return here is not None and all(
+        name[0].isupper() and name.lower() not in STOPWORDS for name in re.split(r"[ -]", sentence[here.start("name") : here.end("name")])
+    )
 
 
 # Saying an answer will come later is no answer yet: "I'll send my answers next week", "Je répondrai demain".

@@ -625,3 +625,60 @@ def test_abbreviated_markers(linker, text, answer):
 def test_a_page_reference_is_no_question(linker):
     (segment,) = linker.link("see p. 12 of the report", open_round=1).segments
     assert segment.question is None and segment.text == "see p. 12 of the report"
+
+
+@pytest.mark.parametrize(
+    "text, open_round, answer",
+    [
+        ("Re: 2 yes, a joint committee", 1, "yes, a joint committee"),
+        ("re 2: a joint committee", 1, "a joint committee"),
+        ("RE 2 - a joint committee", 1, "a joint committee"),
+        ("Ad 2: la Conferenza Stato-Regioni", 1, "la Conferenza Stato-Regioni"),
+        ("N° 2 : une instance nationale", 1, "une instance nationale"),
+        ("No. 2: a national council", 1, "a national council"),
+        ("number 2: a joint committee", 1, "a joint committee"),
+        ("point 1.2 : une commission mixte", 1, "une commission mixte"),
+        ("punto 1.2: una mesa técnica", 2, "una mesa técnica"),
+    ],
+)
+def test_a_number_after_re_ad_or_number_sign_and_a_point_key_are_markers(linker, text, open_round, answer):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=open_round).segments] == [("1.2", answer)]
+
+
+@pytest.mark.parametrize(
+    "text, open_round",
+    [
+        ("2 communes de la région ont intégré la migration dans leur plan de développement territorial", 1),
+        ("3 ans de jumelage avec Kayes nous ont appris beaucoup", 1),
+        ("1 000 migrants sont membres des associations de la ville", 4),
+        ("1.5 million euros in remittances, but no plan includes migration", 1),
+        ("1,5 millions d'euros de transferts, mais aucun plan n'intègre la migration", 1),
+        ("2.3 millones de migrantes viven en la comunidad", 2),
+    ],
+)
+def test_a_count_opening_a_sentence_is_no_question_number(linker, text, open_round):
+    segments = linker.link(text, open_round=open_round).segments
+    assert [s.text for s in segments] == [text]
+    assert all(s.method != "reference" for s in segments)
+
+
+def test_numbers_followed_by_a_space_alone_number_answers_one_after_the_other(linker):
+    segments = linker.link("1 oui, les jumelages\n2 non\n3 les forums régionaux", open_round=1).segments
+    assert [(s.question, s.text) for s in segments] == [("1.1", "oui, les jumelages"), ("1.2", "non"), ("1.3", "les forums régionaux")]
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        ("Ce qui manque chez nous, c'est une commission mixte avec le ministère pour aligner nos stratégies", None),
+        ("En ce qui concerne la question 1, nous pensons que les jumelages restent l'outil le plus efficace", "1.1"),
+        ("Pour ce qui est de la question 2 : une commission mixte avec le ministère", "1.2"),
+    ],
+)
+def test_an_answer_opening_with_ce_qui_is_no_introduction(linker, text, question):
+    (segment,) = linker.link(text, open_round=1).segments
+    assert segment.text and (question is None or segment.question == question)
+
+
+def test_a_name_before_qui_still_introduces_its_writer(linker):
+    assert linker.link("Marco qui, dal comune di Torino.", open_round=1).segments == ()
