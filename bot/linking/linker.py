@@ -50,6 +50,7 @@ from bot.linking.language import LanguageGuesser
 from bot.linking.markers import LAST, POINTING_WORDS, PREVIOUS, Reference, find_references, key_mention, named_round, topic_words
 from bot.linking.meaning import CachedEmbedder, Embedder, Loading
 from bot.linking.text import (
+    asks_what_it_means,
     content_stems,
     fold,
     is_not_a_contribution,
@@ -491,7 +492,7 @@ class Linker:
         folded = fold(text)
         # A question to the organisers first: "Sorry, what does RLA mean?" reads as an apology too.
         asks = organiser_question(folded) if text and reply_to is None else None
-        if asks and not self._markers(text, folded, open_round):
+        if asks and (asks_what_it_means(folded) or not self._markers(text, folded, open_round)):
             return Linked(self._language.guess(text, participant_language), (), asks)
         if not text or is_not_a_contribution(text, folded):
             return Linked(self._language.guess(text, participant_language), ())

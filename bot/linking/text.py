@@ -151,11 +151,15 @@ _REACTION_WORDS = frozenset(
     comentarios ideas aprendido
     muito muita interessante util partilha partilhar compartilhar concordo plenamente exatamente verdade
     molto interessanti utile condivisione esattamente vero scambio testimonianza messaggio commento
-    ottima ottimo ottime bellissima otima otimo bonne buena
+    ottima ottimo ottime bellissima otima otimo bonne buena excellente excellentes excelentes super bravo
+    exemple exemples example examples ejemplo ejemplos exemplo exemplos esempio
     """.split()
 )
 # "good point", "great idea", "bonne question": praise of someone else's message, no answer.
-_PRAISED = frozenset("point points said idea question job work pregunta idee domanda pergunta".split())
+_PRAISED = frozenset(
+    """point points said idea question job work pregunta idee domanda pergunta contribution contribucion contributo contribuicao
+    apport aporte example exemple ejemplo exemplo esempio""".split()
+)
 _PRAISING = _PHATIC_WORDS | _REACTION_WORDS
 _THANKED_OR_PRAISED = _GREETINGS_AND_THANKS | _PRAISED
 _OWN_SIDE = frozenset(
@@ -273,11 +277,15 @@ def is_introduction(sentence: str) -> bool:
 
 
 # Saying an answer will come later is no answer yet: "I'll send my answers next week", "Je répondrai demain".
+# The present tense says it as well, with a time: "Q2 je réponds ce soir", "I'll do Q3 later".
 _LATER = re.compile(
-    r"\b(?:(?:will|'ll|going to|shall) (?:answer|reply|respond|send|share|contribute|write|post|come back)"
+    r"\b(?:(?:will|'ll|going to|shall) (?:answer|reply|respond|send|share|contribute|write|post|come back|do|get back)"
     r"|(?:repondrai|enverrai|partagerai|contribuerai|ecrirai|reviendrai|vais repondre|vais envoyer|vais partager)"
+    r"|(?:je (?:vous |te )?reponds|je reviens vers|(?:je )?(?:dois|doit) (?:verifier|voir|consulter))"
     r"|(?:respondere|enviare|compartire|contribuire|escribire|voy a (?:responder|enviar|compartir|contestar)|contestare)"
-    r"|(?:responderei|enviarei|partilharei|vou (?:responder|enviar|partilhar))|(?:rispondero|inviero|condividero))\b"
+    r"|(?:(?:les |te )?(?:respondo|contesto)|tengo que (?:verificar|consultar|ver)|debo (?:verificar|consultar))"
+    r"|(?:responderei|enviarei|partilharei|vou (?:responder|enviar|partilhar)|preciso (?:de )?verificar)"
+    r"|(?:rispondero|inviero|condividero|devo verificare)|(?:need|have|must) to check)\b"
 )
 # When: without it, "we will share our experience: a council" goes on to answer.
 _LATER_WHEN = re.compile(
@@ -447,12 +455,11 @@ _ABOUT_THE_DISCUSSION = re.compile(
     r"|regist\w*|inscri\w*|other(?:s'|s)? answers|reponses des autres|respuestas de los demas|respostas dos outros"
     r"|where can i|ou puis-je|donde puedo|onde posso|dove posso|how do i|comment (?:faire|puis-je)|como (?:puedo|posso)|come posso"
     r"|altre risposte|risposte degli altri"
-    r"|round|semaine prochaine|next week|proxima semana|prochaine question|next question"
+    r"|round|semaine prochaine|next week|proxima semana|prochaine question|next question|still open|encore ouverte?"
+    r"|sigue abierta|todavia abierta|ainda aberta|ancora aperta|how many questions|combien de questions|cuantas preguntas"
+    r"|quantas perguntas|quante domande|(?:en|in) (?:plusieurs fois|several (?:messages|times|parts)|varias veces|varios mensajes)"
     r"|quelqu'un|anyone|anybody|alguien|alguem|qualcuno|who else|qui d'autre|quien mas|quem mais|chi altro"
-    # What a question means, or more about someone's answer: "what do you mean by RLAs?"
-    r"|mean(?:s|t)?|(?:don't|do not|didn't) understand|(?:explain|clarify|tell us more)|veut dire|signifie|comprends pas"
-    r"|(?:expliquer|preciser|en dire plus)|significa|quiere decir|no entiendo|(?:explicar|aclarar|contarnos mas)"
-    r"|nao entendo|non capisco|spiegare"
+    r"|(?:explain|clarify|tell us more)|(?:expliquer|preciser|en dire plus)|(?:explicar|aclarar|contarnos mas)|spiegare"
     # Whether one may still or also take part: "is it still possible to answer last week's questions?"
     r"|(?:possible|allowed|too late|ok|okay) to (?:answer|reply|respond|contribute|post|write)|(?:can|could|may) (?:i|we) still"
     r"|possible de (?:repondre|contribuer|participer|ecrire)|trop tard pour|(?:puis-je|peut-on|pouvons-nous) encore"
@@ -461,6 +468,13 @@ _ABOUT_THE_DISCUSSION = re.compile(
     # In which language one may write: "Can I answer in Portuguese?"
     r"|english|anglais|ingles|inglese|french|francais|frances|francese|spanish|espagnol|espanol|spagnolo|portuguese|portugais"
     r"|portugues|portoghese|italian|italien|italiano|arabic|arabe|languages?|langues?|idiomas?|lenguas?|lingua|traduc\w*|translat\w*)\b"
+)
+# What a question means, or more about someone's answer: "what do you mean by RLAs?", "does Q2 refer to…?".
+# Asked with a question's number, it is still a question to the organisers, not an answer.
+_ABOUT_WHAT_IT_MEANS = re.compile(
+    r"\b(?:mean(?:s|t)?|stand for|(?:don't|do not|didn't) understand|refers? to|veut dire|signifie|comprends pas|entend(?:ez)?(?:-vous)? par"
+    r"|(?:est-ce que|est-ce qu'|elle) (?:la question \d |la \d )?concerne|significa|quiere decir|no entiendo|se refiere|se refere"
+    r"|nao entendo|non capisco|si riferisce|intende(?:te)? per)\b"
 )
 _ASKING = re.compile(r"\?|^\W*(?:when|where|how|can|could|is|are|will|quand|ou|comment|est-ce|cuando|donde|como|puedo|quando|onde|posso)\b")
 
@@ -475,4 +489,9 @@ def organiser_question(folded: str) -> str | None:
         return None
     if _DEADLINE.search(folded):
         return DEADLINE
-    return TO_ORGANISERS if _ABOUT_THE_DISCUSSION.search(folded) else None
+    return TO_ORGANISERS if _ABOUT_THE_DISCUSSION.search(folded) or _ABOUT_WHAT_IT_MEANS.search(folded) else None
+
+
+def asks_what_it_means(folded: str) -> bool:
+    """ "¿La pregunta 3 se refiere a los gobiernos locales?": about a question, which its marker names."""
+    return organiser_question(folded) == TO_ORGANISERS and bool(_ABOUT_WHAT_IT_MEANS.search(folded))

@@ -682,3 +682,38 @@ def test_an_answer_opening_with_ce_qui_is_no_introduction(linker, text, question
 
 def test_a_name_before_qui_still_introduces_its_writer(linker):
     assert linker.link("Marco qui, dal comune di Torino.", open_round=1).segments == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿la pregunta 3 se refiere a los gobiernos locales o nacionales?",
+        "does Q2 refer to national or local level?",
+        "est-ce que la question 3 concerne aussi les pays d'origine ?",
+        "qu'est-ce que vous entendez par 'environnement favorable' dans la question 1 ?",
+        "What does RLA stand for?",
+        "Is the discussion still open?",
+        "Combien de questions cette semaine ?",
+        "On peut répondre en plusieurs fois ?",
+    ],
+)
+def test_a_question_about_a_question_or_the_discussion_goes_to_the_organisers_even_with_its_number(linker, text):
+    linked = linker.link(text, open_round=1)
+    assert linked.segments == () and linked.asks == "organisers"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'll do Q3 later",
+        "Je reviens vers vous demain pour la question 2",
+        "Q2 je réponds ce soir",
+        "Q4 - later, I need to check with my colleague",
+        "Je réponds à la 2 plus tard, là je suis en réunion",
+        "Excellent contribution from Marco",
+        "Excellente contribution de Marco 👏",
+        "Merci Aminata, super intéressant ton exemple de Kayes !",
+    ],
+)
+def test_a_promise_naming_its_question_or_praise_naming_its_writer_is_no_answer(linker, text):
+    assert linker.link(text, open_round=1).segments == ()
