@@ -151,7 +151,7 @@ _LEAD_IN = re.compile(
     r"(?:(?:and|et|y|e|also|aussi|tambien|still|encore|todavia|ainda|ancora)[ \t]+)?"  # "and for 2.3:", "y sobre la 2:"
     r"(?:(?:re|about|regarding|concerning|on|for|as for|as to|to|a|answer(?:ing)?(?: to)?"
     r"|reply(?:ing)? to|(?:going |coming )?back to|(?:je )?reponds? a|respondo a|rispondo a|(?:with|in) reference to|in|pour|sur|concernant"
-    r"|(?:retour|je reviens) sur|quant a|en ce qui concerne|par rapport a|a propos de"
+    r"|(?:(?:petit|bref) )?retour sur|je reviens sur|quant a|en ce qui concerne|par rapport a|a propos de"
     r"|in (?:reply|response|answer) to|en reponse a|en respuesta a|em resposta a|in risposta a|sul|sulla|su"
     r"|(?:en )?reponses? aux?|sobre|para|en cuanto a|con respecto a|respecto a|acerca de|respuestas? a"
     r"|en relacion (?:a|con)|volviendo a|vuelvo a|em relacao a|quanto a|resposta a|voltando a|riguardo a|per"
@@ -257,6 +257,12 @@ class _Taken:
         return before >= 0 and reach[before] > position
 
 
+def _after_semicolon(folded: str, start: int) -> bool:
+    """At a clause's start after ";", give or take a lead-in: "…; la seconda: …"."""
+    semicolon = folded.rfind(";", max(0, start - _CLAUSE_LEAD_IN_WINDOW), start)
+    return semicolon >= 0 and bool(_LEAD_IN.fullmatch(folded, semicolon + 1, start))
+
+
 def _answer_start(folded: str, end: int) -> int:
     delimiter = _DELIMITER.match(folded, end)
     return delimiter.end() if delimiter else end
@@ -302,7 +308,7 @@ def find_references(folded: str) -> list[Reference]:
                 questions.append(_QuestionSpan(start, before.end(), (position,), None, marker_only=True))
     named_rounds = _Rounds(folded, (r for r in rounds if r[2] not in (LAST, PREVIOUS)))
 
-    references = []
+    references: list[Reference] = []
     for span in _without_overlaps(questions):
         start, end, round_number, round_shift = span.start, span.end, span.round_number, None
         paired = named_rounds.nearest(start, end)
@@ -312,7 +318,11 @@ def find_references(folded: str) -> list[Reference]:
             start, end = min(start, r_start), max(end, r_end)
         anchored = layout.is_anchored(start)
         if span.marker_only:
-            opens = anchored and bool(_MARKER_DELIMITER.match(folded, end))
+            # At a line's or sentence's start, or after ";" in a line a marker opened: "la prima: …; la seconda: …".
+            after_marker = (
+                bool(references) and references[-1].opens_segment and layout.line_start(references[-1].start) == layout.line_start(start)
+            )
+            opens = (anchored or (after_marker and _after_semicolon(folded, start))) and bool(_MARKER_DELIMITER.match(folded, end))
             if not opens:
                 continue
         else:
@@ -457,11 +467,12 @@ def _joined_positions(folded: str, first: int, end: int, trigger_word: str) -> t
 def _round_at(folded: str, start: int, end: int) -> list[tuple]:
     """The round a round word names: "Semana 2", "Tercera Semana", "last week"."""
     window = (max(0, start - _RELATIVE_WINDOW), min(len(folded), end + _RELATIVE_WINDOW))
+    # A number first: "de la semaine 2" is week 2, not "la semaine", this one.
+    if number := _ROUND_NUMBER_AFTER.match(folded, end):
+        return [(start, number.end(), _number_of(number), None)]
     relative = ROUND_RELATIVE.search(folded, *window)
     if relative and relative.start() <= start and relative.end() >= end:
         return [(relative.start(), relative.end(), None, -1 if relative.group("previous") else 0)]
-    if number := _ROUND_NUMBER_AFTER.match(folded, end):
-        return [(start, number.end(), _number_of(number), None)]
     if ordinal := _ordinal_before(folded, start):
         return [(ordinal.start(), end, _number_of(ordinal), None)]
     return []

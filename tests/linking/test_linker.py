@@ -717,3 +717,24 @@ def test_a_question_about_a_question_or_the_discussion_goes_to_the_organisers_ev
 )
 def test_a_promise_naming_its_question_or_praise_naming_its_writer_is_no_answer(linker, text):
     assert linker.link(text, open_round=1).segments == ()
+
+
+@pytest.mark.parametrize(
+    "text, open_round, expected",
+    [
+        (
+            "Réponse à la question 3 de la semaine 2 : les associations doivent se fédérer",
+            3,
+            [("2.3", "les associations doivent se fédérer")],
+        ),
+        ("Petit retour sur la 2.1 : à Grenoble le programme d'accueil", 3, [("2.1", "à Grenoble le programme d'accueil")]),
+        (
+            "la prima: gemellaggi; la seconda: un tavolo interministeriale",
+            1,
+            [("1.1", "gemellaggi"), ("1.2", "un tavolo interministeriale")],
+        ),
+        ("Nous avons deux axes; le premier: les jumelages", 1, [(None, "Nous avons deux axes; le premier: les jumelages")]),
+    ],
+)
+def test_a_week_named_after_its_question_and_markers_after_a_semicolon(linker, text, open_round, expected):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=open_round).segments] == expected
