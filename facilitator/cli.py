@@ -21,6 +21,7 @@ from bot.discussion.spec import DiscussionFileError, DiscussionSpec, example_dis
 from bot.i18n import catalog_languages, reading_in
 from bot.reports import FORMATS
 from bot.storage.database import create_engine, migrate, safe_url, session_factory, sqlite_file
+from bot.storage.models import Discussion
 from bot.storage.run_lock import DatabaseInUse, RunLock
 from facilitator import invite_command, link_command, synthesis_command, web_command
 from facilitator import schedule_command as schedule_command
@@ -78,19 +79,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="contributions per round and question")
     add_discussion_option(status)
-    status.add_argument("--lang", default="en", help="language of the report (default en)")
+    status.add_argument("--lang", help="language of the report (default en, or the discussion's first if it is not held in English)")
     status.set_defaults(handler=lambda a: asyncio.run(show_status(a)))
 
     pending = commands.add_parser("pending", help="answers waiting for their question")
     add_discussion_option(pending)
-    pending.add_argument("--lang", default="en", help="language of the list (default en)")
+    pending.add_argument("--lang", help="language of the list (default en, or the discussion's first if it is not held in English)")
     pending.set_defaults(handler=lambda a: asyncio.run(show_pending(a)))
 
     file = commands.add_parser("file", help="tie answer N to question Q (e.g. file 123 1.4)")
     file.add_argument("contribution", metavar="N")
     file.add_argument("question", metavar="Q")
     add_discussion_option(file)
-    file.add_argument("--lang", default="en", help="language of the answer (default en)")
+    file.add_argument("--lang", help="language of the answer (default en, or the discussion's first if it is not held in English)")
     file.set_defaults(handler=lambda a: asyncio.run(file_contribution(a)))
 
     export = commands.add_parser("export", help="write the consolidated report, or its data, to a file")
@@ -230,6 +231,15 @@ async def stopped_by_sigterm(work: Coroutine[object, object, None]) -> None:
         loop.remove_signal_handler(signal.SIGTERM)
 
 
+def held_language(discussion: Discussion, requested: str | None, default: str | None = None) -> str:
+    """The language a command writes in: one the discussion is held in, or a CommandError.
+    Without one asked for, `default` if the discussion is held in it, else its first language."""
+    language: str = requested or (default if default in discussion.languages else None) or discussion.languages[0]
+    if language not in discussion.languages:
+        raise CommandError(f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}")
+    return language
+
+
 async def with_discussion(args: argparse.Namespace, action) -> int:
     settings = Settings.from_environment()
     database = await open_database(settings, existing=True)
@@ -280,7 +290,7 @@ async def set_round(args: argparse.Namespace, opening: bool) -> int:
 
 async def show_status(args: argparse.Namespace) -> int:
     async def act(session, discussion) -> int:
-        with reading_in(args.lang):
+        with reading_in(held_language(discussion, args.lang, "en")):
             print(await status_text(session, discussion))
         return 0
 
@@ -289,7 +299,7 @@ async def show_status(args: argparse.Namespace) -> int:
 
 async def show_pending(args: argparse.Namespace) -> int:
     async def act(session, discussion) -> int:
-        with reading_in(args.lang):
+        with reading_in(held_language(discussion, args.lang, "en")):
             print(await filing.pending_text(session, discussion))
         return 0
 
@@ -298,7 +308,7 @@ async def show_pending(args: argparse.Namespace) -> int:
 
 async def file_contribution(args: argparse.Namespace) -> int:
     async def act(session, discussion) -> int:
-        with reading_in(args.lang):
+        with reading_in(held_language(discussion, args.lang, "en")):
             outcome = await filing.file_as_organiser(
                 session, discussion, args.contribution.lstrip("#"), args.question, utc_now(), COMMAND_LINE_ORGANISER
             )
@@ -317,9 +327,7 @@ async def export_report(args: argparse.Namespace) -> int:
     from bot.reports.export import write_report
 
     async def act(session, discussion) -> int:
-        language = args.lang or discussion.languages[0]
-        if language not in discussion.languages:
-            raise CommandError(f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}")
+        language = held_language(discussion, args.lang)
         report = await gather(session, discussion, utc_now(), streamed=True)  # one question's contributions held at a time
         from bot.reports.synthesis.making import with_key_points
 

@@ -45,12 +45,10 @@ async def write_draft(args: argparse.Namespace) -> int:
     from bot.reports.synthesis import store
     from bot.reports.synthesis.making import make_synthesis
     from bot.reports.synthesis.review import draft_file, read_back
-    from facilitator.cli import EXIT_PROBLEM, CommandError, with_discussion
+    from facilitator.cli import EXIT_PROBLEM, CommandError, held_language, with_discussion
 
     async def act(session, discussion) -> int:
-        language = args.lang or discussion.languages[0]
-        if language not in discussion.languages:
-            raise CommandError(f"{discussion.slug} is held in {', '.join(discussion.languages)}, not {language!r}")
+        language = held_language(discussion, args.lang)
         report = await gather(session, discussion, utc_now())
         kept = await store.kept(session, discussion, language)
         reviewed = kept if kept is not None and kept.reviewed_at is not None else None

@@ -312,7 +312,8 @@ def find_references(folded: str) -> list[Reference]:
     for span in _without_overlaps(questions):
         start, end, round_number, round_shift = span.start, span.end, span.round_number, None
         paired = named_rounds.nearest(start, end)
-        if paired is not None and round_number is None:
+        # "semana 1, pregunta 1.3": a week that names the key's own round is part of its marker.
+        if paired is not None and round_number in (None, paired[2]):
             named_rounds.used.add(paired)
             r_start, r_end, round_number, round_shift = paired
             start, end = min(start, r_start), max(end, r_end)

@@ -109,3 +109,16 @@ async def test_the_run_lock_holds_on_either_database(database, tmp_path):
     finally:
         await lock.release()
     await (await RunLock.acquire(database, url)).release()
+
+
+@pytest.mark.parametrize("command", [["status"], ["pending"], ["file", "1", "1.1"], ["export", "-o", "report.md"]])
+def test_a_language_the_discussion_is_not_held_in_is_refused_in_one_line(folder_with_a_database, capsys, command):
+    assert main([*command, "--lang", "xx"]) == 2
+    assert capsys.readouterr().err.strip().endswith("is held in fr, en, es, not 'xx'")
+
+
+def test_status_is_in_english_unless_another_language_is_asked_for(folder_with_a_database, capsys):
+    assert main(["status"]) == 0
+    english = capsys.readouterr().out
+    assert main(["status", "--lang", "es"]) == 0
+    assert capsys.readouterr().out != english

@@ -728,6 +728,7 @@ def test_a_promise_naming_its_question_or_praise_naming_its_writer_is_no_answer(
             [("2.3", "les associations doivent se fédérer")],
         ),
         ("Petit retour sur la 2.1 : à Grenoble le programme d'accueil", 3, [("2.1", "à Grenoble le programme d'accueil")]),
+        ("Todavía respondo a la semana 1, pregunta 1.3: también hay un comité", 2, [("1.3", "también hay un comité")]),
         (
             "la prima: gemellaggi; la seconda: un tavolo interministeriale",
             1,
