@@ -57,7 +57,7 @@ async def write_draft(args: argparse.Namespace) -> int:
                 text = args.output.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 raise CommandError(f"cannot read {args.output}: {error}") from None
-            edits = read_back(text, report, discussion.slug, language, utc_now())
+            edits = read_back(text, report, discussion.slug, language, utc_now(), kept)
             if edits.problems:
                 return _problems(args.output, edits.problems, language, EXIT_PROBLEM)
             _say(args.output, edits.notes, language)

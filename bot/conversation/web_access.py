@@ -753,7 +753,7 @@ async def save_synthesis_review(
     if language not in discussion.languages:
         return SynthesisReview(False, (not_held_in(discussion.slug, discussion.languages, language),))
     report = await gather(session, discussion, now)
-    edits = read_back(text, report, discussion.slug, language, now)
+    edits = read_back(text, report, discussion.slug, language, now, await kept.kept(session, discussion, language))
     if edits.review is not None:
         # Brought up to date as the CLI does: a file written before a /forget or a /hide
         # would otherwise put back what was taken out since.

@@ -12,6 +12,7 @@ recomputed from the contributions at every run.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,6 +169,7 @@ def from_dict(data: Any) -> Synthesis:
     problems: list[Said] = []
     if not isinstance(data, dict):
         raise DraftError([said(N_("the draft is not a mapping of discussion, language and questions"))])
+    _unknown_keys(data, _DRAFT_KEYS, None, problems)
     questions = []
     for index, item in enumerate(_list(data.get("questions"), _field(None, "questions"), problems)):
         if not isinstance(item, dict) or not isinstance(item.get("question"), str | int | float):
@@ -175,6 +177,7 @@ def from_dict(data: Any) -> Synthesis:
             continue
         key = str(item["question"])
         place = question_at(key)
+        _unknown_keys(item, _QUESTION_KEYS, place, problems)
         themes = []
         names: set[str] = set()
         for number, theme in enumerate(_list(item.get("themes"), _field(place, "themes"), problems)):
@@ -225,6 +228,7 @@ def _theme(key: str, number: int, item: Any, problems: list[Said]) -> Theme | No
         problems.append(said(N_("{where}: has no `theme` name"), where=where))
         return None
     where = theme_at(key, name)
+    _unknown_keys(item, _THEME_KEYS, where, problems)
     sentences = []
     for sentence in _list(item.get("sentences"), _field(where, "sentences"), problems):
         if (
@@ -264,6 +268,23 @@ def _theme(key: str, number: int, item: Any, problems: list[Said]) -> Theme | No
 
 def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+# The file's own keys, at each level: one misspelt would drop the organisers' text unseen.
+_DRAFT_KEYS = frozenset({"discussion", "language", "model", "reviewed_at", "summary", "digest", "questions"})
+_QUESTION_KEYS = frozenset({"question", "summary", "themes", "other", "new"})
+_THEME_KEYS = frozenset({"theme", "label", "label_language", "summary", "counts", "contributions", "quotes", "sentences"})
+
+
+def _unknown_keys(item: dict, known: frozenset[str], place: Said | None, problems: list[Said]) -> None:
+    for key in sorted(map(str, item)):
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            where = _field(place, key)
+            if close:
+                problems.append(said(N_("{where}: unknown key; did you mean `{known}`?"), where=where, known=close[0]))
+            else:
+                problems.append(said(N_("{where}: unknown key"), where=where))
 
 
 def _list(value: Any, where: Said, problems: list[Said]) -> list:

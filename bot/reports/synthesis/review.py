@@ -157,8 +157,10 @@ class ReadBack:
     notes: list[Said]
 
 
-def read_back(text: str, report: ReportData, discussion: str, language: str, now) -> ReadBack:
-    """An edited draft file's text, checked; its review stamped with `now`."""
+def read_back(text: str, report: ReportData, discussion: str, language: str, now, drafted: Synthesis | None = None) -> ReadBack:
+    """An edited draft file's text, checked; its review stamped with `now`. A theme renamed from
+    its label in `drafted` (the synthesis kept, which the file was written from) loses its
+    language tag (`untag_renamed`)."""
     try:
         from_file = from_yaml(text)
     except DraftError as error:
@@ -168,4 +170,15 @@ def read_back(text: str, report: ReportData, discussion: str, language: str, now
     problems, notes = problems_against(from_file, report, discussion, language)
     if problems:
         return ReadBack(None, problems, notes)
+    if drafted is not None:
+        untag_renamed(from_file, drafted)
     return ReadBack(dataclasses.replace(from_file, reviewed_at=now), [], notes)
+
+
+def untag_renamed(edited_draft: Synthesis, drafted: Synthesis) -> None:
+    """A theme renamed from its label in `drafted` loses its language tag: the organisers wrote it."""
+    labels = {(question.key, theme.id): theme.label for question in drafted.questions for theme in question.themes}
+    for question in edited_draft.questions:
+        for theme in question.themes:
+            if labels.get((question.key, theme.id), theme.label) != theme.label:
+                theme.label_language = None

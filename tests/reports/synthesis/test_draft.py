@@ -9,7 +9,7 @@ import pytest
 
 from bot.i18n import reading_in
 from bot.reports.synthesis.draft import Counts, DraftError, QuestionThemes, Sentence, Synthesis, Theme, from_yaml, to_yaml
-from bot.reports.synthesis.review import edited, stamped
+from bot.reports.synthesis.review import edited, stamped, untag_renamed
 
 
 def a_synthesis() -> Synthesis:
@@ -57,6 +57,29 @@ def test_every_problem_of_an_edited_file_is_listed():
     said = [str(problem) for problem in raised.value.problems]
     assert any("quote 5 is not one of its sentences" in problem for problem in said)
     assert any("'eleven' is not a number" in problem for problem in said)
+
+
+def test_a_misspelt_key_is_a_problem_named_with_the_key_meant_so_no_text_is_dropped_unseen():
+    text = to_yaml(stamped(a_synthesis()), "")
+    broken = text.replace("  summary: ''", "  sumary: Un long résumé", 1).replace("label: jumelages", "lable: jumelages")
+    assert "sumary:" in broken and "lable:" in broken
+    with pytest.raises(DraftError) as raised:
+        from_yaml(broken)
+    said = [str(problem) for problem in raised.value.problems]
+    assert any("`sumary`: unknown key; did you mean `summary`?" in problem for problem in said)
+    assert any("`lable`: unknown key; did you mean `label`?" in problem for problem in said)
+
+
+def test_a_renamed_theme_loses_the_language_tag_of_the_label_it_replaces():
+    drafted = a_synthesis()
+    drafted.questions[0].themes[0].label_language = "es"
+    text = to_yaml(stamped(drafted), "")
+    kept_label = from_yaml(text)
+    untag_renamed(kept_label, drafted)
+    assert kept_label.questions[0].themes[0].label_language == "es"
+    renamed = from_yaml(text.replace("label: jumelages · diaspora", "label: Les jumelages avec la diaspora"))
+    untag_renamed(renamed, drafted)
+    assert renamed.questions[0].themes[0].label_language is None
 
 
 def test_each_problem_is_said_in_the_language_of_whoever_reads_it():
