@@ -26,9 +26,10 @@ from adapters.email.cleaning import reply_text
 PLATFORM = "email"
 ADDRESS_LIMIT = 64  # the engine's chat ids
 
+# "Absence", "Ausente" only as the subject's own label: "Défis : l'absence de données" is an answer.
 _OUT_OF_OFFICE = re.compile(
-    r"out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|absent(?:e)? du bureau|absence|"
-    r"réponse automatique|message d'absence|respuesta automática|fuera de la oficina|ausente|resposta automática",
+    r"^\s*(?:absence|absent|ausencia|ausência|ausente)\b[^:]{0,30}:|out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply"
+    r"|absent(?:e)? du bureau|réponse automatique|message d'absence|respuesta automática|fuera de la oficina|resposta automática",
     re.IGNORECASE,
 )
 _REFERENCE = re.compile(r"<[^<>\s]+>")

@@ -316,6 +316,8 @@ def has_nothing_to_add(folded_sentence: str) -> bool:
     return len(words(folded_sentence)) <= NOTHING_TO_ADD_MAX_WORDS and bool(_NOTHING_TO_ADD.match(folded_sentence))
 
 
+# "My answers: 1) we twin with Dakar 2) …": the heading's colon opens the answers themselves.
+_ANSWERED_AFTER_COLON = re.compile(r":[^\w\n]*\w")
 BARE_INTRODUCTION_WORDS = 40  # longer "introductions" usually carry an answer: leave them to the linker
 
 
@@ -328,7 +330,11 @@ def is_not_a_contribution(text: str, folded: str) -> bool:
     if all(is_phatic_sentence(fold(s)) for s in parts) or is_signature_alone(text, folded):
         return True
     return len(words(folded)) <= BARE_INTRODUCTION_WORDS and all(
-        is_phatic_sentence(fold(s)) or is_introduction(s) or is_promise(fold(s)) or has_nothing_to_add(fold(s)) for s in parts
+        is_phatic_sentence(fold(s))
+        or (is_introduction(s) and not _ANSWERED_AFTER_COLON.search(s))
+        or is_promise(fold(s))
+        or has_nothing_to_add(fold(s))
+        for s in parts
     )
 
 

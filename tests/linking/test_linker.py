@@ -739,3 +739,15 @@ def test_a_promise_naming_its_question_or_praise_naming_its_writer_is_no_answer(
 )
 def test_a_week_named_after_its_question_and_markers_after_a_semicolon(linker, text, open_round, expected):
     assert [(s.question, s.text) for s in linker.link(text, open_round=open_round).segments] == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("My answers: 1) we twin with Dakar 2) there is a national committee", ["1.1", "1.2"]),
+        ("Voici mes réponses : 1) oui 2) non", ["1.1", "1.2"]),
+        ("Here are my answers:", []),
+    ],
+)
+def test_a_heading_whose_colon_opens_the_answers_is_no_bare_introduction(linker, text, expected):
+    assert [s.question for s in linker.link(text, open_round=1).segments] == expected

@@ -112,6 +112,8 @@ def test_a_delivery_status_notification_names_the_failed_recipient():
         "Subject: Out of Office: Question 1.1",
         "Subject: Absent du bureau jusqu'au 22 juillet",
         "Subject: Respuesta automática: Pregunta 1.1",
+        "Subject: Ausencia: Re: Pregunta 1.1",
+        "Subject: Absence : Re: Question 1.1",
     ],
 )
 def test_auto_replies_are_recognised(headers):
@@ -119,6 +121,13 @@ def test_auto_replies_are_recognised(headers):
 
     assert inbound.parse(raw, addressing).kind == Kind.auto_reply
     assert inbound.parse(mail("fr_out_of_office.eml"), addressing).kind == Kind.auto_reply
+
+
+@pytest.mark.parametrize("subject", ["Défis : l'absence de données sur la diaspora", "Re: ausente el Estado, los municipios actúan"])
+def test_an_answer_whose_subject_speaks_of_absence_is_no_auto_reply(subject):
+    raw = f"From: someone@example.com\r\nTo: {ADDRESS}\r\nSubject: {subject}\r\n\r\nNous manquons de données.\r\n".encode()
+
+    assert inbound.parse(raw, addressing).kind != Kind.auto_reply
 
 
 @pytest.mark.parametrize(
