@@ -377,7 +377,8 @@ _CLOSING_REMARK = re.compile(
     r"|(?:buen|feliz) (?:dia|fin de semana)[^.!?\n]*|(?:buena|feliz) semana[^.!?\n]*|bom fim de semana[^.!?\n]*"
     r"|buona (?:giornata|settimana|serata)[^.!?\n]*"
     # What a phone or a mail program adds: "Sent from my iPhone".
-    r"|(?:sent from my|envoye de mon|envoye depuis mon|enviado desde mi|enviado do meu|inviato dal mio) [^\n]*)\W*$"
+    r"|(?:sent from my|envoye de mon|envoye depuis mon|enviado desde mi|enviado do meu|inviato dal mio) [^\n]*"
+    r"|(?:sent from|enviado desde|envoye depuis|enviado do) (?:yahoo|outlook|samsung|correo|mail|gmail|aol|proton)[^\n]*)\W*$"
 )
 # "Thanks,\nAhmed": thanks on a line of their own close a message only when what follows reads
 # as a signature; "Merci Daniel.\nChez nous aussi…" goes on answering.

@@ -445,6 +445,8 @@ def test_a_question_restated_by_a_participant_is_not_a_question_to_the_organiser
         ),
         ("Pregunta 1: cursos de idioma. Un saludo desde Quito, María José", 2, "cursos de idioma."),
         ("Q1: language classes.\nSent from my iPhone", 2, "language classes."),
+        ("Q1: language classes.\nSent from Yahoo Mail on Android", 2, "language classes."),
+        ("Q1: clases de idioma.\nEnviado desde Correo para Windows 10", 2, "clases de idioma."),
         ("Q1: cours de langue. Bonne journée à tous !", 2, "cours de langue."),
         ("Q1: cursos de idiomas. ¡Saludos a todos y gracias!", 2, "cursos de idiomas."),
         ("Q3: awareness campaigns. Many thanks to the organisers for this space!", 2, "awareness campaigns."),
