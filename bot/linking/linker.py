@@ -492,7 +492,7 @@ class Linker:
         folded = fold(text)
         # A question to the organisers first: "Sorry, what does RLA mean?" reads as an apology too.
         asks = organiser_question(folded) if text and reply_to is None else None
-        if asks and (asks_what_it_means(folded) or not self._markers(text, folded, open_round)):
+        if asks and (asks_what_it_means(folded, asks) or not self._markers(text, folded, open_round)):
             return Linked(self._language.guess(text, participant_language), (), asks)
         if not text or is_not_a_contribution(text, folded):
             return Linked(self._language.guess(text, participant_language), ())

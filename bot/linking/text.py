@@ -499,6 +499,7 @@ def organiser_question(folded: str) -> str | None:
     return TO_ORGANISERS if _ABOUT_THE_DISCUSSION.search(folded) or _ABOUT_WHAT_IT_MEANS.search(folded) else None
 
 
-def asks_what_it_means(folded: str) -> bool:
-    """ "¿La pregunta 3 se refiere a los gobiernos locales?": about a question, which its marker names."""
-    return organiser_question(folded) == TO_ORGANISERS and bool(_ABOUT_WHAT_IT_MEANS.search(folded))
+def asks_what_it_means(folded: str, asks: str | None) -> bool:
+    """ "¿La pregunta 3 se refiere a los gobiernos locales?": about a question, which its marker
+    names. `asks`: what `organiser_question` found in the same text."""
+    return asks == TO_ORGANISERS and bool(_ABOUT_WHAT_IT_MEANS.search(folded))

@@ -25,6 +25,13 @@ def a_synthesis() -> Synthesis:
     return Synthesis(discussion="m4d-2013", language="fr", questions=[question], model="test")
 
 
+def problems_of(text: str) -> list[str]:
+    """The problems reading `text` back raises, as shown."""
+    with pytest.raises(DraftError) as raised:
+        from_yaml(text)
+    return [str(problem) for problem in raised.value.problems]
+
+
 def test_a_draft_reads_back_as_it_was_written():
     synthesis = stamped(a_synthesis())
     again = from_yaml(to_yaml(synthesis, "How to edit\nthis file"))
@@ -52,9 +59,7 @@ def test_renaming_merging_and_picking_a_quote_is_seen_as_an_edit():
 def test_every_problem_of_an_edited_file_is_listed():
     text = to_yaml(stamped(a_synthesis()), "")
     broken = text.replace("quotes: [1]", "quotes: [5]").replace("other: [11]", "other: [eleven]")
-    with pytest.raises(DraftError) as raised:
-        from_yaml(broken)
-    said = [str(problem) for problem in raised.value.problems]
+    said = problems_of(broken)
     assert any("quote 5 is not one of its sentences" in problem for problem in said)
     assert any("'eleven' is not a number" in problem for problem in said)
 
@@ -63,9 +68,7 @@ def test_a_misspelt_key_is_a_problem_named_with_the_key_meant_so_no_text_is_drop
     text = to_yaml(stamped(a_synthesis()), "")
     broken = text.replace("  summary: ''", "  sumary: Un long résumé", 1).replace("label: jumelages", "lable: jumelages")
     assert "sumary:" in broken and "lable:" in broken
-    with pytest.raises(DraftError) as raised:
-        from_yaml(broken)
-    said = [str(problem) for problem in raised.value.problems]
+    said = problems_of(broken)
     assert any("`sumary`: unknown key; did you mean `summary`?" in problem for problem in said)
     assert any("`lable`: unknown key; did you mean `label`?" in problem for problem in said)
 
@@ -102,9 +105,7 @@ def test_each_problem_is_said_in_the_language_of_whoever_reads_it():
 
 @pytest.mark.parametrize("text", ["questions: [", "- just\n- a list", "questions: 3", "questions:\n- themes: []"])
 def test_a_file_that_is_not_a_draft_is_refused_with_a_reason(text):
-    with pytest.raises(DraftError) as raised:
-        from_yaml(text)
-    assert raised.value.problems
+    assert problems_of(text)
 
 
 def test_the_review_date_survives_the_round_trip():
