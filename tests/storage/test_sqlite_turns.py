@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.storage.sqlite_turns import TurnTakingDBAPI
+from bot.storage.sqlite_turns import TurnTakingDBAPI, WriterTurns
 
 # SQLite's own wait for a lock, made so short that a writer relying on it
 # alone fails while the other is still in its transaction.
@@ -20,9 +20,26 @@ SQLITE_WAIT = 0.01
 HELD = 0.3  # how long the first writer keeps its transaction open
 
 
-def sqlite_engine(tmp_path, *, turns: bool) -> AsyncEngine:
+class CountedTurns(WriterTurns):
+    """Counts the writers that have asked for their turn: once `asked` has
+    grown, that writer is queued (asking and queueing happen in one step)."""
+
+    def __init__(self, patience: float):
+        super().__init__(patience)
+        self.asked = 0
+
+    async def take(self) -> asyncio.Lock:
+        self.asked += 1
+        return await super().take()
+
+
+def sqlite_engine(tmp_path, *, turns: WriterTurns | None) -> AsyncEngine:
     url = f"sqlite+aiosqlite:///{tmp_path / 'turns.db'}"
-    module = {"module": TurnTakingDBAPI(patience=10)} if turns else {}
+    module = {}
+    if turns is not None:
+        dbapi = TurnTakingDBAPI(patience=turns.patience)
+        dbapi.turns = turns
+        module = {"module": dbapi}
     return create_async_engine(url, connect_args={"timeout": SQLITE_WAIT}, **module)
 
 
@@ -51,7 +68,7 @@ async def second_writer_meanwhile(first: asyncio.Task) -> None:
 
 async def test_without_turns_the_second_writer_fails_while_the_first_holds_the_lock(tmp_path):
     """The control: with SQLite's wait this short, the test below means something."""
-    engine = await with_table(sqlite_engine(tmp_path, turns=False))
+    engine = await with_table(sqlite_engine(tmp_path, turns=None))
     try:
         first = asyncio.create_task(note(engine, "first", keep_open=HELD))
         await second_writer_meanwhile(first)
@@ -63,8 +80,13 @@ async def test_without_turns_the_second_writer_fails_while_the_first_holds_the_l
 
 
 @pytest.fixture
-async def turn_taking(tmp_path):
-    engine = await with_table(sqlite_engine(tmp_path, turns=True))
+def turns() -> CountedTurns:
+    return CountedTurns(patience=10)
+
+
+@pytest.fixture
+async def turn_taking(tmp_path, turns):
+    engine = await with_table(sqlite_engine(tmp_path, turns=turns))
     yield engine
     await engine.dispose()
 
@@ -77,13 +99,18 @@ async def test_the_second_writer_goes_once_the_first_commits(turn_taking):
     assert await notes(turn_taking) == ["first", "second"]
 
 
-async def test_writers_go_in_the_order_they_came(turn_taking):
+async def test_writers_go_in_the_order_they_came(turn_taking, turns):
     first = asyncio.create_task(note(turn_taking, "0", keep_open=HELD))
     await second_writer_meanwhile(first)
     waiting = []
     for number in range(1, 9):
+        # Each writer comes once the one before is queued: how long a
+        # connection takes to open decides nothing here.
+        asked = turns.asked
         waiting.append(asyncio.create_task(note(turn_taking, str(number))))
-        await asyncio.sleep(0.005)
+        async with asyncio.timeout(5):
+            while turns.asked == asked:
+                await asyncio.sleep(0.001)
     await asyncio.gather(first, *waiting)
     assert await notes(turn_taking) == [str(number) for number in range(9)]
 
