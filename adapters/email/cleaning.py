@@ -30,43 +30,60 @@ _DISCLAIMER = re.compile(
     r"^\s*(?:(?:confidentiality|legal) notice|disclaimer|aviso (?:legal|de confidencialidad)|avis de confidentialit[ée]"
     r"|(?:this|the information (?:contained )?in this) e-?mail\b.{0,60}\bconfidential|ce (?:message|courriel|mail)\b.{0,60}\bconfidenti"
     r"|este (?:mensaje|correo)\b.{0,60}\bconfidencial|esta mensagem\b.{0,60}\bconfidencia"
+    r"|this (?:message|e-?mail)\b.{0,40}\bintended (?:only|solely|exclusively)|ce (?:message|courriel)\b.{0,40}\bdestiné"
+    r"|este (?:mensaje|correo)\b.{0,40}\bdirigido|esta mensagem\b.{0,40}\bdestinada"
     r"|please consider the environment|pensez à l'environnement|antes de imprimir)",
     re.IGNORECASE,
 )
 # Outlook's block of headers ("De : …", "Envoyé : …"; "From: …", "Sent: …";
 # "De: …", "Enviado el: …"), and the separators clients put above a quote.
 _HEADER_FIELD = re.compile(
-    r"^\s*\*?(?:de|from|von|envoyé|sent|enviado(?: el)?|date|fecha|à|a|to|para|objet|subject|asunto|assunto|cc)\s*\*?\s*:",
+    r"^\s*\*?(?:de|from|von|envoyé|sent|enviad[oa](?: el| em)?|date|data|fecha|à|a|to|para|objet|subject|asunto|assunto|cc)\s*\*?\s*:",
     re.IGNORECASE,
+)
+# Gmail's "---------- Forwarded message ---------" and Apple Mail's "Begin forwarded message:".
+_FORWARD_LINE = (
+    r"-{2,}\s*(?:forwarded message|message transféré|mensaje reenviado|mensagem encaminhada)\s*-{2,}"
+    r"|(?:begin forwarded message|début du message (?:réexpédié|transféré)|(?:inicio|comienzo) del mensaje reenviado"
+    r"|início da mensagem (?:reencaminhada|encaminhada))\s*:"
 )
 _SEPARATOR = re.compile(
-    r"^\s*(?:-{2,}\s*(?:original message|message d'origine|mensaje original|mensagem original|forwarded message|"
-    r"message transféré|mensaje reenviado|mensagem encaminhada)\s*-{2,}|_{20,}|-{20,})\s*$",
+    rf"^\s*(?:-{{2,}}\s*(?:original message|message d'origine|mensaje original|mensagem original)\s*-{{2,}}|{_FORWARD_LINE}"
+    r"|_{20,}|-{20,})\s*$",
     re.IGNORECASE,
 )
-_FORWARDED = re.compile(
-    r"^\s*-{2,}\s*(?:forwarded message|message transféré|mensaje reenviado|mensagem encaminhada)\s*-{2,}\s*$", re.IGNORECASE
-)
+_FORWARDED = re.compile(rf"^\s*(?:{_FORWARD_LINE})\s*$", re.IGNORECASE)
 _MOBILE_FOOTER = re.compile(
     r"^\s*(?:envoyé (?:de|depuis) mon|envoyé depuis|sent from my|sent from outlook|get outlook for|obtenir outlook pour|"
     r"enviado desde mi|enviado do meu|enviado de meu|télécharger outlook)\b",
     re.IGNORECASE,
 )
+# "Best" and "thanks" also open sentences ("Best practices are…", "Thanks to the fund…"): "best" signs
+# off only alone, and a thank-you that gives credit is text.
 _CLOSING = re.compile(
-    r"^\s*(?:(?:bien |très )?cordialement|bien à (?:vous|toi)|salutations(?: distinguées)?|bonne (?:journée|réception)|"
-    r"amitiés|merci(?: beaucoup)?|(?:best|kind|warm)(?:est)? (?:regards|wishes)|regards|best|cheers|thanks|thank you|"
-    r"all the best|sincerely|yours(?: sincerely| truly)?|(?:un )?saludos?(?: cordiales)?|atentamente|cordialmente|"
-    r"muchas gracias|gracias|un abrazo|atenciosamente|abraços|obrigad[oa])\b[^.?!]{0,60}$",
+    r"^\s*(?:(?:bien |très )?cordialement|cdl?t|bàv|bien à (?:vous|toi)|salutations(?: distinguées)?|bonne (?:journée|réception)|"
+    r"à bientôt|amitiés|(?:merci|thanks|thank you|muchas gracias|gracias|obrigad[oa])(?!\s+(?:to|à|aux?|a|al|ao|à)\b)(?: beaucoup)?|"
+    r"(?:best|kind|warm)(?:est)? (?:regards|wishes)|regards|bests?(?=\W*$)|cheers|all the best|sincerely|yours(?: sincerely| truly)?|"
+    r"(?:un )?saludos?(?: cordiales)?|atentamente|cordialmente|un abrazo|atenciosamente|(?:um )?abraços?|saudações|"
+    r"(?:com os )?(?:melhores )?cumprimentos)\b[^.?!]{0,60}$",
+    re.IGNORECASE,
+)
+# A line of an answer, not of a signature block: it names a question ("1.2", "Q3", "Pregunta 2") or
+# is a sentence.
+_ANSWER_LINE = re.compile(
+    r"^\s*(?:\d{1,2}(?:\.\d{1,2})?\s*[:).-]|[qp]\s?\d|(?:question|pregunta|pergunta|questão|point|punto)\s*\d)"
+    r"|^(?:\W*\w+\W+){4,}\w+\s*[.?!;:]\s*$",
     re.IGNORECASE,
 )
 SIGNATURE_BLOCK_LINES = 6  # a closing followed by more than this is not a signature but more text
 SIGNATURE_LINE_LENGTH = 90
 
 
-def reply_text(body: str, author_name: str = "") -> str:
-    """The text of `body` that its author wrote for this reply."""
+def reply_text(body: str, author_name: str = "", *, forwarded: bool = False) -> str:
+    """The text of `body` that its author wrote for this reply. In a mail `forwarded` with nothing of
+    its own, the text is what it forwards."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = _without_quotes(lines)
+    lines = _without_quotes(lines, forwarded)
     lines = _without_signature(lines, author_name)
     while lines and _QUOTED_KEY_LINE.fullmatch(lines[-1]):  # the last question quoted had only the signature under it
         lines = _trim(lines[:-1])
@@ -78,10 +95,11 @@ def _quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
 
 
-def _without_quotes(lines: list[str]) -> list[str]:
+def _without_quotes(lines: list[str], forwarded: bool = False) -> list[str]:
     kept: list[str] = []
     index = 0
     quoted_question = None  # the question the quoted lines just above named, for the answer written under them
+    questions_in_quote: set[str] = set()  # those the quoted lines above named: all of the round's mail names many
     while index < len(lines):
         line = lines[index]
         header_lines = _wrote_header_at(lines, index)
@@ -91,14 +109,23 @@ def _without_quotes(lines: list[str]) -> list[str]:
                 break  # a top-posted reply: everything below is the quote
             index += header_lines  # an inline reply: drop the header, keep the answers between the quotes
             continue
-        if _FORWARDED.match(line) and not any(kept_line.strip() for kept_line in kept):
+        nothing_kept = not any(kept_line.strip() for kept_line in kept)
+        if nothing_kept and (_FORWARDED.match(line) or (forwarded and _SEPARATOR.match(line))):
             return _without_quotes(_after_header_block(lines[index + 1 :]))  # a bare forward: what was forwarded is the text
+        if nothing_kept and forwarded and _outlook_block_at(lines, index):
+            return _without_quotes(_after_header_block(lines[index:]))
         if _SEPARATOR.match(line) or _outlook_block_at(lines, index):
             break  # Outlook quotes without ">": nothing after its header block is the author's
         if _quoted(line):
             if named := _QUOTED_QUESTION.match(line):
                 quoted_question = named.group("key")
+                questions_in_quote.add(quoted_question)
+            elif line.lstrip("> ").rstrip() == "--":
+                quoted_question = None  # the quoted mail's signature: what is written under it answers the whole mail
         elif line.strip():
+            if len(questions_in_quote) > 2:
+                quoted_question = None  # written under the whole round's mail, not under its last question
+            questions_in_quote.clear()
             if quoted_question:
                 # "1.2:" on its own line (`_QUOTED_KEY_LINE`): the linker's marker, not part of the answer.
                 kept.append(f"{quoted_question}:")
@@ -116,10 +143,19 @@ def _wrote_header_at(lines: list[str], index: int) -> int:
         candidate = " ".join(line.strip() for line in lines[index : index + span])
         if _quoted(lines[index]) or len(candidate) > 400:
             return 0
-        # A client's header names a date ("On Mon, Jul 8, 2013 …"): "On this point the mayor wrote:" is text.
-        if _WROTE.match(candidate) and re.search(r"\d", candidate):
+        if _WROTE.match(candidate) and _client_header(candidate, lines[index + span :]):
             return span
     return 0
+
+
+def _client_header(candidate: str, below: list[str]) -> bool:
+    """A mail client's header names the moment and often the address ("On Mon, Jul 8, 2013 at 11:02 AM,
+    X <x@…> wrote:"), or stands over quoted lines. "On this point the mayor wrote:" and "Le 12 juin 2012,
+    le maire nous a écrit :" are the participant's own text."""
+    if re.search(r"\d{1,2}\s*[:h]\s*\d{2}|@", candidate):
+        return True
+    following = next((line for line in below if line.strip()), "")
+    return bool(re.search(r"\d", candidate)) and _quoted(following)
 
 
 def _has_inline_answers(rest: list[str]) -> bool:
@@ -164,7 +200,9 @@ def _without_signature(lines: list[str], author_name: str) -> list[str]:
         if index == 0 or not (_CLOSING.match(line) or (name and line.strip().lower().startswith(name))):
             continue
         tail = [rest for rest in lines[index + 1 :] if rest.strip()]
-        if len(tail) <= SIGNATURE_BLOCK_LINES and all(len(rest) <= SIGNATURE_LINE_LENGTH for rest in tail):
+        if len(tail) <= SIGNATURE_BLOCK_LINES and all(
+            len(rest) <= SIGNATURE_LINE_LENGTH and not _ANSWER_LINE.search(rest) for rest in tail
+        ):
             return _trim(lines[:index])
     return _trim(lines)
 

@@ -1,7 +1,8 @@
 """A received mail turned into what the engine reads, at the adapter's edge.
 
 Every charset and transfer encoding is decoded (the standard library's
-`email` with its modern policy), an HTML-only mail becomes text (inscriptis),
+`email` with its modern policy), an HTML-only mail becomes text (inscriptis,
+its blockquotes as "> " lines),
 quotes and signatures are taken out (`cleaning`), attachments are listed by
 name. Auto-replies and delivery status notifications are recognised here, so
 that neither is ever taken for an answer.
@@ -18,7 +19,9 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage, Message
 from email.utils import parseaddr, parsedate_to_datetime
 
+import lxml.html
 from inscriptis import get_text
+from lxml import etree
 
 from adapters.email.addresses import Addressing, SubAddress, stored_id
 from adapters.email.cleaning import reply_text
@@ -29,10 +32,14 @@ ADDRESS_LIMIT = 64  # the engine's chat ids
 # "Absence", "Ausente" only as the subject's own label: "Défis : l'absence de données" is an answer.
 _OUT_OF_OFFICE = re.compile(
     r"^\s*(?:absence|absent|ausencia|ausência|ausente)\b[^:]{0,30}:|out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply"
-    r"|absent(?:e)? du bureau|réponse automatique|message d'absence|respuesta automática|fuera de la oficina|resposta automática",
+    r"|absent(?:e)? (?:du bureau|jusqu)|^\s*(?:on (?:annual )?leave|en congés?|en vacances|de vacaciones|de férias)\b|réponse automatique|message d'absence|respuesta automática|fuera de la oficina|resposta automática",
     re.IGNORECASE,
 )
 _REFERENCE = re.compile(r"<[^<>\s]+>")
+_FORWARD_SUBJECT = re.compile(r"^\s*(?:fwd?|tr|rv|enc|wg)\s*:", re.IGNORECASE)
+# Labels that mail programs write on Windows-1252 text; decoded as labelled, its quotes and dashes become
+# control characters. Browsers read these labels as Windows-1252 for the same reason.
+_WINDOWS_1252_LABELS = {"iso-8859-1", "latin-1", "latin1", "iso8859-1", "us-ascii", "ascii"}
 
 
 class Kind(enum.Enum):
@@ -89,7 +96,7 @@ def parse(raw: bytes, addressing: Addressing) -> Received:
     body, undecodable = _body_text(mail)
     return replace(
         base,
-        text=reply_text(body, display_name),
+        text=reply_text(body, display_name, forwarded=bool(_FORWARD_SUBJECT.match(subject))),
         attachments=tuple(part.get_filename() or part.get_content_type() for part in mail.iter_attachments()),
         language_code=_language(mail),
         sent_at=_date(mail),
@@ -145,15 +152,38 @@ def _body_text(mail: EmailMessage) -> tuple[str, bool]:
     raw = part.get_payload(decode=True)
     content = raw if isinstance(raw, bytes) else b""
     charset = part.get_content_charset() or "utf-8"
-    try:
-        text = content.decode(charset)
-        undecodable = False
-    except (LookupError, UnicodeDecodeError):
+    labels = [charset]
+    if charset.lower() in _WINDOWS_1252_LABELS:
+        labels.insert(0, "cp1252")
+    for label in labels:
+        try:
+            text = content.decode(label)
+            break
+        except (LookupError, UnicodeDecodeError):
+            continue
+    else:
         text = content.decode("utf-8", errors="replace")
-        undecodable = "\ufffd" in text
+    undecodable = "\ufffd" in text
     if part.get_content_type() == "text/html":
-        text = get_text(text)
+        text = _html_text(text)
     return text, undecodable
+
+
+def _html_text(markup: str) -> str:
+    """The text of an HTML mail, each line quoted in a `<blockquote>` (Thunderbird's, Apple Mail's,
+    Gmail's quotes) written with "> " as in a plain-text mail, so that the answers written between
+    quoted lines are told from them."""
+    try:
+        tree = lxml.html.document_fromstring(markup)
+    except etree.ParserError:
+        return ""
+    for quote in tree.xpath("//blockquote[not(ancestor::blockquote)]"):
+        quoted = get_text(lxml.html.tostring(quote, encoding="unicode")).strip("\n")
+        block = lxml.html.Element("pre")
+        block.text = "\n".join("> " + line for line in quoted.split("\n"))
+        block.tail = quote.tail
+        quote.getparent().replace(quote, block)
+    return get_text(lxml.html.tostring(tree, encoding="unicode"))
 
 
 def _language(mail: EmailMessage) -> str | None:

@@ -59,6 +59,31 @@ def test_answers_written_under_the_round_mails_quoted_questions_are_headed_by_th
     assert "1.2:" not in text and "1.4:" not in text and ">" not in text
 
 
+def test_an_html_only_inline_reply_keeps_its_answers_headed_by_the_quoted_questions():
+    text = inbound.parse(mail("es_thunderbird_html_inline.eml"), addressing).text
+
+    assert text == (
+        "Buenos días:\n\n"
+        "1.1:\nEn Murcia la cooperación descentralizada financia oficinas de retorno en los municipios de origen.\n\n"
+        "1.3:\nPublicamos una guía anual con los ayuntamientos de la región."
+    )
+
+
+def test_windows_quotes_and_dashes_in_a_mail_labelled_latin_1_are_read_as_written():
+    text = inbound.parse(mail("fr_outlook_cp1252_labelled_latin1.eml"), addressing).text
+
+    assert (
+        text
+        == "Pour la question 1.2 : nous réunissons chaque trimestre un comité « diaspora » – élus, associations et bailleurs – à la mairie."
+    )
+
+
+def test_an_outlook_forward_with_no_word_of_its_own_is_read_from_what_it_forwards():
+    text = inbound.parse(mail("fr_outlook_forward.eml"), addressing).text
+
+    assert text == "P3: compartimos las lecciones aprendidas en la red de ciudades del Mediterráneo."
+
+
 def test_addresses_ids_charsets_and_attachments_are_read():
     outlook = inbound.parse(mail("fr_outlook_latin1.eml"), addressing)
     gmail = inbound.parse(mail("en_gmail_attachment.eml"), addressing)
@@ -114,6 +139,9 @@ def test_a_delivery_status_notification_names_the_failed_recipient():
         "Subject: Respuesta automática: Pregunta 1.1",
         "Subject: Ausencia: Re: Pregunta 1.1",
         "Subject: Absence : Re: Question 1.1",
+        "Subject: Absente jusqu'au 22 juillet",
+        "Subject: On annual leave until 22 July",
+        "Subject: De vacaciones hasta el 22 de julio",
     ],
 )
 def test_auto_replies_are_recognised(headers):
