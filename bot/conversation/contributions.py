@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, NamedTuple, cast
 
 from babel.lists import format_list
-from sqlalchemy import Table, and_, insert, or_, select
+from sqlalchemy import Table, and_, delete, insert, or_, select
 
 from bot.conversation import announced, filing, organiser_questions
 from bot.discussion import store
@@ -30,6 +30,8 @@ from bot.storage.database import one_or_many
 from bot.storage.models import (
     Ask,
     Contribution,
+    ContributionEmbedding,
+    ContributionMove,
     ContributionStatus,
     Delivery,
     Message,
@@ -50,6 +52,9 @@ _STORE_CONTRIBUTIONS = insert(_CONTRIBUTIONS).returning(_CONTRIBUTIONS.c.id, sor
 # 300 characters take 3 to 5 ms, 4,000 to 16,000 up to 50 ms. A shorter one (most chat answers) holds the loop a few
 # ms at most and stays there: the hop (30 µs) and the threads' turns at the interpreter would slow the common case.
 LINKED_IN_A_THREAD_FROM = 300
+# How the linker tells that a text names its question ("Q2:", "pregunta dos", the question restated): an
+# edit that names another than the one an answer was moved to moves it there.
+_NAMING_METHODS = frozenset({"reference", "mention", "bare number", "restated"})
 
 
 async def link(
@@ -159,12 +164,10 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
     if stored is None and turn.last_text == text and await _as_last_time(turn, index, linked):
         turn.reply(_("You sent this already: it is recorded once."), reply_to=message.message_id)
         return
-    # Written as rows, not entities: nothing in the turn reads them back but their ids (the ORM's flush would double the cost).
-    connection = await turn.session.connection()
-    hidden_questions: set[int | None] = set()
-    shown_questions: set[int | None] = set()
     round_id: int | None
     if stored is None:
+        # Written as rows, not entities: nothing in the turn reads them back but their ids (the ORM's flush would double the cost).
+        connection = await turn.session.connection()
         round_id, received_at = round_.id, written_at
         stored_id = await connection.scalar(
             _STORE_MESSAGE,
@@ -180,26 +183,61 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
                 "received_at": received_at,
             },
         )
+        parts = _segment_rows(turn, index, rounds, received_at, linked)
+        for part in parts:
+            part["message_id"], part["hidden"] = stored_id, False
+        ids = (await connection.execute(_STORE_CONTRIBUTIONS, one_or_many(parts))).scalars().all()
+        written = [
+            StoredPart(row_id, part["question_id"], part["status"], part["text"], part["candidates"], part["late"])
+            for row_id, part in zip(ids, parts, strict=True)
+        ]
     else:
         await _revise(turn, stored, text, linked.language)
-        # An organiser's hiding survives the author's edits, a part moved to another question included.
-        hidden_questions = {c.question_id for c in stored.contributions if c.hidden}
-        shown_questions = {c.question_id for c in stored.contributions if not c.hidden}
-        stored.contributions.clear()
-        await turn.session.flush()
-        turn.session.expire(stored, ["contributions"])  # the new ones are written below, as rows
-        stored_id, round_id, received_at = stored.id, stored.round_id, stored.received_at
-    parts = _segment_rows(turn, index, rounds, received_at, linked)
-    for part in parts:
-        part["message_id"] = stored_id
-        part["hidden"] = part["question_id"] in hidden_questions or (bool(hidden_questions) and part["question_id"] not in shown_questions)
-    ids = (await connection.execute(_STORE_CONTRIBUTIONS, one_or_many(parts))).scalars().all()
+        round_id = stored.round_id
+        written = await _rewrite_contributions(turn, stored, _segment_rows(turn, index, rounds, stored.received_at, linked))
     turn.stored_answers = True
-    written = [
-        StoredPart(row_id, part["question_id"], part["status"], part["text"], part["candidates"], part["late"])
-        for row_id, part in zip(ids, parts, strict=True)
-    ]
     acknowledge(turn, index, rounds, written, round_id, message.message_id, edited=stored is not None)
+
+
+async def _rewrite_contributions(turn: Turn, stored: Message, parts: list[dict[str, Any]]) -> list[StoredPart]:
+    """An edited message's answers, part by part in place: each keeps its number, its hiding, and the
+    question its author or an organiser chose for it (unless the edit names another); its meaning is
+    computed again. A part the edit adds is written new (hidden if all the others were), one it drops
+    is withdrawn."""
+    earlier = sorted(stored.contributions, key=lambda contribution: contribution.position)
+    all_hidden = bool(earlier) and all(contribution.hidden for contribution in earlier)
+    # Where each was before it was moved: the edit that still names that question leaves the move as it is.
+    moved_from: dict[int, set[int | None]] = {}
+    moves = select(ContributionMove.contribution_id, ContributionMove.from_question_id).where(
+        ContributionMove.contribution_id.in_([contribution.id for contribution in earlier])
+    )
+    for contribution_id, from_question_id in (await turn.session.execute(moves)).all():
+        moved_from.setdefault(contribution_id, set()).add(from_question_id)
+    rewritten: list[Contribution] = []
+    for position, part in enumerate(parts):
+        if position < len(earlier):
+            contribution = earlier[position]
+            chosen = contribution.method == "chosen" and contribution.status == ContributionStatus.filed
+            names_another = part["method"] in _NAMING_METHODS and part["question_id"] not in {
+                contribution.question_id,
+                *moved_from.get(contribution.id, ()),
+            }
+            if not chosen or names_another:
+                for field in ("question_id", "status", "method", "confidence", "candidates", "late", "asked_at"):
+                    setattr(contribution, field, part[field])
+            contribution.text, contribution.updated_at = part["text"], turn.now
+        else:
+            contribution = Contribution(
+                message_id=stored.id, hidden=all_hidden, **{key: value for key, value in part.items() if key != "message_id"}
+            )
+            turn.session.add(contribution)
+        rewritten.append(contribution)
+    for contribution in earlier[len(parts) :]:
+        await turn.session.delete(contribution)
+    await turn.session.flush()
+    kept_ids = [contribution.id for contribution in earlier[: len(parts)]]
+    await turn.session.execute(delete(ContributionEmbedding).where(ContributionEmbedding.contribution_id.in_(kept_ids)))
+    return [StoredPart(c.id, c.question_id, c.status, c.text, list(c.candidates), c.late) for c in rewritten]
 
 
 async def _as_last_time(turn: Turn, index: DiscussionIndex, linked: Linked) -> bool:

@@ -650,7 +650,8 @@ class Engine:
         async with self.sessions() as session:
             done = await web_access.revise_answer(session, participant_id, contribution_id, clean_text(text), self.clock())
             await session.commit()
-            return done
+        self.embeddings.soon()
+        return done
 
     async def move_answer(self, visitor: Visitor, contribution_id: int, question_key: str) -> bool:
         async with self.sessions() as session:

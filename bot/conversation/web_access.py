@@ -18,7 +18,7 @@ import secrets
 from collections import Counter
 from typing import cast
 
-from sqlalchemy import Date, func, select, update
+from sqlalchemy import Date, delete, func, select, update
 from sqlalchemy import cast as cast_to
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +48,7 @@ from bot.ports.web import (
 from bot.reports.data import published_author, visible_contributions
 from bot.storage.models import (
     Contribution,
+    ContributionEmbedding,
     ContributionMove,
     ContributionStatus,
     Discussion,
@@ -334,6 +335,8 @@ async def revise_answer(session: AsyncSession, participant_id: int, contribution
     message.text = message.text.replace(contribution.text, text, 1) if contribution.text in message.text else text
     message.edited_at = now
     contribution.text, contribution.updated_at = text, now
+    # Its meaning is computed again (`embeddings.Backfill`): the synthesis groups it by what it says now.
+    await session.execute(delete(ContributionEmbedding).where(ContributionEmbedding.contribution_id == contribution.id))
     return True
 
 

@@ -64,6 +64,24 @@ async def test_an_edit_replaces_the_embeddings_of_the_parts_it_replaces(engine, 
     assert [text for text, _ in await embeddings(engine)] == ["una comisión mixta con la cancillería."]
 
 
+async def test_an_answer_rewritten_on_its_web_page_is_embedded_as_it_reads_now(engine, platform, user):
+    boss = await organiser(engine, user)
+    ana = await join(engine, user, "ana", "es")
+    await open_round(engine, boss)
+    await engine.handle_message(ana.message("Pregunta 2: una mesa técnica con el ministerio."))
+    await engine.drain()
+    async with engine.sessions() as session:
+        contribution_id, participant_id = (
+            await session.execute(select(Contribution.id, Message.participant_id).join(Contribution.message))
+        ).one()
+    assert await engine.revise_answer(participant_id, contribution_id, "Una comisión mixta con la cancillería.")
+    await asyncio.sleep(QUIET_SECONDS * 3)
+    [(text, embedding)] = await embeddings(engine)
+    index = await _index(engine)
+    assert text == "Una comisión mixta con la cancillería."
+    assert np.allclose(vector_of(embedding), index.linker.embed([text])[0])
+
+
 async def test_a_failing_model_after_the_reply_loses_nothing(engine, platform, user, monkeypatch):
     boss = await organiser(engine, user)
     ana = await join(engine, user, "ana", "es")

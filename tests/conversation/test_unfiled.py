@@ -14,7 +14,7 @@ import re
 import docx
 import openpyxl
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.reports.data import gather
 from bot.reports.export import report_bytes
@@ -242,3 +242,37 @@ async def test_an_answer_whose_question_left_the_file_waits_for_a_question_again
     async with engine.sessions() as session:
         report = await gather(session, await session.scalar(select(Discussion)), engine.clock())
     assert [entry.text for _round, entry in report.unfiled] == ["the main challenge is funding."]
+
+
+async def test_an_edit_keeps_the_answers_number_and_the_question_it_was_moved_to(engine, platform, user):
+    boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message("Q1: twinning with migrant as experts", message_id="m1"))
+    async with engine.sessions() as session:
+        contribution_id = await session.scalar(select(Contribution.id))
+    await engine.handle_message(boss.message(f"/file {contribution_id} 1.3"))
+    await engine.handle_message(john.message("Q1: twinning with migrants as experts", message_id="m1", edited=True))
+    assert "1.3" in platform.last(john.dm).text
+    async with engine.sessions() as session:
+        rows = (await session.execute(select(Contribution.id, Question.key, Contribution.text).join(Contribution.question))).all()
+        moves = await session.scalar(select(func.count(ContributionMove.id)))
+    assert [tuple(row) for row in rows] == [(contribution_id, "1.3", "twinning with migrants as experts")]
+    assert moves == 1, "the organiser's move is kept for the record"
+    await engine.handle_message(john.message("Q4: twinning with migrants as experts", message_id="m1", edited=True))
+    assert (await by_text(engine))["twinning with migrants as experts"] == ("1.4", ContributionStatus.filed)
+
+
+async def test_an_edit_that_adds_an_answer_keeps_the_first_and_numbers_the_new_one(engine, platform, user):
+    boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message("Q1: twinning with migrants as experts", message_id="m1"))
+    async with engine.sessions() as session:
+        first_id = await session.scalar(select(Contribution.id))
+    await engine.handle_message(
+        john.message("Q1: twinning with migrants as experts\nQ2: a joint committee with the ministry", message_id="m1", edited=True)
+    )
+    async with engine.sessions() as session:
+        rows = (await session.execute(select(Contribution.id, Question.key).join(Contribution.question).order_by(Contribution.id))).all()
+    assert rows[0] == (first_id, "1.1") and [key for _, key in rows] == ["1.1", "1.2"]
+    await engine.handle_message(john.message("Q2: a joint committee with the ministry", message_id="m1", edited=True))
+    async with engine.sessions() as session:
+        rows = (await session.execute(select(Contribution.id, Question.key).join(Contribution.question))).all()
+    assert [tuple(row) for row in rows] == [(first_id, "1.2")]
