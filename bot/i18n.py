@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import gettext as _gettext
 import io
+import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -90,6 +92,23 @@ def language_name(code: str, in_language: str | None = None) -> str:
         return Locale.parse(code).get_display_name(in_language or code) or code
     except (ValueError, UnknownLocaleError):
         return code
+
+
+def typed_key(text: str) -> str:
+    """A label as someone may type it: "espanol", "Español !" and "ESPAÑOL" read alike."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", bare).split())
+
+
+def language_named(typed: str, codes: Sequence[str]) -> str | None:
+    """Which of `codes` a typed word names: its code ("es"), its own name ("Español", "espanol"), or its
+    name in any of them or in English ("Spanish", "espagnol")."""
+    key = typed_key(typed)
+    for code in codes:
+        names = {code, *(language_name(code, in_language) for in_language in (*codes, FALLBACK_LANGUAGE))}
+        if key in {typed_key(name) for name in names}:
+            return code
+    return None
 
 
 def _day_and_time(moment: dt.datetime, zone: ZoneInfo) -> str:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.discussion import store
@@ -37,6 +37,7 @@ from bot.ports import (
     ready_to_send,
 )
 from bot.storage.models import (
+    LANGUAGE_STEP,
     Contribution,
     ContributionStatus,
     Delivery,
@@ -99,6 +100,9 @@ def round_header(discussion: Discussion, round_: Round, count: int) -> str:
 
 
 VENUES_AT_ONCE = 500  # venues read per query; a broadcast holds this many, and its messages, whatever its size
+# A participant who subscribed while a round is open and has not chosen their language yet is not sent its
+# questions in the language guessed for them; if they never choose, they get them in it after this.
+LANGUAGE_CHOICE_WAIT = dt.timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -145,10 +149,13 @@ async def _targets(
     platforms: Collection[str],
     only_venue_id: int | None,
     venues_at_once: int,
+    now: dt.datetime,
 ) -> AsyncIterator[_Target]:
     """The venues missing one of their discussion's open questions, in order
     of id, read `venues_at_once` at a time (keyset: each read starts after the
-    last venue of the one before), in a session of its own."""
+    last venue of the one before), in a session of its own. A participant who
+    has just subscribed gets them once they have chosen their language (the
+    engine posts them then), or after LANGUAGE_CHOICE_WAIT if they never do."""
     question_ids = [question.id for open_ in open_questions.values() for _round, question, _count in open_.questions]
     missing_one = (
         select(Question.id)
@@ -176,6 +183,9 @@ async def _targets(
                         Venue.active.is_(True),
                         Venue.unreachable.is_(False),
                         Venue.platform.in_(list(platforms)),
+                        ~and_(
+                            func.coalesce(Participant.onboarding_step, "") == LANGUAGE_STEP, Venue.created_at > now - LANGUAGE_CHOICE_WAIT
+                        ),
                         missing_one,
                         *([Venue.id == only_venue_id] if only_venue_id is not None else []),
                     )
@@ -305,7 +315,7 @@ async def post_missing_questions(
 
     async def feed() -> None:
         ready = [name for name, platform in platforms.items() if ready_to_send(platform)]  # the others: at the next posting
-        async for target in _targets(sessions, open_questions, ready, only_venue_id, venues_at_once):
+        async for target in _targets(sessions, open_questions, ready, only_venue_id, venues_at_once, now()):
             await queue.put(target)
         for _server in servers:
             await queue.put(None)

@@ -19,13 +19,14 @@ from bot.conversation import contributions
 from bot.discussion import store
 from bot.handling.buttons import button_data, read_button
 from bot.handling.turn import Turn
-from bot.i18n import _, language_name, reading_in
+from bot.i18n import _, language_name, language_named, reading_in, typed_key
 from bot.ports import Button, ChatKind, IncomingMessage
-from bot.storage.models import Participant, Role, Venue
+from bot.storage.models import LANGUAGE_STEP, Participant, Role, Venue
 
 # The order prompts come in; text steps take the next short message as their answer.
-STEPS = ("language", "consent", "name", "organisation", "country", "role")
+STEPS = (LANGUAGE_STEP, "consent", "name", "organisation", "country", "role")
 TEXT_STEPS = ("name", "organisation", "country")
+TYPED_LABEL_WORDS = 3  # at most this many words of a button's label, typed, choose it
 PROFILE_FIELD_LIMIT = 200  # longer is taken as an answer to a question, not a profile field
 # What each profile column holds (a longer value is refused with a clear answer, not a database error).
 PROFILE_COLUMNS: dict[str, int] = {
@@ -57,18 +58,20 @@ def consent_buttons() -> tuple[Button, ...]:
 def prompt(turn: Turn, step: str, note: str = "") -> None:
     """Ask the participant the given step's question, in their language,
     after `note` (why it is asked again) if given."""
+    text, buttons = _step_prompt(turn, step)
+    turn.reply(f"{note}\n\n{text}" if note else text, buttons=buttons)
+
+
+def _step_prompt(turn: Turn, step: str) -> tuple[str, tuple[Button, ...]]:
+    """The step's question and its buttons, in the reader's language."""
     assert turn.participant is not None and turn.discussion is not None
-
-    def ask(text: str, buttons: tuple[Button, ...]) -> None:
-        turn.reply(f"{note}\n\n{text}" if note else text, buttons=buttons)
-
-    if step == "language":
-        ask(
+    if step == LANGUAGE_STEP:
+        return (
             _("I will write to you in {language}. Choose another language, or skip.").format(language=language_name(turn.language)),
             (*language_buttons(turn.discussion.languages), skip_button()),
         )
-    elif step == "consent":
-        ask(
+    if step == "consent":
+        return (
             _(
                 "What is stored: your answers, the name, organisation, country and role you give, your language, "
                 "and your account on this chat platform. When the discussion ends, the organisers publish a "
@@ -78,21 +81,39 @@ def prompt(turn: Turn, step: str, note: str = "") -> None:
             + _("You can see everything stored about you with /mydata, and erase it with /forget."),
             (*consent_buttons(), skip_button()),
         )
-    elif step == "name":
-        ask(_("What is your name? (or /skip)"), (skip_button(),))
-    elif step == "organisation":
-        ask(_("Which organisation do you work for? (or /skip)"), (skip_button(),))
-    elif step == "country":
-        ask(_("In which country? (or /skip)"), (skip_button(),))
-    elif step == "role":
-        ask(
-            _("Do you work for a local or regional authority?"),
-            (
-                Button(_("Yes, local or regional authority staff"), button_data("role", Role.local_authority.value)),
-                Button(_("No"), button_data("role", Role.participant.value)),
-                skip_button(),
-            ),
-        )
+    if step == "name":
+        return _("What is your name? (or /skip)"), (skip_button(),)
+    if step == "organisation":
+        return _("Which organisation do you work for? (or /skip)"), (skip_button(),)
+    if step == "country":
+        return _("In which country? (or /skip)"), (skip_button(),)
+    assert step == "role"
+    return (
+        _("Do you work for a local or regional authority?"),
+        (
+            Button(_("Yes, local or regional authority staff"), button_data("role", Role.local_authority.value)),
+            Button(_("No"), button_data("role", Role.participant.value)),
+            skip_button(),
+        ),
+    )
+
+
+def _typed_choice(turn: Turn, step: str, text: str) -> str | None:
+    """The button of the step's prompt that a typed text names: its label ("Anonymously", "no",
+    "skip"), or for the language a language's name or code ("español", "Spanish", "es")."""
+    assert turn.discussion is not None
+    if step == LANGUAGE_STEP and (code := language_named(text, turn.discussion.languages)):
+        return button_data("lang", code)
+    typed = typed_key(text)
+    _text, buttons = _step_prompt(turn, step)
+    if exact := [button.data for button in buttons if typed and typed_key(button.label) == typed]:
+        return exact[0]
+    # A few words found in one label only: "anónima" for "De forma anónima", "yes" for "Yes, local or regional authority staff".
+    words = set(typed.split())
+    if not words or len(words) > TYPED_LABEL_WORDS or len(typed) < 3:
+        return None
+    within = [button.data for button in buttons if words <= set(typed_key(button.label).split())]
+    return within[0] if len(within) == 1 else None
 
 
 def advance(turn: Turn, step: str | None) -> None:
@@ -101,7 +122,7 @@ def advance(turn: Turn, step: str | None) -> None:
     assert participant is not None
     following = STEPS[STEPS.index(step) + 1] if step in STEPS and step != STEPS[-1] else None
     participant.onboarding_step = following
-    if step == "language":
+    if step == LANGUAGE_STEP:
         # The open round's questions come once the language is settled.
         turn.post_questions = True
     if following is not None:
@@ -146,7 +167,7 @@ async def subscribe(turn: Turn) -> None:
     turn.venue.unreachable = False
     if participant.language is None or participant.language not in turn.discussion.languages:
         participant.language = turn.language if turn.language in turn.discussion.languages else turn.discussion.languages[0]
-    step = participant.onboarding_step if subscribed and participant.onboarding_step in STEPS else "language"
+    step = participant.onboarding_step if subscribed and participant.onboarding_step in STEPS else LANGUAGE_STEP
     participant.onboarding_step = step
     await turn.session.flush()
     with reading_in(participant.language):
@@ -154,7 +175,7 @@ async def subscribe(turn: Turn) -> None:
         invitation = turn.discussion.invitation.get(participant.language, "")
         turn.reply(_("Welcome to the e-discussion «{title}».").format(title=title) + "\n\n" + invitation)
         prompt(turn, step)
-    if step != "language":
+    if step != LANGUAGE_STEP:
         turn.post_questions = True  # the language was settled: the open round's questions may be missing here
 
 
@@ -172,7 +193,7 @@ async def handle_button(turn: Turn, data: str) -> bool:
         participant.language = value
         with reading_in(value):
             turn.reply(_("From now on I will write to you in {language}.").format(language=language_name(value)))
-            if step == "language":
+            if step == LANGUAGE_STEP:
                 advance(turn, step)
         return True
     if kind == "skip":
@@ -210,7 +231,7 @@ async def handle_button(turn: Turn, data: str) -> bool:
 
 
 async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
-    """Text typed while a prompt waits. A short line that names no question
+    """Text typed while a prompt waits. A button's label typed is that button. A short line that names no question
     answers a profile prompt; an answer to a question is recorded as one, and
     the prompt asked again; other text gets the prompt again. Returns False
     when no prompt waits (the text is then a contribution)."""
@@ -221,6 +242,8 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
     if step not in STEPS:
         return False
     tied = bool(message.reply_to or message.question)
+    if not tied and (choice := _typed_choice(turn, step, text)) is not None:
+        return await handle_button(turn, choice)  # a button's label typed ("Anonymously", "skip", "Español")
     profile_line = step in TEXT_STEPS and not tied and "\n" not in text and len(text) <= PROFILE_FIELD_LIMIT
     answer = tied or await _reads_as_an_answer(turn, participant, text, names_its_question=profile_line)
     if profile_line and not answer:

@@ -138,6 +138,10 @@ class Question(Base):
     round: Mapped[Round] = relationship(back_populates="questions")
 
 
+# The first step of subscribing: until it is answered, the language a participant reads in is a guess.
+LANGUAGE_STEP = "language"
+
+
 class Participant(Base):
     __tablename__ = "participants"
 
@@ -153,7 +157,7 @@ class Participant(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     # None: as their role has it (local authority staff get reminders, others do not); True/False: they chose.
     reminders: Mapped[bool | None] = mapped_column(Boolean, default=None)
-    onboarding_step: Mapped[str | None] = mapped_column(String(20))  # the prompt the next message answers
+    onboarding_step: Mapped[str | None] = mapped_column(String(20))  # the prompt the next message answers (LANGUAGE_STEP first)
     created_at: Mapped[dt.datetime]
 
     identities: Mapped[list[PlatformIdentity]] = relationship(back_populates="participant")

@@ -158,6 +158,32 @@ async def test_a_hidden_answer_stays_hidden_when_its_author_moves_it_to_another_
     assert [tuple(row) for row in rows] == [("buy cheap watches at spam.example", True)]
 
 
+async def test_questions_wait_for_the_language_a_newcomer_chooses(engine, platform, user, clock):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 2)
+    ana = user("ana", "en")
+    await engine.handle_message(ana.message("/start"))
+    engine.kick()  # what the bot's own watch does every few seconds
+    await engine.drain()
+    assert not any("Question 2." in text for text in platform.texts(ana.dm)), "not in the language guessed for her"
+    clock.advance(minutes=2)
+    await engine.handle_button(ana.press("lang:es"))
+    await engine.drain()
+    assert sum("Pregunta 2." in text for text in platform.texts(ana.dm)) == 3
+    assert not any("Question 2." in text for text in platform.texts(ana.dm))
+
+
+async def test_a_newcomer_who_never_chooses_a_language_gets_the_questions_in_the_guessed_one(engine, platform, user, clock):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 2)
+    ana = user("ana", "en")
+    await engine.handle_message(ana.message("/start"))
+    clock.advance(minutes=11)
+    engine.kick()
+    await engine.drain()
+    assert sum("Question 2." in text for text in platform.texts(ana.dm)) == 3
+
+
 async def test_subscribing_while_a_round_is_open_brings_its_questions_at_once(engine, platform, user):
     boss = await organiser(engine, user)
     await engine.handle_message(boss.message("/open_round 2"))

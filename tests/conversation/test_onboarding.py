@@ -80,3 +80,25 @@ async def test_a_profile_value_longer_than_its_field_is_asked_again(engine, plat
     await engine.handle_message(john.message("x" * 150))
     assert "at most 100 characters" in platform.last(john.dm).text
     assert await profile(engine) == ("country", None, None, None)
+
+
+async def test_a_buttons_label_or_a_languages_name_typed_is_that_choice(engine, platform, user):
+    ana = user("ana", "en")
+    await engine.handle_message(ana.message("/start"))
+    await engine.handle_message(ana.message("Espanol"))
+    assert platform.last(ana.dm).buttons[0].data == "consent:named"
+    async with engine.sessions() as session:
+        assert await session.scalar(select(Participant.language)) == "es"
+    await engine.handle_message(ana.message("anónima"))
+    async with engine.sessions() as session:
+        assert await session.scalar(select(Participant.anonymous)) is True
+    await engine.handle_message(ana.message("omitir"))
+    assert (await profile_of(engine, "ana"))[0] == "organisation", "«Omitir» typed skips the name, it is no name"
+    await engine.handle_message(ana.message("/language English"))
+    assert platform.last(ana.dm).text == "From now on I will write to you in English."
+
+
+async def profile_of(engine, display_name: str) -> tuple:
+    async with engine.sessions() as session:
+        person = await session.scalar(select(Participant).where(Participant.display_name == display_name.title()))
+        return person.onboarding_step, person.name

@@ -10,7 +10,7 @@ from bot.conversation import contributions, onboarding, web_access
 from bot.discussion import store
 from bot.handling.command import N_, Command
 from bot.handling.turn import Turn
-from bot.i18n import _, current_language, format_moment, language_name, reading_in
+from bot.i18n import _, current_language, format_moment, language_name, language_named, reading_in
 from bot.storage.models import Contribution, ContributionStatus, Message
 from bot.text import shorten
 
@@ -62,8 +62,8 @@ async def language(turn: Turn, args: list[str]) -> None:
             buttons=onboarding.language_buttons(turn.discussion.languages),
         )
         return
-    code = args[0].lower()
-    if code not in turn.discussion.languages:
+    code = language_named(" ".join(args), turn.discussion.languages)
+    if code is None:
         turn.reply(
             _("This discussion is held in {languages}. Send, for example, /language {example}.").format(
                 languages=format_list([language_name(c, current_language()) for c in turn.discussion.languages], locale=current_language()),
