@@ -70,6 +70,7 @@ class ConsoleChat:
         self._message_ids = (f"{run}-{n}" for n in itertools.count(1))
         self._run = run
         self._question_numbers = itertools.count(1)
+        self._numbers_shown = 0  # the highest #N shown in this run
         self._other_numbers = itertools.count(1)
         self._interactive = hasattr(input_stream, "isatty") and input_stream.isatty()
 
@@ -88,6 +89,7 @@ class ConsoleChat:
         # one still answers: /reply N b presses its [b].
         numbered = message.new_thread_title is not None or (message.reply_to is not None and bool(message.buttons))
         number = next(self._question_numbers) if numbered else None
+        self._numbers_shown = number or self._numbers_shown
         if number is not None and message.buttons:
             self._numbered_buttons[number] = message.buttons[: len(_LETTERS)]
         prompt = f"facilitator #{number}" if number else "facilitator"
@@ -168,7 +170,10 @@ class ConsoleChat:
         if command == "/as":
             self._switch_to(rest.strip())
             return
-        if command == "/edit" and self._speaker.last_message is not None and rest.strip():
+        if command == "/edit" and rest.strip():
+            if self._speaker.last_message is None:
+                self._notice(_("You have sent no message here yet, so there is nothing to edit."))
+                return
             message_id, replied_to = self._speaker.last_message
             await inbox.handle_message(
                 IncomingMessage(self.chat, self.person, message_id, rest.strip(), reply_to=replied_to, edited=True, undecodable=undecodable)
@@ -177,6 +182,11 @@ class ConsoleChat:
         reply_to = None
         if reply := _REPLY.fullmatch(text.strip()):
             number, answer = int(reply.group(1)), reply.group(2).strip()
+            if not 1 <= number <= self._numbers_shown:
+                self._notice(
+                    _("There is no message #{number} here: /reply takes a number shown as «facilitator #N».").format(number=number)
+                )
+                return
             offered = self._numbered_buttons.get(number, ())
             if len(answer) == 1 and answer.lower() in _LETTERS[: len(offered)]:
                 await inbox.handle_button(ButtonPress(self.chat, self.person, offered[_LETTERS.index(answer.lower())].data))
@@ -190,6 +200,11 @@ class ConsoleChat:
                 chat=self.chat, sender=self.person, message_id=message_id, text=text, reply_to=reply_to, undecodable=undecodable
             )
         )
+
+    def _notice(self, text: str) -> None:
+        """The console's own answer: nothing was sent to the bot."""
+        self.output.write(f"facilitator> {text}\n")
+        self.output.flush()
 
     def _switch_to(self, name: str) -> None:
         """`/as Ana`: write as Ana, a participant of her own, in her own private chat; `/as` alone: as yourself again."""
