@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
+from typing import cast
 
 from bot.conversation import filing
 from bot.conversation.commands.organisers import status_text
@@ -19,6 +20,7 @@ from bot.conversation.engine import utc_now
 from bot.discussion import store
 from bot.discussion.spec import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
 from bot.i18n import catalog_languages, reading_in
+from bot.ports.identity import identity_parts, identity_problem
 from bot.reports import FORMATS
 from bot.storage.database import create_engine, migrate, safe_url, session_factory, sqlite_file
 from bot.storage.models import Discussion
@@ -354,27 +356,11 @@ async def export_report(args: argparse.Namespace) -> int:
     return await with_discussion(args, act)
 
 
-# What a person's id looks like on each platform, so that a typo is refused
-# rather than granted to nobody.
-USER_ID_FORMS = {
-    "telegram": (r"[1-9]\d{0,14}", "a number, such as telegram:123456 (the person's id, e.g. from @userinfobot)"),
-    "discord": (r"[1-9]\d{16,19}", "a 17- to 20-digit number, such as discord:80351110224678912 (Developer Mode, Copy User ID)"),
-    "email": (r"[^@\s]+@[^@\s]+\.[^@\s]+", "an e-mail address, such as email:ana@example.org"),
-    "web": (r"[1-9]\d*", "a participant number, such as web:12"),
-    "console": (r"local|as-[\w-]+", "console:local"),
-}
-
-
 def parse_identity(identity: str) -> tuple[str, str]:
-    platform, _colon, user_id = identity.strip().partition(":")
-    if platform not in USER_ID_FORMS:
-        raise CommandError(
-            f"{identity!r} is not PLATFORM:USER_ID with a platform among {', '.join(USER_ID_FORMS)}, such as telegram:123456"
-        )
-    form, example = USER_ID_FORMS[platform]
-    if not re.fullmatch(form, user_id):
-        raise CommandError(f"{identity!r}: a {platform} id is {example}")
-    return platform, user_id
+    parts = identity_parts(identity)
+    if parts is None:
+        raise CommandError(cast(str, identity_problem(identity)))
+    return parts
 
 
 async def change_organiser(args: argparse.Namespace, granting: bool) -> int:

@@ -47,6 +47,20 @@ async def test_organiser_grants_and_revokes(engine, platform, user):
     assert platform.last(marie.dm).text == "Seuls les organisateurs de cette discussion peuvent utiliser /close_round."
 
 
+async def test_an_organiser_granted_with_a_malformed_id_is_refused(engine, platform, user):
+    boss = await organiser(engine, user)
+    for identity, example in (
+        ("telegram:@marie", "telegram:123456"),
+        ("discord:marie#1234", "discord:80351110224678912"),
+        ("slack:U123", "telegram:123456"),
+    ):
+        await engine.handle_message(boss.message(f"/organiser_add {identity}"))
+        platform_name = identity.partition(":")[0]
+        assert platform.last(boss.dm).text == f"«{identity}» is not a person's id on {platform_name}. Give it as, for example, {example}."
+    async with engine.sessions() as session:
+        assert [grant.platform for grant in await store.organisers_of(session, await store.find_discussion(session))] == ["memory"]
+
+
 async def test_status_counts_contributions_participants_and_languages(engine, platform, user):
     boss = await organiser(engine, user)
     ana = await join(engine, user, "ana", "es")

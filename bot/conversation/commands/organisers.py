@@ -15,6 +15,7 @@ from bot.handling.turn import Turn
 from bot.handling.unfiled import waiting_per_round
 from bot.i18n import _, current_language, format_period, language_name, ngettext, reading_in
 from bot.ports import ChatKind
+from bot.ports.identity import example_identity, identity_parts
 from bot.storage.models import Discussion, Participant, RoundStatus, Venue
 from schedules import rounds
 
@@ -143,6 +144,13 @@ async def _organiser_change(turn: Turn, args: list[str], granting: bool) -> None
         turn.reply(_("Give the person as PLATFORM:USER_ID, for example telegram:123456."))
         return
     platform, user_id = match.groups()
+    if granting and identity_parts(args[0], turn.platform_names) is None:
+        turn.reply(
+            _("«{who}» is not a person's id on {platform}. Give it as, for example, {example}.").format(
+                who=args[0], platform=platform, example=example_identity(args[0])
+            )
+        )
+        return
     if granting:
         changed = await store.grant_organiser(turn.session, turn.discussion, platform, user_id, turn.now)
         turn.reply(
