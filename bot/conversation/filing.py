@@ -119,6 +119,9 @@ async def move_to(turn: Turn, index: DiscussionIndex, contribution: Contribution
     if contribution.status == ContributionStatus.filed and contribution.question_id == question.id:
         turn.reply(_("This answer is already recorded under question {key}.").format(key=key))
         return
+    if question.round_number not in _opened_rounds(turn):
+        turn.reply(_("Question {key} is in round {number}, which has not opened yet.").format(key=key, number=question.round_number))
+        return
     moved = await tie(turn.session, contribution, question.id, turn.now)
     turn.reply(
         tied_text(contribution, key, question_text(question, turn.language, turn.discussion), moved),
@@ -126,10 +129,15 @@ async def move_to(turn: Turn, index: DiscussionIndex, contribution: Contribution
     )
 
 
-def _other_questions(index: DiscussionIndex, current: IndexedQuestion) -> list[IndexedQuestion]:
-    """The questions of its round but the one it is under, then the other rounds'."""
+def _opened_rounds(turn: Turn) -> set[int]:
+    """The rounds whose questions participants have been asked: an answer moves only to one of them."""
+    return {round_.number for round_ in turn.rounds if round_.status != RoundStatus.scheduled}
+
+
+def _other_questions(index: DiscussionIndex, current: IndexedQuestion, opened: set[int]) -> list[IndexedQuestion]:
+    """The questions of its round but the one it is under, then the other opened rounds'."""
     return sorted(
-        (q for q in index.questions.values() if q.id != current.id),
+        (q for q in index.questions.values() if q.id != current.id and q.round_number in opened),
         key=lambda q: (q.round_number != current.round_number, q.round_number, q.position),
     )
 
@@ -155,7 +163,7 @@ async def handle_button(turn: Turn, data: str) -> bool:
             ).format(id=contribution.id)
         )
         return True
-    others = _other_questions(index, current)[:MAX_MOVE_CHOICES]
+    others = _other_questions(index, current, _opened_rounds(turn))[:MAX_MOVE_CHOICES]
     turn.reply(
         _(
             "«{excerpt}» is under question {key}. Which question does it answer? Tap one, or send /move {id} and the question's number."

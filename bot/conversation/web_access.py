@@ -59,6 +59,7 @@ from bot.storage.models import (
     PlatformIdentity,
     Question,
     Role,
+    Round,
     RoundStatus,
     Venue,
     WebLink,
@@ -355,6 +356,10 @@ async def move_answer(session: AsyncSession, visitor: Visitor, contribution_id: 
     question = index.questions.get(key)
     if question is None:
         return False
+    if visitor.participant_id is not None:  # as in the chats, a participant's answer moves only to a round that has opened
+        round_status = await session.scalar(select(Round.status).join(Question).where(Question.id == question.id))
+        if round_status == RoundStatus.scheduled:
+            return False
     await filing.tie(session, contribution, question.id, now, visitor.organiser)
     return True
 

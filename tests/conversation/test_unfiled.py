@@ -276,3 +276,15 @@ async def test_an_edit_that_adds_an_answer_keeps_the_first_and_numbers_the_new_o
     async with engine.sessions() as session:
         rows = (await session.execute(select(Contribution.id, Question.key).join(Contribution.question))).all()
     assert [tuple(row) for row in rows] == [(first_id, "1.2")]
+
+
+async def test_an_answer_moves_only_to_a_question_of_a_round_that_has_opened(engine, platform, user):
+    boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message("Q1: twinning with migrants as experts"))
+    [wrong] = platform.last(john.dm).buttons
+    await engine.handle_button(john.press(wrong.data))
+    assert all(button.data.rsplit(":", 1)[1].startswith("1.") for button in platform.last(john.dm).buttons), "round 2 has not opened"
+    contribution_id = wrong.data.split(":")[1]
+    await engine.handle_message(john.message(f"/move {contribution_id} 2.1"))
+    assert platform.last(john.dm).text == "Question 2.1 is in round 2, which has not opened yet."
+    assert (await by_text(engine))["twinning with migrants as experts"] == ("1.1", ContributionStatus.filed)

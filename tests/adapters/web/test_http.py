@@ -198,6 +198,8 @@ async def test_an_answer_edited_keeps_its_earlier_text_moves_and_my_data_downloa
         assert list(await session.scalars(select(MessageRevision.text))) == ["Primera versión de la respuesta."]
     refused = await web.post("/me/edit", data={"csrf": csrf, "contribution": "999999", "text": "No es mía."})
     assert "no es suya" in refused.text
+    await web.post("/me/move", data={"csrf": csrf, "contribution": str(contribution_id), "question": "2.1"})
+    assert await stored_contributions(engine.sessions, Question.key) == [("1.3",)], "round 2 has not opened"
     download = await web.get("/me/data.json")
     assert download.headers["content-disposition"].startswith("attachment;")
     data = json.loads(download.content)
