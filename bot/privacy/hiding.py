@@ -69,6 +69,6 @@ async def unhide(turn: Turn, args: list[str]) -> None:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("hide", N_("hide a contribution from reports"), hide, organiser_only=True, arguments="N [reason]"),
-    Command("unhide", N_("show a hidden contribution again"), unhide, organiser_only=True, arguments="N [reason]"),
+    Command("hide", N_("hide a contribution from reports"), hide, organiser_only=True, arguments=N_("N [reason]")),
+    Command("unhide", N_("show a hidden contribution again"), unhide, organiser_only=True, arguments=N_("N [reason]")),
 )

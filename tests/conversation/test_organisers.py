@@ -34,6 +34,14 @@ async def test_non_organiser_is_refused_every_organiser_command(engine, platform
         assert not await store.is_organiser(session, discussion, "memory", "1")
 
 
+async def test_an_organisers_help_names_each_commands_arguments_in_their_language(engine, platform, user):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/language fr"))
+    await engine.handle_message(boss.message("/help"))
+    help_text = platform.last(boss.dm).text
+    assert "/hide N [raison] : " in help_text or "/hide N [raison]: " in help_text, help_text
+
+
 async def test_organiser_grants_and_revokes(engine, platform, user):
     boss = await organiser(engine, user)
     marie = await join(engine, user, "marie", "fr")

@@ -40,7 +40,7 @@ async def help_(turn: Turn, args: list[str]) -> None:
     for command in turn.commands:
         if command.organiser_only and not organiser:
             continue
-        usage = f"/{command.name}" + (f" {command.arguments}" if command.arguments else "")
+        usage = f"/{command.name}" + (f" {_(command.arguments)}" if command.arguments else "")
         lines.append(f"{usage}: {_(command.description)}")
     lines.append("")
     lines.append(
