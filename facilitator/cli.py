@@ -28,7 +28,7 @@ from bot.storage.run_lock import DatabaseInUse, RunLock
 from facilitator import invite_command, link_command, synthesis_command, web_command
 from facilitator import schedule_command as schedule_command
 from facilitator.settings import Settings
-from schedules import rounds
+from schedules import rounds, timetable
 
 log = logging.getLogger("facilitator")
 EXIT_PROBLEM = 2
@@ -276,7 +276,7 @@ async def set_round(args: argparse.Namespace, opening: bool) -> int:
             count = len(await store.rounds_of(session, discussion))
             raise CommandError(f"{discussion.slug} has rounds 1 to {count}; there is no round {args.number}")
         if opening:
-            changed = await rounds.open_round(session, discussion, round_, utc_now())
+            changed = await timetable.open_by_hand(session, discussion, round_, utc_now())
             print(
                 f"round {args.number} of {discussion.slug} is open; the running bot posts its questions within seconds"
                 if changed

@@ -391,6 +391,18 @@ async def _send_due_reminders(outbox: Outbox, discussion_id: int, now: dt.dateti
 # --- the organisers' changes ------------------------------------------------
 
 
+async def open_by_hand(session: AsyncSession, discussion: Discussion, round_: Round, now: dt.datetime) -> bool:
+    """An organiser opens the round now (/open_round, `facilitator round open`, `schedule next`).
+    A round that never opened and whose closing time has passed (a file of an earlier discussion, a
+    round opened long after its dates) would be closed by the next housekeeping and announced as open
+    until a past date: it moves to open now and last as long as the file says, and the rounds after
+    it move as much, keeping the rhythm (`move_rounds`). Returns False when it was already open."""
+    if round_.status == RoundStatus.scheduled and round_.closes_at <= now:
+        # Its whole days are moved on the calendar (a change of clocks between may add or take an hour); it opens now.
+        await move_rounds(session, discussion, round_, now - round_.opens_at, now, extend=False, first_opens_at=now)
+    return await rounds.open_round(session, discussion, round_, now)
+
+
 async def open_next_round(session: AsyncSession, discussion: Discussion, now: dt.datetime) -> Round | None:
     """Open, now, the first round after the open or last closed one. None when there is none left."""
     all_rounds = await store.rounds_of(session, discussion)
@@ -398,7 +410,7 @@ async def open_next_round(session: AsyncSession, discussion: Discussion, now: dt
     following = [r for r in all_rounds if r.status == RoundStatus.scheduled and r.number > max(started, default=0)]
     if not following:
         return None
-    await rounds.open_round(session, discussion, following[0], now)
+    await open_by_hand(session, discussion, following[0], now)
     return following[0]
 
 
@@ -416,11 +428,18 @@ async def resume(session: AsyncSession, discussion: Discussion, now: dt.datetime
 
 
 async def move_rounds(
-    session: AsyncSession, discussion: Discussion, first: Round, by: dt.timedelta, now: dt.datetime, extend: bool
+    session: AsyncSession,
+    discussion: Discussion,
+    first: Round,
+    by: dt.timedelta,
+    now: dt.datetime,
+    extend: bool,
+    first_opens_at: dt.datetime | None = None,
 ) -> list[Round]:
     """Extend `first` (it closes `by` later) or postpone it (it opens and closes
-    `by` later); the rounds after it move by `by` too, keeping the rhythm.
-    Remembered as a `RoundChange`, so a restart with the same file keeps it."""
+    `by` later, or at `first_opens_at` when given); the rounds after it move by
+    `by` too, keeping the rhythm. Remembered as a `RoundChange`, so a restart
+    with the same file keeps it."""
     moved = [r for r in await store.rounds_of(session, discussion) if r.number >= first.number]
     zone = ZoneInfo(discussion.timezone)
     for round_ in moved:
@@ -428,7 +447,9 @@ async def move_rounds(
         if change is None:
             change = RoundChange(round_id=round_.id, file_opens_at=round_.opens_at, file_closes_at=round_.closes_at)
             session.add(change)
-        if not (extend and round_.id == first.id):
+        if round_.id == first.id and first_opens_at is not None:
+            round_.opens_at = first_opens_at
+        elif not (extend and round_.id == first.id):
             round_.opens_at = later(round_.opens_at, by, zone)
         round_.closes_at = later(round_.closes_at, by, zone)
         change.opens_at, change.closes_at, change.changed_at = round_.opens_at, round_.closes_at, now

@@ -10,6 +10,7 @@ from bot.discussion import store
 from bot.storage.models import Round, RoundStatus
 from facilitator.assembly import COMMANDS
 from facilitator.cli import main
+from schedules import timetable
 from tests.fakes.memory_platform import MemoryPlatform, MemoryUser
 from tests.helpers import join, organiser
 
@@ -40,6 +41,21 @@ async def test_an_organisers_help_names_each_commands_arguments_in_their_languag
     await engine.handle_message(boss.message("/help"))
     help_text = platform.last(boss.dm).text
     assert "/hide N [raison] : " in help_text or "/hide N [raison]: " in help_text, help_text
+
+
+async def test_a_round_whose_dates_have_passed_opened_by_hand_is_announced_open_for_its_week_from_now(engine, platform, user, clock):
+    boss = await organiser(engine, user)
+    john = await join(engine, user, "john", "en")
+    clock.advance(days=3 * 365)  # the file's 2013 dates are long past
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.drain()
+    [header] = [text for text in platform.texts(john.dm) if text.startswith("Round 1 is open until")]
+    assert f"{clock.now.year}" in header.split(":")[0] and "2013" not in header
+    async with engine.sessions() as session:
+        discussion_id = (await store.find_discussion(session)).id
+    await timetable.advance(engine, discussion_id, clock.now)  # the housekeeping does not close it at once
+    async with engine.sessions() as session:
+        assert (await store.round_by_number(session, await store.find_discussion(session), 1)).status == RoundStatus.open
 
 
 async def test_organiser_grants_and_revokes(engine, platform, user):

@@ -1,5 +1,6 @@
 """The CLI as a newcomer meets it: in a pipe, in the wrong folder, with typos, twice at once."""
 
+import datetime as dt
 import os
 import sqlite3
 import subprocess
@@ -69,8 +70,24 @@ def test_durations_are_written_as_in_chat(folder_with_a_database, capsys):
         assert main(["schedule", "extend", written]) == 0, written
     assert "later round(s) moved by PT12H" in capsys.readouterr().out
     with sqlite3.connect(folder_with_a_database / "facilitator.db") as db:
-        [(closes,)] = db.execute("select closes_at from rounds where number = 1").fetchall()
-    assert closes.startswith("2013-07-20 07:00"), "15 July 09:00 in Brussels, plus 2d, 12h, 2d and 12h"
+        [(opens, closes)] = db.execute("select opens_at, closes_at from rounds where number = 1").fetchall()
+    opens, closes = dt.datetime.fromisoformat(opens), dt.datetime.fromisoformat(closes)
+    # The file's 2013 round, opened now, lasts its week from now; then 2d, 12h, 2d and 12h more.
+    assert abs(opens - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(minutes=5)
+    assert abs(closes - opens - dt.timedelta(days=12)) <= dt.timedelta(hours=1), "a change of summer time may fall within"
+
+
+def test_a_round_of_past_dates_opened_by_hand_opens_now_for_its_length_and_the_next_rounds_follow(folder_with_a_database, capsys):
+    assert main(["round", "open", "1"]) == 0
+    with sqlite3.connect(folder_with_a_database / "facilitator.db") as db:
+        rows = db.execute("select number, opens_at, closes_at from rounds order by number").fetchall()
+    (_, opens_1, closes_1), (_, opens_2, _closes_2) = [
+        (n, dt.datetime.fromisoformat(o), dt.datetime.fromisoformat(c)) for n, o, c in rows[:2]
+    ]
+    assert opens_1 > dt.datetime(2026, 1, 1) and abs(closes_1 - opens_1 - dt.timedelta(days=7)) <= dt.timedelta(hours=1)
+    assert opens_2 == closes_1, "round 2 opens as round 1 closes, as in the file"
+    assert main(["schedule"]) == 0
+    assert ", 2013" not in capsys.readouterr().out
 
 
 def test_a_second_run_on_the_same_database_refuses_to_start_and_names_the_first(tmp_path):

@@ -17,7 +17,7 @@ from bot.i18n import _, current_language, format_period, language_name, ngettext
 from bot.ports import ChatKind
 from bot.ports.identity import example_identity, identity_parts
 from bot.storage.models import Discussion, Participant, RoundStatus, Venue
-from schedules import rounds
+from schedules import rounds, timetable
 
 
 def _round_number(turn: Turn, args: list[str], count: int) -> int | None:
@@ -39,7 +39,7 @@ async def _set_round(turn: Turn, args: list[str], opening: bool) -> None:
         return
     round_ = all_rounds[number - 1]
     if opening:
-        changed = await rounds.open_round(turn.session, turn.discussion, round_, turn.now)
+        changed = await timetable.open_by_hand(turn.session, turn.discussion, round_, turn.now)
         turn.reply(
             _("Round {number} is open; its questions are being posted.").format(number=number)
             if changed
