@@ -53,23 +53,40 @@ async def print_participant_links(args: argparse.Namespace) -> int:
     url = _public_url()
     try:
         with args.contacts.open(newline="", encoding="utf-8-sig") as contacts_file:
-            contacts = list(csv.DictReader(contacts_file))
-    except (OSError, UnicodeDecodeError) as error:
+            reader = csv.DictReader(contacts_file)
+            contacts = list(reader)
+            columns = {(column or "").strip().lower() for column in reader.fieldnames or ()}
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise CommandError(f"cannot read {args.contacts}: {type(error).__name__}") from None
+    if "name" not in columns:
+        raise CommandError(f"{args.contacts} has no «name» column: each link is printed beside its contact's name")
 
     async def act(session, discussion) -> int:
         out = csv.writer(sys.stdout)
         out.writerow(["name", "link"])
         now = utc_now()
-        for contact in contacts:
-            name = (contact.get("name") or "").strip()[:200]
-            language = (contact.get("language") or "").strip().lower()
+        problems = 0
+        for line, row in enumerate(contacts, start=2):  # line 1 is the header
+            contact = {(key or "").strip().lower(): (value or "").strip() for key, value in row.items() if isinstance(value, str)}
+            name = contact.get("name", "")[:200]
+            language = contact.get("language", "").lower()
+            problem = (
+                "no name: whose link would it be?"
+                if not name
+                else f"language {language!r} is not one of the discussion's ({', '.join(discussion.languages)})"
+                if language and language not in discussion.languages
+                else None
+            )
+            if problem:
+                print(f"line {line}: {problem}; no link made", file=sys.stderr)
+                problems += 1
+                continue
             participant = Participant(
                 display_name=name,
                 name=name or None,
-                organisation=(contact.get("organisation") or "").strip()[:200] or None,
-                country=(contact.get("country") or "").strip()[:100] or None,
-                language=language if language in discussion.languages else None,
+                organisation=contact.get("organisation", "")[:200] or None,
+                country=contact.get("country", "")[:100] or None,
+                language=language or None,
                 created_at=now,
             )
             session.add(participant)
@@ -77,7 +94,7 @@ async def print_participant_links(args: argparse.Namespace) -> int:
             token = await web_access.issue_participant_link(session, discussion, participant, now)
             out.writerow([name, f"{url}/p/{token}"])
         await session.commit()
-        return 0
+        return 1 if problems else 0
 
     return await with_discussion(args, act)
 

@@ -41,6 +41,27 @@ async def test_printed_links_open_each_contacts_page_and_revoking_one_ends_it(we
     assert await asyncio.to_thread(main, ["web", "revoke", rows[0]["link"]]) == 2
 
 
+async def test_a_contact_without_a_name_or_in_another_language_gets_no_link_and_is_named_by_its_line(
+    engine, database, monkeypatch, tmp_path, capsys
+):
+    if database.dialect.name != "sqlite":
+        pytest.skip("the CLI's own database URL is exercised on the SQLite file")
+    monkeypatch.setenv("FACILITATOR_DATABASE_URL", str(database.url))
+    monkeypatch.setenv("FACILITATOR_WEB_URL", "http://127.0.0.1:8080/")
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text("Name,Language\nAna Pérez,ES\n,fr\nJoão Silva,pt\n", encoding="utf-8")
+    assert await asyncio.to_thread(main, ["web", "links", str(contacts)]) == 1
+    printed = capsys.readouterr()
+    assert [row["name"] for row in csv.DictReader(io.StringIO(printed.out))] == ["Ana Pérez"]
+    assert printed.err.splitlines() == [
+        "line 3: no name: whose link would it be?; no link made",
+        "line 4: language 'pt' is not one of the discussion's (fr, en, es); no link made",
+    ]
+    (tmp_path / "no_names.csv").write_text("e-mail,language\nana@example.org,es\n", encoding="utf-8")
+    assert await asyncio.to_thread(main, ["web", "links", str(tmp_path / "no_names.csv")]) == 2
+    assert "has no «name» column" in capsys.readouterr().err
+
+
 async def test_a_desk_link_is_printed_only_for_an_organiser(web, engine, user, database, monkeypatch, capsys):
     if database.dialect.name != "sqlite":
         pytest.skip("the CLI's own database URL is exercised on the SQLite file")
