@@ -371,8 +371,12 @@ async def change_organiser(args: argparse.Namespace, granting: bool) -> int:
             changed = await store.grant_organiser(session, discussion, platform, user_id, utc_now())
             print(f"{args.identity} {'now organises' if changed else 'already organises'} {discussion.slug}")
         else:
-            changed = await store.revoke_organiser(session, discussion, platform, user_id)
-            print(f"{args.identity} {'no longer organises' if changed else 'was not an organiser of'} {discussion.slug}")
+            revoked = await store.revoke_organiser(session, discussion, platform, user_id)
+            print(f"{args.identity} {'no longer organises' if revoked else 'was not an organiser of'} {discussion.slug}")
+            if revoked is not None and revoked.from_file:
+                print(
+                    f"{args.identity} is listed under organisers in the discussion file: take it out there too, or it organises again at the next start"
+                )
         return 0
 
     return await with_discussion(args, act)

@@ -8,10 +8,10 @@ import asyncio
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, cast
+from typing import Protocol, cast
 
 import numpy as np
-from sqlalchemy import CursorResult, delete, select, union_all
+from sqlalchemy import delete, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.discussion.spec import DiscussionSpec
@@ -106,16 +106,20 @@ async def grant_organiser(
     return True
 
 
-async def revoke_organiser(session: AsyncSession, discussion: Discussion, platform: str, external_id: str) -> bool:
-    result = await session.execute(
-        delete(OrganiserGrant).where(
+async def revoke_organiser(session: AsyncSession, discussion: Discussion, platform: str, external_id: str) -> OrganiserGrant | None:
+    """The grant taken back, or None when that identity did not organise the discussion. One from the
+    discussion file (`from_file`) is granted again when the file is next loaded."""
+    grant = await session.scalar(
+        select(OrganiserGrant).where(
             OrganiserGrant.discussion_id == discussion.id,
             OrganiserGrant.platform == platform,
             OrganiserGrant.external_id == external_id,
         )
     )
-    # A DELETE's result is a cursor's, which counts the rows it matched.
-    return cast("CursorResult[Any]", result).rowcount > 0
+    if grant is not None:
+        await session.delete(grant)
+        await session.flush()
+    return grant
 
 
 async def organisers_of(session: AsyncSession, discussion: Discussion) -> list[OrganiserGrant]:

@@ -2,6 +2,7 @@
 acts on the running bot through the database."""
 
 import asyncio
+import dataclasses
 
 import pytest
 from sqlalchemy import select
@@ -56,6 +57,19 @@ async def test_a_round_whose_dates_have_passed_opened_by_hand_is_announced_open_
     await timetable.advance(engine, discussion_id, clock.now)  # the housekeeping does not close it at once
     async with engine.sessions() as session:
         assert (await store.round_by_number(session, await store.find_discussion(session), 1)).status == RoundStatus.open
+
+
+async def test_removing_an_organiser_named_in_the_file_says_they_come_back_with_it(engine, platform, user, example):
+    await engine.load(dataclasses.replace(example, organisers=("memory:boss", "memory:marie")))
+    boss = user("boss", "en")
+    await engine.handle_message(boss.message("/organiser_remove memory:marie"))
+    assert platform.last(boss.dm).text == (
+        "memory:marie no longer organises this discussion. They are listed in the discussion file: "
+        "take them out there too, or they organise again at the bot's next start."
+    )
+    await engine.load(dataclasses.replace(example, organisers=("memory:boss", "memory:marie")))
+    async with engine.sessions() as session:
+        assert await store.is_organiser(session, await store.find_discussion(session), "memory", "marie")
 
 
 async def test_organiser_grants_and_revokes(engine, platform, user):

@@ -159,12 +159,18 @@ async def _organiser_change(turn: Turn, args: list[str], granting: bool) -> None
             else _("{who} already organises this discussion.").format(who=args[0])
         )
     else:
-        changed = await store.revoke_organiser(turn.session, turn.discussion, platform, user_id)
-        turn.reply(
-            _("{who} no longer organises this discussion.").format(who=args[0])
-            if changed
-            else _("{who} was not an organiser of this discussion.").format(who=args[0])
-        )
+        revoked = await store.revoke_organiser(turn.session, turn.discussion, platform, user_id)
+        if revoked is None:
+            turn.reply(_("{who} was not an organiser of this discussion.").format(who=args[0]))
+        elif revoked.from_file:
+            turn.reply(
+                _(
+                    "{who} no longer organises this discussion. They are listed in the discussion file: "
+                    "take them out there too, or they organise again at the bot's next start."
+                ).format(who=args[0])
+            )
+        else:
+            turn.reply(_("{who} no longer organises this discussion.").format(who=args[0]))
 
 
 async def organiser_add(turn: Turn, args: list[str]) -> None:
