@@ -18,7 +18,7 @@ from bot.conversation import filing
 from bot.conversation.commands.organisers import status_text
 from bot.conversation.engine import utc_now
 from bot.discussion import store
-from bot.discussion.spec import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion
+from bot.discussion.spec import DiscussionFileError, DiscussionSpec, example_discussion_path, load_discussion, past_dates_warning
 from bot.i18n import catalog_languages, reading_in
 from bot.ports.identity import identity_parts, identity_problem
 from bot.reports import FORMATS
@@ -138,6 +138,8 @@ def validate_file(args: argparse.Namespace) -> int:
     )
     if note := untranslated_note(spec):
         print(f"{args.file}: note: {note}", file=sys.stderr)
+    if warning := past_dates_warning(spec, utc_now()):
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
     return 0
 
 

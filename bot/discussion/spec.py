@@ -19,6 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from babel import Locale, UnknownLocaleError
 
+from bot.ports.identity import USER_ID_FORMS, identity_problem
+
 LANGUAGE_NAMES_IN_ENGLISH = {"fr": "French", "en": "English", "es": "Spanish"}
 FORGET_POLICIES = ("anonymise", "delete")
 # When a participant's web page shows what others published under a question:
@@ -124,10 +126,13 @@ class DiscussionFileError(Exception):
 
 
 class _Mapping(dict):
-    """A YAML mapping that remembers its own line and each key's."""
+    """A YAML mapping that remembers its own line and each key's, each scalar
+    value as it is written, and the keys it gives more than once."""
 
     line: int | None = None
     key_lines: dict[Any, int]
+    written: dict[Any, str]
+    repeated: tuple[tuple[Any, int, int], ...] = ()  # (key, its first line, a later line)
 
 
 class _Sequence(list):
@@ -138,14 +143,27 @@ class _Sequence(list):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, keeping the lines a problem is reported at."""
+    """PyYAML's safe loader, keeping the lines a problem is reported at, and
+    the keys a mapping gives twice (PyYAML keeps the last without a word)."""
 
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Mapping:
-    mapping = _Mapping(loader.construct_mapping(node, deep=True))
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {loader.construct_object(key, deep=True): key.start_mark.line + 1 for key, _ in node.value}
-    return mapping
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> _Mapping:
+        """Always deep: a mapping is built in one step, its values with it."""
+        # The mapping's own keys: those a merge key (<<: *anchor) brings in may be given again.
+        own = [key for key, _ in node.value if key.tag != "tag:yaml.org,2002:merge"]
+        mapping = _Mapping(super().construct_mapping(node, deep=True))
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {self.construct_object(key, deep=True): key.start_mark.line + 1 for key, _ in node.value}
+        mapping.written = {self.construct_object(key): value.value for key, value in node.value if isinstance(value, yaml.ScalarNode)}
+        first_lines: dict[Any, int] = {}
+        repeated = []
+        for key_node in own:
+            key, line = self.construct_object(key_node), key_node.start_mark.line + 1
+            if key in first_lines:
+                repeated.append((key, first_lines[key], line))
+            else:
+                first_lines[key] = line
+        mapping.repeated = tuple(repeated)
+        return mapping
 
 
 def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequence:
@@ -155,7 +173,7 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> _Sequen
     return sequence
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, lambda loader, node: loader.construct_mapping(node))
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
@@ -169,6 +187,12 @@ def line_of(container: Any, key: Any = None) -> int | None:
             return container.item_lines[key]
         return container.line
     return None
+
+
+def written_as(mapping: Any, key: Any) -> str:
+    """The value of `key` as the file writes it (1.10, where YAML reads the number 1.1)."""
+    written = mapping.written if isinstance(mapping, _Mapping) else {}
+    return written.get(key, str(mapping[key]))
 
 
 TOP_LEVEL_KEYS = (
@@ -249,22 +273,32 @@ class _Reader:
     def problem(self, field: str, message: str, line: int | None) -> None:
         self.problems.append(Problem(self.file, field, message, line))
 
-    def unknown_keys(self, mapping: dict, known: tuple[str, ...], where: str) -> None:
-        """A misspelt key would otherwise be ignored without a word, its setting silently left at the default."""
+    def keys(self, mapping: dict, known: tuple[str, ...], where: str) -> None:
+        """A misspelt key would otherwise be ignored without a word, its setting
+        silently left at the default; of a key given twice, the first would be."""
+        self.repeated_keys(mapping, where)
         for key in mapping:
             if key in known:
                 continue
             nearest = difflib.get_close_matches(str(key), known, n=1)
             hint = f"did you mean {nearest[0]}?" if nearest else f"the keys here are {', '.join(known)}"
-            prefix = f"{where}: " if where else ""
-            self.problem(f"{prefix}{key}", f"unknown key; {hint}", line_of(mapping, key))
+            self.problem(_within(where, key), f"unknown key; {hint}", line_of(mapping, key))
 
-    def texts(self, value: Any, field: str, languages: tuple[str, ...], line: int | None) -> dict[str, str]:
+    def repeated_keys(self, mapping: dict, where: str) -> None:
+        for key, first, line in mapping.repeated if isinstance(mapping, _Mapping) else ():
+            self.problem(_within(where, key), f"given twice, first on line {first}", line)
+
+    def texts(self, value: Any, field: str, languages: tuple[str, ...] | None, line: int | None) -> dict[str, str]:
+        """A text in each language; with no `languages` (the discussion's are
+        wrong, a problem already reported), only that there is one."""
         if value is None:
             self.problem(field, "the text is missing", line)
             return {}
         if not isinstance(value, dict):
             self.problem(field, "must map each language code to a text", line)
+            return {}
+        self.repeated_keys(value, field)
+        if languages is None:
             return {}
         texts: dict[str, str] = {}
         for language in languages:
@@ -307,6 +341,11 @@ class _Reader:
             return None
 
 
+def _within(where: str, key: Any) -> str:
+    """The field a key names, as an organiser reads it: "round 2: duration"."""
+    return f"{where}: {key}" if where else str(key)
+
+
 def _yaml_advice(error: yaml.MarkedYAMLError, source: str) -> str:
     """What usually causes this YAML error: an unquoted text with a « : », « ? »,
     « , » or braces, or a line indented wrongly; nothing when it is neither."""
@@ -347,7 +386,7 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
     reader = _Reader(file)
     if not isinstance(raw, dict):
         raise DiscussionFileError([Problem(file, "(file)", "must be a mapping of fields")])
-    reader.unknown_keys(raw, TOP_LEVEL_KEYS, "")
+    reader.keys(raw, TOP_LEVEL_KEYS, "")
 
     def at(key: str) -> int | None:
         return line_of(raw, key)
@@ -356,18 +395,7 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
     if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", slug or ""):
         reader.problem("id", "must be a short identifier of lowercase letters, digits, - and _", at("id"))
 
-    languages = raw.get("languages")
-    if not isinstance(languages, list) or not languages:
-        reader.problem("languages", "must list at least one language code, such as [fr, en, es]", at("languages"))
-        languages = []
-    for i, language in enumerate(languages):
-        try:
-            Locale.parse(str(language))
-        except (ValueError, UnknownLocaleError):
-            reader.problem("languages", f"{language!r} is not a known language code", line_of(languages, i))
-    if len(set(map(str, languages))) != len(languages):
-        reader.problem("languages", "a language is listed twice", at("languages"))
-    languages = tuple(str(language) for language in languages)
+    languages = _read_languages(reader, raw)
 
     zone: ZoneInfo | None = None
     zone_name = raw.get("timezone")
@@ -386,6 +414,8 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
     for i, organiser in enumerate(organisers):
         if not isinstance(organiser, (str, int)) or not re.fullmatch(r"[a-z]+:\S+", str(organiser)):
             reader.problem("organisers", f"{organiser!r} must be PLATFORM:USER_ID, such as telegram:123456", line_of(organisers, i))
+        elif str(organiser).partition(":")[0] in USER_ID_FORMS and (problem := identity_problem(str(organiser))):
+            reader.problem("organisers", problem, line_of(organisers, i))  # the id's form, as `organiser add` checks it
 
     reminders: tuple[dt.timedelta, ...] = DEFAULT_REMINDERS
     if "reminders" in raw:
@@ -415,8 +445,9 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
 
     if reader.problems:
         raise DiscussionFileError(reader.problems)
-    # No problem was found: the id is a string, and a time zone was read from its name.
+    # No problem was found: the id is a string, the languages are read, and a time zone was read from its name.
     assert isinstance(slug, str)
+    assert languages is not None
     assert zone_name is not None
     return DiscussionSpec(
         slug=slug,
@@ -434,7 +465,28 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
     )
 
 
-def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...], zone: ZoneInfo | None) -> tuple[RoundSpec, ...]:
+def _read_languages(reader: _Reader, raw: dict) -> tuple[str, ...] | None:
+    """The discussion's language codes (one may be given alone: `languages: fr`),
+    or None when they are wrong: the texts cannot be checked against them."""
+    languages = raw.get("languages")
+    line = line_of(raw, "languages")
+    if isinstance(languages, str) and languages.strip():
+        languages = [languages.strip()]
+    if not isinstance(languages, list) or not languages:
+        reader.problem("languages", "must list at least one language code, such as [fr, en, es]", line)
+        return None
+    before = len(reader.problems)
+    for i, language in enumerate(languages):
+        try:
+            Locale.parse(str(language))
+        except (ValueError, UnknownLocaleError):
+            reader.problem("languages", f"{language!r} is not a known language code", line_of(languages, i))
+    if len(set(map(str, languages))) != len(languages):
+        reader.problem("languages", "a language is listed twice", line)
+    return tuple(str(language) for language in languages) if len(reader.problems) == before else None
+
+
+def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...] | None, zone: ZoneInfo | None) -> tuple[RoundSpec, ...]:
     raw_rounds = raw.get("rounds")
     if not isinstance(raw_rounds, list) or not raw_rounds:
         reader.problem("rounds", "must list at least one round", line_of(raw, "rounds"))
@@ -447,13 +499,15 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...], zone: Z
         if not isinstance(raw_round, dict):
             reader.problem(field, "must be a mapping with opens/closes or duration, and questions", line_of(raw_rounds, number - 1))
             continue
-        reader.unknown_keys(raw_round, ROUND_KEYS, field)
+        reader.keys(raw_round, ROUND_KEYS, field)
 
         def at(key: str, raw_round: dict = raw_round) -> int | None:
             return line_of(raw_round, key)
 
         opens = reader.moment(raw_round["opens"], f"{field}: opens", zone, at("opens")) if "opens" in raw_round else previous_close
         duration = reader.duration(raw_round["duration"], f"{field}: duration", at("duration")) if "duration" in raw_round else None
+        if "closes" in raw_round and "duration" in raw_round:
+            reader.problem(f"{field}: duration", "give closes or duration, not both", at("duration"))
         if "closes" in raw_round:
             closes = reader.moment(raw_round["closes"], f"{field}: closes", zone, at("closes"))
         else:
@@ -480,9 +534,18 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...], zone: Z
                 reader.problem(unnamed, "must be a mapping with id and text", line_of(raw_questions, position - 1))
                 continue
             key = raw_question.get("id")
-            key = str(key) if isinstance(key, (str, int, float)) else None
+            # YAML reads an unquoted 1.10 as the number 1.1: the id is reported, and checked, as written.
+            unquoted = isinstance(key, (int, float, dt.date))
+            if unquoted:
+                key = written_as(raw_question, "id")
+            elif not isinstance(key, str):
+                key = None
             qfield = f"question {key}" if key else unnamed
-            reader.unknown_keys(raw_question, QUESTION_KEYS, qfield)
+            reader.keys(raw_question, QUESTION_KEYS, qfield)
+            if unquoted:
+                read = str(raw_question["id"])
+                hint = f" (unquoted, YAML reads it as {read})" if read != key else ""
+                reader.problem(qfield, f'the id must be in quotes: write id: "{key}"{hint}', line_of(raw_question, "id"))
             if not key:
                 reader.problem(unnamed, "the id is missing", line_of(raw_question))
             elif key in seen_keys:
@@ -495,6 +558,19 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...], zone: Z
         if opens and closes:
             rounds.append(RoundSpec(number=number, opens_at=opens, closes_at=closes, questions=tuple(questions)))
     return tuple(rounds)
+
+
+def past_dates_warning(spec: DiscussionSpec, now: dt.datetime) -> str | None:
+    """What `validate` warns of when every round closed before `now`: a file
+    copied from an earlier discussion, its dates not yet changed."""
+    last_close = max(r.closes_at for r in spec.rounds)
+    if last_close > now:
+        return None
+    local = last_close.astimezone(ZoneInfo(spec.timezone))
+    return (
+        f"every round is in the past (the last closed on {local:%Y-%m-%d %H:%M}, {spec.timezone} time), "
+        "as in a file copied from an earlier discussion: none will open by itself: give the rounds new dates, or open the first by hand (the rounds after it then move with it)"
+    )
 
 
 def example_discussion_path() -> Path:

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 import yaml
 
-from bot.discussion.spec import DiscussionFileError, load_discussion, parse_duration
+from bot.discussion.spec import DiscussionFileError, load_discussion, parse_discussion, parse_duration, past_dates_warning
 from facilitator.cli import main
 from tests.conftest import SMALL_DISCUSSION
 
@@ -91,6 +91,14 @@ def test_unknown_time_zone(tmp_path):
     assert problems[0] == "timezone: 'Europe/Atlantis' is not a known time zone such as Europe/Brussels"
 
 
+def test_an_organiser_whose_id_has_the_wrong_form_for_its_platform_is_a_problem(tmp_path):
+    data = copy.deepcopy(SMALL_DISCUSSION)
+    data["organisers"] = ["telegram:@marie", "telegram:123456"]
+    assert problems_of(tmp_path, data) == [
+        "organisers: 'telegram:@marie': a telegram id is a number (the person's id, e.g. from @userinfobot), such as telegram:123456"
+    ]
+
+
 def test_every_problem_is_reported_at_once(tmp_path):
     data = copy.deepcopy(SMALL_DISCUSSION)
     data["languages"] = ["fr", "en", "xx-nope"]
@@ -157,7 +165,7 @@ def test_validate_notes_a_language_the_bot_does_not_speak(tmp_path, capsys):
         in capsys.readouterr().err
     )
     assert main(["validate", str(write(tmp_path, SMALL_DISCUSSION, "small.yaml"))]) == 0
-    assert "note" not in capsys.readouterr().err
+    assert ": note:" not in capsys.readouterr().err
 
 
 FAULTY = """\
@@ -218,3 +226,107 @@ def test_the_quoting_hint_only_where_quoting_is_the_cause(tmp_path):
     assert "quotes" not in dedented.message and "indentation" in dedented.message
     unclosed = problem_in("id: x\nlanguages: [fr, en\n")
     assert "quotes" not in unclosed.message
+
+
+ONE_ROUND = """\
+id: one-round
+languages: [fr, en]
+timezone: Europe/Brussels
+title: {fr: Titre, en: Title}
+invitation: {fr: Bienvenue, en: Welcome}
+rounds:
+  - opens: 2013-07-08T09:00
+    closes: 2013-07-15T09:00
+    questions:
+      - id: "1.1"
+        text: {fr: Un, en: One}
+      - id: "1.2"
+        text: {fr: Deux, en: Two}
+"""
+
+
+def problems_in(tmp_path, text: str) -> list[str]:
+    """The problems of a discussion file written as `text`, each as LINE: FIELD: MESSAGE."""
+    path = tmp_path / "d.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(DiscussionFileError) as raised:
+        load_discussion(path)
+    return [f"{p.line}: {p.field}: {p.message}" for p in raised.value.problems]
+
+
+def test_a_question_id_yaml_reads_as_a_number_is_to_be_quoted(tmp_path):
+    unquoted = ONE_ROUND.replace('id: "1.1"', "id: 1.1").replace('id: "1.2"', "id: 1.10")
+    assert problems_in(tmp_path, unquoted) == [
+        '10: question 1.1: the id must be in quotes: write id: "1.1"',
+        '12: question 1.10: the id must be in quotes: write id: "1.10" (unquoted, YAML reads it as 1.1)',
+    ]
+    assert problems_in(tmp_path, ONE_ROUND.replace('id: "1.2"', "id: 2")) == ['12: question 2: the id must be in quotes: write id: "2"']
+
+
+def test_a_single_language_may_be_given_without_brackets(tmp_path):
+    path = tmp_path / "d.yaml"
+    path.write_text(re.sub(r", en: \w+", "", ONE_ROUND).replace("[fr, en]", "fr"), encoding="utf-8")
+    spec = load_discussion(path)
+    assert spec.languages == ("fr",)
+    assert [q.texts for q in spec.questions] == [{"fr": "Un"}, {"fr": "Deux"}]
+
+
+@pytest.mark.parametrize(
+    ("languages", "problem"),
+    [
+        ("{fr: French}", "2: languages: must list at least one language code, such as [fr, en, es]"),
+        ("[fr, english]", "2: languages: 'english' is not a known language code"),
+        ("[fr, en, fr]", "2: languages: a language is listed twice"),
+    ],
+)
+def test_a_wrong_language_list_is_the_only_problem_reported_not_every_text(tmp_path, languages, problem):
+    assert problems_in(tmp_path, ONE_ROUND.replace("[fr, en]", languages)) == [problem]
+
+
+def test_a_key_given_twice_is_a_problem_at_its_line(tmp_path):
+    twice = (
+        ONE_ROUND.replace("id: one-round\n", "id: one-round\nid: two-rounds\n")
+        .replace("    closes: 2013-07-15T09:00\n", "    closes: 2013-07-15T09:00\n    closes: 2013-07-16T09:00\n")
+        .replace("        text: {fr: Un, en: One}\n", "        text: {fr: Un, en: One}\n        text: {fr: Uno, en: Uno}\n")
+        .replace("{fr: Deux, en: Two}", "{fr: Deux, fr: Two}")
+    )
+    assert problems_in(tmp_path, twice) == [
+        "2: id: given twice, first on line 1",
+        "10: round 1: closes: given twice, first on line 9",
+        "14: question 1.1: text: given twice, first on line 13",
+        "16: question 1.2: fr: given twice, first on line 16",
+        "16: question 1.2: the English text is missing",
+    ]
+
+
+def test_a_merge_key_is_not_a_key_given_twice(tmp_path):
+    path = tmp_path / "d.yaml"
+    merged = ONE_ROUND.replace("title: {fr: Titre, en: Title}", "title: &title {fr: Titre, en: Title}").replace(
+        "invitation: {fr: Bienvenue, en: Welcome}", "invitation: {<<: *title, en: Welcome}"
+    )
+    path.write_text(merged, encoding="utf-8")
+    assert load_discussion(path).invitation == {"fr": "Titre", "en": "Welcome"}
+
+
+def test_a_round_gives_closes_or_duration_not_both(tmp_path):
+    both = ONE_ROUND.replace("    closes: 2013-07-15T09:00\n", "    closes: 2013-07-15T09:00\n    duration: P7D\n")
+    assert problems_in(tmp_path, both) == ["9: round 1: duration: give closes or duration, not both"]
+
+
+def test_validate_warns_of_a_discussion_whose_rounds_are_all_over(tmp_path, capsys):
+    path = write(tmp_path, SMALL_DISCUSSION)
+    assert main(["validate", str(path)]) == 0, "a warning, not a problem"
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}: warning: every round is in the past (the last closed on 2013-07-22 09:00, Europe/Brussels time), "
+        "as in a file copied from an earlier discussion: none will open by itself: give the rounds new dates, or open the first by hand (the rounds after it then move with it)"
+    ]
+    tomorrow = {**copy.deepcopy(SMALL_DISCUSSION), "starts": f"{dt.date.today() + dt.timedelta(days=1)}T09:00"}
+    assert main(["validate", str(write(tmp_path, tomorrow, "tomorrow.yaml"))]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_discussion_is_past_once_its_last_round_has_closed():
+    spec = parse_discussion(SMALL_DISCUSSION, "small.yaml")
+    last_close = spec.rounds[-1].closes_at
+    assert past_dates_warning(spec, last_close - dt.timedelta(minutes=1)) is None
+    assert past_dates_warning(spec, last_close) is not None
