@@ -490,9 +490,10 @@ class Linker:
     ) -> Linked:
         text = text.strip()
         folded = fold(text)
-        # A question to the organisers first: "Sorry, what does RLA mean?" reads as an apology too.
-        asks = organiser_question(folded) if text and reply_to is None else None
-        if asks and (asks_what_it_means(folded, asks) or not self._markers(text, folded, open_round)):
+        # A question to the organisers first: "Sorry, what does RLA mean?" reads as an apology too. In reply
+        # to a question, only asking what it means is one: "Could anyone share the results?" may answer it.
+        asks = organiser_question(folded) if text else None
+        if asks and (asks_what_it_means(folded, asks) or (reply_to is None and not self._markers(text, folded, open_round))):
             return Linked(self._language.guess(text, participant_language), (), asks)
         if not text or is_not_a_contribution(text, folded):
             return Linked(self._language.guess(text, participant_language), ())

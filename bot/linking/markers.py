@@ -1,6 +1,6 @@
 """Finds the places where a message names a question or a round ("Pregunta 3:", "la deuxième
-question", "last week's Q4", "Semana 2:", "1)", "Q1 y Q2:", "la pregunta anterior") in
-folded text (see `linking_text.fold`).
+question", "last week's Q4", "Semana 2:", "1)", "Q1 y Q2:", "1.1 and 1.2:", "Pour la 1 je…", "la
+pregunta anterior") in folded text (see `text.fold`).
 
 Each `Reference` says which question(s) it names, relative to the round it is read in,
 and whether it opens a new segment (a marker) or is only mentioned in passing.
@@ -16,7 +16,7 @@ from functools import cached_property
 from itertools import accumulate, islice
 from typing import NamedTuple
 
-from bot.linking.text import WORD
+from bot.linking.text import WORD, is_introduction, is_phatic_sentence
 
 LAST = -1  # "la dernière question": the round's last question, whatever its count
 # "la pregunta anterior": the one before the question answered just before, or replied to.
@@ -65,54 +65,80 @@ _QUESTION_WORD = (
 # sentence they are the participant's own points, or anything feminine.
 _POINT_WORD = r"(?:points?|puntos?|pontos?|answers?|ans|reponses?|respuestas?|respostas?|risposte?)"  # "Answer 2:", "Respuesta 2:"
 _FEMININE_ARTICLE = r"la(?=\s+\d\b)"
+# A question's number after a word that points at it: "Pour la 1 je dirais…", "Sobre a 2 acho…", "Na 2,
+# …", "On 2, we…", "For the 3: …" (never "la 1ère fois", "1.5 million", "1,5"). A feminine article
+# names a question ("la 2": "la question 2"); without one, "on 2 occasions", "for 3 years" count.
+_POINTING_AT_NUMBER = (
+    r"(?:(?:pour|sur|dans|concernant|quant a|para|sobre|en|en cuanto a|respecto a|acerca de|quanto a|per|su)(?:[ \t]+(?P<feminine>la|a))?"
+    r"|(?:on|for|regarding|concerning|as for|as to)(?:[ \t]+the)?|(?P<contracted>na|nella|sulla))(?=[ \t]+\d\b(?![.,]\d|[°º]))"
+)
 _ROUND_WORD = r"(?:weeks?|wk|semaines?|sem|semanas?|settimana|rounds?|ronda|tour|rodada)"
 _NUMBER_SIGN = r"(?:n[o°º]\.?\s*|n\.\s*(?=\d)|num(?:ero|ber|\.)?\s*|#\s*|[°º]\s*|[.-](?=\d))?"  # "n°2", "Q°1", "Q.2", "Q-2"
 _ORDINAL = rf"(?:{_alternation(ORDINALS)}|(?P<{{g}}>\d)(?:st|nd|rd|th|ere|re|er|eme|e|a|o|[°º])\b)"
-_NUMBER = r"(?P<{n}>\d{{1,2}})(?:\.(?P<{s}>\d{{1,2}}))?(?!\d)"
+# What joins the questions of one answer: "Q1 y Q2", "1 & 2", "Q1/Q2", "1.1, 1.2".
+_AND = r"(?:,|&|\+|/|and|et|y|e)"
+_MAX_JOINED = 12  # questions one joint answer names: more than a round has
+
+
+def _more_keys(round_group: str) -> str:
+    """The keys after a question's key that share its round, `round_group`, as one joint answer's:
+    "1.1 and 1.2", "Pregunta 1.1 y la 1.2", "1.1/1.2". Read by `_key_positions`."""
+    return (
+        rf"(?P<keys>(?:[ \t]*{_AND}[ \t]*(?:(?:la|the|el|le)[ \t]+)?(?:{_QUESTION_WORD}[ \t]*)?"
+        rf"(?P={round_group})\.\d{{1,2}}(?![\d.]?\d)){{0,{_MAX_JOINED - 1}}})"
+    )
+
+
+def _number(number_group: str, sub_group: str) -> str:
+    """A question's number, "2", or key, "1.2", with the keys of its round joined to it: "1.1 y 1.2"."""
+    return rf"(?P<{number_group}>\d{{1,2}})(?:\.(?P<{sub_group}>\d{{1,2}}){_more_keys(number_group)})?(?!\d)"
+
+
+_KEY_POSITION = re.compile(r"\d\.(\d{1,2})")
 
 # A long message is scanned once, for the words a reference is built around ("question",
 # "semana", "#"); numbers and ordinals are then read next to each one found. Python's
 # regular expressions cost per position scanned, so one pass beats one per form.
 _TRIGGER = re.compile(
     rf"(?<![\w#])(?:(?P<question>{_QUESTION_WORD})|(?P<round>{_ROUND_WORD})|(?P<point>{_POINT_WORD})"
-    rf"|(?P<article>{_FEMININE_ARTICLE}))(?![a-z])|(?P<hash>#)(?=\s?\d)"
+    rf"|(?P<pointed>{_POINTING_AT_NUMBER})|(?P<article>{_FEMININE_ARTICLE}))(?![a-z])|(?P<hash>#)(?=\s?\d)"
 )
 _COMPACT_QUESTION_WORDS = ("q", "p")  # "Q2", "P2", "#2": a marker even after a comma, "Q1 x, Q2 y"
 # Ordinals and cardinals are captured as text and read by `_number_of`.
-_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?:{_NUMBER.format(n='num', s='sub')}|(?P<card>{_alternation(CARDINALS)})\b)")
-_HASH_NUMBER = re.compile(r"#\s?(?P<num>\d{1,2})(?:\.(?P<sub>\d{1,2}))?(?!\d)")
+_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?:{_number('num', 'sub')}|(?P<card>{_alternation(CARDINALS)})\b)")
+_HASH_NUMBER = re.compile(rf"#\s?{_number('num', 'sub')}")
 # More questions answered together: "Q1 y Q2", "1 & 2", "Q1/Q2", "questions 2 et 3", "#1 and #3",
 # "la pregunta 3 y la 4"; a dash, "a" or "to" between two numbers is a range: "Q1-Q3";
 # "or" leaves the participant's choice open: "Q1 or Q2".
 _JOINED_NUMBER = re.compile(
-    rf"[ \t]*(?:(?P<and>,|&|\+|/|and|et|y|e)|(?P<to>-|a|au|to)|(?P<or>or|ou|o))[ \t]*(?:(?:la|the|el|le)[ \t]+)?"
+    rf"[ \t]*(?:(?P<and>{_AND})|(?P<to>-|a|au|to)|(?P<or>or|ou|o))[ \t]*(?:(?:la|the|el|le)[ \t]+)?"
     rf"(?P<word>(?:{_QUESTION_WORD}|#)[ \t]*)?(?P<num>\d{{1,2}})(?![\d.]|[a-z])"
-)
-_JOINED_KEY = re.compile(
-    rf"[ \t]*(?:,|&|\+|/|and|et|y|e)[ \t]*(?:(?:la|the|el|le)[ \t]+)?(?:{_QUESTION_WORD}[ \t]*)?(?P<round>\d)\.(?P<num>\d{{1,2}})(?![\d.]?\d)"
 )
 # The question after the word: "la pregunta anterior", "la question précédente".
 _ORDINAL_AFTER = re.compile(rf"\s+(?P<ord>{_alternation(w for w, n in ORDINALS.items() if n == PREVIOUS)})\b")
 # These two start at a character that is rare in text, "." or ")", and look behind it: a scan
 # for a rare character is many times faster than trying the pattern at every position.
 # "and for 2.3:", "sobre la 3.1:" inside a line: a question key, when it opens a segment.
-_QUESTION_KEY = re.compile(r"\.(?<=(?<![\w.])\d\.)(?P<sub>\d{1,2})(?![\d.]\d)")
+_QUESTION_KEY = re.compile(rf"\.(?<=(?<![\w.])(?P<round>\d)\.)(?P<sub>\d{{1,2}})(?![\d.]\d){_more_keys('round')}")
 # "(2)" or "2️⃣" (folded "2 )") inside a line: numbered answers on one line, "(1) … (2) …". Like
-# any bare number it counts only when no answer comes before the first one (`Linker._is_question_number`).
+# any bare number it counts only when no answer comes before the first one (`Linker._markers`).
 _PARENTHESISED_NUMBER = re.compile(r"\)(?<=[ \t]\(\d\)|[ \t]\d[ \t]\))(?=[ \t])")
-# "…: 1. sí 2. no", "1) oui 2) non", "1/ … 2/ …" inside a line: a list that a colon opens, or that goes on from the number before (`_bare_numbers`).
+# "…: 1. sí 2. no", "1) oui 2) non", "1/ … 2/ …" inside a line: a list that a colon or a greeting opens, or
+# that goes on from the numbers before (`_bare_numbers`).
 _LISTED_NUMBER = re.compile(r"(?<=[ \t])(?P<num>\d)[.)/](?=[ \t])")
 _OPENS_A_LIST = re.compile(r":[ \t]*$")
+_ENDS_A_SENTENCE = re.compile(r"[.!?…][ \t]*$")
 _ROUND_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?P<num>\d{{1,2}})(?!\d)")
 # Ordinals come before the word they count: "tercera pregunta", "Tercera Semana".
 _ORDINAL_BEFORE = re.compile(rf"\b(?P<ord>{_ORDINAL.format(g='ordnum')})\s+$")
 _ORDINAL_WINDOW = 16
 BARE_NUMBER = re.compile(
     # "Re: 2", "Ad 3)", "N° 2 :", "No. 4:", "number 3:" name a number just as well.
-    r"^[ \t]*(?:[-*•>][ \t]*)?(?:(?:re|ad)\b[ \t]*:?[ \t]*|n(?:[°º]|o\.)[ \t]*|(?:number|numero)[ \t]+)?\(?(?P<num>\d{1,2})(?:\.(?P<sub>\d{1,2}))?(?!\d)"
-    r"(?P<joined>(?:[ \t]*(?:,|&|\+|and|et|y|e)[ \t]*\d{1,2}(?![\d.]))*)"
+    r"^[ \t]*(?:[-*•>][ \t]*)?(?:(?:re|ad)\b[ \t]*:?[ \t]*|n(?:[°º]|o\.)[ \t]*|(?:number|numero)[ \t]+)?\(?"
+    + _number("num", "sub")
+    + r"(?P<joined>(?:[ \t]*(?:,|&|\+|and|et|y|e)[ \t]*\d{1,2}(?![\d.]))*)"
     # "1.2" is a question's key, not "1." and "2"; a number alone on its line names its question ("2", "1.3").
-    r"[ \t]*(?:[):]|\.(?!\d)|/(?!\d)|-(?!\d)|(?P<spaced>(?<=\d)(?=[ \t]))|(?=[ \t]*$))",
+    + r"[ \t]*(?:[):]|\.(?!\d)|/(?!\d)|-(?!\d)|(?P<spaced>(?<=\d)(?=[ \t]))|(?=[ \t]*$))",
     re.M,
 )
 # After a number and a space alone, what makes it a question's number: "2 yes, …", "3.2 oui" do;
@@ -165,7 +191,8 @@ _DELIMITER = re.compile(
 _OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
 _DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what ends a round header as a colon would: "Todavía sobre la semana 1 - …"
 # What must follow a reference that only counts as a marker: "la pregunta anterior, …", "Pour la 1 :"
-_MARKER_DELIMITER = re.compile(r"[ \t]*(?:[:,)]|\.?-[ \t]|\.-)")  # "Punto 2.- …"
+# "Punto 2.- …"; a comma before a number lists counts or dates: "On 3, 4 and 5 May".
+_MARKER_DELIMITER = re.compile(r"[ \t]*(?:[:)]|,(?![ \t]*\d)|\.?-[ \t]|\.-)")
 _PAIRING_GAP = 25  # "Semaine 2, question 1", "question 1 de la semaine 2", "last week's Q4"
 _HEADER_MAX_EXTRA_WORDS = 4  # "Semana 2:", "Week 3 answers:" but not a sentence that mentions week 3
 
@@ -198,6 +225,11 @@ def _number_of(match: re.Match) -> int | None:
     if groups.get("ord"):
         return ORDINALS.get(groups["ord"])
     return int(groups["num"]) if groups.get("num") else None
+
+
+def _key_positions(match: re.Match) -> tuple[int, ...]:
+    """The questions a key and the keys joined to it name within their round: "1.1 and 1.2" gives (1, 2)."""
+    return tuple(dict.fromkeys((int(match.group("sub")), *map(int, _KEY_POSITION.findall(match.group("keys"))))))
 
 
 def _position_of(match: re.Match) -> int:
@@ -276,6 +308,7 @@ class _QuestionSpan(NamedTuple):
     marker_only: bool = False  # counts only where it opens a segment: "deuxième point :", "la pregunta anterior,"
     compact: bool = False  # "Q2", "P2", "#2": opens a segment after a comma too
     alternatives: bool = False  # "Q1 or Q2"
+    unmarked: bool = False  # a marker with no delimiter after it: "Pour la 1 je dirais…", "On 2 we…"
 
 
 def find_references(folded: str) -> list[Reference]:
@@ -292,7 +325,7 @@ def find_references(folded: str) -> list[Reference]:
                 questions.append(_QuestionSpan(ordinal.start(), end, (_position_of(ordinal),), None, marker_only=True))
             elif number := _NUMBER_AFTER.match(folded, end):  # "punto 2:", "point 2:", "point 1.3 :"
                 position, sub = _position_of(number), number.group("sub")
-                positions, round_number = ((int(sub),), position) if sub else ((position,), None)
+                positions, round_number = (_key_positions(number), position) if sub else ((position,), None)
                 questions.append(_QuestionSpan(start, number.end(), positions, round_number, marker_only=True))
         elif questions and start < questions[-1].end:
             continue  # "Q2" in "Q1 y Q2" is part of the joint answer's marker
@@ -323,7 +356,8 @@ def find_references(folded: str) -> list[Reference]:
             after_marker = (
                 bool(references) and references[-1].opens_segment and layout.line_start(references[-1].start) == layout.line_start(start)
             )
-            opens = (anchored or (after_marker and _after_semicolon(folded, start))) and bool(_MARKER_DELIMITER.match(folded, end))
+            delimited = span.unmarked or bool(_MARKER_DELIMITER.match(folded, end))
+            opens = (anchored or (after_marker and _after_semicolon(folded, start))) and delimited
             if not opens:
                 continue
         else:
@@ -357,7 +391,7 @@ def find_references(folded: str) -> list[Reference]:
     named = _Taken([(r.start, r.end) for r in references])
     bare_reach = 0  # the furthest end of the bare numbers kept, which come in order
     bares = []
-    for bare in sorted(_bare_numbers(folded), key=lambda b: b.start):
+    for bare in sorted(_bare_numbers(layout), key=lambda b: b.start):
         if bare.number_start not in named and bare.number_start >= bare_reach:
             bares.append(
                 Reference(bare.start, _answer_start(folded, bare.end), bare.positions, bare.round_number, bare=True, opens_segment=True)
@@ -377,8 +411,8 @@ def find_references(folded: str) -> list[Reference]:
                 Reference(
                     layout.line_or_sentence_start(key_start),
                     _answer_start(folded, match.end()),
-                    (int(match.group("sub")),),
-                    int(folded[key_start]),
+                    _key_positions(match),
+                    int(match.group("round")),
                     opens_segment=True,
                 )
             )
@@ -406,7 +440,8 @@ _WORDS_BEFORE = re.compile(r"(?:\b(?P<first>[a-z]+)[ \t]+)?\b(?P<last>[a-z]+)[ \
 _ONE_WORDS = {"one", "une", "una", "uno", "um", "uma"}
 _ORDINAL_ALONE_WINDOW = 24
 _CLOSES_MARKER = re.compile(r"[ \t]*(?:[:)/>]|-(?!\d)|$)", re.M)  # what may follow "questions 2 et 3", "1 y 4 →"
-_MAX_JOINED = 12  # questions one joint answer names: more than a round has
+_COUNTED = re.compile(rf"{_UNIT}|[ \t]*\d")  # "pour la 2 000 familles"
+_FIRST_PERSON = re.compile(r"[ \t]+(?:i|we)\b")  # "On 2 we have…", "For the 1 I'd say…": no count
 _PLURAL_QUESTION_WORD = re.compile(r"questions|preguntas|perguntas|questoes|domande|cuestiones")
 
 
@@ -419,15 +454,15 @@ def _question_at(folded: str, trigger: re.Match) -> _QuestionSpan | None:
     if number:
         position, sub = _position_of(number), number.group("sub")
         if sub:  # "Q3.2": round 3, question 2; "Pregunta 1.1 y 1.2": two of round 1
-            keys, key_end = [int(sub)], number.end()
-            while len(keys) < _MAX_JOINED and (joined := _JOINED_KEY.match(folded, key_end)) and int(joined.group("round")) == position:
-                keys.append(int(joined.group("num")))
-                key_end = joined.end()
-            return _QuestionSpan(start, key_end, tuple(dict.fromkeys(keys)), position)
+            return _QuestionSpan(start, number.end(), _key_positions(number), position)
         positions, joined_end, alternatives = _joined_positions(folded, position, number.end(), trigger.group())
         word = trigger.group("question") or ""
         compact = hashed or word in _COMPACT_QUESTION_WORDS
-        return _QuestionSpan(start, joined_end, positions, None, bool(trigger.group("article")), compact, alternatives)
+        pointed = bool(trigger.group("pointed"))
+        feminine = pointed and bool(trigger.group("feminine") or trigger.group("contracted"))
+        unmarked = (feminine and not _COUNTED.match(folded, joined_end)) or (pointed and bool(_FIRST_PERSON.match(folded, joined_end)))
+        marker_only = pointed or bool(trigger.group("article"))
+        return _QuestionSpan(start, joined_end, positions, None, marker_only, compact, alternatives, unmarked)
     if not trigger.group("question"):
         return None
     if ordinal := _ordinal_before(folded, start):
@@ -487,14 +522,16 @@ class _BareNumber(NamedTuple):
     round_number: int | None  # "3.2" at a line start
 
 
-def _bare_numbers(folded: str) -> list[_BareNumber]:
+def _bare_numbers(layout: _Layout) -> list[_BareNumber]:
     """Numbers that open a line ("1)", "2/", "1 & 2 -", "3.2:"), "(2)" inside one, and a list inside
-    one, in sequence: "1) oui 2) non 3) les forums", "Mes réponses : 1. oui 2. non"."""
+    one, in order: "1) oui 2) non 3) les forums", "Mes réponses : 1. oui 2. non", "Hello all, here are
+    my answers. 1) … 2) …", "1. … 2. … 5. …"."""
+    folded = layout.folded
     found, spaced = [], []
     for match in BARE_NUMBER.finditer(folded):
         number, sub = int(match.group("num")), match.group("sub")
         joined = tuple(int(n) for n in re.findall(r"\d+", match.group("joined")))
-        positions, round_number = ((int(sub),), number) if sub else ((number, *joined), None)
+        positions, round_number = (_key_positions(match), number) if sub else ((number, *joined), None)
         bare = _BareNumber(match.start(), match.start("num"), match.end(), positions, round_number)
         if match.group("spaced") is None or _YES_OR_NO.match(folded, match.end()):
             found.append(bare)
@@ -509,15 +546,39 @@ def _bare_numbers(folded: str) -> list[_BareNumber]:
         closing = match.start()
         number_start = closing - 1 if folded[closing - 1].isdigit() else closing - 2  # "(2)" or "2 )"
         found.append(_BareNumber(closing - 3, number_start, match.end(), (int(folded[number_start]),), None))
+    # The numbers found before each one of a list, gathered as the list is read: once, in time linear in the text.
+    ending = sorted(found, key=lambda bare: bare.end)
+    opening_lines = {bare.number_start for bare in found}
+    before: set[int] = set()
+    gathered = 0
     for match in _LISTED_NUMBER.finditer(folded):  # in order: "3)" follows a "2)" found just before it
         number, number_start = int(match.group("num")), match.start()
-        if any(bare.number_start == number_start for bare in found):
+        if number_start in opening_lines:
             continue  # an indented "1." opening its line
-        if (number == 1 and _OPENS_A_LIST.search(folded, max(0, number_start - 3), number_start)) or any(
-            bare.positions[-1] == number - 1 and bare.end <= number_start for bare in found
-        ):
+        while gathered < len(ending) and ending[gathered].end <= number_start:
+            before.add(ending[gathered].positions[-1])
+            gathered += 1
+        # Past 1 and 2, a list may skip the questions left unanswered ("1. … 2. … 5. …"); a first
+        # jump is a count ("1) oui, nous avons 3) partenaires").
+        goes_on = number - 1 in before or ({1, 2} <= before and number > max(before))
+        if (number == 1 and _opens_a_list(layout, number_start)) or goes_on:
             found.append(_BareNumber(number_start - 1, number_start, match.end(), (number,), None))
+            before.add(number)
     return found
+
+
+def _opens_a_list(layout: _Layout, number_start: int) -> bool:
+    """What comes before a "1." inside a line makes it the first of a list: a colon, or a greeting or
+    a heading that ends its sentence ("Hello all, here are my answers. 1) …"), not an answer's own
+    sentence ("We did three things. 1) radio …")."""
+    window_start = max(0, number_start - 3)
+    if _OPENS_A_LIST.search(layout.folded, window_start, number_start):
+        return True
+    sentence_end = _ENDS_A_SENTENCE.search(layout.folded, window_start, number_start)
+    if sentence_end is None:
+        return False
+    sentence = layout.folded[layout.line_or_sentence_start(sentence_end.start()) : sentence_end.end()]
+    return is_phatic_sentence(sentence) or is_introduction(sentence)
 
 
 def _ordinal_before(folded: str, position: int) -> re.Match | None:

@@ -283,14 +283,18 @@ _LATER = re.compile(
     r"|(?:repondrai|enverrai|partagerai|contribuerai|ecrirai|reviendrai|vais repondre|vais envoyer|vais partager)"
     r"|(?:je (?:vous |te )?reponds|je reviens vers|(?:je )?(?:dois|doit) (?:verifier|voir|consulter))"
     r"|(?:respondere|enviare|compartire|contribuire|escribire|voy a (?:responder|enviar|compartir|contestar)|contestare)"
-    r"|(?:(?:les |te )?(?:respondo|contesto)|tengo que (?:verificar|consultar|ver)|debo (?:verificar|consultar))"
-    r"|(?:responderei|enviarei|partilharei|vou (?:responder|enviar|partilhar)|preciso (?:de )?verificar)"
-    r"|(?:rispondero|inviero|condividero|devo verificare)|(?:need|have|must) to check)\b"
+    r"|(?:(?:les |te |lhes )?(?:respondo|contesto|mando|envio)|mandare|tengo que (?:verificar|consultar|ver)|debo (?:verificar|consultar))"
+    r"|(?:responderei|enviarei|mandarei|partilharei|vou (?:responder|enviar|mandar|partilhar)|preciso (?:de )?verificar)"
+    r"|(?:rispondero|inviero|mandero|condividero|rispondo|devo verificare)|(?:need|have|must) to check"
+    r"|j'envoie|je (?:vous|te) envoie|(?:i'm|i am) (?:sending|answering|replying|posting))\b"
 )
 # When: without it, "we will share our experience: a council" goes on to answer.
 _LATER_WHEN = re.compile(
     r"\b(?:later|tomorrow|soon|next week|tonight|shortly|asap|plus tard|demain|bientot|semaine prochaine|ce soir"
-    r"|mas tarde|manana|pronto|proxima semana|esta noche|mais tarde|amanha|em breve|piu tardi|domani|presto"
+    r"|mas tarde|manana|pronto|proxima semana|semana que (?:viene|vem)|semana proxima|esta noche|mais tarde|amanha|em breve"
+    r"|piu tardi|domani|presto|prossima settimana|settimana prossima"
+    r"|in a (?:few|couple of) days|dans (?:quelques|deux|trois) jours|en (?:unos|pocos|unos pocos) dias|(?:em|daqui a) (?:alguns|poucos|uns) dias"
+    r"|(?:tra|fra) (?:qualche|pochi) giorni"
     r"|(?:this|next|the) weekend|(?:ce|le) week-?end|este fin de semana|el fin de semana|este fim de semana|questo fine settimana)\b"
 )
 PROMISE_MAX_WORDS = 12
@@ -479,9 +483,11 @@ _ABOUT_THE_DISCUSSION = re.compile(
 # What a question means, or more about someone's answer: "what do you mean by RLAs?", "does Q2 refer to…?".
 # Asked with a question's number, it is still a question to the organisers, not an answer.
 _ABOUT_WHAT_IT_MEANS = re.compile(
-    r"\b(?:mean(?:s|t)?|stand for|(?:don't|do not|didn't) understand|refers? to|veut dire|signifie|comprends pas|entend(?:ez)?(?:-vous)? par"
-    r"|(?:est-ce que|est-ce qu'|elle) (?:la question \d |la \d )?concerne|significa|quiere decir|no entiendo|se refiere|se refere"
-    r"|nao entendo|non capisco|si riferisce|intende(?:te)? per)\b"
+    r"\b(?:mean(?:s|t)?|stand for|(?:don't|do not|didn't) understand|refers? to"
+    r"|(?:veut|voulez|veulent|vouliez)(?:-vous)? dire|signifie|comprends pas|entend(?:ez|-on)?(?:-vous)? par|entendu par"
+    r"|(?:est-ce que|est-ce qu'|elle) (?:la question \d |la \d )?concerne|significa|(?:quiere|quieren|quieres|quiso|quisieron) decir"
+    r"|entiende[ns]? por|no entiendo|se refieren?|(?:quer|querem|queres|quis|quiseram) dizer|entende[ms]? por|se referem?"
+    r"|nao entendo|nao percebo|(?:vuol|vuole|volete|vogliono) dire|non capisco|si riferisce|intende(?:te)? (?:per|con))\b"
 )
 _ASKING = re.compile(r"\?|^\W*(?:when|where|how|can|could|is|are|will|quand|ou|comment|est-ce|cuando|donde|como|puedo|quando|onde|posso)\b")
 

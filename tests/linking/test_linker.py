@@ -267,6 +267,22 @@ def test_a_joint_answer_that_is_not_sure_of_its_questions_is_asked_about(linker,
         ("Q1: we did three things: 1) radio 2) TV 3) posters", 1, [("1.1", "we did three things: 1) radio 2) TV 3) posters")]),
         ("Hola! Respondo a las tres primeras: 1. sí 2. no 3. a veces", 1, [("1.1", "sí"), ("1.2", "no"), ("1.3", "a veces")]),
         ("Our priorities: 1. jobs 2. housing 3. language classes", 2, [(None, "Our priorities: 1. jobs 2. housing 3. language classes")]),
+        # A greeting or a heading that ends its sentence opens the list as a colon does; an answer's own sentence does not.
+        (
+            "Hello all, here are my answers. 1) twinning with Lyon 2) a regional committee 3) a newsletter",
+            1,
+            [("1.1", "twinning with Lyon"), ("1.2", "a regional committee"), ("1.3", "a newsletter")],
+        ),
+        ("Bonjour à tous ! 1) les jumelages 2) un comité régional", 1, [("1.1", "les jumelages"), ("1.2", "un comité régional")]),
+        ("Hola a todos. 1. hermanamientos 2. una mesa técnica", 1, [("1.1", "hermanamientos"), ("1.2", "una mesa técnica")]),
+        ("Hello! We did three things. 1) radio 2) TV 3) posters", 1, [(None, "We did three things. 1) radio 2) TV 3) posters")]),
+        # Past 1 and 2, the questions left unanswered are skipped.
+        (
+            "1. twinning with Lyon 2. a regional committee 5. a newsletter",
+            1,
+            [("1.1", "twinning with Lyon"), ("1.2", "a regional committee"), ("1.5", "a newsletter")],
+        ),
+        ("Mes réponses : 1) oui 2) non 4) les forums", 1, [("1.1", "oui"), ("1.2", "non"), ("1.4", "les forums")]),
     ],
 )
 def test_answers_numbered_on_one_line_are_cut_at_each_number(linker, text, open_round, expected):
@@ -433,6 +449,7 @@ LONG_TEXTS = {
     "a list of markers": lambda n: ", ".join(f"Q{i % 9 + 1}" for i in range(n)),
     "answers after markers": lambda n: " ".join(f"Q{i % 5 + 1}: las mesas de concertación con la diáspora." for i in range(n)),
     "numbered lines": lambda n: "".join(f"{i % 5 + 1}) a\n" for i in range(n)),
+    "numbered on one line": lambda n: "".join(f"{i % 5 + 1}) a " for i in range(n)),
     "rounds and questions": lambda n: " ".join(f"semana {i % 3 + 1} pregunta {i % 4 + 1} y 2, la primera." for i in range(n)),
     "restated questions": lambda n: "Q: what can migrants do to raise awareness?\nradio shows\n" * n,
     "no marker": lambda n: "la coordinación con el ministerio es difícil. " * n,
@@ -571,6 +588,32 @@ def test_lists_joint_keys_and_topics_in_the_forms_people_write(linker, text, exp
     assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1.1 and 1.2: we do both through twinning",
+        "1.1 et 1.2 : we do both through twinning",
+        "1.1 y 1.2: we do both through twinning",
+        "1.1 e 1.2: we do both through twinning",
+        "1.1, 1.2: we do both through twinning",
+        "1.1 & 1.2 - we do both through twinning",
+        "1.1/1.2: we do both through twinning",
+        "Pour 1.1 et 1.2 : we do both through twinning",
+        "Regarding 1.1 and 1.2, we do both through twinning",
+    ],
+)
+def test_question_keys_joined_at_the_start_file_one_answer_under_each(linker, text):
+    segments = linker.link(text, open_round=2).segments
+    assert [(s.question, s.method, s.text) for s in segments] == [
+        (key, "reference", "we do both through twinning") for key in ("1.1", "1.2")
+    ]
+
+
+def test_a_quantity_after_joined_keys_is_no_question(linker):
+    text = "1.1 and 1.2 million euros go to twinning every year"
+    assert all(s.method != "reference" for s in linker.link(text, open_round=1).segments)
+
+
 @pytest.mark.parametrize("text, announced", [("2", "1.2"), ("1.2", "1.2"), ("Q3", "1.3")])
 def test_a_question_number_alone_answers_nothing_and_announces_its_question(linker, text, announced):
     linked = linker.link(text, open_round=1)
@@ -693,6 +736,13 @@ def test_a_name_before_qui_still_introduces_its_writer(linker):
         "qu'est-ce que vous entendez par 'environnement favorable' dans la question 1 ?",
         "What does RLA stand for?",
         "Is the discussion still open?",
+        "Qu'est-ce que vous entendez par RLA ?",
+        "Que voulez-vous dire par RLA ?",
+        "¿Qué quieren decir con ALR?",
+        "¿Qué entienden por ALR en la pregunta 1?",
+        "O que vocês querem dizer com ALR?",
+        "Cosa volete dire con ALR?",
+        "What do you mean by LRAs?",
         "Combien de questions cette semaine ?",
         "On peut répondre en plusieurs fois ?",
     ],
@@ -717,6 +767,65 @@ def test_a_question_about_a_question_or_the_discussion_goes_to_the_organisers_ev
 )
 def test_a_promise_naming_its_question_or_praise_naming_its_writer_is_no_answer(linker, text):
     assert linker.link(text, open_round=1).segments == ()
+
+
+@pytest.mark.parametrize("text", ["What do you mean by LRAs?", "¿Qué quieren decir con ALR?", "Qu'est-ce que vous entendez par RLA ?"])
+def test_asking_what_a_question_means_in_reply_to_it_goes_to_the_organisers(linker, text):
+    linked = linker.link(text, open_round=1, reply_to="1.1")
+    assert linked.segments == () and linked.asks == "organisers"
+
+
+def test_another_question_in_reply_to_a_question_is_its_answer(linker):
+    assert tied(linker, "Could anyone share the results of the Dakar twinning?", 1, reply_to="1.1") == [("1.1", "reply")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Respondo la semana que viene",
+        "Te mando mis respuestas la semana que viene",
+        "Mando minhas respostas semana que vem",
+        "Vou mandar as respostas amanhã",
+        "Je réponds la semaine prochaine",
+        "J'envoie mes réponses dans quelques jours",
+        "I'll reply next week",
+        "I'm sending my answers in a few days",
+        "Rispondo la settimana prossima",
+    ],
+)
+def test_an_answer_promised_for_later_is_no_answer(linker, text):
+    assert linker.link(text, open_round=1).segments == ()
+
+
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("Pour la 1 je dirais que le jumelage aide", "je dirais que le jumelage aide"),
+        ("Merci Ana. Pour la 1 nous avons un jumelage avec Kayes.", "nous avons un jumelage avec Kayes."),
+        ("Para la 1 creo que los hermanamientos ayudan", "creo que los hermanamientos ayudan"),
+        ("Sobre a 1 acho que a geminação ajuda", "acho que a geminação ajuda"),
+        ("Na 1, acho que a geminação ajuda", "acho que a geminação ajuda"),
+        ("Per la 1 penso che i gemellaggi aiutino", "penso che i gemellaggi aiutino"),
+        ("On 1, we twin with Lyon", "we twin with Lyon"),
+        ("For the 1 I'd say twinning", "I'd say twinning"),
+    ],
+)
+def test_a_number_after_a_pointing_word_files_its_answer_under_that_question(linker, text, answer):
+    assert [(s.question, s.method, s.text) for s in linker.link(text, open_round=1).segments] == [("1.1", "reference", answer)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pour la 1ère fois nous avons un jumelage avec Kayes",
+        "Pour la 2 000 familles de la diaspora, un guichet unique",
+        "On 2 occasions we met the ministry about twinning",
+        "For 3 years we have twinned with Lyon",
+        "On 3, 4 and 5 May we met the ministry about twinning",
+    ],
+)
+def test_an_ordinal_a_count_or_a_date_after_a_pointing_word_is_no_question_number(linker, text):
+    assert all(s.method != "reference" and s.text == text for s in linker.link(text, open_round=1).segments)
 
 
 @pytest.mark.parametrize(
