@@ -29,11 +29,44 @@ REDACTED = "[…]"
 MIN_REDACTED_LENGTH = 3  # shorter names would blank out parts of ordinary words
 
 
+def _unaccented(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def _folded(text: str) -> str:
-    """Text as the pattern's IGNORECASE compares it, close enough for a
-    substring test that never misses a match: casefolded, with the dotted and
-    dotless i of Turkish read as i (re matches "İ" and "ı" with "i")."""
-    return text.casefold().replace("\u0307", "").replace("ı", "i")
+    """Text as the pattern compares it, close enough for a substring test that
+    never misses a match: casefolded and without accents, with the dotted and
+    dotless i of Turkish read as i (re matches "İ" and "ı" with "i"), hyphens
+    as spaces."""
+    return _unaccented(text.casefold()).replace("ı", "i").replace("-", " ")
+
+
+# Each Latin letter with the accented letters written for it: a name typed without its accents
+# ("Garcia-Nieto" for "García-Nieto") or with others still names the same person.
+def _accented_letters() -> dict[str, str]:
+    accented: dict[str, str] = {}
+    for letter in map(chr, range(0xC0, 0x250)):  # Latin-1 and Latin Extended-A and B
+        base = _unaccented(letter).casefold()
+        if len(base) == 1 and base.isalpha() and base != letter.casefold():
+            accented[base] = accented.get(base, "") + letter
+    return accented
+
+
+_ACCENTED = _accented_letters()
+
+
+def _spelled(word: str) -> str:
+    """A regular expression for `word` however it is accented, its hyphens also spaces."""
+    pieces = []
+    for char in word:
+        base = _unaccented(char).casefold()
+        if char == "-":
+            pieces.append(r"[-\s]+")
+        elif len(base) == 1 and base in _ACCENTED:
+            pieces.append("[" + re.escape(base + _ACCENTED[base]) + "]")
+        else:
+            pieces.append(re.escape(char))
+    return "".join(pieces)
 
 
 class NamePattern:
@@ -56,7 +89,7 @@ class NamePattern:
     @property
     def pattern(self) -> re.Pattern:
         if self._compiled is None:
-            alternatives = (r"\s+".join(re.escape(word) for word in name.split()) for name in self._names)
+            alternatives = (r"[-\s]+".join(_spelled(word) for word in name.split()) for name in self._names)
             self._compiled = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
         return self._compiled
 

@@ -519,6 +519,16 @@ async def test_a_name_is_taken_out_however_its_letters_are_cased(engine, user):
     assert texts == ["a network of cities, says […].", "twinning between towns. […], […]"]
 
 
+async def test_a_name_is_taken_out_written_without_its_accents_or_its_hyphen(engine, user):
+    boss = await organiser(engine, user)
+    antonio = await join(engine, user, "antonio", "fr", "anonymous", "Antonio García-Nieto", "Región de Murcia", "España")
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.handle_message(antonio.message("Q1: dans les projets de M&D. Garcia-Nieto"))
+    await engine.handle_message(antonio.message("Q2: GARCIA NIETO pour la Region de Murcia."))
+    texts = sorted(c["text"] for c in json.loads(report_bytes(await report_data(engine), "json", "en"))["contributions"])
+    assert texts == ["[…] pour la […].", "dans les projets de M&D. […]"]
+
+
 def opened(content: bytes, format: str) -> object:
     """What a reader gets from a report file: the bytes, or for DOCX and XLSX each part of
     the package (the zip's own times aside, and XLSX's creation time, which openpyxl stamps)."""
