@@ -54,12 +54,19 @@ async def tie(
             moved_at=now,
         )
     )
-    round_status = await session.scalar(select(Round.status).join(Question).where(Question.id == question_id))
+    round_ = await session.scalar(select(Round).join(Question).where(Question.id == question_id))
+    received_at = await session.scalar(select(Message.received_at).where(Message.id == contribution.message_id))
     contribution.question_id = question_id
     contribution.status = ContributionStatus.filed
     contribution.method = "chosen"
     contribution.confidence = 1.0
-    contribution.late = round_status == RoundStatus.closed
+    # Late: sent after that round had closed. Filed or moved afterwards, an answer sent in time is not.
+    contribution.late = (
+        round_ is not None
+        and round_.status == RoundStatus.closed
+        and received_at is not None
+        and (round_.closed_at or round_.closes_at) <= received_at
+    )
     contribution.updated_at = now
     return moved
 

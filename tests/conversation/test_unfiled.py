@@ -288,3 +288,21 @@ async def test_an_answer_moves_only_to_a_question_of_a_round_that_has_opened(eng
     await engine.handle_message(john.message(f"/move {contribution_id} 2.1"))
     assert platform.last(john.dm).text == "Question 2.1 is in round 2, which has not opened yet."
     assert (await by_text(engine))["twinning with migrants as experts"] == ("1.1", ContributionStatus.filed)
+
+
+async def test_an_answer_sent_in_time_and_filed_after_its_round_closed_is_not_late(engine, platform, user, clock):
+    boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message(RADIO))
+    clock.advance(hours=1)
+    await engine.handle_message(boss.message("/close_round 1"))
+    clock.advance(hours=1)
+    await engine.handle_message(john.message("Q2: written after the closing"))
+    async with engine.sessions() as session:
+        ids = dict((await session.execute(select(Contribution.text, Contribution.id))).all())
+    await engine.handle_message(boss.message(f"/file {ids[RADIO]} 1.3"))
+    assert "late" not in platform.last(boss.dm).text
+    await engine.handle_message(boss.message(f"/file {ids['written after the closing']} 1.4"))
+    assert "marked as late" in platform.last(boss.dm).text
+    async with engine.sessions() as session:
+        late = dict((await session.execute(select(Contribution.text, Contribution.late))).all())
+    assert late == {RADIO: False, "written after the closing": True}
