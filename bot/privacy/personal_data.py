@@ -59,7 +59,7 @@ from bot.storage.models import (
     Venue,
     WebLink,
 )
-from bot.text import name_pattern, redact
+from bot.text import MIN_REDACTED_LENGTH, NamePattern, name_pattern, redact
 
 FORGET_CONFIRMED, FORGET_CANCELLED = button_data("forget", "confirm"), button_data("forget", "cancel")
 
@@ -224,6 +224,42 @@ async def _forget_in_syntheses(session: AsyncSession, contributions: set[int]) -
 # --- forgetting a participant ----------------------------------------------
 
 
+async def _forget_mentions(session: AsyncSession, participant: Participant) -> None:
+    """Take the participant's name out of what others wrote in the discussions they took part in
+    ("I disagree with Marco Grandi's contribution…"): left there, it would name them beside their
+    anonymised answers. Their full name and its parts; a platform's display name only whole."""
+    display_name = (participant.display_name or "").strip()
+    if participant.name:
+        mentions = name_pattern((participant.name,))
+    elif len(display_name) >= MIN_REDACTED_LENGTH:
+        mentions = NamePattern({display_name})
+    else:
+        return
+    if mentions is None:
+        return
+    discussions = (
+        select(Venue.discussion_id)
+        .where(Venue.participant_id == participant.id)
+        .union(select(Message.discussion_id).where(Message.participant_id == participant.id))
+    )
+    others = await session.execute(
+        select(Message.id, Message.text).where(
+            Message.discussion_id.in_(discussions),
+            or_(Message.participant_id.is_(None), Message.participant_id != participant.id),
+        )
+    )
+    naming = [message_id for message_id, text in others if mentions.may_appear_in(text)]
+    if not naming:
+        return
+    messages = await session.scalars(
+        select(Message).where(Message.id.in_(naming)).options(selectinload(Message.contributions), selectinload(Message.revisions))
+    )
+    for message in messages:
+        message.text = redact(message.text, mentions)
+        for written in (*message.contributions, *message.revisions):
+            written.text = redact(written.text, mentions)
+
+
 async def forget_participant(session: AsyncSession, participant: Participant) -> None:
     """Delete everything about the participant; their contributions are
     deleted or anonymised per their discussion's `on_forget`."""
@@ -237,6 +273,7 @@ async def forget_participant(session: AsyncSession, participant: Participant) ->
         session, set(await session.scalars(select(Contribution.id).join(Message).where(Message.participant_id == participant.id)))
     )
     names = name_pattern((participant.name, participant.display_name), (participant.organisation,))
+    await _forget_mentions(session, participant)
     messages = await session.scalars(
         select(Message)
         .where(Message.participant_id == participant.id)

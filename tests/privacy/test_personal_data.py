@@ -190,6 +190,21 @@ async def test_forget_finds_a_first_name_and_names_written_loosely(engine, platf
     assert text == "Soy […]; la […] apoya. ([…])"
 
 
+async def test_forget_takes_the_name_out_of_what_others_wrote_about_them(engine, platform, user):
+    boss, gabriela = await gabriela_answers(engine, user)
+    daniel = await join(engine, user, "daniel", "en", "named", "Daniel Ortiz")
+    await engine.handle_message(
+        daniel.message(
+            "Q5: I disagree with Gabriela Quispe Mamani's contribution; Daniel Ortiz, on behalf of the Municipalidad de Cochabamba."
+        )
+    )
+    await engine.handle_message(gabriela.message("/forget"))
+    await engine.handle_button(gabriela.press("forget:confirm"))
+    async with engine.sessions() as session:
+        text = await session.scalar(select(Contribution.text).where(Contribution.text.contains("disagree")))
+    assert text == "I disagree with […]'s contribution; Daniel Ortiz, on behalf of the Municipalidad de Cochabamba."
+
+
 async def test_the_participant_list_is_for_organisers_in_private_and_marks_who_is_anonymous(engine, platform, user):
     boss, gabriela = await gabriela_answers(engine, user)
     await join(engine, user, "anon", "fr", "anonymous", "Anne Onyme", "Mairie de Lyon", "France", "local_authority")
