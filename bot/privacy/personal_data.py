@@ -256,8 +256,10 @@ async def _forget_mentions(session: AsyncSession, participant: Participant) -> N
     )
     for message in messages:
         message.text = redact(message.text, mentions)
-        for written in (*message.contributions, *message.revisions):
-            written.text = redact(written.text, mentions)
+        for contribution in message.contributions:
+            contribution.text = redact(contribution.text, mentions)
+        for revision in message.revisions:
+            revision.text = redact(revision.text, mentions)
 
 
 async def forget_participant(session: AsyncSession, participant: Participant) -> None:
