@@ -443,10 +443,11 @@ async def participation(session: AsyncSession, discussion: Discussion) -> list[R
             select(Question).where(Question.round_id == round_.id, Question.position > 0).order_by(Question.position)
         )
         per_question = []
-        round_participants: set[int | None] = set()
+        round_participants: set[int] = set()
         for question in questions:
             answers = by_question.get(question.id, [])
-            people = {participant for participant, _language in answers}
+            # As in the report: a forgotten author (no participant any more) is no one to count, their answers still are.
+            people = {participant for participant, _language in answers if participant is not None}
             round_participants |= people
             per_question.append(
                 QuestionFigures(

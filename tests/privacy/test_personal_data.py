@@ -203,6 +203,10 @@ async def test_forget_takes_the_name_out_of_what_others_wrote_about_them(engine,
     async with engine.sessions() as session:
         text = await session.scalar(select(Contribution.text).where(Contribution.text.contains("disagree")))
     assert text == "I disagree with […]'s contribution; Daniel Ortiz, on behalf of the Municipalidad de Cochabamba."
+    await engine.handle_message(boss.message("/status"))
+    # As in the report: her answers count, and no one is counted for them any more.
+    assert "1.1: 1 contribution, 0 participants (Spanish)" in platform.last(boss.dm).text
+    assert "1.5: 1 contribution, 1 participant (English)" in platform.last(boss.dm).text
 
 
 async def test_the_participant_list_is_for_organisers_in_private_and_marks_who_is_anonymous(engine, platform, user):
