@@ -13,7 +13,9 @@ _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u20
 
 def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _UNPRINTABLE.sub("", unicodedata.normalize("NFC", text)).strip()
+    text = _UNPRINTABLE.sub("", unicodedata.normalize("NFC", text)).strip()
+    # Nothing anyone can see (zero-width spaces, joiners, marks of direction alone) is an empty text.
+    return text if any(unicodedata.category(char)[0] not in "CZ" for char in text) else ""
 
 
 def shorten(text: str, limit: int) -> str:

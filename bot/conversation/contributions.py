@@ -119,14 +119,17 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         )
         return
 
-    replied_question = message.question or await _question_replied_to(turn, message)
+    # The box under a question (the web page's) names it; one of a round not yet open names nothing.
+    opened = {r.number for r in rounds if r.status != RoundStatus.scheduled}
+    boxed = message.question if message.question in index.questions and index.questions[message.question].round_number in opened else None
+    replied_question = boxed or await _question_replied_to(turn, message)
     linked = await link(
         index,
         text,
         open_round=round_.number,
         reply_to=replied_question,
         # A box under a question is that question's thread: what is written there answers it.
-        in_thread=message.question is not None or (bool(message.thread_id) and replied_question is not None and not message.reply_to),
+        in_thread=boxed is not None or (bool(message.thread_id) and replied_question is not None and not message.reply_to),
         participant_language=participant.language,
     )
     if linked.asks and stored is None:
@@ -139,9 +142,9 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
     unsure = replied_question is None and len(linked.segments) == 1 and linked.segments[0].question is None
     if unsure and (key := await _question_announced(turn, index, round_.number)):
         linked = await link(index, text, open_round=round_.number, reply_to=key, participant_language=participant.language)
-    if not linked.segments and message.question in index.questions and text.strip():
+    if not linked.segments and boxed is not None and text.strip():
         # A box under a question is explicit: what is written there answers it, however short ("I agree with Ana").
-        linked = Linked(linked.language, (Segment(message.question, text.strip(), "chosen", 1.0),))
+        linked = Linked(linked.language, (Segment(boxed, text.strip(), "chosen", 1.0),))
     if not linked.segments:
         if stored is None:
             if not turn.private:

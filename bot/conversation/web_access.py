@@ -356,6 +356,8 @@ async def move_answer(session: AsyncSession, visitor: Visitor, contribution_id: 
     question = index.questions.get(key)
     if question is None:
         return False
+    if contribution.status == ContributionStatus.filed and contribution.question_id == question.id:
+        return True  # already there: no move to record
     if visitor.participant_id is not None:  # as in the chats, a participant's answer moves only to a round that has opened
         round_status = await session.scalar(select(Round.status).join(Question).where(Question.id == question.id))
         if round_status == RoundStatus.scheduled:

@@ -21,9 +21,10 @@ async def open_round(engine, user):
     await engine.drain()
 
 
-async def test_empty_message(engine, platform, user, open_round):
+@pytest.mark.parametrize("blank", ["   \n ", "\u200b", "\u200d\u2060\ufeff \u200e"])
+async def test_empty_message(engine, platform, user, open_round, blank):
     ana = await join(engine, user, "ana", "es")
-    await engine.handle_message(ana.message("   \n "))
+    await engine.handle_message(ana.message(blank))
     assert platform.last(ana.dm).text == "Su mensaje está vacío: no se ha registrado nada."
     assert await count(engine, Message) == 0
 

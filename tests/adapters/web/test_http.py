@@ -8,11 +8,11 @@ import datetime as dt
 import json
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from adapters.web.app import REPORT_FORMATS
 from bot.conversation import web_access
-from bot.storage.models import Contribution, HidingAct, MessageRevision, Participant, Question, Round, RoundStatus
+from bot.storage.models import Contribution, ContributionMove, HidingAct, MessageRevision, Participant, Question, Round, RoundStatus
 from tests.adapters.web.conftest import button_of, csrf_of, desk_link, participant_link
 from tests.helpers import join, open_round, organiser, stored_contributions
 
@@ -38,6 +38,15 @@ async def test_a_participant_answers_a_question_in_its_box_and_is_answered_in_th
     again = await web.post("/me/answer", data=form)  # a reload sends the same form again
     assert again.status_code == 200
     assert await stored_contributions(engine.sessions, Contribution.text) == [("Hermanamientos con la diáspora.",)]
+
+
+async def test_a_box_of_a_round_not_yet_open_files_nothing_under_its_question(web, engine, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    page = await signed_in(web, engine)
+    form = {"csrf": csrf_of(page), "nonce": "n1", "question": "2.1", "text": "Hermanamientos con la diáspora."}
+    await web.post("/me/answer", data=form)
+    assert [key for (key,) in await stored_contributions(engine.sessions, Question.key)] != ["2.1"]
 
 
 async def test_what_people_typed_is_escaped_and_the_page_is_locked_down(web, engine, user):
@@ -200,6 +209,9 @@ async def test_an_answer_edited_keeps_its_earlier_text_moves_and_my_data_downloa
     assert "no es suya" in refused.text
     await web.post("/me/move", data={"csrf": csrf, "contribution": str(contribution_id), "question": "2.1"})
     assert await stored_contributions(engine.sessions, Question.key) == [("1.3",)], "round 2 has not opened"
+    await web.post("/me/move", data={"csrf": csrf, "contribution": str(contribution_id), "question": "1.3"})
+    async with engine.sessions() as session:
+        assert await session.scalar(select(func.count(ContributionMove.id))) == 1, "moved once: 1.3 to 1.3 is no move"
     download = await web.get("/me/data.json")
     assert download.headers["content-disposition"].startswith("attachment;")
     data = json.loads(download.content)
