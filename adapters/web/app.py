@@ -203,17 +203,30 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         return RedirectResponse("/me" if found.participant_id is not None else "/desk", status_code=303)
 
     async def participant_page(
-        request: Request, participant_id: int, notes: list[OutgoingMessage] | None = None, note: str = "", **note_args: object
+        request: Request,
+        participant_id: int,
+        notes: list[OutgoingMessage] | None = None,
+        note: str = "",
+        kept: tuple[str, str] | None = None,
+        **note_args: object,
     ) -> Response:
-        """The page, with the bot's answers to what was just sent, or one of the page's own notes (a WORDS key)."""
+        """The page, with the bot's answers to what was just sent, or one of the page's own notes (a WORDS key).
+        `kept`: a text refused as too long, back in its box (the box's id, the text), so that none of it is lost."""
         shown = await inbox.participant_page(participant_id)
         if shown is None:
             request.session.clear()
             return refused(request, 401, "refused_session")
-        return drawn(request, shown, notes or [], note, **note_args)
+        return drawn(request, shown, notes or [], note, kept, **note_args)
 
-    def drawn(request: Request, shown: ParticipantPage, notes: list[OutgoingMessage], note: str = "", **note_args: object) -> Response:
-        return page(request, "participant.html", shown.language, p=shown, notes=notes, note=note, note_args=note_args)
+    def drawn(
+        request: Request,
+        shown: ParticipantPage,
+        notes: list[OutgoingMessage],
+        note: str = "",
+        kept: tuple[str, str] | None = None,
+        **note_args: object,
+    ) -> Response:
+        return page(request, "participant.html", shown.language, p=shown, notes=notes, note=note, note_args=note_args, kept=kept)
 
     async def me(request: Request) -> Response:
         return await participant_page(request, await participant(request))
@@ -231,7 +244,8 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
             nonce=str(data.get("nonce") or ""),
         )
         exchange = await ask(message, message.chat.chat_id)
-        return await participant_page(request, participant_id, exchange.notes)
+        box = f"answer-{question}" if isinstance(question, str) and question else "several"
+        return await participant_page(request, participant_id, exchange.notes, kept=(box, text) if len(text) > MAX_ANSWER else None)
 
     async def press(request: Request) -> Response:
         participant_id = await participant(request)
@@ -262,7 +276,8 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         text, undecodable = await raw_text(request, "text")
         problem = _problem(text, undecodable)
         if problem:
-            return await participant_page(request, participant_id, note=problem, length=len(text), limit=MAX_ANSWER)
+            kept = (f"edit-{_number(data.get('contribution'))}", text) if problem == "too_long" else None
+            return await participant_page(request, participant_id, note=problem, kept=kept, length=len(text), limit=MAX_ANSWER)
         done = await inbox.revise_answer(participant_id, _number(data.get("contribution")), text)
         return await participant_page(request, participant_id, note="answer_saved" if done else "not_yours")
 
