@@ -292,7 +292,7 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
     async def profile(request: Request) -> Response:
         participant_id = await participant(request)
         data = await form(request)
-        fields = [str(data.get(name) or "") for name in ("name", "organisation", "country")]
+        fields = [str(value) if (value := data.get(name)) is not None else None for name in ("name", "organisation", "country")]
         await inbox.update_profile(participant_id, *fields)
         return await participant_page(request, participant_id, note="profile_saved")
 

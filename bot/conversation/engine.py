@@ -659,7 +659,7 @@ class Engine:
             await session.commit()
             return done
 
-    async def update_profile(self, participant_id: int, name: str, organisation: str, country: str) -> bool:
+    async def update_profile(self, participant_id: int, name: str | None, organisation: str | None, country: str | None) -> bool:
         async with self.sessions() as session:
             done = await web_access.update_profile(session, participant_id, name, organisation, country)
             await session.commit()

@@ -18,7 +18,7 @@ import secrets
 from collections import Counter
 from typing import cast
 
-from sqlalchemy import Date, delete, func, select, update
+from sqlalchemy import Date, String, delete, func, select, update
 from sqlalchemy import cast as cast_to
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -366,13 +366,17 @@ async def move_answer(session: AsyncSession, visitor: Visitor, contribution_id: 
     return True
 
 
-async def update_profile(session: AsyncSession, participant_id: int, name: str, organisation: str, country: str) -> bool:
+async def update_profile(
+    session: AsyncSession, participant_id: int, name: str | None, organisation: str | None, country: str | None
+) -> bool:
+    """Each field given, cut to what its column holds; one not given (None) is left as it is."""
     participant = await session.get(Participant, participant_id)
     if participant is None:
         return False
-    participant.name, participant.organisation, participant.country = (
-        value.strip()[:200] or None for value in (name, organisation, country)
-    )
+    for column, value in (("name", name), ("organisation", organisation), ("country", country)):
+        if value is not None:
+            limit = cast(String, Participant.__table__.c[column].type).length
+            setattr(participant, column, value.strip()[:limit] or None)
     return True
 
 

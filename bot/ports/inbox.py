@@ -134,7 +134,9 @@ class Inbox(Protocol):
         """File an answer under a question: its author's, or any, by an organiser."""
         ...
 
-    async def update_profile(self, participant_id: int, name: str, organisation: str, country: str) -> bool: ...
+    async def update_profile(self, participant_id: int, name: str | None, organisation: str | None, country: str | None) -> bool:
+        """Each field given (None: left as it is); an empty one is cleared."""
+        ...
 
     async def desk_page(self, organiser: tuple[str, str], language: str, query: DeskQuery) -> DeskPage | None:
         """None when they do not organise the discussion."""

@@ -221,6 +221,21 @@ async def test_an_answer_edited_keeps_its_earlier_text_moves_and_my_data_downloa
     assert [c["text"] for c in data["contributions"]] == ["Segunda versión."]
 
 
+async def test_a_profile_form_changes_only_the_fields_it_sends_each_cut_to_what_it_holds(web, engine, user):
+    page = await signed_in(web, engine, name="Ana Pérez")
+    csrf = csrf_of(page)
+    await web.post("/me/profile", data={"csrf": csrf})
+    await web.post("/me/profile", data={"csrf": csrf, "country": "España " * 40})
+    async with engine.sessions() as session:
+        ana = await session.scalar(select(Participant))
+    assert ana.name == "Ana Pérez", "a form without the name keeps it"
+    assert ana.country is not None and len(ana.country) == 100 and ana.country.startswith("España España")
+    await web.post("/me/profile", data={"csrf": csrf, "name": "", "organisation": "", "country": ""})
+    async with engine.sessions() as session:
+        ana = await session.scalar(select(Participant))
+    assert (ana.name, ana.organisation, ana.country) == (None, None, None), "emptied on purpose"
+
+
 async def test_the_desk_says_what_happens_next(web, engine, user, clock):
     boss = await organiser(engine, user)
     await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
