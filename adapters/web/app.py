@@ -46,6 +46,8 @@ SYNTHESIS_FORM_BYTES = 20_000_000  # the key points' draft of a very large discu
 MAX_ANSWER = 16_000  # as in the chats (bot.conversation.contributions.MAX_LENGTH)
 DESK_SESSION_SECONDS = 12 * 3600
 # What a desk button may ask of the engine: the organiser's own chat commands.
+DESK_SAID = "desk_said"  # the session's key for the answer to the desk's last action
+DESK_SAID_LIMIT = 1000  # characters of each answer kept for it: the session is a cookie
 DESK_COMMANDS = ("open_round", "close_round", "extend_round", "postpone_round", "next_round", "pause", "resume", "hide", "unhide")
 REPORT_FORMATS = ("docx", "html", "md", "json", "csv", "xlsx")
 SECURITY_HEADERS = {
@@ -315,7 +317,17 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         language = request.query_params.get("lang")
         if language in catalog_languages():
             request.session["desk_language"] = language
+        said = request.session.pop(DESK_SAID, None)  # what the bot answered the last action, shown once
+        if isinstance(said, dict):
+            chat = inbound.desk_chat(await signed_in_organiser(request))
+            notes = [OutgoingMessage(chat, str(text)) for text in said.get("notes", [])]
+            return await desk_page(request, notes, str(said.get("note", "")), **dict(said.get("args", {})))
         return await desk_page(request)
+
+    def after_action(request: Request, notes: list[OutgoingMessage], note: str = "", **note_args: str | int | None) -> Response:
+        """Back to the desk by GET (post, redirect, get): reloading the page it shows does not run the action again."""
+        request.session[DESK_SAID] = {"notes": [n.text[:DESK_SAID_LIMIT] for n in notes], "note": note, "args": note_args}
+        return RedirectResponse("/desk", status_code=303)
 
     async def desk_confirm(request: Request) -> Response:
         who = await organiser(request)
@@ -335,7 +347,7 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         if name not in DESK_COMMANDS:
             return await desk_page(request)
         exchange = await ask(inbound.desk_command(who, desk_language(request), f"/{name} {args}".strip()), "desk")
-        return await desk_page(request, exchange.notes)
+        return after_action(request, exchange.notes)
 
     async def desk_file(request: Request) -> Response:
         await organiser(request)
@@ -343,7 +355,7 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         data = await form(request)
         key, contribution = str(data.get("question") or ""), _number(data.get("contribution"))
         done = await inbox.move_answer(found, contribution, key)
-        return await desk_page(request, note="filed" if done else "not_yours", id=contribution, key=key)
+        return after_action(request, [], note="filed" if done else "not_yours", id=contribution, key=key)
 
     async def desk_schedule(request: Request) -> Response:
         """What happens next, as /schedule says it: its own page, since planning every reminder takes a while."""

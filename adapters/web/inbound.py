@@ -41,11 +41,17 @@ def participant_press(participant_id: int, data: str) -> ButtonPress:
     return ButtonPress(chat=chat, sender=person, data=data)
 
 
+def desk_chat(organiser: tuple[str, str]) -> ChatRef:
+    """The organiser's desk, as the chat their actions are sent from and answered in."""
+    platform, user_id = organiser
+    return ChatRef(PLATFORM, f"desk-{platform}-{user_id}", ChatKind.private)
+
+
 def desk_command(organiser: tuple[str, str], language: str, command: str) -> IncomingMessage:
     """A desk button as the organiser's own chat command: the engine checks their rights as for any chat."""
     platform, user_id = organiser
     return IncomingMessage(
-        chat=ChatRef(PLATFORM, f"desk-{platform}-{user_id}", ChatKind.private),
+        chat=desk_chat(organiser),
         sender=Person(platform, user_id, language_code=language),
         message_id=uuid.uuid4().hex,
         text=command,

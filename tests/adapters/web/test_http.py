@@ -136,18 +136,25 @@ async def test_an_organiser_opens_a_round_and_hides_a_contribution_from_the_desk
     assert '<html lang="en">' in (await web.get("/desk?lang=en")).text
     confirm = await web.get("/desk/confirm?command=open_round&args=1")
     assert "/open_round 1" in confirm.text
-    opened = await web.post("/desk/command", data={"csrf": csrf_of(confirm.text), "command": "open_round", "args": "1"})
+    opened = await web.post(
+        "/desk/command", data={"csrf": csrf_of(confirm.text), "command": "open_round", "args": "1"}, follow_redirects=True
+    )
     assert opened.status_code == 200 and "open" in opened.text
+    assert [step.status_code for step in opened.history] == [303], "answered by a redirect to the desk"
+    reloaded = await web.get("/desk")
+    assert "its questions are being posted" in opened.text and "its questions are being posted" not in reloaded.text
     person = user("ana", "es")
     await engine.handle_message(person.message("/start"))
     await engine.handle_message(person.message("1.1: Nuestra experiencia municipal con la diáspora."))
     [(contribution_id,)] = await stored_contributions(engine.sessions, Contribution.id)
     listed = await web.get("/desk?question=1.1")
     assert "Nuestra experiencia municipal" in listed.text
-    hidden = await web.post("/desk/command", data={"csrf": csrf_of(listed.text), "command": "hide", "args": str(contribution_id)})
+    hidden = await web.post(
+        "/desk/command", data={"csrf": csrf_of(listed.text), "command": "hide", "args": str(contribution_id)}, follow_redirects=True
+    )
     assert hidden.status_code == 200
     assert await stored_contributions(engine.sessions, Contribution.hidden) == [(True,)]
-    refused = await web.post("/desk/command", data={"csrf": csrf_of(listed.text), "command": "forget", "args": ""})
+    refused = await web.post("/desk/command", data={"csrf": csrf_of(listed.text), "command": "forget", "args": ""}, follow_redirects=True)
     assert refused.status_code == 200 and await stored_contributions(engine.sessions, Contribution.hidden) == [(True,)]
 
 
@@ -275,7 +282,7 @@ async def test_hiding_from_the_desk_keeps_who_when_and_why_and_the_desk_shows_it
     await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
     listed = (await web.get("/desk?question=1.1")).text
     form = {"csrf": csrf_of(listed), "command": "hide", "args": str(contribution_id), "reason": "<i>spam</i> link"}
-    assert (await web.post("/desk/command", data=form)).status_code == 200
+    assert (await web.post("/desk/command", data=form, follow_redirects=True)).status_code == 200
     await engine.handle_message(boss.message(f"/unhide {contribution_id} appeal accepted"))
     async with engine.sessions() as session:
         acts = (await session.execute(select(HidingAct.hidden, HidingAct.by_user, HidingAct.reason).order_by(HidingAct.id))).all()
@@ -376,13 +383,17 @@ async def test_the_desk_postpones_a_round_moves_an_answer_and_lists_who_did_what
         opens = await session.scalar(select(Round.opens_at).where(Round.number == 2))
     confirm = await web.get("/desk/confirm?command=postpone_round&args=2%201d")
     assert "/postpone_round 2 1d" in confirm.text
-    await web.post("/desk/command", data={"csrf": csrf_of(confirm.text), "command": "postpone_round", "args": "2 1d"})
+    await web.post(
+        "/desk/command", data={"csrf": csrf_of(confirm.text), "command": "postpone_round", "args": "2 1d"}, follow_redirects=True
+    )
     async with engine.sessions() as session:
         assert await session.scalar(select(Round.opens_at).where(Round.number == 2)) == opens + dt.timedelta(days=1)
 
     listed = (await web.get("/desk?question=1.1")).text
     assert f'for="move-{contribution_id}"' in listed
-    moved = await web.post("/desk/file", data={"csrf": csrf_of(listed), "contribution": str(contribution_id), "question": "1.3"})
+    moved = await web.post(
+        "/desk/file", data={"csrf": csrf_of(listed), "contribution": str(contribution_id), "question": "1.3"}, follow_redirects=True
+    )
     assert f"Answer #{contribution_id} is filed under question 1.3." in moved.text
     assert await stored_contributions(engine.sessions, Question.key) == [("1.3",)]
     overview = (await web.get("/desk")).text
@@ -406,7 +417,9 @@ async def test_the_answers_waiting_for_their_question_are_listed_searched_and_fi
     assert "/desk?waiting=on&amp;page=1#shown" in listed
     searched = (await web.get("/desk?waiting=on&search=n%C3%BAmero+7%3A")).text
     assert "Contributions that match: 1." in searched
-    filed = await web.post("/desk/file", data={"csrf": csrf_of(searched), "contribution": str(waiting[7]), "question": "1.2"})
+    filed = await web.post(
+        "/desk/file", data={"csrf": csrf_of(searched), "contribution": str(waiting[7]), "question": "1.2"}, follow_redirects=True
+    )
     assert f"Answer #{waiting[7]} is filed under question 1.2." in filed.text
     assert "Contributions that match: 51." in (await web.get("/desk?waiting=on")).text
     assert "filed under question 1.2" in (await web.get("/desk")).text
