@@ -461,8 +461,8 @@ async def participation(session: AsyncSession, discussion: Discussion) -> list[R
             RoundFigures(
                 number=round_.number,
                 status=round_.status,
-                opens_at=round_.opens_at,
-                closes_at=round_.closes_at,
+                opens_at=round_.held[0],
+                closes_at=round_.held[1],
                 questions=tuple(per_question),
                 participants=len(round_participants),
                 waiting=waiting.get(round_.id, 0),

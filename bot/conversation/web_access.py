@@ -460,7 +460,7 @@ async def desk_page(session: AsyncSession, organiser: tuple[str, str], language:
         timezone=discussion.timezone,
         own_timezone=own_timezone if own_timezone not in (None, discussion.timezone) else None,
         paused=discussion.paused,
-        rounds=tuple(DeskRound(r.number, r.status.value, r.opens_at, r.closes_at) for r in rounds),
+        rounds=tuple(DeskRound(r.number, r.status.value, *r.held) for r in rounds),
         questions=tuple(
             DeskQuestion(q.key, question_text(q, language, discussion), q.round_number, *counts.get(q.id, (0, 0)))
             for q in index.questions.values()

@@ -199,21 +199,18 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
     a renderer reaches them, so that one block is held at a time, not the whole discussion;
     such a report is written in a worker thread (`asyncio.to_thread`) while `session` is open."""
     question_rows = await session.execute(
-        select(Question.id, Question.key, Question.texts, Round.number, Round.opens_at, Round.closes_at)
+        select(Question.id, Question.key, Question.texts, Round.number)
         .join(Round, Question.round_id == Round.id)
         .where(Question.discussion_id == discussion.id, Question.position > 0)
         .order_by(Round.number, Question.position)
     )
-    round_dates: dict[int, tuple[dt.datetime, dt.datetime]] = {}
     asked: dict[int, tuple[str, int, dict[str, str]]] = {}  # question id: key, round number, texts
-    for question_id, key, texts, number, opens_at, closes_at in question_rows:
-        round_dates.setdefault(number, (opens_at, closes_at))
+    for question_id, key, texts, number in question_rows:
         asked[question_id] = (key, number, dict(texts))
-    # Rounds without questions still show their dates.
-    for round_row in await session.execute(
-        select(Round.number, Round.opens_at, Round.closes_at).where(Round.discussion_id == discussion.id)
-    ):
-        round_dates.setdefault(round_row.number, (round_row.opens_at, round_row.closes_at))
+    # Each round's dates as it was held (opened or closed by hand), rounds without questions too.
+    round_dates = {
+        round_.number: round_.held for round_ in await session.scalars(select(Round).where(Round.discussion_id == discussion.id))
+    }
 
     author_of: dict[int, Author] = {}
     chosen_language: dict[int, str] = {}

@@ -123,6 +123,13 @@ class Round(Base):
     discussion: Mapped[Discussion] = relationship(back_populates="rounds")
     questions: Mapped[list[Question]] = relationship(back_populates="round", order_by="Question.position")
 
+    @property
+    def held(self) -> tuple[dt.datetime, dt.datetime]:
+        """When it opened and closed as it happened (by hand, early or late), else as planned."""
+        opened = self.opened_at if self.status != RoundStatus.scheduled and self.opened_at else self.opens_at
+        closed = self.closed_at if self.status == RoundStatus.closed and self.closed_at else self.closes_at
+        return opened, closed
+
 
 class Question(Base):
     __tablename__ = "questions"

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.discussion import store
+from bot.reports.data import gather
 from bot.storage.models import Round, RoundStatus
 from facilitator.assembly import COMMANDS
 from facilitator.cli import main
@@ -70,6 +71,19 @@ async def test_removing_an_organiser_named_in_the_file_says_they_come_back_with_
     await engine.load(dataclasses.replace(example, organisers=("memory:boss", "memory:marie")))
     async with engine.sessions() as session:
         assert await store.is_organiser(session, await store.find_discussion(session), "memory", "marie")
+
+
+async def test_a_round_closed_by_hand_is_shown_as_it_was_held(engine, platform, user, clock):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/open_round 1"))
+    clock.advance(hours=1)
+    await engine.handle_message(boss.message("/close_round 1"))
+    await engine.handle_message(boss.message("/status"))
+    [round_one] = [line for line in platform.last(boss.dm).text.splitlines() if line.startswith("Round 1")]
+    assert "Jul 15" not in round_one, "it closed on the 8th, an hour after it opened"
+    async with engine.sessions() as session:
+        report = await gather(session, await store.find_discussion(session), clock.now)
+    assert report.rounds[0].closes_at == clock.now.replace(tzinfo=report.rounds[0].closes_at.tzinfo)
 
 
 async def test_organiser_grants_and_revokes(engine, platform, user):
