@@ -26,7 +26,8 @@ on…", "todavía respondo a la semana 2"), or an earlier one whose question it 
 more than any of the open round's. Otherwise it is left unsure (question None) with
 the likeliest questions first, so that the engine asks the participant: filing an answer
 under the wrong question is worse than asking.
-Greetings, thanks, apologies, reactions and bare self-introductions are not contributions;
+Greetings, thanks, apologies, reactions, bare self-introductions and a sentence alone that points
+back at an earlier answer ("That's my take on Q1.5.") are not contributions;
 a question to the organisers is not either, and says what it asks (`Linked.asks`); a
 question named alone announces the next message's (`Linked.announces`).
 Linking takes time linear in the text, within a budget (MARKERS_MAX_CHARS, MAX_SEGMENTS,

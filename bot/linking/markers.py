@@ -388,20 +388,12 @@ def find_references(folded: str) -> list[Reference]:
                     layout.line_or_sentence_start(start), _answer_start(folded, end), (), round_number, round_shift, opens_segment=True
                 )
             )
+    # Keys before bare numbers: "1.5:" opening a line is a question's key whatever marked the lines
+    # before it ("Q3: …\n1.5: …"), where a bare "1)" after another marker is an item of a list.
     named = _Taken([(r.start, r.end) for r in references])
-    bare_reach = 0  # the furthest end of the bare numbers kept, which come in order
-    bares = []
-    for bare in sorted(_bare_numbers(layout), key=lambda b: b.start):
-        if bare.number_start not in named and bare.number_start >= bare_reach:
-            bares.append(
-                Reference(bare.start, _answer_start(folded, bare.end), bare.positions, bare.round_number, bare=True, opens_segment=True)
-            )
-            bare_reach = max(bare_reach, bare.end)
-    taken = _Taken([(r.start, r.end) for r in references] + [(r.start, r.end) for r in bares])
-    references.extend(bares)
     for match in _QUESTION_KEY.finditer(folded):
         key_start = match.start() - 1
-        if key_start in taken or _QUANTITY.match(folded, match.end()) or not layout.is_anchored(key_start):
+        if key_start in named or _QUANTITY.match(folded, match.end()) or not layout.is_anchored(key_start):
             continue
         # "Sobre la 3.1: …", and after a lead-in that points at it without a colon: "Regarding 1.3 we use…".
         if _OPENING_DELIMITER.match(folded, match.end()) or _POINTING_LEAD_IN.search(
@@ -416,6 +408,16 @@ def find_references(folded: str) -> list[Reference]:
                     opens_segment=True,
                 )
             )
+    taken = _Taken([(r.start, r.end) for r in references])
+    bare_reach = 0  # the furthest end of the bare numbers kept, which come in order
+    bares = []
+    for bare in sorted(_bare_numbers(layout), key=lambda b: b.start):
+        if bare.number_start not in taken and bare.number_start >= bare_reach:
+            bares.append(
+                Reference(bare.start, _answer_start(folded, bare.end), bare.positions, bare.round_number, bare=True, opens_segment=True)
+            )
+            bare_reach = max(bare_reach, bare.end)
+    references.extend(bares)
     return sorted(references, key=lambda r: r.start)
 
 

@@ -320,6 +320,36 @@ def has_nothing_to_add(folded_sentence: str) -> bool:
     return len(words(folded_sentence)) <= NOTHING_TO_ADD_MAX_WORDS and bool(_NOTHING_TO_ADD.match(folded_sentence))
 
 
+# Pointing back at what the writer said before, and at most at the question it was for: "That's my
+# take on Q1.5.", "C'était ma réponse à la question 1.3.", "Eso es lo que pienso sobre la pregunta 2.".
+# Closing an answer, it names that answer's question (`Linker`); alone, it answers nothing: the answer
+# was in an earlier message. After "that's", only words of what was said, function words and the
+# question's number may follow: "That's what we do in Lyon" says something of its own.
+_LOOKING_BACK_OPENING = re.compile(
+    r"^\W*(?:(?:so|well|anyway|bon|bref|donc|enfin|pues|bueno|en fin|bom|enfim|allora)\W+)?"
+    r"(?:that'?s|that (?:is|was)|this was|those (?:are|were)|these were|c'est|c'etait|ce sont|ce furent|voila|telle? (?:est|etait)"
+    r"|es[aeo]s? (?:es|son|fue|fueron|era)|est[aeo]s? (?:fue|fueron|era)|ess[ae]s? (?:e|sao|foi|foram|era)|isso (?:e|foi|era)"
+    r"|quest[oa] (?:e|era)|quell[oa] (?:e|era)|ecco)\b"
+)
+_WHAT_WAS_SAID = frozenset(
+    """my mon ma mes notre mi mis meu minha nosso nossa mio mia nostro nostra all tout todo tudo tutto
+    take answer answers reply response view views opinion opinions thoughts input contribution two cents humble think thought say said
+    avis reponse reponses pense pensons grain sel deux centimes respuesta respuestas aporte pienso opino creo pensamos granito arena
+    resposta opiniao penso acho risposta parere contributo""".split()
+)
+LOOKING_BACK_MAX_WORDS = 12
+
+
+def looks_back(folded_sentence: str) -> bool:
+    """ "That's my take on Q1.5.": a sentence that only points back at what the writer said before."""
+    opening = _LOOKING_BACK_OPENING.match(folded_sentence)
+    if opening is None or len(words(folded_sentence)) > LOOKING_BACK_MAX_WORDS:
+        return False
+    rest = words(folded_sentence[opening.end() :])
+    # A question's number: "q1", "5" in "Q1.5", "p2"; "q" of "Q 2".
+    return bool(rest) and all(w in STOPWORDS or w in _WHAT_WAS_SAID or len(w) == 1 or any(c.isdigit() for c in w) for w in rest)
+
+
 # "My answers: 1) we twin with Dakar 2) …": the heading's colon opens the answers themselves.
 _ANSWERED_AFTER_COLON = re.compile(r":[^\w\n]*\w")
 BARE_INTRODUCTION_WORDS = 40  # longer "introductions" usually carry an answer: leave them to the linker
@@ -327,7 +357,7 @@ BARE_INTRODUCTION_WORDS = 40  # longer "introductions" usually carry an answer: 
 
 def is_not_a_contribution(text: str, folded: str) -> bool:
     """Only greetings, thanks and acknowledgements, a signature, or a short bare self-introduction,
-    promise or "nothing to add"."""
+    promise, "nothing to add" or look back at what the writer said before."""
     if len(folded) > BARE_INTRODUCTION_WORDS * 20 and not is_phatic_sentence(folded[:200]):
         return False  # a long message that does not open with a greeting: no need to read it all
     parts = sentences(text)
@@ -338,6 +368,7 @@ def is_not_a_contribution(text: str, folded: str) -> bool:
         or (is_introduction(s) and not _ANSWERED_AFTER_COLON.search(s))
         or is_promise(fold(s))
         or has_nothing_to_add(fold(s))
+        or looks_back(fold(s))
         for s in parts
     )
 

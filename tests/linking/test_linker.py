@@ -860,3 +860,65 @@ def test_a_week_named_after_its_question_and_markers_after_a_semicolon(linker, t
 )
 def test_a_heading_whose_colon_opens_the_answers_is_no_bare_introduction(linker, text, expected):
     assert [s.question for s in linker.link(text, open_round=1).segments] == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Q1: We twin with Lyon.\nQ3: We share lessons in a newsletter.\n1.5: The main challenge is the lack of data.",
+            [
+                ("1.1", "We twin with Lyon."),
+                ("1.3", "We share lessons in a newsletter."),
+                ("1.5", "The main challenge is the lack of data."),
+            ],
+        ),
+        (
+            "1.2: We twin with Lyon.\nQ4: We share lessons in a newsletter.",
+            [("1.2", "We twin with Lyon."), ("1.4", "We share lessons in a newsletter.")],
+        ),
+        (
+            "Question 1: We twin with Lyon.\n1.3: We share lessons in a newsletter.",
+            [("1.1", "We twin with Lyon."), ("1.3", "We share lessons in a newsletter.")],
+        ),
+        (
+            "1.5: falta de datos\nPregunta 2: hermanamientos\n1.3) boletines\nP4 - un comité",
+            [("1.5", "falta de datos"), ("1.2", "hermanamientos"), ("1.3", "boletines"), ("1.4", "un comité")],
+        ),
+    ],
+)
+def test_every_line_leading_marker_opens_its_segment_whatever_the_mix_of_styles(linker, text, expected):
+    segments = linker.link(text, open_round=1).segments
+    assert [(s.question, s.method, s.text) for s in segments] == [(key, "reference", answer) for key, answer in expected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "That's my take on Q1.5.",
+        "C'était ma réponse à la question 1.3.",
+        "Eso es lo que pienso sobre la pregunta 2.",
+        "Isso é o que penso sobre a pergunta 3.",
+        "Thanks all! That's my two cents on question 2.",
+    ],
+)
+def test_a_closing_sentence_sent_alone_points_back_and_answers_nothing(linker, text):
+    linked = linker.link(text, open_round=1)
+    assert linked.segments == () and linked.announces is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("We twin with Lyon and share lessons. That's my take on Q1.5.", "1.5"),
+        ("Les jumelages avec Lyon marchent bien. C'était ma réponse à la question 1.3.", "1.3"),
+        ("Los hermanamientos funcionan. Eso es lo que pienso sobre la pregunta 2.", "1.2"),
+    ],
+)
+def test_the_same_closing_sentence_after_an_answer_names_its_question(linker, text, expected):
+    assert tied(linker, text, 1) == [(expected, "reference")]
+
+
+@pytest.mark.parametrize("text", ["That's what we do in Lyon.", "C'est notre expérience de jumelage avec Lyon pour la question 2."])
+def test_a_sentence_pointing_back_with_something_of_its_own_is_an_answer(linker, text):
+    assert len(linker.link(text, open_round=1).segments) == 1
