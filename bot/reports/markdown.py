@@ -78,7 +78,7 @@ def _key_points(points: KeyPointsWording, key: str) -> str:
             parts.append(quoted(f"[{quote.tag}] {quote.text}") + f"\n>\n> — {escape(quote.attribution)}\n\n")
     for heading, numbers in ((points.other_heading, question.other), (points.new_heading, question.new)):
         if numbers:
-            parts.append(f"*{escape(heading)}:* {escape(points.references(numbers))}\n\n")
+            parts.append(f"*{escape(points.introducing(heading))}* {escape(points.references(numbers))}\n\n")
     return "".join(parts)
 
 

@@ -230,7 +230,7 @@ def _key_points(points: KeyPointsWording, key: str, styles: _Styles) -> Iterator
             yield _run(_paragraph(styles.contribution), "— " + quote.attribution, colour=GREY)
     for heading, numbers in ((points.other_heading, question.other), (points.new_heading, question.new)):
         if numbers:
-            yield _run(_run(_paragraph(), heading + ": ", italic=True), points.references(numbers))
+            yield _run(_run(_paragraph(), points.introducing(heading) + " ", italic=True), points.references(numbers))
 
 
 def _question(words: Wording, question: QuestionData, styles: _Styles, points: KeyPointsWording | None) -> Iterator[etree._Element]:

@@ -114,6 +114,11 @@ class KeyPointsWording:
         """ "#12, #45": the contributions, by the number under which the report shows them."""
         return ", ".join(f"#{number}" for number in numbers)
 
+    @staticmethod
+    def introducing(heading: str) -> str:
+        """A heading before what it introduces, with the colon the reader's language writes ("Autres points :")."""
+        return _("{heading}:").format(heading=heading)
+
     def overview(self) -> list[tuple[str, list[str]]]:
         """Per question with themes: its heading, and a line per theme."""
         rows = []
@@ -125,7 +130,7 @@ class KeyPointsWording:
 
     def top(self) -> list[str]:
         return [
-            f"{_('Question {key}').format(key=key)}: {self.label(theme)} ({self.participants(theme)})"
+            self.introducing(_("Question {key}").format(key=key)) + f" {self.label(theme)} ({self.participants(theme)})"
             for key, theme in self.synthesis.top_themes()
             if theme.counts.participants
         ]

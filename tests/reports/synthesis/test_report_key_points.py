@@ -159,3 +159,10 @@ def test_a_quote_names_its_author_only_as_they_agreed(report):
                 number = quote.contribution
                 author = f"Autora {number - 1}, Ecuador" if (number - 1) % 2 else "anonymous"  # ids follow the rows
                 assert f"— {author} · #{number}" in words.replace("\\", "")
+
+
+def test_a_french_report_writes_its_colons_as_french_does(report):
+    one_moved_to_other_points(report)
+    markdown = report_bytes(report, "md", "fr").decode("utf-8")
+    assert "*Autres points :* " in markdown and "*Autres points:*" not in markdown
+    assert "*Other points:* " in report_bytes(report, "md", "en").decode("utf-8")
