@@ -191,15 +191,15 @@ def test_a_participant_answers_two_questions_edits_one_and_answers_three_at_once
     assert page.locator("html").get_attribute("lang") == "es"
     no_serious_accessibility_violation(page)
 
-    page.get_by_label("Tu respuesta a la pregunta 1.1").fill("Los hermanamientos con la diáspora funcionan en nuestra ciudad.")
-    send_by_keyboard(page, page.get_by_label("Tu respuesta a la pregunta 1.1"))
+    page.get_by_label("Su respuesta a la pregunta 1.1").fill("Los hermanamientos con la diáspora funcionan en nuestra ciudad.")
+    send_by_keyboard(page, page.get_by_label("Su respuesta a la pregunta 1.1"))
     assert "1.1" in page.locator(".notes").inner_text()
-    page.get_by_label("Tu respuesta a la pregunta 1.2").fill("Un fondo común gestionado por los municipios.")
+    page.get_by_label("Su respuesta a la pregunta 1.2").fill("Un fondo común gestionado por los municipios.")
     click_and_wait(page, page.locator("#q-1\\.2 button"))
     assert "1.2" in page.locator(".notes").inner_text()
 
     first = served.contributions()[0][0]
-    page.get_by_label(f"Edita tu respuesta #{first}").fill("Los hermanamientos con la diáspora funcionan, sobre todo en educación.")
+    page.get_by_label(f"Edite su respuesta #{first}").fill("Los hermanamientos con la diáspora funcionan, sobre todo en educación.")
     click_and_wait(page, page.locator(f"#answer-{first} form").first.locator("button"))
     assert "guardado" in page.locator(".notes").inner_text()
 
@@ -285,7 +285,7 @@ def test_a_form_sent_without_its_csrf_token_is_refused(served, page):
     page.goto(served.participant_link("Olga", "es"))
     before = len(served.contributions())
     page.locator("#q-1\\.1 input[name=csrf]").evaluate("field => field.remove()")
-    page.get_by_label("Tu respuesta a la pregunta 1.1").fill("Una respuesta enviada sin su ficha.")
+    page.get_by_label("Su respuesta a la pregunta 1.1").fill("Una respuesta enviada sin su ficha.")
     with page.expect_navigation() as navigation:
         page.locator("#q-1\\.1 button").click()
     assert navigation.value is not None and navigation.value.status == 403
