@@ -119,6 +119,20 @@ def test_an_edit_that_cannot_be_saved_leaves_the_file_and_the_database_as_they_w
         assert database.execute("select count(*) from syntheses where reviewed_at is not null").fetchone() == (0,)
 
 
+def test_an_answer_put_under_another_questions_theme_is_a_problem_not_a_silent_drop(discussion_database, capsys):
+    draft_file = discussion_database / "draft.yaml"
+    assert main(["synthesis", "--lang", "en", "-o", str(draft_file)]) == 0
+    draft = yaml.safe_load(draft_file.read_text(encoding="utf-8"))
+    borrowed = themes_of(draft, "1.1")[0]["contributions"][0]
+    elsewhere = next(question for question in draft["questions"] if question["question"] != "1.1" and question["themes"])
+    elsewhere["themes"][0]["contributions"].append(borrowed)
+    draft_file.write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert main(["synthesis", "--lang", "en", "-o", str(draft_file)]) == 2
+    err = capsys.readouterr().err
+    assert f"#{borrowed} in theme {elsewhere['themes'][0]['theme']} answers question 1.1: file it under this question first" in err
+    assert "nothing saved" in err
+
+
 def test_a_file_that_is_not_a_draft_is_refused_line_by_line_in_the_drafts_language(discussion_database, capsys):
     draft_file = discussion_database / "draft.yaml"
     draft_file.write_text("questions: [\n", encoding="utf-8")

@@ -83,6 +83,7 @@ def problems_against(synthesis: Synthesis, report: ReportData, discussion: str, 
             )
         )
     published = {question.key: {entry.id: entry for entry in question.entries} for question in report.questions}
+    answering = {entry_id: key for key, entries in published.items() for entry_id in entries}
     for question in synthesis.questions:
         where = question_at(question.key)
         entries = published.get(question.key)
@@ -107,10 +108,24 @@ def problems_against(synthesis: Synthesis, report: ReportData, discussion: str, 
                         )
                     )
                 placed[number] = part
-                if number not in entries:
+                if number in answering and number not in entries:
+                    # Left out, it would vanish from the key points unseen: the organisers meant it to count here.
+                    problems.append(
+                        said(
+                            N_(
+                                "{where}: #{number} in {part} answers question {other}: file it under this question first "
+                                "(/file, the desk), or take it out of this one"
+                            ),
+                            where=where,
+                            number=number,
+                            part=part,
+                            other=answering[number],
+                        )
+                    )
+                elif number not in entries:
                     notes.append(
                         said(
-                            N_("{where}: #{number} in {part} is not a published answer to it (hidden since?), left out"),
+                            N_("{where}: #{number} in {part} is no published answer (mistyped, or hidden or forgotten since), left out"),
                             where=where,
                             number=number,
                             part=part,
