@@ -100,6 +100,31 @@ def typed_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", bare).split())
 
 
+# The languages whose country names are recognised as typed ("Spain", "España", "Espagne").
+_COUNTRY_NAME_LANGUAGES = ("en", "fr", "es", "pt", "it", "de", "ar", "nl")
+
+
+@cache
+def _territories() -> dict[str, str]:
+    """Each country's names in those languages, as typed keys, to its ISO 3166 code."""
+    codes: dict[str, str] = {}
+    for language in _COUNTRY_NAME_LANGUAGES:
+        for code, name in Locale.parse(language).territories.items():
+            if len(code) == 2 and code.isalpha():  # countries, not regions ("150": Europe)
+                codes.setdefault(typed_key(name), code)
+    return codes
+
+
+def country_code(typed: str) -> str | None:
+    """The ISO 3166 code of a country as someone typed it ("spain", "España", "Espagne"), or None."""
+    return _territories().get(typed_key(typed))
+
+
+def country_name(code: str, in_language: str) -> str:
+    """A country's name in a language ("ES" in French: "Espagne")."""
+    return Locale.parse(in_language).territories.get(code, code)
+
+
 def language_named(typed: str, codes: Sequence[str]) -> str | None:
     """Which of `codes` a typed word names: its code ("es"), its own name ("Español", "espanol"), or its
     name in any of them or in English ("Spanish", "espagnol")."""

@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handling.unfiled import not_tied
+from bot.i18n import country_code
 from bot.ports.web import organiser_name
 from bot.storage.models import (
     Contribution,
@@ -171,6 +172,12 @@ class ReportData:
 
 
 STREAMED_ROWS = 2_000  # contributions read from the database at a time
+
+
+def counted_country(typed: str | None) -> str:
+    """A country as counted: its ISO code when it is one ("Spain", "España" and "espagne" are one), else as typed."""
+    written = (typed or "").strip()
+    return country_code(written) or written
 
 
 def published_author(
@@ -505,7 +512,7 @@ def _figures(blocks: list[int | None], counted: _Counted, author_of: dict[int, A
         contributions=counted.contributions.total(),
         by_language={code: count for code, count in each_once.most_common() if code},
         contributions_by_language=dict(written_in.most_common()),
-        by_country=dict(Counter(((a.country or "").strip() if a.public else None) for a in people).most_common()),
+        by_country=dict(Counter((counted_country(a.country) if a.public else None) for a in people).most_common()),
         by_role=dict(Counter(a.role if a.public else None for a in people).most_common()),
         unpublished_profiles=sum(1 for a in people if not a.public),
     )

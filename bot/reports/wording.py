@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_interval
 
 from bot.discussion.store import question_text
-from bot.i18n import _, current_language, format_number, language_name, ngettext
+from bot.i18n import _, country_name, current_language, format_number, language_name, ngettext
 from bot.reports.data import Author, Entry, QuestionData, ReportData, RoundData
 from bot.storage.models import Role
 
@@ -147,7 +147,7 @@ class Wording:
     def country_name(self, country: str | None) -> str:
         if country is None:
             return _("not published")
-        return country or _("not given")
+        return country_name(country, current_language()) if country else _("not given")
 
     def role_name(self, role: Role | None) -> str:
         if role is None:

@@ -285,11 +285,23 @@ async def test_participants_who_did_not_agree_are_named_in_no_format(engine, fil
 async def test_charts_count_only_countries_people_agreed_to_publish(engine, filled):
     data = await report_data(engine)
     countries = data.figures.by_country
-    assert "Malta" not in countries and "Liechtenstein" not in countries
-    assert countries["Bolivia"] == 1 and countries["France"] == 1
+    assert "MT" not in countries and "LI" not in countries
+    assert countries["BO"] == 1 and countries["FR"] == 1
     assert countries[None] == data.figures.unpublished_profiles == 2 + 20  # pierre, john, 20 bulk participants
     assert sum(data.figures.by_language.values()) >= data.figures.participants == 4 + 30
     assert None in data.figures.by_role and Role.local_authority in data.figures.by_role
+
+
+async def test_a_country_however_it_is_written_is_counted_once_and_named_in_the_reports_language(engine, user):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/open_round 1"))
+    for person, country in (("ana", "España"), ("bob", "Spain"), ("chloe", "france"), ("dede", "France"), ("emi", "Ville de Lyon")):
+        someone = await join(engine, user, person, "en", "named", person.title(), "", country)
+        await engine.handle_message(someone.message(f"Q1: twinning, says {person}."))
+    data = await report_data(engine)
+    assert data.figures.by_country == {"ES": 2, "FR": 2, "Ville de Lyon": 1}
+    exported = json.loads(report_bytes(data, "json", "fr"))["summary"]["participants_by_country"]
+    assert {row["country"]: row["participants"] for row in exported} == {"Espagne": 2, "France": 2, "Ville de Lyon": 1}
 
 
 async def test_a_hidden_contribution_is_in_no_report_but_kept(engine, filled):

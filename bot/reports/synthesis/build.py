@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.reports.data import Entry
+from bot.reports.data import Entry, counted_country
 from bot.reports.synthesis.draft import Counts, QuestionThemes, Sentence, Theme
 from bot.reports.synthesis.grouping import OTHER, centroid, group, without_language_offsets
 from bot.reports.synthesis.phrases import key_phrases, lemmas, most_common_language
@@ -181,7 +181,7 @@ def _count(question: QuestionThemes, members: list[Member]) -> None:
     by_id = {member.entry.id: member for member in members}
     for theme in question.themes:
         theme_members = [by_id[number] for number in theme.contributions if number in by_id]
-        countries = {m.entry.author.country.strip().casefold() for m in theme_members if m.entry.author.public and m.entry.author.country}
+        countries = {counted_country(m.entry.author.country) for m in theme_members if m.entry.author.public and m.entry.author.country}
         languages = Counter(m.entry.language for m in theme_members if m.entry.language)
         theme.counts = Counts(
             contributions=len(theme_members),
