@@ -398,8 +398,11 @@ async def open_by_hand(session: AsyncSession, discussion: Discussion, round_: Ro
     until a past date: it moves to open now and last as long as the file says, and the rounds after
     it move as much, keeping the rhythm (`move_rounds`). Returns False when it was already open."""
     if round_.status == RoundStatus.scheduled and round_.closes_at <= now:
-        # Its whole days are moved on the calendar (a change of clocks between may add or take an hour); it opens now.
-        await move_rounds(session, discussion, round_, now - round_.opens_at, now, extend=False, first_opens_at=now)
+        # Moved by the wall-clock time between, so that it lasts as long on the discussion's clock as the file says,
+        # whatever changes of clocks lie between (`later` counts whole days on the calendar); it opens now.
+        zone = ZoneInfo(discussion.timezone)
+        by = now.astimezone(zone).replace(tzinfo=None) - round_.opens_at.astimezone(zone).replace(tzinfo=None)
+        await move_rounds(session, discussion, round_, by, now, extend=False, first_opens_at=now)
     return await rounds.open_round(session, discussion, round_, now)
 
 
