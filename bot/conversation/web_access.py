@@ -18,7 +18,7 @@ import secrets
 from collections import Counter
 from typing import cast
 
-from sqlalchemy import Date, String, delete, func, select, update
+from sqlalchemy import Date, String, delete, func, or_, select, update
 from sqlalchemy import cast as cast_to
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -641,8 +641,10 @@ def _filtered(query: DeskQuery, of_contributions: list, of_messages: list) -> tu
         of_messages.append(Message.edited_at.is_not(None))
     if query.hidden:
         of_contributions.append(Contribution.hidden.is_(True))
-    if query.search.strip():
-        of_contributions.append(Contribution.text.ilike("%" + _like(query.search.strip()) + "%", escape="\\"))
+    if searched := query.search.strip():
+        # SQLite folds the case of ASCII letters only: "DONNÉES" is also looked for as "données" (and the reverse).
+        spellings = {searched, searched.lower(), searched.upper()}
+        of_contributions.append(or_(*(Contribution.text.ilike("%" + _like(spelling) + "%", escape="\\") for spelling in spellings)))
     return of_contributions, of_messages
 
 

@@ -177,7 +177,7 @@ async def test_the_desk_filters_searches_and_pages_a_questions_contributions_and
     ana, john = user("ana", "es"), user("john", "en")
     for person in (ana, john):
         await engine.handle_message(person.message("/start"))
-    await engine.handle_message(ana.message("1.1: Nuestra experiencia municipal con 50% de migrantes."))
+    await engine.handle_message(ana.message("1.1: Nuestra experiencia municipal con 50% de migrantes, más o menos."))
     await engine.handle_message(john.message("1.1: Twinning between towns works, in our experience."))
     for n in range(55):
         await engine.handle_message(john.message(f"1.1: Answer number {n} about twinning."))
@@ -192,6 +192,8 @@ async def test_the_desk_filters_searches_and_pages_a_questions_contributions_and
     assert "Contributions that match: 1." in spanish and "Nuestra experiencia" in spanish
     literal = (await web.get("/desk?question=1.1&search=50%25")).text  # "50%": the % is a character, not a wildcard
     assert "Contributions that match: 1." in literal
+    shouted = (await web.get("/desk?question=1.1&search=M%C3%81S+O+MENOS")).text
+    assert "Contributions that match: 1." in shouted, "the accented capital is found as the small letter written"
     nothing = (await web.get("/desk?question=1.1&hidden=on")).text
     assert "Contributions that match: 0." in nothing
 
