@@ -81,16 +81,18 @@ async def print_participant_links(args: argparse.Namespace) -> int:
                 print(f"line {line}: {problem}; no link made", file=sys.stderr)
                 problems += 1
                 continue
-            participant = Participant(
-                display_name=name,
-                name=name or None,
-                organisation=contact.get("organisation", "")[:200] or None,
-                country=contact.get("country", "")[:100] or None,
-                language=language or None,
-                created_at=now,
-            )
-            session.add(participant)
-            await session.flush()
+            participant = await web_access.linked_participant_named(session, discussion, name)
+            if participant is None:
+                participant = Participant(
+                    display_name=name,
+                    name=name or None,
+                    organisation=contact.get("organisation", "")[:200] or None,
+                    country=contact.get("country", "")[:100] or None,
+                    language=language or None,
+                    created_at=now,
+                )
+                session.add(participant)
+                await session.flush()
             token = await web_access.issue_participant_link(session, discussion, participant, now)
             out.writerow([name, f"{url}/p/{token}"])
         await session.commit()

@@ -95,6 +95,16 @@ async def issue_participant_link(session: AsyncSession, discussion: Discussion, 
     return token
 
 
+async def linked_participant_named(session: AsyncSession, discussion: Discussion, name: str) -> Participant | None:
+    """The participant a personal link was made for under this name (any case) in the discussion, if any:
+    a contact listed again gets a new link to their own page, not a second self."""
+    wanted = name.strip().casefold()
+    linked = await session.scalars(
+        select(Participant).join(WebLink, WebLink.participant_id == Participant.id).where(WebLink.discussion_id == discussion.id)
+    )
+    return next((participant for participant in linked if (participant.name or "").strip().casefold() == wanted), None)
+
+
 async def issue_desk_link(session: AsyncSession, discussion: Discussion, platform: str, user_id: str, now: dt.datetime) -> str:
     token = secrets.token_urlsafe(32)
     session.add(

@@ -8,7 +8,9 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import func, select
 
+from bot.storage.models import Participant
 from facilitator.cli import main
 from tests.adapters.web.conftest import csrf_of
 from tests.helpers import organiser
@@ -39,6 +41,15 @@ async def test_printed_links_open_each_contacts_page_and_revoking_one_ends_it(we
     assert (await web.get("/me")).status_code == 401
     assert (await web.get(ana)).status_code == 403
     assert await asyncio.to_thread(main, ["web", "revoke", rows[0]["link"]]) == 2
+
+    # Listed again (a new link after the revoked one): the same two people, each with a new link to their own page.
+    assert await asyncio.to_thread(main, ["web", "links", str(contacts)]) == 0
+    again = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [row["name"] for row in again] == ["Ana Pérez", "<b>Bob</b>"] and again[0]["link"] != rows[0]["link"]
+    async with engine.sessions() as session:
+        assert await session.scalar(select(func.count(Participant.id))) == 2
+    assert (await web.get(again[0]["link"].removeprefix("http://127.0.0.1:8080"))).status_code == 303
+    assert 'value="Ayuntamiento de Sevilla"' in (await web.get("/me")).text
 
 
 async def test_a_contact_without_a_name_or_in_another_language_gets_no_link_and_is_named_by_its_line(
