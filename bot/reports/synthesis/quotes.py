@@ -8,6 +8,7 @@ what was written.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from segtok.segmenter import split_multi
@@ -19,11 +20,16 @@ SHORTEST = 40  # characters: shorter sentences rarely carry a point on their own
 LONGEST = 400
 
 
+# The number of the next item of a list, which segtok leaves at the end of the item before
+# ("…in the area;\n2."): it is no part of that sentence.
+_NEXT_ITEM = re.compile(r"\s*\n\s*(?:\d{1,2}|[a-zA-Z])[.)]$")
+
+
 def sentences(text: str) -> list[str]:
     """The text's sentences, each an exact substring of it."""
     found = []
     for sentence in split_multi(text):
-        sentence = sentence.strip()
+        sentence = _NEXT_ITEM.sub("", sentence.strip()).strip()
         if sentence and sentence in text and REDACTED not in sentence:
             found.append(sentence)
     return found
