@@ -26,7 +26,7 @@ from bot.conversation import filing, onboarding
 from bot.discussion import store
 from bot.discussion.store import DiscussionIndex, question_text
 from bot.handling.buttons import read_button
-from bot.i18n import reading_in
+from bot.i18n import _, format_moment, reading_in
 from bot.ports import Button, ChatKind
 from bot.ports.web import (
     Answer,
@@ -234,6 +234,19 @@ async def participant_page(session: AsyncSession, participant_id: int, index_for
     rounds = await store.rounds_of(session, discussion)
     open_rounds = [r for r in rounds if r.status == RoundStatus.open]
     open_round = max(open_rounds, key=lambda r: r.number) if open_rounds else None
+    following = next((r for r in rounds if r.status == RoundStatus.scheduled), None)
+    with reading_in(language):
+        timing = (
+            _("Round {number} is open until {closes}.").format(
+                number=open_round.number, closes=format_moment(open_round.closes_at, discussion.timezone)
+            )
+            if open_round is not None
+            else _("Round {number} opens on {opens}.").format(
+                number=following.number, opens=format_moment(following.opens_at, discussion.timezone)
+            )
+            if following is not None
+            else ""
+        )
     rows = await session.execute(
         select(*ANSWER_COLUMNS)
         .join(Message, Contribution.message_id == Message.id)
@@ -269,6 +282,7 @@ async def participant_page(session: AsyncSession, participant_id: int, index_for
         answers=answers,
         published=tuple(published),
         others_at_once=at_once,
+        timing=timing,
         **_settings(discussion, language),
     )
 

@@ -95,6 +95,7 @@ class ParticipantPage:
     language_choices: tuple[Choice, ...] = ()  # the discussion's languages
     consent_choices: tuple[Choice, ...] = ()  # named, anonymous
     others_at_once: bool = False  # others' answers are shown before the reader answers (the discussion file's others_answers)
+    timing: str = ""  # when the open round closes, or when the next opens, in the reader's language
 
 
 @dataclass(frozen=True)

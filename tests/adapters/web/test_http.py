@@ -31,6 +31,7 @@ async def test_a_participant_answers_a_question_in_its_box_and_is_answered_in_th
     page = await signed_in(web, engine)
     assert '<html lang="es">' in page
     assert "1.1" in page and 'for="answer-1.1"' in page
+    assert "La ronda 1 está abierta hasta el " in page and "(Europe/Brussels)" in page, "when it closes"
     form = {"csrf": csrf_of(page), "nonce": "n1", "question": "1.2", "text": "Hermanamientos con la diáspora."}
     answered = await web.post("/me/answer", data=form)
     assert answered.status_code == 200
@@ -47,6 +48,11 @@ async def test_a_box_of_a_round_not_yet_open_files_nothing_under_its_question(we
     form = {"csrf": csrf_of(page), "nonce": "n1", "question": "2.1", "text": "Hermanamientos con la diáspora."}
     await web.post("/me/answer", data=form)
     assert [key for (key,) in await stored_contributions(engine.sessions, Question.key)] != ["2.1"]
+
+
+async def test_before_the_first_round_the_page_says_when_it_opens(web, engine, user):
+    page = await signed_in(web, engine)
+    assert "La ronda 1 se abre el " in page
 
 
 async def test_what_people_typed_is_escaped_and_the_page_is_locked_down(web, engine, user):
