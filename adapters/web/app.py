@@ -46,6 +46,7 @@ SYNTHESIS_FORM_BYTES = 20_000_000  # the key points' draft of a very large discu
 MAX_ANSWER = 16_000  # as in the chats (bot.conversation.contributions.MAX_LENGTH)
 DESK_SESSION_SECONDS = 12 * 3600
 # What a desk button may ask of the engine: the organiser's own chat commands.
+PAGE_LANGUAGE = "page_language"  # the session's key for the language the participant's page was last shown in
 DESK_SAID = "desk_said"  # the session's key for the answer to the desk's last action
 DESK_SAID_LIMIT = 1000  # characters of each answer kept for it: the session is a cookie
 DESK_COMMANDS = ("open_round", "close_round", "extend_round", "postpone_round", "next_round", "pause", "resume", "hide", "unhide")
@@ -228,6 +229,7 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         kept: tuple[str, str] | None = None,
         **note_args: object,
     ) -> Response:
+        request.session[PAGE_LANGUAGE] = shown.language
         return page(request, "participant.html", shown.language, p=shown, notes=notes, note=note, note_args=note_args, kept=kept)
 
     async def me(request: Request) -> Response:
@@ -255,8 +257,11 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         exchange = await ask(inbound.participant_press(participant_id, str(data.get("data") or "")), str(participant_id))
         shown = await inbox.participant_page(participant_id)
         if shown is None:  # the press confirmed "forget me": nothing of them is left to show
+            language = request.session.get(PAGE_LANGUAGE)  # the page they read, not their browser's
             request.session.clear()
-            return page(request, "forgotten.html", reader_language(request), notes=exchange.notes)
+            return page(
+                request, "forgotten.html", language if isinstance(language, str) else reader_language(request), notes=exchange.notes
+            )
         return drawn(request, shown, exchange.notes)
 
     async def command(request: Request, participant_id: int, text: str) -> Exchange:

@@ -170,8 +170,9 @@ async def test_forget_me_after_a_confirmation(web, engine, user):
     assert "forget:confirm" in asked.text
     async with engine.sessions() as session:
         assert await session.scalar(select(Participant.id)) is not None
-    done = await web.post("/me/button", data={"csrf": csrf_of(asked.text), "data": "forget:confirm"})
+    done = await web.post("/me/button", data={"csrf": csrf_of(asked.text), "data": "forget:confirm"}, headers={"accept-language": "en"})
     assert done.status_code == 200
+    assert '<html lang="es">' in done.text, "the goodbye is in the language of her page, not of her browser"
     async with engine.sessions() as session:
         assert await session.scalar(select(Participant.id)) is None
     assert (await web.get("/me")).status_code == 401
