@@ -123,7 +123,8 @@ async def test_status_counts_contributions_participants_and_languages(engine, pl
     await engine.handle_message(john.message("Q1: city-to-city partnerships with migrant associations."))
     await engine.handle_message(boss.message("/status"))
     status = platform.last(boss.dm).text
-    assert "Round 1 (open): Mon, Jul 8, 2013 9:00\u202fAM – Mon, Jul 15, 2013 9:00\u202fAM (Europe/Brussels), 2 participants" in status
+    # Opened by hand at noon in Brussels, three hours after the file's 9:00: shown as it was opened.
+    assert "Round 1 (open): Mon, Jul 8, 2013 12:00\u202fPM – Mon, Jul 15, 2013 9:00\u202fAM (Europe/Brussels), 2 participants" in status
     assert "  1.1: 2 contributions, 2 participants (English and Spanish)" in status
     assert "  1.3: 1 contribution, 1 participant (Spanish)" in status
     assert "  1.2: 0 contributions, 0 participants (—)" in status
