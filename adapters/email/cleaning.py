@@ -109,12 +109,11 @@ def _without_quotes(lines: list[str], forwarded: bool = False) -> list[str]:
                 break  # a top-posted reply: everything below is the quote
             index += header_lines  # an inline reply: drop the header, keep the answers between the quotes
             continue
-        nothing_kept = not any(kept_line.strip() for kept_line in kept)
-        if nothing_kept and (_FORWARDED.match(line) or (forwarded and _SEPARATOR.match(line))):
-            return _without_quotes(_after_header_block(lines[index + 1 :]))  # a bare forward: what was forwarded is the text
-        if nothing_kept and forwarded and _outlook_block_at(lines, index):
-            return _without_quotes(_after_header_block(lines[index:]))
-        if _SEPARATOR.match(line) or _outlook_block_at(lines, index):
+        separator = bool(_SEPARATOR.match(line))
+        if separator or _outlook_block_at(lines, index):
+            if (forwarded or _FORWARDED.match(line)) and not any(kept_line.strip() for kept_line in kept):
+                # A bare forward: what was forwarded is the text (below the separator, or from Outlook's header block on).
+                return _without_quotes(_after_header_block(lines[index + 1 if separator else index :]))
             break  # Outlook quotes without ">": nothing after its header block is the author's
         if _quoted(line):
             if named := _QUOTED_QUESTION.match(line):
