@@ -38,7 +38,6 @@ from bot.storage.models import (
     MessageRevision,
     Question,
     Round,
-    RoundStatus,
 )
 from bot.text import shorten
 
@@ -120,8 +119,11 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         return
 
     # The box under a question (the web page's) names it; one of a round not yet open names nothing.
-    opened = {r.number for r in rounds if r.status != RoundStatus.scheduled}
-    boxed = message.question if message.question in index.questions and index.questions[message.question].round_number in opened else None
+    boxed = (
+        message.question
+        if message.question in index.questions and index.questions[message.question].round_number in filing.opened_rounds(rounds)
+        else None
+    )
     replied_question = boxed or await _question_replied_to(turn, message)
     linked = await link(
         index,
@@ -285,7 +287,7 @@ def _segment_rows(
 ) -> list[dict[str, Any]]:
     """The message's contributions, as rows (without their message's id and their hiding)."""
     # Late: its round had closed when the message first came (an edit made later changes nothing to that).
-    closed = {r.number for r in rounds if r.status == RoundStatus.closed and (r.closed_at or r.closes_at) <= received_at}
+    closed = {r.number for r in rounds if r.closed_by(received_at)}
     rows = []
     for position, segment in enumerate(linked.segments, start=1):
         question = index.questions.get(segment.question or "")

@@ -61,12 +61,7 @@ async def tie(
     contribution.method = "chosen"
     contribution.confidence = 1.0
     # Late: sent after that round had closed. Filed or moved afterwards, an answer sent in time is not.
-    contribution.late = (
-        round_ is not None
-        and round_.status == RoundStatus.closed
-        and received_at is not None
-        and (round_.closed_at or round_.closes_at) <= received_at
-    )
+    contribution.late = round_ is not None and received_at is not None and round_.closed_by(received_at)
     contribution.updated_at = now
     return moved
 
@@ -126,7 +121,7 @@ async def move_to(turn: Turn, index: DiscussionIndex, contribution: Contribution
     if contribution.status == ContributionStatus.filed and contribution.question_id == question.id:
         turn.reply(_("This answer is already recorded under question {key}.").format(key=key))
         return
-    if question.round_number not in _opened_rounds(turn):
+    if question.round_number not in opened_rounds(turn.rounds):
         turn.reply(_("Question {key} is in round {number}, which has not opened yet.").format(key=key, number=question.round_number))
         return
     moved = await tie(turn.session, contribution, question.id, turn.now)
@@ -136,9 +131,9 @@ async def move_to(turn: Turn, index: DiscussionIndex, contribution: Contribution
     )
 
 
-def _opened_rounds(turn: Turn) -> set[int]:
-    """The rounds whose questions participants have been asked: an answer moves only to one of them."""
-    return {round_.number for round_ in turn.rounds if round_.status != RoundStatus.scheduled}
+def opened_rounds(rounds: list[Round]) -> set[int]:
+    """The rounds whose questions participants have been asked: an answer moves, or is boxed, only to one of them."""
+    return {round_.number for round_ in rounds if round_.status != RoundStatus.scheduled}
 
 
 def _other_questions(index: DiscussionIndex, current: IndexedQuestion, opened: set[int]) -> list[IndexedQuestion]:
@@ -170,7 +165,7 @@ async def handle_button(turn: Turn, data: str) -> bool:
             ).format(id=contribution.id)
         )
         return True
-    others = _other_questions(index, current, _opened_rounds(turn))[:MAX_MOVE_CHOICES]
+    others = _other_questions(index, current, opened_rounds(turn.rounds))[:MAX_MOVE_CHOICES]
     turn.reply(
         _(
             "«{excerpt}» is under question {key}. Which question does it answer? Tap one, or send /move {id} and the question's number."

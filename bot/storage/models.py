@@ -123,6 +123,10 @@ class Round(Base):
     discussion: Mapped[Discussion] = relationship(back_populates="rounds")
     questions: Mapped[list[Question]] = relationship(back_populates="round", order_by="Question.position")
 
+    def closed_by(self, moment: dt.datetime) -> bool:
+        """Whether it had closed at `moment`: an answer sent then to one of its questions is late."""
+        return self.status == RoundStatus.closed and (self.closed_at or self.closes_at) <= moment
+
     @property
     def held(self) -> tuple[dt.datetime, dt.datetime]:
         """When it opened and closed as it happened (by hand, early or late), else as planned."""
