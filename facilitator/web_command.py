@@ -85,7 +85,7 @@ async def print_participant_links(args: argparse.Namespace) -> int:
             if participant is None:
                 participant = Participant(
                     display_name=name,
-                    name=name or None,
+                    name=name,
                     organisation=contact.get("organisation", "")[:200] or None,
                     country=contact.get("country", "")[:100] or None,
                     language=language or None,

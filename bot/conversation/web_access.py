@@ -18,7 +18,7 @@ import secrets
 from collections import Counter
 from typing import cast
 
-from sqlalchemy import Date, String, delete, func, or_, select, update
+from sqlalchemy import Date, delete, func, or_, select, update
 from sqlalchemy import cast as cast_to
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -399,8 +399,7 @@ async def update_profile(
         return False
     for column, value in (("name", name), ("organisation", organisation), ("country", country)):
         if value is not None:
-            limit = cast(String, Participant.__table__.c[column].type).length
-            setattr(participant, column, value.strip()[:limit] or None)
+            setattr(participant, column, value.strip()[: onboarding.PROFILE_COLUMNS[column]] or None)
     return True
 
 
