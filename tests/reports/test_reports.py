@@ -518,6 +518,11 @@ async def test_the_organisers_acts_are_exported_and_a_hidden_text_is_not(engine,
         assert HIDDEN_TEXT.casefold() not in text and "hiddenfield" not in text
 
 
+async def published_texts(engine) -> list[str]:
+    """The contributions' texts as the report's JSON export publishes them, sorted."""
+    return sorted(c["text"] for c in json.loads(report_bytes(await report_data(engine), "json", "en"))["contributions"])
+
+
 async def test_a_name_is_taken_out_however_its_letters_are_cased(engine, user):
     """Redaction first looks for each name's longest word in the casefolded
     text, then runs its pattern: neither step may miss a name written in
@@ -527,7 +532,7 @@ async def test_a_name_is_taken_out_however_its_letters_are_cased(engine, user):
     await engine.handle_message(boss.message("/open_round 1"))
     await engine.handle_message(ilkay.message("Q1: twinning between towns. ILKAY  YILDIZ, kadıköy belediyesi"))
     await engine.handle_message(ilkay.message("Q2: a network of cities, says yildiz."))
-    texts = sorted(c["text"] for c in json.loads(report_bytes(await report_data(engine), "json", "en"))["contributions"])
+    texts = await published_texts(engine)
     assert texts == ["a network of cities, says […].", "twinning between towns. […], […]"]
 
 
@@ -537,7 +542,7 @@ async def test_a_name_is_taken_out_written_without_its_accents_or_its_hyphen(eng
     await engine.handle_message(boss.message("/open_round 1"))
     await engine.handle_message(antonio.message("Q1: dans les projets de M&D. Garcia-Nieto"))
     await engine.handle_message(antonio.message("Q2: GARCIA NIETO pour la Region de Murcia."))
-    texts = sorted(c["text"] for c in json.loads(report_bytes(await report_data(engine), "json", "en"))["contributions"])
+    texts = await published_texts(engine)
     assert texts == ["[…] pour la […].", "dans les projets de M&D. […]"]
 
 
