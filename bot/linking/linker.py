@@ -246,8 +246,9 @@ _QUESTION_PREFIX = re.compile(r"[ \t]*(?:[-*•>][ \t]*)*(?:(?:q|question|pregun
 
 _HAS_WORD = re.compile(r"[^\W_]")
 _INLINE_QUESTION_PREFIX = re.compile(r"(?<=\S)[ \t]+(?=(?:q|question|pregunta|pergunta|domanda)[ \t]*:)")
-# All that stands between two markers of one joint answer: "Pour la 2.2 et la 2.3 :", "Q1, and also Q3:".
-_ONLY_JOINING_WORDS = re.compile(r"[\s,;&+/]*(?:(?:and|et|y|e|also|aussi|tambien|ainsi que|as well as)\b[\s,;&+/]*)+")
+# All that stands between two markers of one joint answer, on one line or joined by a word: "Pour la
+# 2.2 et la 2.3 :", "Q1, and also Q3:", "1.1 & 2.1 -", "1.1, 2.1:".
+_ONLY_JOINING_WORDS = re.compile(r"[ \t,;&+/]*(?:\s*(?:and|et|y|e|also|aussi|tambien|ainsi que|as well as)\b[\s,;&+/]*)*")
 
 
 class _Pending(NamedTuple):
@@ -526,12 +527,13 @@ class Linker:
             end = start + sign_off_start(folded[start:end])
             if marker and marker.reference and not marker.reference.positions:  # "Semana 2:"
                 round_context = marker.reference.round_in(open_round) or round_context
+            names_questions = marker is not None and bool(marker.restated or (marker.reference and marker.reference.positions))
+            if names_questions and index + 1 < len(pieces) and _ONLY_JOINING_WORDS.fullmatch(folded, start, end):
+                joined.append(marker)
+                continue
             if not _HAS_WORD.search(folded, start, end):
                 if marker and len(markers) == 1 and not segments:
                     announced = self._announced(marker, round_context, open_round)
-                continue
-            if marker and index + 1 < len(pieces) and _ONLY_JOINING_WORDS.fullmatch(folded, start, end):
-                joined.append(marker)
                 continue
             body, folded_body = text[start:end].strip(), folded[start:end].strip()
             tied = [

@@ -363,11 +363,14 @@ def find_references(folded: str) -> list[Reference]:
         else:
             opens = (
                 anchored
-                or (bool(_OPENING_DELIMITER.match(folded, end)) and not _IN_BRACKETS.search(folded, max(0, start - 2), start))
+                or (
+                    bool(_OPENING_DELIMITER.match(folded, end))
+                    and not _IN_BRACKETS.search(folded, max(0, start - _IN_BRACKETS_WINDOW), start)
+                )
                 or (span.compact and bool(_AFTER_COMMA.search(folded, max(0, start - 3), start)))
             )
         if not anchored and opens:  # "…les jumelages ; à la Q2 : …": the clause's lead-in is the marker's
-            start = _clause_start(folded, start)
+            start = _lead_in_start(layout, start)
         references.append(
             Reference(
                 start=layout.line_or_sentence_start(start) if anchored else start,  # "Sobre la" is part of it
@@ -393,11 +396,25 @@ def find_references(folded: str) -> list[Reference]:
     named = _Taken([(r.start, r.end) for r in references])
     for match in _QUESTION_KEY.finditer(folded):
         key_start = match.start() - 1
-        if key_start in named or _QUANTITY.match(folded, match.end()) or not layout.is_anchored(key_start):
+        if key_start in named or _QUANTITY.match(folded, match.end()):
             continue
-        # "Sobre la 3.1: …", and after a lead-in that points at it without a colon: "Regarding 1.3 we use…".
-        if _OPENING_DELIMITER.match(folded, match.end()) or _POINTING_LEAD_IN.search(
-            folded, layout.line_or_sentence_start(key_start), key_start
+        # "1.1 and 2.1: …": a key of another round joined to an anchored key answers with it.
+        joined_to = _JOINED_TO_KEYS.search(folded, max(0, key_start - _JOINED_KEYS_WINDOW), key_start)
+        if joined_to is not None and layout.is_anchored(joined_to.start()):
+            references.append(
+                Reference(
+                    key_start, _answer_start(folded, match.end()), _key_positions(match), int(match.group("round")), opens_segment=True
+                )
+            )
+            continue
+        if not layout.is_anchored(key_start):
+            continue
+        # "Sobre la 3.1: …", after a lead-in that points at it without a colon ("Regarding 1.3 we use…"),
+        # or the first of keys joined: "1.1, 2.1 y 3.2: …".
+        if (
+            _OPENING_DELIMITER.match(folded, match.end())
+            or _POINTING_LEAD_IN.search(folded, layout.line_or_sentence_start(key_start), key_start)
+            or _JOINS_A_KEY.match(folded, match.end())
         ):
             references.append(
                 Reference(
@@ -422,21 +439,40 @@ def find_references(folded: str) -> list[Reference]:
 
 
 _AFTER_COMMA = re.compile(r"[,;][ \t]*$")
+# Keys, each joined to the next by "and", "," or "&", just before another key: "1.1 and ", "1.1, 1.3 y ".
+_JOINED_TO_KEYS = re.compile(rf"(?:(?<![\w.])(?:{_QUESTION_WORD}[ \t]*)?\d\.\d{{1,2}}[ \t]*{_AND}[ \t]*(?:(?:la|the|el|le)[ \t]+)?)+$")
+_JOINED_KEYS_WINDOW = 60
+_JOINS_A_KEY = re.compile(rf"[ \t]*{_AND}[ \t]*(?:(?:la|the|el|le)[ \t]+)?(?:{_QUESTION_WORD}[ \t]*)?\d\.\d")
 _CLAUSE_BREAK = re.compile(r"[,;][^,;]{0,30}$")
 _CLAUSE_LEAD_IN_WINDOW = 32
 
 
-def _clause_start(folded: str, start: int) -> int:
-    """Where a marker inside a line starts with the lead-in of its clause: at the "," or ";"
-    before "à la Q2 :", "and for Q3:"; `start` when no lead-in stands between."""
+def _lead_in_start(layout: _Layout, start: int) -> int:
+    """Where a marker inside a line starts with its lead-in: at the "," or ";" before "à la Q2 :",
+    "and for Q3:"; at the sentence's start before "That's my answer to Q2:", a few words that
+    point at what follows and say nothing themselves; `start` when no lead-in stands between."""
+    folded = layout.folded
     window_start = max(0, start - _CLAUSE_LEAD_IN_WINDOW)
     clause = _CLAUSE_BREAK.search(folded, window_start, start)
     if clause is not None and _LEAD_IN.fullmatch(folded, clause.start() + 1, start):
         return clause.start()
+    sentence_start = layout.line_or_sentence_start(start)
+    if start - sentence_start <= _POINTING_SENTENCE_MAX and _POINTS_AHEAD.fullmatch(folded, sentence_start, start):
+        return sentence_start
     return start
 
 
-_IN_BRACKETS = re.compile(r"\([ \t]*$")  # "… piccoli (domanda 5)." names its question in passing; "(Q2) …" at a line start opens
+# A sentence's start that points at the marker after it: "That's my answer to", "Voici ma réponse
+# pour la", "Esta es mi respuesta a la", "And here is what I think about".
+_POINTS_AHEAD = re.compile(
+    r"[^.!?…:;\n]*\b(?:to|for|on|about|regarding|a|au|aux|pour|sur|concernant|para|sobre|al|per|su|sulla|alla)"
+    r"[ \t]*(?:(?:la|le|les|the|el|los|las|o|a|il)[ \t]+)?"
+)
+_POINTING_SENTENCE_MAX = 48
+
+# "… piccoli (domanda 5).", "(see question 3: …)" name a question in passing; "(Q2) …" at a line start opens.
+_IN_BRACKETS = re.compile(r"\([ \t]*(?:(?:see|cf|voir|ver|vea|vedi)\b\.?[ \t]*)?$")
+_IN_BRACKETS_WINDOW = 8
 _ORDINAL_DELIMITER = re.compile(r"(?<=[a-z])[ \t]?(?:[:)]|-[ \t])")  # after a word: "Q1:" is left to the other patterns
 _WORDS_BEFORE = re.compile(r"(?:\b(?P<first>[a-z]+)[ \t]+)?\b(?P<last>[a-z]+)[ \t]*$")
 _ONE_WORDS = {"one", "une", "una", "uno", "um", "uma"}
@@ -560,9 +596,15 @@ def _bare_numbers(layout: _Layout) -> list[_BareNumber]:
         while gathered < len(ending) and ending[gathered].end <= number_start:
             before.add(ending[gathered].positions[-1])
             gathered += 1
-        # Past 1 and 2, a list may skip the questions left unanswered ("1. … 2. … 5. …"); a first
-        # jump is a count ("1) oui, nous avons 3) partenaires").
-        goes_on = number - 1 in before or ({1, 2} <= before and number > max(before))
+        # Past 1 and 2, or after a sentence's end, a list may skip the questions left unanswered
+        # ("1. … 2. … 5. …", "1. Oui. 3. Non."); a first jump inside a sentence is a count ("1) oui,
+        # nous avons 3) partenaires").
+        skips = (
+            bool(before)
+            and number > max(before)
+            and ({1, 2} <= before or _ENDS_A_SENTENCE.search(folded, max(0, number_start - 3), number_start) is not None)
+        )
+        goes_on = number - 1 in before or skips
         if (number == 1 and _opens_a_list(layout, number_start)) or goes_on:
             found.append(_BareNumber(number_start - 1, number_start, match.end(), (number,), None))
             before.add(number)

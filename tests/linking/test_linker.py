@@ -922,3 +922,55 @@ def test_the_same_closing_sentence_after_an_answer_names_its_question(linker, te
 @pytest.mark.parametrize("text", ["That's what we do in Lyon.", "C'est notre expérience de jumelage avec Lyon pour la question 2."])
 def test_a_sentence_pointing_back_with_something_of_its_own_is_an_answer(linker, text):
     assert len(linker.link(text, open_round=1).segments) == 1
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("1.1 and 2.1: we worked with the diaspora radio on both.", ["1.1", "2.1"]),
+        ("1.1 & 2.1 - we worked with the diaspora radio on both.", ["1.1", "2.1"]),
+        ("1.1, 2.1 y 3.2: we worked with the diaspora radio on both.", ["1.1", "2.1", "3.2"]),
+        ("Sur 1.2 et 2.1 : we worked with the diaspora radio on both.", ["1.2", "2.1"]),
+    ],
+)
+def test_keys_of_different_rounds_joined_file_the_answer_under_each(linker, text, expected):
+    segments = linker.link(text, open_round=3).segments
+    assert [(s.question, s.text) for s in segments] == [(key, "we worked with the diaspora radio on both.") for key in expected]
+
+
+def test_quantities_joined_by_and_are_not_keys(linker):
+    (segment,) = linker.link("We reached 1.5 and 2.1 million people.", open_round=3).segments
+    assert segment.text == "We reached 1.5 and 2.1 million people."
+
+
+def test_a_numbered_list_on_one_line_may_skip_a_question_after_a_sentence_ends(linker):
+    text = "1. We use radio programmes for the diaspora. 3. The main obstacle is funding."
+    segments = linker.link(text, open_round=2).segments
+    assert [(s.question, s.text) for s in segments] == [
+        ("2.1", "We use radio programmes for the diaspora."),
+        ("2.3", "The main obstacle is funding."),
+    ]
+    # Inside a sentence, a jump is a count.
+    (counted,) = linker.link("1) oui, nous avons 3) partenaires", open_round=2).segments
+    assert counted.text == "oui, nous avons 3) partenaires"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("That's my answer to Q2: we trained local staff.", [("2.2", "we trained local staff.")]),
+        ("Voici ma réponse pour la question 3 : nous formons le personnel.", [("2.3", "nous formons le personnel.")]),
+        (
+            "Q1: radio programmes. And here is my answer for Q2: we trained staff.",
+            [("2.1", "radio programmes."), ("2.2", "we trained staff.")],
+        ),
+    ],
+)
+def test_words_that_only_point_at_the_marker_are_part_of_it(linker, text, expected):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=2).segments] == expected
+
+
+def test_a_question_named_in_brackets_with_see_is_a_passing_mention(linker):
+    text = "We trained staff (see question 3: training) on remittances."
+    (segment,) = linker.link(text, open_round=2).segments
+    assert (segment.question, segment.text) == ("2.3", text)
