@@ -527,8 +527,8 @@ class Linker:
             end = start + sign_off_start(folded[start:end])
             if marker and marker.reference and not marker.reference.positions:  # "Semana 2:"
                 round_context = marker.reference.round_in(open_round) or round_context
-            names_questions = marker is not None and bool(marker.restated or (marker.reference and marker.reference.positions))
-            if names_questions and index + 1 < len(pieces) and _ONLY_JOINING_WORDS.fullmatch(folded, start, end):
+            names_questions = marker and (marker.restated or (marker.reference and marker.reference.positions))  # not "Semana 2:"
+            if marker and names_questions and index + 1 < len(pieces) and _ONLY_JOINING_WORDS.fullmatch(folded, start, end):
                 joined.append(marker)
                 continue
             if not _HAS_WORD.search(folded, start, end):
