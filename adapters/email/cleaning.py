@@ -25,6 +25,14 @@ _QUOTED_QUESTION = re.compile(
     r"^\s*>[>\s]*\**\s*(?:question|pregunta|pergunta|questão|questao|domanda)\s+(?P<key>\d{1,2}\.\d{1,2})\b", re.IGNORECASE
 )
 _QUOTED_KEY_LINE = re.compile(r"\d{1,2}\.\d{1,2}:")  # the line `_without_quotes` writes for it
+# Outlook quotes the round's mail without ">": its lines are told by what the bot wrote there. Each
+# question's block ends with "To answer this question alone, write to discussion+1.2.TOKEN@…", and
+# the mail's last paragraph gives an example, «1.1: …», before the "-- " of its footer.
+_QUESTION_HEADING = re.compile(
+    r"\s*\**\s*(?:question|pregunta|pergunta|questão|questao|domanda)\s+\d{1,2}\.\d{1,2}\s*\**\s*", re.IGNORECASE
+)
+_QUESTION_ADDRESS = re.compile(r"[+=_-](?P<key>\d{1,2}\.\d{1,2})\.[\w-]+@")
+_HOW_TO_ANSWER = re.compile(r"«\s*\d{1,2}\.\d{1,2}\s*:\s*(?:…|\.\.\.)\s*»")
 # An organisation's legal notice under the signature: "This e-mail and any attachments are confidential…".
 _DISCLAIMER = re.compile(
     r"^\s*(?:(?:confidentiality|legal) notice|disclaimer|aviso (?:legal|de confidencialidad)|avis de confidentialit[ée]"
@@ -83,8 +91,8 @@ def reply_text(body: str, author_name: str = "", *, forwarded: bool = False) -> 
     """The text of `body` that its author wrote for this reply. In a mail `forwarded` with nothing of
     its own, the text is what it forwards."""
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    lines = _without_quotes(lines, forwarded)
-    lines = _without_signature(lines, author_name)
+    own, answered_in_quote = _without_quotes(lines, forwarded)
+    lines = _without_signature(own, author_name) + answered_in_quote
     while lines and _QUOTED_KEY_LINE.fullmatch(lines[-1]):  # the last question quoted had only the signature under it
         lines = _trim(lines[:-1])
     # Where quoted lines were taken out from between answers, one blank line is left.
@@ -95,7 +103,8 @@ def _quoted(line: str) -> bool:
     return line.lstrip().startswith(">")
 
 
-def _without_quotes(lines: list[str], forwarded: bool = False) -> list[str]:
+def _without_quotes(lines: list[str], forwarded: bool = False) -> tuple[list[str], list[str]]:
+    """The author's own lines, and the answers they wrote inside the round's mail quoted without ">"."""
     kept: list[str] = []
     index = 0
     quoted_question = None  # the question the quoted lines just above named, for the answer written under them
@@ -105,8 +114,8 @@ def _without_quotes(lines: list[str], forwarded: bool = False) -> list[str]:
         header_lines = _wrote_header_at(lines, index)
         if header_lines:
             rest = lines[index + header_lines :]
-            if not _has_inline_answers(rest):
-                break  # a top-posted reply: everything below is the quote
+            if not _has_inline_answers(rest):  # a top-posted reply: everything below is the quote
+                return _trim(kept), _answers_in_unmarked_round(rest)
             index += header_lines  # an inline reply: drop the header, keep the answers between the quotes
             continue
         separator = bool(_SEPARATOR.match(line))
@@ -114,7 +123,8 @@ def _without_quotes(lines: list[str], forwarded: bool = False) -> list[str]:
             if (forwarded or _FORWARDED.match(line)) and not any(kept_line.strip() for kept_line in kept):
                 # A bare forward: what was forwarded is the text (below the separator, or from Outlook's header block on).
                 return _without_quotes(_after_header_block(lines[index + 1 if separator else index :]))
-            break  # Outlook quotes without ">": nothing after its header block is the author's
+            # Outlook quotes without ">": after its header block, only answers written inside the round's mail are the author's.
+            return _trim(kept), _answers_in_unmarked_round(lines[index:])
         if _quoted(line):
             if named := _QUOTED_QUESTION.match(line):
                 quoted_question = named.group("key")
@@ -133,7 +143,28 @@ def _without_quotes(lines: list[str], forwarded: bool = False) -> list[str]:
         else:
             kept.append(line)
         index += 1
-    return _trim(kept)
+    return _trim(kept), []
+
+
+def _answers_in_unmarked_round(lines: list[str]) -> list[str]:
+    """What the author wrote inside the round's mail quoted without ">": the lines under each
+    question's "To answer this question alone, write to …" line, up to the next question, headed
+    by its key ("1.2:", as `_without_quotes` heads an answer under a quoted question). Empty for
+    any other quote. An answer typed between a question and that line cannot be told from the
+    question's own text, and is not kept."""
+    written: list[tuple[str, list[str]]] = []  # each question's key, and the lines under its "write to" line
+    under_question = False
+    for line in lines:
+        if line.rstrip() in ("--", "-- ") or _HOW_TO_ANSWER.search(line):
+            break  # the mail's closing paragraph and footer
+        if address := _QUESTION_ADDRESS.search(line):
+            written.append((address.group("key"), []))
+            under_question = True
+        elif _QUESTION_HEADING.fullmatch(line):
+            under_question = False
+        elif under_question and not _quoted(line):  # lines quoted with ">" are left to `_without_quotes`
+            written[-1][1].append(line)
+    return [kept for key, block in written if any(line.strip() for line in block) for kept in ("", f"{key}:", *_trim(block))]
 
 
 def _wrote_header_at(lines: list[str], index: int) -> int:

@@ -72,6 +72,39 @@ async def test_a_reply_to_the_rounds_mail_answering_two_questions_is_split_under
     assert "1.2" in plain_text(mailbot.relay.to(ANA)[-1]) and "1.4" in plain_text(mailbot.relay.to(ANA)[-1])
 
 
+async def test_answers_written_inside_the_rounds_mail_quoted_by_outlook_are_filed_under_their_questions(mailbot):
+    await mailbot.join(ANA, "es")
+    mailbot.relay.clear()
+    await mailbot.open_round(1)
+    [round_mail] = mailbot.relay.to(ANA)
+    # Outlook quotes without ">", under its block of headers; the answers are typed under each question's
+    # "write to" line, as one answers a form.
+    quoted = []
+    for line in plain_text(round_mail).split("\n"):
+        quoted.append(line)
+        if addressing.reply_address(ANA, "1.2") in line:
+            quoted.append("Firmamos convenios con los municipios de origen cada dos años.")
+        if addressing.reply_address(ANA, "1.4") in line:
+            quoted += ["Sí: el plan municipal de cooperación incluye a la diáspora.", "", "Y lo revisamos cada año."]
+    body = (
+        "Buenos días, mis respuestas van en el texto.\r\n\r\nAna Ruiz\r\nMunicipio de Murcia\r\n\r\n"
+        f"De: Promouvoir une approche territoriale <{ADDRESS}>\r\nEnviado el: lunes, 8 de julio de 2013 11:02\r\n"
+        f"Para: Ana Ruiz\r\nAsunto: {round_mail['Subject']}\r\n\r\n" + "\r\n".join(quoted)
+    )
+    reply = (
+        f"From: Ana Ruiz <{ANA}>\r\nTo: {round_mail['Reply-To']}\r\nSubject: RE: {round_mail['Subject']}\r\n"
+        f"Message-ID: <outlook-inline@municipio.example>\r\nIn-Reply-To: {round_mail['Message-ID']}\r\n"
+        f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n"
+    ).encode()
+
+    await mailbot.receive(reply)
+
+    assert await filed(mailbot) == [
+        ("1.2", "Firmamos convenios con los municipios de origen cada dos años."),
+        ("1.4", "Sí: el plan municipal de cooperación incluye a la diáspora.\n\nY lo revisamos cada año."),
+    ]
+
+
 async def test_a_reply_to_the_rounds_mail_naming_no_question_is_not_filed_under_its_first(mailbot):
     await mailbot.join(ANA, "es")
     mailbot.relay.clear()
