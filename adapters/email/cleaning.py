@@ -29,7 +29,7 @@ _QUOTED_KEY_LINE = re.compile(r"\d{1,2}\.\d{1,2}:")  # the line `_without_quotes
 # question's block ends with "To answer this question alone, write to discussion+1.2.TOKEN@…", and
 # the mail's last paragraph gives an example, «1.1: …», before the "-- " of its footer.
 _QUESTION_HEADING = re.compile(
-    r"\s*\**\s*(?:question|pregunta|pergunta|questão|questao|domanda)\s+\d{1,2}\.\d{1,2}\s*\**\s*", re.IGNORECASE
+    r"\s*\**\s*(?:question|pregunta|pergunta|questão|questao|domanda)\s+(?P<key>\d{1,2}\.\d{1,2})\s*\**\s*", re.IGNORECASE
 )
 _QUESTION_ADDRESS = re.compile(r"[+=_-](?P<key>\d{1,2}\.\d{1,2})\.[\w-]+@")
 _HOW_TO_ANSWER = re.compile(r"«\s*\d{1,2}\.\d{1,2}\s*:\s*(?:…|\.\.\.)\s*»")
@@ -147,23 +147,31 @@ def _without_quotes(lines: list[str], forwarded: bool = False) -> tuple[list[str
 
 
 def _answers_in_unmarked_round(lines: list[str]) -> list[str]:
-    """What the author wrote inside the round's mail quoted without ">": the lines under each
-    question's "To answer this question alone, write to …" line, up to the next question, headed
-    by its key ("1.2:", as `_without_quotes` heads an answer under a quoted question). Empty for
-    any other quote. An answer typed between a question and that line cannot be told from the
-    question's own text, and is not kept."""
-    written: list[tuple[str, list[str]]] = []  # each question's key, and the lines under its "write to" line
-    under_question = False
+    """What the author wrote inside the round's mail quoted without ">", each question's part headed
+    by its key ("1.2:", as `_without_quotes` heads an answer under a quoted question): under a
+    question's "To answer this question alone, write to …" line, or between its text and that line
+    after a blank line (the mail has none there). Empty for any other quote. An answer typed right
+    under a question's text, with no blank line, cannot be told from the question, and is not kept."""
+    written: list[tuple[str, list[str]]] = []  # each question's key, and the author's lines in its part
+    in_question = False  # between a question's heading and its "write to" line
+    text_seen = blank_after_text = False
     for line in lines:
         if line.rstrip() in ("--", "-- ") or _HOW_TO_ANSWER.search(line):
             break  # the mail's closing paragraph and footer
-        if address := _QUESTION_ADDRESS.search(line):
-            written.append((address.group("key"), []))
-            under_question = True
-        elif _QUESTION_HEADING.fullmatch(line):
-            under_question = False
-        elif under_question and not _quoted(line):  # lines quoted with ">" are left to `_without_quotes`
-            written[-1][1].append(line)
+        if heading := _QUESTION_HEADING.fullmatch(line):
+            written.append((heading.group("key"), []))
+            in_question, text_seen, blank_after_text = True, False, False
+        elif address := _QUESTION_ADDRESS.search(line):
+            if not written or written[-1][0] != address.group("key"):
+                written.append((address.group("key"), []))
+            in_question = False
+        elif written and not _quoted(line):  # lines quoted with ">" are left to `_without_quotes`
+            if not in_question or blank_after_text:
+                written[-1][1].append(line)
+            elif line.strip():
+                text_seen = True  # the question's own text
+            else:
+                blank_after_text = text_seen
     return [kept for key, block in written if any(line.strip() for line in block) for kept in ("", f"{key}:", *_trim(block))]
 
 
