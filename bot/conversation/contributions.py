@@ -74,6 +74,30 @@ async def link(
     return linking() if len(text) < LINKED_IN_A_THREAD_FROM else await asyncio.to_thread(worker.link_long, index.linker, linking)
 
 
+def _within_opened_rounds(turn: Turn, index: DiscussionIndex, linked: Linked, open_round: int) -> Linked:
+    """Nothing is filed under a question participants have not been asked yet (a slip: "2.1" for
+    "1.2"), as nothing is moved there: said to the participant, and the part offered the open round's
+    questions, unless the same text is filed under another question it names ("1.3 et 2.1 : …")."""
+    opened = filing.opened_rounds(turn.rounds)
+    unopened = {
+        key: question.round_number
+        for key in (*(s.question for s in linked.segments), linked.announces)
+        if key and (question := index.questions.get(key)) and question.round_number not in opened
+    }
+    if not unopened:
+        return linked
+    for key, number in unopened.items():
+        turn.reply(_("Question {key} is in round {number}, which has not opened yet.").format(key=key, number=number))
+    filed_texts = {s.text for s in linked.segments if s.question and s.question not in unopened}
+    open_questions = tuple(q.key for q in sorted(index.questions.values(), key=lambda q: q.position) if q.round_number == open_round)
+    segments = [
+        Segment(None, s.text, None, 0.0, open_questions) if s.question in unopened else s
+        for s in linked.segments
+        if not (s.question in unopened and s.text in filed_texts)
+    ]
+    return Linked(linked.language, tuple(segments), linked.asks, None if linked.announces in unopened else linked.announces)
+
+
 async def _question_announced(turn: Turn, index: DiscussionIndex, open_round: int) -> str | None:
     """The question the participant's previous message in this chat announced, within the window."""
     previous = await announced.previous_unfiled(turn)
@@ -137,6 +161,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
     if linked.asks and stored is None:
         await organiser_questions.answer(turn, linked.asks, message, text, round_)
         return
+    linked = _within_opened_rounds(turn, index, linked, round_.number)
     if linked.announces and stored is None:
         announced.keep(turn, index, message, text, linked.language, linked.announces, round_)
         return

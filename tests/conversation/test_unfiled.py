@@ -290,6 +290,21 @@ async def test_an_answer_moves_only_to_a_question_of_a_round_that_has_opened(eng
     assert (await by_text(engine))["twinning with migrants as experts"] == ("1.1", ContributionStatus.filed)
 
 
+async def test_an_answer_naming_a_question_of_a_round_not_opened_is_not_filed_there(engine, platform, user):
+    _boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message("2.1: a quarterly newsletter for the diaspora"))
+    ask = platform.last(john.dm)
+    assert "Question 2.1 is in round 2, which has not opened yet." in platform.texts(john.dm)
+    offered = [button.label.split(" ")[0] for button in ask.buttons]
+    assert "quarterly newsletter" in ask.text and "1.1" in offered and not any(key.startswith("2.") for key in offered)
+    assert await by_text(engine) == {"a quarterly newsletter for the diaspora": (None, ContributionStatus.pending)}
+    # Named with a question that is open, the text is filed there alone.
+    await engine.handle_message(john.message("1.3 and 2.1: twinning with Dakar"))
+    assert (await by_text(engine))["twinning with Dakar"] == ("1.3", ContributionStatus.filed)
+    async with engine.sessions() as session:
+        assert await session.scalar(select(func.count(Contribution.id))) == 2  # nothing under 2.1
+
+
 async def test_an_answer_sent_in_time_and_filed_after_its_round_closed_is_not_late(engine, platform, user, clock):
     boss, john = await round_one(engine, user)
     await engine.handle_message(john.message(RADIO))
