@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # C0 and C1 control characters other than tab and newline, lone surrogates
 # (what a broken client or a mis-decoded file leaves behind), and the
@@ -77,11 +78,12 @@ class NamePattern:
     must contain) rules a text out before any pattern runs, and the pattern is
     compiled only the first time a text may hold a name."""
 
-    __slots__ = ("_clues", "_compiled", "_names")
+    __slots__ = ("_acronyms", "_clues", "_compiled", "_names")
 
-    def __init__(self, names: set[str]):
+    def __init__(self, names: set[str], acronyms: Iterable[str] = ()):
         self._names = sorted(names, key=len, reverse=True)  # the whole name before its parts
-        self._clues = tuple({max(_folded(name).split(), key=len) for name in names})
+        self._acronyms = sorted(acronyms)  # matched as written, in capitals: "FAMSI", never "famsi" in a word
+        self._clues = tuple({max(_folded(name).split(), key=len) for name in names} | {_folded(a) for a in self._acronyms})
         self._compiled: re.Pattern | None = None
 
     def may_appear_in(self, text: str) -> bool:
@@ -91,18 +93,31 @@ class NamePattern:
     @property
     def pattern(self) -> re.Pattern:
         if self._compiled is None:
-            alternatives = (r"[-\s]+".join(_spelled(word) for word in name.split()) for name in self._names)
+            alternatives = [r"[-\s]+".join(_spelled(word) for word in name.split()) for name in self._names]
+            alternatives += [f"(?-i:{re.escape(acronym)})" for acronym in self._acronyms]
             self._compiled = re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
         return self._compiled
 
 
 def name_pattern(people: tuple[str | None, ...], organisations: tuple[str | None, ...] = ()) -> NamePattern | None:
     """What names someone in a text: each of the names as written (spaces
-    however many, "Acme Inc." and "GIZ (Bonn)" included), and each part of a
-    person's name on its own ("Soy Carol de …"). None when there is no name."""
+    however many, "Acme Inc." and "GIZ (Bonn)" included), each part of a
+    person's name on its own ("Soy Carol de …"), and an organisation's short
+    forms: its name without what it gives in brackets ("GIZ"), and, in
+    capitals as written, its words in capitals ("FAMSI" in brackets) and the
+    initials of its capitalised words ("FAMSI" for "Fondo Andaluz de
+    Municipios para la Solidaridad Internacional"). None when there is no name."""
     parts = {part for name in people if name for part in name.split()}
-    names = {n.strip() for n in (*people, *organisations, *parts) if n and len(n.strip()) >= MIN_REDACTED_LENGTH}
-    return NamePattern(names) if names else None
+    unbracketed = {re.sub(r"\s*\([^()]*\)", "", name) for name in organisations if name}
+    names = {n.strip() for n in (*people, *organisations, *unbracketed, *parts) if n and len(n.strip()) >= MIN_REDACTED_LENGTH}
+    acronyms = {acronym for name in organisations if name for acronym in _short_forms(name) if len(acronym) >= MIN_REDACTED_LENGTH}
+    return NamePattern(names, acronyms) if names or acronyms else None
+
+
+def _short_forms(organisation: str) -> set[str]:
+    capitals = {word for word in re.findall(r"\w+", organisation) if word.isupper() and word.isalpha()}
+    initials = "".join(word[0] for word in re.findall(r"\w+", re.sub(r"\([^()]*\)", " ", organisation)) if word[0].isupper())
+    return capitals | ({initials} if initials.isalpha() else set())
 
 
 def redact(text: str, names: NamePattern | None) -> str:

@@ -546,6 +546,17 @@ async def test_a_name_is_taken_out_written_without_its_accents_or_its_hyphen(eng
     assert texts == ["[…] pour la […].", "dans les projets de M&D. […]"]
 
 
+async def test_an_anonymous_authors_organisation_is_taken_out_in_its_short_forms_too(engine, user):
+    boss = await organiser(engine, user)
+    organisation = "Fondo Andaluz de Municipios para la Solidaridad Internacional (FAMSI)"
+    lucia = await join(engine, user, "lucia", "es", "anonymous", "Lucía Pérez", organisation, "España")
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.handle_message(lucia.message("Q1: en el FAMSI apoyamos a los municipios; la famsilia no es un nombre."))
+    await engine.handle_message(lucia.message("Q2: el Fondo Andaluz de Municipios para la Solidaridad Internacional coordina."))
+    texts = await published_texts(engine)
+    assert texts == ["el […] coordina.", "en el […] apoyamos a los municipios; la famsilia no es un nombre."]
+
+
 def opened(content: bytes, format: str) -> object:
     """What a reader gets from a report file: the bytes, or for DOCX and XLSX each part of
     the package (the zip's own times aside, and XLSX's creation time, which openpyxl stamps)."""
