@@ -54,7 +54,7 @@ def automatic(key: str, members: list[Member], language: str, asked: dict[str, s
             id=f"{key}-{_letter(number)}", label=label, contributions=[m.entry.id for m in theme_members], label_language=label_language
         )
         _add_sentences(theme, theme_members, label_words)
-        theme.quotes = _pick_quotes(theme, theme_members)
+        theme.quotes = _pick_quotes(theme, theme_members, language)
         question.themes.append(theme)
     _count(question, members)
     return question
@@ -98,7 +98,7 @@ def updated(reviewed: QuestionThemes, members: list[Member], language: str) -> Q
         theme.quotes = [number for number in theme.quotes if number in {s.number for s in theme.sentences}]
         _add_sentences(theme, _central_first(theme_members), lemmas(theme.label, theme.label_language or language))
         if not theme.quotes:
-            theme.quotes = _pick_quotes(theme, theme_members)
+            theme.quotes = _pick_quotes(theme, theme_members, language)
     _count(question, members)
     return question
 
@@ -156,20 +156,23 @@ def _add_sentences(theme: Theme, members: list[Member], label_words: frozenset[s
             theme.sentences.append(Sentence(number, member.entry.id, member.entry.language, sentence))
 
 
-def _pick_quotes(theme: Theme, members: list[Member]) -> list[int]:
-    """One to three sentences, the most central first, then from other languages and other
-    people where the theme has them."""
+def _pick_quotes(theme: Theme, members: list[Member], language: str) -> list[int]:
+    """One to three sentences, the most central first (one in the report's language, where one
+    is among the QUOTES most central: its reader reads it first), then from other languages and
+    other people where the theme has them."""
     wanted = min(QUOTES, max(1, len(theme.contributions) // 2))
     participant_of = {member.entry.id: member.participant for member in members}
+    in_language = next((sentence for sentence in theme.sentences[:QUOTES] if sentence.language == language), None)
+    ordered = [in_language, *(s for s in theme.sentences if s is not in_language)] if in_language else theme.sentences
     chosen: list[Sentence] = []
-    for sentence in theme.sentences:
+    for sentence in ordered:
         if len(chosen) == wanted:
             break
         same_person = any(participant_of.get(c.contribution) == participant_of.get(sentence.contribution) for c in chosen)
         same_language = any(c.language == sentence.language for c in chosen)
         if not chosen or not (same_person or same_language):
             chosen.append(sentence)
-    for sentence in theme.sentences:  # too few languages or people: the next most central
+    for sentence in ordered:  # too few languages or people: the next most central
         if len(chosen) == wanted:
             break
         if sentence not in chosen:

@@ -87,6 +87,19 @@ async def test_labels_are_in_the_reports_language_where_the_theme_has_contributi
                 assert theme.label_language in languages, theme.label
 
 
+async def test_a_theme_is_quoted_first_in_the_reports_language_where_a_central_sentence_is_in_it(engine):
+    await store_contributions(engine.sessions, LABELLED_ROWS, embed([row["text"] for row in LABELLED_ROWS]), engine.clock())
+    for language in ("fr", "es"):
+        synthesis = await synthesis_of(engine, language)
+        for theme in (theme for question in synthesis.questions for theme in question.themes):
+            central = theme.sentences[:3]  # the most central contributions' sentences
+            first = next(sentence for sentence in theme.sentences if sentence.number == theme.quotes[0])
+            if any(sentence.language == language for sentence in central):
+                assert first.language == language, (language, theme.id)
+            else:
+                assert first == theme.sentences[0], (language, theme.id)
+
+
 async def test_hidden_contributions_and_forgotten_people_are_in_no_theme_and_no_quote(engine):
     ids = await store_contributions(engine.sessions, LABELLED_ROWS, embed([row["text"] for row in LABELLED_ROWS]), engine.clock())
     hidden, forgotten = ids[0], ids[1]
