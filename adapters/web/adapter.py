@@ -7,6 +7,7 @@ stops sending there: those people read the questions on their page."""
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import uuid
 
@@ -22,6 +23,13 @@ log = logging.getLogger(__name__)
 def parse_listen(listen: str) -> tuple[str, int]:
     host, _sep, port = listen.rpartition(":")
     return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def trusts_a_proxy() -> bool:
+    """Whether a proxy in front names the clients (X-Forwarded-For): only when Uvicorn's own
+    FORWARDED_ALLOW_IPS says which proxies to believe. Otherwise the client is the address the
+    server sees: the header is the client's to write, a new one for each link it tries."""
+    return bool(os.environ.get("FORWARDED_ALLOW_IPS", "").strip())
 
 
 class WebChat:
@@ -48,7 +56,16 @@ class WebChat:
     async def serve(self, inbox: Inbox) -> None:
         app = make_app(inbox, self.session_secret, https=self.public_url.startswith("https://"))
         # No access log: a personal link's token is in its path. No log config of uvicorn's own: the process's applies.
-        config = uvicorn.Config(app, host=self.host, port=self.port, access_log=False, log_config=None, lifespan="off", server_header=False)
+        config = uvicorn.Config(
+            app,
+            host=self.host,
+            port=self.port,
+            access_log=False,
+            log_config=None,
+            lifespan="off",
+            server_header=False,
+            proxy_headers=trusts_a_proxy(),
+        )
         self.server = uvicorn.Server(config)
         log.info("web pages served on %s:%s for %s", self.host, self.port, self.public_url)
         await self.server.serve()

@@ -13,6 +13,7 @@ strict Content-Security-Policy; Jinja escapes everything people typed.
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 import time
 from collections import deque
@@ -78,23 +79,30 @@ class Exchange:
 
 
 class Attempts:
-    """Links tried per client address: at most `limit` in `window` seconds, so
-    that nobody tries tokens by the thousand (they are 256 bits anyway)."""
+    """Links refused per client address: after `limit` in `window` seconds, no
+    link opens from there until the oldest is that old, so that nobody tries
+    tokens by the thousand (they are 256 bits anyway). Links that open do not
+    count: clients behind a proxy that is not trusted to name them share its address."""
 
     def __init__(self, limit: int = 30, window: float = 60.0):
         self.limit, self.window = limit, window
         self._seen: dict[str, deque[float]] = {}
 
-    def allow(self, client: str, now: float) -> bool:
+    def _recent(self, client: str, now: float) -> deque[float]:
         seen = self._seen.setdefault(client, deque())
         while seen and seen[0] <= now - self.window:
             seen.popleft()
-        if len(seen) >= self.limit:
-            return False
-        seen.append(now)
+        return seen
+
+    def wait(self, client: str, now: float) -> int:
+        """Whole seconds before a link may be tried from `client` again; 0: now."""
+        seen = self._recent(client, now)
+        return math.ceil(seen[0] + self.window - now) if len(seen) >= self.limit else 0
+
+    def refused(self, client: str, now: float) -> None:
+        self._recent(client, now).append(now)
         if len(self._seen) > 10_000:  # forget quiet addresses rather than grow without end
             self._seen = {address: times for address, times in self._seen.items() if times and times[-1] > now - self.window}
-        return True
 
 
 class Refused(Exception):
@@ -196,10 +204,15 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
     # --- routes -------------------------------------------------------------
 
     async def open_link(request: Request) -> Response:
-        if not attempts.allow(request.client.host if request.client else "", time.monotonic()):
-            return refused(request, 429, "too_many")
+        # The address the server sees: Uvicorn puts a forwarded one there only from a proxy it is told to trust (`adapter`).
+        client, now = request.client.host if request.client else "", time.monotonic()
+        if wait := attempts.wait(client, now):
+            response = refused(request, 429, "too_many")
+            response.headers["retry-after"] = str(wait)
+            return response
         found = await inbox.open_web_link(request.path_params["token"])
         if found is None:
+            attempts.refused(client, now)
             return refused(request, 403, "refused_link")
         request.session.clear()
         request.session.update(link=found.link_id, csrf=secrets.token_urlsafe(32))
@@ -285,6 +298,17 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         if problem:
             kept = (f"edit-{_number(data.get('contribution'))}", text) if problem == "too_long" else None
             return await participant_page(request, participant_id, note=problem, kept=kept, length=len(text), limit=MAX_ANSWER)
+        message_id = str(data.get("message") or "")
+        if message_id:  # sent from this page: edited as a chat edits a message, and linked again
+            question = data.get("question")
+            edited = inbound.participant_edit(
+                participant_id,
+                message_id,
+                text,
+                question=question if isinstance(question, str) else None,
+                nonce=str(data.get("nonce") or ""),
+            )
+            return await participant_page(request, participant_id, (await ask(edited, edited.chat.chat_id)).notes)
         done = await inbox.revise_answer(participant_id, _number(data.get("contribution")), text)
         return await participant_page(request, participant_id, note="answer_saved" if done else "not_yours")
 
@@ -340,9 +364,10 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         shown = await inbox.desk_page(who, desk_language(request), DeskQuery(brief=True))
         if shown is None:
             raise Refused(403, "refused_desk")
-        if name not in DESK_COMMANDS:
+        asked = _confirmation(name, args)
+        if asked is None:
             return RedirectResponse("/desk", status_code=303)
-        return page(request, "confirm.html", shown.language, command=name, args=args)
+        return page(request, "confirm.html", shown.language, command=name, args=args, action=asked[0], number=asked[1])
 
     async def desk_command(request: Request) -> Response:
         who = await organiser(request)
@@ -449,6 +474,30 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         ],
         exception_handlers={Refused: refusal},
     )
+
+
+# The desk's links that ask for a confirmation: the command, what the page calls it (a WORDS key), whether
+# its arguments start with a round's number, and what follows it, as those links write them.
+CONFIRMED = {
+    "open_round": ("open_round", True, ""),
+    "close_round": ("close_round", True, ""),
+    "postpone_round": ("postpone", True, "1d"),
+    "extend_round": ("extend", False, "1d"),
+    "pause": ("pause", False, ""),
+    "resume": ("resume", False, ""),
+}
+
+
+def _confirmation(command: str, args: str) -> tuple[str, str] | None:
+    """What a desk link asks to confirm, in the page's words (a WORDS key, the round's number), for the
+    arguments the desk's own links give only: the confirmation then says exactly what the button does."""
+    if command not in CONFIRMED:
+        return None
+    action, numbered, tail = CONFIRMED[command]
+    number, _space, rest = args.partition(" ") if numbered else ("", "", args)
+    if rest != tail or (numbered and not (number.isdigit() and len(number) < 4)):
+        return None
+    return action, number
 
 
 def _csrf(request: Request) -> str:

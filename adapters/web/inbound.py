@@ -27,13 +27,34 @@ def participant_chat(participant_id: int) -> tuple[ChatRef, Person]:
     return ChatRef(PLATFORM, str(participant_id), ChatKind.private), Person(PLATFORM, str(participant_id))
 
 
+def _form_id(nonce: str) -> str:
+    """The form's nonce, when it is one the page wrote, else a fresh id."""
+    return nonce if nonce and len(nonce) <= 64 and nonce.isalnum() else uuid.uuid4().hex
+
+
 def participant_message(
     participant_id: int, text: str, *, undecodable: bool = False, question: str | None = None, nonce: str = ""
 ) -> IncomingMessage:
     """`nonce` comes with the form: a form sent twice (a reload, a double click) is one message, stored once."""
     chat, person = participant_chat(participant_id)
-    message_id = nonce if nonce and len(nonce) <= 64 and nonce.isalnum() else uuid.uuid4().hex
-    return IncomingMessage(chat=chat, sender=person, message_id=message_id, text=text, undecodable=undecodable, question=question or None)
+    return IncomingMessage(
+        chat=chat, sender=person, message_id=_form_id(nonce), text=text, undecodable=undecodable, question=question or None
+    )
+
+
+def participant_edit(participant_id: int, message_id: str, text: str, *, question: str | None = None, nonce: str = "") -> IncomingMessage:
+    """A message sent from the page, edited there: delivered as a chat delivers an edit (its id, its new
+    text), so that the engine links it again. The edit form's `nonce` tells which edit it is: sent twice, it is one."""
+    chat, person = participant_chat(participant_id)
+    return IncomingMessage(
+        chat=chat,
+        sender=person,
+        message_id=message_id[:64],
+        text=text,
+        edited=True,
+        edit_version=_form_id(nonce),
+        question=question or None,
+    )
 
 
 def participant_press(participant_id: int, data: str) -> ButtonPress:

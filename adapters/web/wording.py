@@ -29,6 +29,7 @@ WORDS: dict[str, str] = {
     "edited": N_("edited"),
     "hidden": N_("hidden by the organisers"),
     "edit_label": N_("Edit your answer #{id}"),
+    "edit_sent_label": N_("Edit what you sent, answers {ids}"),
     "save": N_("Save the change"),
     "move_label": N_("Move answer #{id} to question"),
     "move": N_("Move"),
@@ -57,7 +58,7 @@ WORDS: dict[str, str] = {
     "bot_said": N_("The bot's answer"),
     "refused_title": N_("This link does not open anything"),
     "refused_link": N_(
-        "The link is unknown, has expired, was revoked, or (an organiser's sign-in) was already used. Ask for a new one: send /web to the bot, or ask the organisers."
+        "The link is unknown, has expired, was revoked, or (an organiser's sign-in) was already used. Ask the organisers for a new one; if you also write to the bot in a chat app, sending it /web there gives you one."
     ),
     "too_many": N_("Too many links were tried from here. Wait a minute, then open yours again."),
     "refused_session": N_("Your session has ended. Open your personal link again."),

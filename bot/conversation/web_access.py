@@ -18,7 +18,7 @@ import secrets
 from collections import Counter
 from typing import cast
 
-from sqlalchemy import Date, delete, func, or_, select, update
+from sqlalchemy import Date, and_, delete, func, or_, select, update
 from sqlalchemy import cast as cast_to
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +40,7 @@ from bot.ports.web import (
     ParticipantPage,
     Published,
     QuestionView,
+    Sent,
     SynthesisDraft,
     SynthesisReview,
     Visitor,
@@ -186,6 +187,20 @@ async def visitor(session: AsyncSession, link_id: int, now: dt.datetime) -> Visi
 # --- a participant's page -------------------------------------------------
 
 
+# What its message said when it came: the earliest of its revisions (an edit keeps the text it replaces).
+_FIRST_TEXT = (
+    select(MessageRevision.text)
+    .where(MessageRevision.message_id == Message.id)
+    .order_by(MessageRevision.id)
+    .limit(1)
+    .correlate(Message)
+    .scalar_subquery()
+)
+# An answer is edited when its text is not found in what its message first said: an edit rewrites the
+# whole message, and its other answers, untouched, are not edited. REPLACE rather than LIKE, whose
+# wildcards the text may hold; SQLite and PostgreSQL both have it.
+EDITED = and_(Message.edited_at.is_not(None), func.replace(_FIRST_TEXT, Contribution.text, "") == _FIRST_TEXT)
+
 # What an `Answer` is drawn from: plain columns, never ORM objects (a desk page lists 50 of a question's thousands).
 ANSWER_COLUMNS = (
     Contribution.id,
@@ -194,7 +209,7 @@ ANSWER_COLUMNS = (
     Contribution.text,
     Message.language,
     Contribution.late,
-    Message.edited_at,
+    EDITED.label("edited"),
     Contribution.hidden,
     Contribution.candidates,
 )
@@ -208,7 +223,7 @@ def _answer_of(row, index: DiscussionIndex, author: str = "") -> Answer:
         text=row.text,
         language=row.language,
         late=row.late,
-        edited=row.edited_at is not None,
+        edited=bool(row.edited),
         hidden=row.hidden,
         candidates=tuple(row.candidates or ()),
         author=author,
@@ -248,12 +263,19 @@ async def participant_page(session: AsyncSession, participant_id: int, index_for
             else ""
         )
     rows = await session.execute(
-        select(*ANSWER_COLUMNS)
+        select(
+            *ANSWER_COLUMNS,
+            Message.id.label("message_row"),
+            Message.platform,
+            Message.message_id,
+            Message.text.label("message_text"),
+        )
         .join(Message, Contribution.message_id == Message.id)
         .where(Message.participant_id == participant_id, Message.discussion_id == discussion.id)
         .order_by(Message.received_at, Message.id, Contribution.position)
     )
-    answers = tuple(_answer_of(row, index) for row in rows)
+    sent = _sent(rows, index)
+    answers = [answer for message in sent for answer in message.answers]
     answered = {a.question_key for a in answers if a.question_key}
     shown_keys = [
         key for key, q in index.questions.items() if (open_round is not None and q.round_number == open_round.number) or key in answered
@@ -279,12 +301,34 @@ async def participant_page(session: AsyncSession, participant_id: int, index_for
         consent=None if participant.consent is not True else ("anonymous" if participant.anonymous else "named"),
         round_number=open_round.number if open_round else None,
         questions=questions,
-        answers=answers,
+        sent=sent,
         published=tuple(published),
         others_at_once=at_once,
         timing=timing,
         **_settings(discussion, language),
     )
+
+
+def _sent(rows, index: DiscussionIndex) -> tuple[Sent, ...]:
+    """The participant's answers, grouped by the message they came in (rows in message order). A message
+    sent from the page is edited there as the chats edit one; an edit of its one answer stays tied to
+    that answer's question, as its box tied it, unless the new text names another."""
+    by_message: dict[int, list] = {}
+    for row in rows:
+        by_message.setdefault(row.message_row, []).append(row)
+    sent = []
+    for parts in by_message.values():
+        answers = tuple(_answer_of(row, index) for row in parts)
+        from_page = parts[0].platform == PLATFORM
+        sent.append(
+            Sent(
+                text=parts[0].message_text,
+                answers=answers,
+                message_id=parts[0].message_id if from_page else None,
+                question=answers[0].question_key if from_page and len(answers) == 1 else None,
+            )
+        )
+    return tuple(sent)
 
 
 def _settings(discussion: Discussion, language: str) -> dict[str, tuple[Choice, ...]]:
@@ -347,8 +391,9 @@ async def _own(session: AsyncSession, participant_id: int, contribution_id: int)
 
 
 async def revise_answer(session: AsyncSession, participant_id: int, contribution_id: int, text: str, now: dt.datetime) -> bool:
-    """The participant rewrites one of their answers; the message's earlier
-    text is kept as a revision, as for an edit in a chat."""
+    """The participant rewrites, on their page, one of the answers they sent on another platform; the
+    message's earlier text is kept as a revision, as for an edit in a chat. (A message sent from the
+    page is edited as a message, through the engine, and linked again: `Sent`.)"""
     found = await _own(session, participant_id, contribution_id)
     if found is None:
         return False
@@ -661,7 +706,7 @@ def _filtered(query: DeskQuery, of_contributions: list, of_messages: list) -> tu
     if query.late:
         of_contributions.append(Contribution.late.is_(True))
     if query.edited:
-        of_messages.append(Message.edited_at.is_not(None))
+        of_messages.append(EDITED)
     if query.hidden:
         of_contributions.append(Contribution.hidden.is_(True))
     if searched := query.search.strip():

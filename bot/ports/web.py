@@ -21,6 +21,7 @@ __all__ = [
     "ParticipantPage",
     "Published",
     "QuestionView",
+    "Sent",
     "Visitor",
 ]
 
@@ -51,10 +52,22 @@ class Answer:
     text: str
     language: str | None
     late: bool
-    edited: bool
+    edited: bool  # its text is not what was first sent (another answer of its message may have been edited)
     hidden: bool
     candidates: tuple[str, ...] = ()  # the likeliest questions, while it waits
     author: str = ""  # on the desk: the author's display name
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message a participant sent, and the answers it holds. One sent from their page
+    (`message_id`) is edited there as a whole, as a chat edits a message: the engine links
+    the new text again. One sent on another platform has each answer's text edited in place."""
+
+    text: str  # as it reads now
+    answers: tuple[Answer, ...]
+    message_id: str | None = None  # its id in the page's own "chat"; None: sent on another platform
+    question: str | None = None  # the question an edit stays tied to unless it names another (its one answer's, as its box did)
 
 
 @dataclass(frozen=True)
@@ -90,12 +103,17 @@ class ParticipantPage:
     consent: str | None  # "named", "anonymous", or None: not given
     round_number: int | None  # the open round, else None
     questions: tuple[QuestionView, ...]  # the open round's, then those answered earlier
-    answers: tuple[Answer, ...]  # their own, oldest first
+    sent: tuple[Sent, ...]  # their own messages with their answers, oldest first
     published: tuple[Published, ...]  # others', under the questions this participant answered (or every question shown)
     language_choices: tuple[Choice, ...] = ()  # the discussion's languages
     consent_choices: tuple[Choice, ...] = ()  # named, anonymous
     others_at_once: bool = False  # others' answers are shown before the reader answers (the discussion file's others_answers)
     timing: str = ""  # when the open round closes, or when the next opens, in the reader's language
+
+    @property
+    def answers(self) -> tuple[Answer, ...]:
+        """Their own answers, oldest first."""
+        return tuple(answer for message in self.sent for answer in message.answers)
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,12 @@ def button_of(page: str, label: str) -> str:
     match = re.search(r'name="data" value="([^"]+)">\s*<button type="submit"[^>]*>' + re.escape(label), page)
     assert match, f"the page has no button labelled {label!r}…"
     return match.group(1)
+
+
+def edit_form_of(page: str, contribution_id: int) -> dict[str, str]:
+    """The fields of the page's edit form for an answer, as the browser sends them (the text to be filled in)."""
+    match = re.search(
+        r'<form method="post" action="/me/edit">((?:(?!</form>).)*id="edit-' + str(contribution_id) + r'".*?)</form>', page, re.S
+    )
+    assert match, f"the page has no edit form for answer #{contribution_id}"
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', match.group(1)))

@@ -200,8 +200,8 @@ def test_a_participant_answers_two_questions_edits_one_and_answers_three_at_once
 
     first = served.contributions()[0][0]
     page.get_by_label(f"Edite su respuesta #{first}").fill("Los hermanamientos con la diáspora funcionan, sobre todo en educación.")
-    click_and_wait(page, page.locator(f"#answer-{first} form").first.locator("button"))
-    assert "guardado" in page.locator(".notes").inner_text()
+    click_and_wait(page, page.locator(f"#edit-{first} ~ button"))
+    assert "el texto anterior se conserva" in page.locator(".notes").inner_text()
 
     page.get_by_label("Tus respuestas").fill(
         "Pregunta 3: formar a los funcionarios locales.\nPregunta 4: crear oficinas para migrantes.\nPregunta 5: medir los resultados cada año."
@@ -252,7 +252,7 @@ def test_an_organiser_opens_round_2_files_a_waiting_answer_hides_one_and_downloa
     click_and_wait(page, page.get_by_role("button", name=f"Ocultar #{first}"))
     assert [hidden for cid, _t, _s, hidden in served.contributions() if cid == first] == [True]
     page.goto(f"{served.url}/desk")
-    assert "Publicidad, no una respuesta" in page.locator("#acts-title + table").inner_text()
+    assert "Publicidad, no una respuesta" in page.locator("#acts-title + .table-box table").inner_text()
     no_serious_accessibility_violation(page)
 
     page.get_by_label("Formato").select_option("docx")
@@ -302,5 +302,28 @@ def test_the_page_fits_a_phone(served, browser):
         box = tab.get_by_label("Votre réponse à la question 1.1").bounding_box()
         assert box is not None and box["width"] >= 300  # the answer box takes the screen's width
         no_serious_accessibility_violation(tab)
+    finally:
+        phone.close()
+
+
+def test_the_desk_fits_a_phone(served, browser):
+    """At 360 px, the page never scrolls sideways: a table wider than the screen scrolls in its own box."""
+    served.open_round(1)
+    participant = browser.new_context(locale="en-GB")
+    try:
+        tab = participant.new_page()
+        tab.goto(served.participant_link("Bartholomew Featherstonehaugh-Winterbottom", "en"))
+        tab.get_by_label("Your answer to question 1.1").fill("Twinning between municipalities works, in our long experience.")
+        click_and_wait(tab, tab.locator("#q-1\\.1 button"))
+    finally:
+        participant.close()
+    phone = browser.new_context(locale="en-GB", viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        tab = phone.new_page()
+        tab.goto(served.desk_link("telegram", "123456"))
+        for path in ("/desk", "/desk?participants=on", "/desk?question=1.1"):
+            tab.goto(f"{served.url}{path}")
+            assert tab.evaluate("document.documentElement.scrollWidth") <= 360, path
+            no_serious_accessibility_violation(tab)
     finally:
         phone.close()

@@ -3,17 +3,23 @@ input answered in the reader's language, on the real database."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import re
+import socket
 
+import httpx
 from sqlalchemy import func, select
 
+from adapters.web import WebChat
 from adapters.web.app import REPORT_FORMATS
 from bot.conversation import web_access
+from bot.ports import Secret
 from bot.storage.models import Contribution, ContributionMove, HidingAct, MessageRevision, Participant, Question, Round, RoundStatus
-from tests.adapters.web.conftest import button_of, csrf_of, desk_link, participant_link
+from tests.adapters.web.conftest import button_of, csrf_of, desk_link, edit_form_of, participant_link
 from tests.helpers import join, open_round, organiser, stored_contributions
 
 
@@ -141,7 +147,7 @@ async def test_an_organiser_opens_a_round_and_hides_a_contribution_from_the_desk
     await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
     assert '<html lang="en">' in (await web.get("/desk?lang=en")).text
     confirm = await web.get("/desk/confirm?command=open_round&args=1")
-    assert "/open_round 1" in confirm.text
+    assert '<p class="action">Open round 1</p>' in confirm.text and "/open_round" not in confirm.text, "in the desk's words"
     opened = await web.post(
         "/desk/command", data={"csrf": csrf_of(confirm.text), "command": "open_round", "args": "1"}, follow_redirects=True
     )
@@ -391,7 +397,7 @@ async def test_the_desk_postpones_a_round_moves_an_answer_and_lists_who_did_what
     async with engine.sessions() as session:
         opens = await session.scalar(select(Round.opens_at).where(Round.number == 2))
     confirm = await web.get("/desk/confirm?command=postpone_round&args=2%201d")
-    assert "/postpone_round 2 1d" in confirm.text
+    assert "Postpone round 2 by a day" in confirm.text
     await web.post(
         "/desk/command", data={"csrf": csrf_of(confirm.text), "command": "postpone_round", "args": "2 1d"}, follow_redirects=True
     )
@@ -485,3 +491,116 @@ async def test_the_desk_downloads_the_report_in_every_format_and_language(web, e
         assert download.content
         if format == "md":  # the report speaks the language asked
             assert TITLES[language] in download.content.decode(), language
+
+
+async def test_an_edit_on_the_page_is_linked_again_as_a_chat_edit_is(web, engine, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    page = await signed_in(web, engine, language="en")
+    await web.post("/me/answer", data={"csrf": csrf_of(page), "question": "1.1", "nonce": "n1", "text": "Twinning works well in our town."})
+    await web.post(
+        "/me/answer",
+        data={"csrf": csrf_of(page), "nonce": "n2", "text": "Q2: a common fund for the towns.\n\nQ3: training local officials."},
+    )
+    boxed, fund, training = (cid for (cid,) in await stored_contributions(engine.sessions, Contribution.id))
+    page = (await web.get("/me")).text
+    assert "Edit what you sent, answers #2, #3" in page, "a message of several answers is edited whole, as in a chat"
+
+    typo = await web.post("/me/edit", data=edit_form_of(page, boxed) | {"text": "Twinning works very well in our town."})
+    assert "Your edit is saved under 1.1" in typo.text, "an edit without a question's number stays under its box's"
+    moved = await web.post("/me/edit", data=edit_form_of(page, boxed) | {"text": "Q4: Twinning works very well in our town."})
+    assert "Your edit is saved under 1.4" in moved.text
+    again = await web.post("/me/edit", data=edit_form_of(page, boxed) | {"text": "Q4: Twinning works very well in our town."})
+    assert again.status_code == 200  # the same form sent twice is one edit
+    both = edit_form_of(page, fund) | {"text": "Q5: a common fund for the towns.\n\nQ3: training local officials."}
+    await web.post("/me/edit", data=both)
+    assert await stored_contributions(engine.sessions, Contribution.id, Question.key, Contribution.text) == [
+        (boxed, "1.4", "Twinning works very well in our town."),
+        (fund, "1.5", "a common fund for the towns."),
+        (training, "1.3", "training local officials."),
+    ]
+    async with engine.sessions() as session:
+        assert len(list(await session.scalars(select(MessageRevision.text)))) == 3
+
+
+async def test_only_the_answer_whose_text_changed_is_marked_edited(web, engine, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    page = await signed_in(web, engine, language="en")
+    text = "Q2: a common fund for the towns.\n\nQ3: training local officials."
+    await web.post("/me/answer", data={"csrf": csrf_of(page), "nonce": "n1", "text": text})
+    fund, training = (cid for (cid,) in await stored_contributions(engine.sessions, Contribution.id))
+    page = (await web.get("/me")).text
+    edited = await web.post("/me/edit", data=edit_form_of(page, fund) | {"text": text.replace("training", "training and paying")})
+    tags = dict(re.findall(r"<h3[^>]*>#(\d+) · .*?\n(.*?)</h3>", edited.text))
+    assert "edited" not in tags[str(fund)] and "edited" in tags[str(training)], tags
+    await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
+    for key, shown in (("1.2", False), ("1.3", True)):
+        listed = (await web.get(f"/desk?question={key}&edited=on")).text
+        assert ("Contributions that match: 1." in listed) is shown, key
+        if shown:
+            assert '<span class="tag">edited</span>' in listed
+
+
+async def test_a_page_refused_after_too_many_links_says_when_to_try_again_and_good_links_do_not_count(web, engine):
+    links = [await participant_link(engine, name=f"Person {n}") for n in range(31)]
+    for link in links:  # behind a proxy, everyone's opening shares one address: opening is not trying
+        assert (await web.get(link)).status_code == 303
+    for n in range(30):
+        assert (await web.get(f"/p/forged-{n}")).status_code == 403
+    refused = await web.get(links[0])
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+
+
+async def test_an_unknown_link_says_whom_to_ask_without_a_chat_command_for_those_who_have_no_chat(web):
+    refused = (await web.get("/p/" + "A" * 43, headers={"accept-language": "en"})).text
+    assert "Ask the organisers for a new one; if you also write to the bot in a chat app, sending it /web there" in refused
+
+
+async def test_a_confirmation_asks_only_for_what_the_desks_own_links_ask(web, engine, user):
+    boss = await organiser(engine, user)
+    await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
+    for command, args in (("postpone_round", "2 30d"), ("extend_round", "9d"), ("open_round", "x"), ("next_round", ""), ("forget", "")):
+        asked = await web.get(f"/desk/confirm?command={command}&args={args}")
+        assert asked.status_code == 303 and asked.headers["location"] == "/desk", (command, args)
+    extend = (await web.get("/desk/confirm?command=extend_round&args=1d&lang=en")).text
+    assert '<p class="action">Extend the open round by a day</p>' in extend
+
+
+@contextlib.asynccontextmanager
+async def served_by_uvicorn(engine):
+    """The web served by Uvicorn on a port of this machine, as `facilitator run` serves it, and a client of it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    chat = WebChat(f"http://127.0.0.1:{port}", f"127.0.0.1:{port}", Secret("test-session-secret"))
+    engine.attach(chat)
+    serving = asyncio.create_task(chat.serve(engine))
+    while chat.server is None or not chat.server.started:
+        await asyncio.sleep(0.01)
+    try:
+        async with httpx.AsyncClient(base_url=chat.public_url) as client:
+            yield client
+    finally:
+        chat.stop()
+        await serving
+
+
+async def tried_from_everywhere(client) -> int:
+    """30 forged links, each said to come from another address (X-Forwarded-For), then the answer to one more."""
+    for n in range(30):
+        await client.get(f"/p/forged-{n}", headers={"x-forwarded-for": f"203.0.113.{n}"})
+    return (await client.get("/p/forged-last", headers={"x-forwarded-for": "198.51.100.1"})).status_code
+
+
+async def test_a_forwarded_address_is_not_believed_unless_a_proxy_is_trusted(engine, monkeypatch):
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+    async with served_by_uvicorn(engine) as client:
+        assert await tried_from_everywhere(client) == 429, "each attempt counts against the address the server sees"
+
+
+async def test_behind_a_trusted_proxy_the_forwarded_address_is_the_clients(engine, monkeypatch):
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "127.0.0.1")  # Uvicorn's own setting: the proxy on this machine names the client
+    async with served_by_uvicorn(engine) as client:
+        assert await tried_from_everywhere(client) == 403
