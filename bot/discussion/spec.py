@@ -392,7 +392,9 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
         return line_of(raw, key)
 
     slug = raw.get("id")
-    if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", slug or ""):
+    if slug is None:
+        reader.problem("id", "missing: give the discussion a short identifier, e.g. id: cities-2027", at("id"))
+    elif not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,63}", slug):
         reader.problem("id", "must be a short identifier of lowercase letters, digits, - and _", at("id"))
 
     languages = _read_languages(reader, raw)

@@ -85,6 +85,14 @@ def test_duplicate_question_id(tmp_path):
     assert problem.startswith("question 1.1: the id is used twice, first on line ")
 
 
+def test_a_missing_discussion_id_is_said_missing_not_malformed(tmp_path):
+    data = copy.deepcopy(SMALL_DISCUSSION)
+    data["slug"] = data.pop("id")
+    problems = problems_of(tmp_path, data)
+    assert "id: missing: give the discussion a short identifier, e.g. id: cities-2027" in problems
+    assert any(problem.startswith("slug: unknown key") for problem in problems)
+
+
 def test_unknown_time_zone(tmp_path):
     data = {**copy.deepcopy(SMALL_DISCUSSION), "timezone": "Europe/Atlantis"}
     problems = problems_of(tmp_path, data)
