@@ -335,7 +335,7 @@ class _Reader:
 
     def duration(self, value: Any, field: str, line: int | None) -> dt.timedelta | None:
         try:
-            return parse_duration(value)
+            return parse_typed_duration(value)  # "7d" as the commands take it, or ISO 8601's "P7D"
         except ValueError as error:
             self.problem(field, str(error), line)
             return None
@@ -496,6 +496,7 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...] | None, 
     previous_close = reader.moment(raw["starts"], "starts", zone, line_of(raw, "starts")) if "starts" in raw else None
     seen_keys: dict[str, int | None] = {}
     rounds: list[RoundSpec] = []
+    previous_unreadable = False  # the round before had no time it closes
     for number, raw_round in enumerate(raw_rounds, start=1):
         field = f"round {number}"
         if not isinstance(raw_round, dict):
@@ -514,8 +515,8 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...] | None, 
             closes = reader.moment(raw_round["closes"], f"{field}: closes", zone, at("closes"))
         else:
             closes = later(opens, duration, zone) if opens and duration else None
-        # Without a time zone no time can be read: only its own problem is reported.
-        if zone is not None and opens is None and "opens" not in raw_round:
+        # Without a time zone no time can be read, nor after a round whose times could not be: only their own problem is reported.
+        if zone is not None and opens is None and "opens" not in raw_round and not previous_unreadable:
             reader.problem(f"{field}: opens", "missing: give opens, or a top-level starts with durations", at("opens"))
         if zone is not None and closes is None and "closes" not in raw_round and "duration" not in raw_round:
             reader.problem(f"{field}: closes", "missing: give closes or duration", at("closes"))
@@ -524,6 +525,7 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...] | None, 
         if opens and previous_close and opens < previous_close and rounds:
             reader.problem(f"{field}: opens", "the round opens before the previous round closes", at("opens"))
         previous_close = closes or previous_close
+        previous_unreadable = closes is None
 
         questions: list[QuestionSpec] = []
         raw_questions = raw_round.get("questions")

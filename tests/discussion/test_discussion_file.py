@@ -65,6 +65,22 @@ def test_durations_can_be_minutes_for_a_rehearsal():
             parse_duration(wrong)
 
 
+def test_a_round_may_last_a_duration_typed_as_the_commands_take_it(tmp_path):
+    data = copy.deepcopy(SMALL_DISCUSSION)
+    for raw_round, typed in zip(data["rounds"], ("7d", "36h"), strict=True):
+        raw_round["duration"] = typed
+    first, second = load_discussion(write(tmp_path, data)).rounds
+    assert first.closes_at - first.opens_at == dt.timedelta(days=7) and second.opens_at == first.closes_at
+    assert second.closes_at - second.opens_at == dt.timedelta(hours=36)
+
+
+def test_a_round_after_one_whose_times_are_wrong_is_not_also_said_to_miss_its_opening(tmp_path):
+    data = copy.deepcopy(SMALL_DISCUSSION)
+    data["rounds"][0]["duration"] = "one week"
+    problems = problems_of(tmp_path, data)
+    assert problems == ["round 1: duration: 'one week' is not a duration such as 2d, 12h, 30m or P2D"]
+
+
 def test_missing_translation_is_named_with_its_field(tmp_path):
     data = copy.deepcopy(SMALL_DISCUSSION)
     del data["rounds"][0]["questions"][1]["text"]["es"]
@@ -117,7 +133,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
     problems = problems_of(tmp_path, data)
     assert {
         "languages: 'xx-nope' is not a known language code",
-        "round 1: duration: 'one week' is not an ISO 8601 duration such as P7D or PT2M",
+        "round 1: duration: 'one week' is not a duration such as 2d, 12h, 30m or P2D",
         "organisers: 'alice' must be PLATFORM:USER_ID, such as telegram:123456",
         "on_forget: must be one of anonymise, delete",
         "title: the text is missing",
