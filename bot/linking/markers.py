@@ -190,6 +190,8 @@ _DELIMITER = re.compile(
 )
 _OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
 _DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what ends a round header as a colon would: "Todavía sobre la semana 1 - …"
+# "… on 1.4: …", "… on 1.4 — …"; not a range: "for 1.5 - 2 million people".
+_OPENS_INSIDE_A_LINE = re.compile(r"(?:[ \t]*:|[ \t]+[-–—][ \t])(?![ \t]*\d)")
 # What must follow a reference that only counts as a marker: "la pregunta anterior, …", "Pour la 1 :"
 # "Punto 2.- …"; a comma before a number lists counts or dates: "On 3, 4 and 5 May".
 _MARKER_DELIMITER = re.compile(r"[ \t]*(?:[:)]|,(?![ \t]*\d)|\.?-[ \t]|\.-)")
@@ -337,7 +339,10 @@ def find_references(folded: str) -> list[Reference]:
         if before := _WORDS_BEFORE.search(folded, window_start, delimiter.start()):
             first, last = before.group("first"), before.group("last")
             word, start = (first, before.start("first")) if last in _ONE_WORDS and first else (last, before.start("last"))
-            if (position := ORDINALS.get(word, PREVIOUS)) != PREVIOUS:
+            # Before a comma, an ordinal is a question only pointed at: "Quant à la deuxième, …", "As for the
+            # second one, …"; "Second, we trained staff" counts the writer's own points.
+            pointed = not delimiter.group("comma") or bool(_POINTING_LEAD_IN.search(folded, layout.line_or_sentence_start(start), start))
+            if pointed and (position := ORDINALS.get(word, PREVIOUS)) != PREVIOUS:
                 questions.append(_QuestionSpan(start, before.end(), (position,), None, marker_only=True))
     named_rounds = _Rounds(folded, (r for r in rounds if r[2] not in (LAST, PREVIOUS)))
 
@@ -408,6 +413,19 @@ def find_references(folded: str) -> list[Reference]:
             )
             continue
         if not layout.is_anchored(key_start):
+            # "Hi, quick one on 1.4 — Naga City…": a key pointed at, then a delimiter, opens its answer inside a line.
+            if _POINTING_LEAD_IN.search(folded, max(0, key_start - _CLAUSE_LEAD_IN_WINDOW), key_start) and _OPENS_INSIDE_A_LINE.match(
+                folded, match.end()
+            ):
+                references.append(
+                    Reference(
+                        _lead_in_start(layout, key_start),
+                        _answer_start(folded, match.end()),
+                        _key_positions(match),
+                        int(match.group("round")),
+                        opens_segment=True,
+                    )
+                )
             continue
         # "Sobre la 3.1: …", after a lead-in that points at it without a colon ("Regarding 1.3 we use…"),
         # or the first of keys joined: "1.1, 2.1 y 3.2: …".
@@ -473,7 +491,7 @@ _POINTING_SENTENCE_MAX = 48
 # "… piccoli (domanda 5).", "(see question 3: …)" name a question in passing; "(Q2) …" at a line start opens.
 _IN_BRACKETS = re.compile(r"\([ \t]*(?:(?:see|cf|voir|ver|vea|vedi)\b\.?[ \t]*)?$")
 _IN_BRACKETS_WINDOW = 8
-_ORDINAL_DELIMITER = re.compile(r"(?<=[a-z])[ \t]?(?:[:)]|-[ \t])")  # after a word: "Q1:" is left to the other patterns
+_ORDINAL_DELIMITER = re.compile(r"(?<=[a-z])[ \t]?(?:[:)]|-[ \t]|(?P<comma>,))")  # after a word: "Q1:" is left to the other patterns
 _WORDS_BEFORE = re.compile(r"(?:\b(?P<first>[a-z]+)[ \t]+)?\b(?P<last>[a-z]+)[ \t]*$")
 _ONE_WORDS = {"one", "une", "una", "uno", "um", "uma"}
 _ORDINAL_ALONE_WINDOW = 24

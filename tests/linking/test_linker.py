@@ -974,3 +974,31 @@ def test_a_question_named_in_brackets_with_see_is_a_passing_mention(linker):
     text = "We trained staff (see question 3: training) on remittances."
     (segment,) = linker.link(text, open_round=2).segments
     assert (segment.question, segment.text) == ("2.3", text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Quant à la deuxième, il faut un comité.", [("1.2", "il faut un comité.")]),
+        ("As for the second one, a committee.", [("1.2", "a committee.")]),
+        (
+            "Sobre la primera pregunta, creo que los hermanamientos funcionan. En cuanto a la segunda, hace falta una mesa.",
+            [("1.1", "creo que los hermanamientos funcionan."), ("1.2", "hace falta una mesa.")],
+        ),
+    ],
+)
+def test_an_ordinal_pointed_at_before_a_comma_names_its_question(linker, text, expected):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == expected
+
+
+@pytest.mark.parametrize("text", ["First, we created a desk. Second, we trained staff.", "Premièrement, nous avons un guichet."])
+def test_an_ordinal_that_counts_the_writers_own_points_names_no_question(linker, text):
+    (segment,) = linker.link(text, open_round=1).segments
+    assert segment.text == text and segment.method != "reference"
+
+
+def test_a_key_pointed_at_inside_a_line_before_a_dash_or_colon_opens_its_answer(linker):
+    segments = linker.link("Hi, quick one on 1.4 — Naga City has a migration desk.", open_round=1).segments
+    assert [(s.question, s.text) for s in segments] == [("1.4", "Naga City has a migration desk.")]
+    (in_passing,) = linker.link("Funds for 1.5 - 2 million people.", open_round=1).segments
+    assert in_passing.text == "Funds for 1.5 - 2 million people." and in_passing.method != "reference"
