@@ -11,7 +11,6 @@ import datetime as dt
 import gettext as _gettext
 import io
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -25,6 +24,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
+from bot.text import unaccented
 from locales import CATALOG_DIR, DOMAIN
 
 FALLBACK_LANGUAGE = "en"
@@ -96,7 +96,7 @@ def language_name(code: str, in_language: str | None = None) -> str:
 
 def typed_key(text: str) -> str:
     """A label as someone may type it: "espanol", "Español !" and "ESPAÑOL" read alike."""
-    bare = "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+    bare = unaccented(text.casefold())
     return " ".join(re.sub(r"[^\w]+", " ", bare).split())
 
 

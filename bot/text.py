@@ -32,7 +32,8 @@ REDACTED = "[…]"
 MIN_REDACTED_LENGTH = 3  # shorter names would blank out parts of ordinary words
 
 
-def _unaccented(text: str) -> str:
+def unaccented(text: str) -> str:
+    """The text without its accents and other combining marks: "Bogotá" is "Bogota"."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -41,7 +42,7 @@ def _folded(text: str) -> str:
     never misses a match: casefolded and without accents, with the dotted and
     dotless i of Turkish read as i (re matches "İ" and "ı" with "i"), hyphens
     as spaces."""
-    return _unaccented(text.casefold()).replace("ı", "i").replace("-", " ")
+    return unaccented(text.casefold()).replace("ı", "i").replace("-", " ")
 
 
 # Each Latin letter with the accented letters written for it: a name typed without its accents
@@ -49,7 +50,7 @@ def _folded(text: str) -> str:
 def _accented_letters() -> dict[str, str]:
     accented: dict[str, str] = {}
     for letter in map(chr, range(0xC0, 0x250)):  # Latin-1 and Latin Extended-A and B
-        base = _unaccented(letter).casefold()
+        base = unaccented(letter).casefold()
         if len(base) == 1 and base.isalpha() and base != letter.casefold():
             accented[base] = accented.get(base, "") + letter
     return accented
@@ -62,7 +63,7 @@ def _spelled(word: str) -> str:
     """A regular expression for `word` however it is accented, its hyphens also spaces."""
     pieces = []
     for char in word:
-        base = _unaccented(char).casefold()
+        base = unaccented(char).casefold()
         if char == "-":
             pieces.append(r"[-\s]+")
         elif len(base) == 1 and base in _ACCENTED:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from rapidfuzz import fuzz, process
+
+from bot.text import unaccented
 
 MAX_CANDIDATES = 5
 # zone.tab's comment for a country's main zone, where it has several (Ecuador's mainland).
@@ -54,8 +55,7 @@ def _in_table_order(zones: frozenset[str] | set[str]) -> tuple[str, ...]:
 
 def _fold(text: str) -> str:
     """ "São_Paulo", "sao paulo", "SAO-PAULO" alike."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = unaccented(text.casefold())
     return " ".join(plain.replace("_", " ").replace("-", " ").replace("’", "'").split())
 
 
