@@ -197,7 +197,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
     round_id: int | None
     if stored is None:
         # Written as rows, not entities: nothing in the turn reads them back but their ids (the ORM's flush would double the cost).
-        connection = await turn.session.connection()
+        connection = await turn.connection()
         round_id, received_at = round_.id, written_at
         stored_id = await connection.scalar(
             _STORE_MESSAGE,

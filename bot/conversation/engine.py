@@ -198,8 +198,8 @@ class Engine:
                         await dispatch(turn)
                     # Someone just forgotten leaves no trace: not even this update's identity, nor its replies' chat.
                     if update is not None and not turn.forgotten:
-                        await handled.record(session, update, turn.now)
-                    outbox = await self._commit_with_outbox(session, [] if turn.forgotten else [*turn.replies, *turn.notices], turn.now)
+                        await handled.record(await turn.connection(), update, turn.now)
+                    outbox = await self._commit_with_outbox(turn, [] if turn.forgotten else [*turn.replies, *turn.notices])
                     break
                 except IntegrityError:
                     # Another update wrote the same row first: this very update
@@ -310,13 +310,13 @@ class Engine:
             raise RecipientUnreachable(f"no {message.chat.platform} adapter is running")
         return await platform.send(message)
 
-    async def _commit_with_outbox(
-        self, session: AsyncSession, messages: list[OutgoingMessage], now: dt.datetime
-    ) -> list[tuple[int, OutgoingMessage]]:
-        """Commit the session with a row per message to send; the rows are this
+    async def _commit_with_outbox(self, turn: Turn, messages: list[OutgoingMessage]) -> list[tuple[int, OutgoingMessage]]:
+        """Commit the turn's session with a row per message to send; the rows are this
         handling's to send (`_sending`) from before the commit makes them visible."""
-        await session.flush()
-        ids = await outgoing.keep(session, messages, now)
+        session = turn.session
+        if session.new or session.dirty or session.deleted:  # the usual path changes no entity: nothing to flush
+            await session.flush()
+        ids = await outgoing.keep(await turn.connection(), messages, turn.now)
         self._sending.update(ids)
         try:
             await session.commit()

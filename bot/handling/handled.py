@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, insert, or_, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.ports import ButtonPress, IncomingMessage
 from bot.storage.models import HandledUpdate
@@ -85,9 +85,9 @@ async def already_handled(session: AsyncSession, update: UpdateIdentity) -> bool
 _RECORD = insert(cast(Table, HandledUpdate.__table__))  # no entity: nothing reads the row back in the turn
 
 
-async def record(session: AsyncSession, update: UpdateIdentity, now: dt.datetime) -> None:
-    """Recorded with the update's effects; two handlings at once meet the table's uniqueness."""
-    connection = await session.connection()  # a plain insert: the session's own execution adds nothing to it
+async def record(connection: AsyncConnection, update: UpdateIdentity, now: dt.datetime) -> None:
+    """Recorded with the update's effects, on the connection of their transaction (a plain insert:
+    the session's own execution adds nothing to it); two handlings at once meet the table's uniqueness."""
     await connection.execute(
         _RECORD,
         {

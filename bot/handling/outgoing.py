@@ -99,10 +99,11 @@ _OUTBOX = cast(Table, OutboxMessage.__table__)
 _KEEP = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 
-async def keep(session: AsyncSession, messages: Iterable[OutgoingMessage], now: dt.datetime) -> list[int]:
-    """Writes a row for each of a turn's replies and notices and returns their ids,
-    in the order they are to go out (one insert, no ORM objects). A turn opens no thread and posts no
-    round (`new_thread_title`, `questions`: the calendar's posts), so a row has neither."""
+async def keep(connection: AsyncConnection, messages: Iterable[OutgoingMessage], now: dt.datetime) -> list[int]:
+    """Writes a row for each of a turn's replies and notices, on the connection of the turn's
+    transaction, and returns their ids, in the order they are to go out (one insert, no ORM objects).
+    A turn opens no thread and posts no round (`new_thread_title`, `questions`: the calendar's posts),
+    so a row has neither."""
     rows = [
         dict(
             platform=message.chat.platform,
@@ -122,7 +123,6 @@ async def keep(session: AsyncSession, messages: Iterable[OutgoingMessage], now: 
     ]
     if not rows:
         return []
-    connection = await session.connection()
     return list((await connection.execute(_KEEP, one_or_many(rows))).scalars())
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import defer
 
 from bot.discussion import store
@@ -80,6 +80,7 @@ class Turn:
     answers_by_reply: bool = True  # the chat's platform lets people reply to a message (`ChatPlatform.answers_by_reply`)
     commands: Sequence[Command] = ()
     index_loader: IndexLoader | None = None
+    _connection: AsyncConnection | None = field(default=None, init=False, repr=False)
 
     @property
     def private(self) -> bool:
@@ -103,6 +104,14 @@ class Turn:
         self.replies.append(
             OutgoingMessage(chat=self.chat, text=text, buttons=buttons, reply_to=reply_to, thread_id=self.thread_id, private=private)
         )
+
+    async def connection(self) -> AsyncConnection:
+        """The connection of the turn's transaction, for its plain statements (rows written without
+        entities): asked of the session once, each ask being a trip through its greenlet. The
+        same one until the turn commits, which it does once, at its end."""
+        if self._connection is None:
+            self._connection = await self.session.connection()
+        return self._connection
 
     async def index(self) -> DiscussionIndex:
         """The discussion's questions and linker."""
