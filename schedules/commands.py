@@ -80,7 +80,11 @@ async def schedule_text(turn: Turn) -> str:
     state = await timetable.load_state(turn.session, turn.discussion, turn.platform_names)
     grace = timetable.DEFAULT_GRACE
     if state.paused:
-        return _("The discussion is paused: nothing happens until /resume.")
+        return (
+            _("The discussion is paused: nothing happens until /resume.")
+            if turn.takes_commands
+            else _("The discussion is paused: nothing happens until it is resumed.")
+        )
     upcoming = [event for event in timetable.plan(state, turn.now, grace) if event.at > turn.now]
     lines = timetable.describe(upcoming, turn.discussion.timezone)[:SCHEDULE_LINES]
     skipped = [event for event in timetable.missed(state, turn.now, grace) if event.action != timetable.Action.remind]
@@ -154,7 +158,11 @@ def _moved_later(rounds_after: list) -> str:
 async def pause(turn: Turn, args: list[str]) -> None:
     assert turn.discussion is not None
     turn.discussion.paused = True
-    turn.reply(_("The discussion is paused: no round opens or closes, and nothing is posted, until /resume."))
+    turn.reply(
+        _("The discussion is paused: no round opens or closes, and nothing is posted, until /resume.")
+        if turn.takes_commands
+        else _("The discussion is paused: no round opens or closes, and nothing is posted, until it is resumed.")
+    )
 
 
 async def resume(turn: Turn, args: list[str]) -> None:

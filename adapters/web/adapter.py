@@ -35,6 +35,7 @@ def trusts_a_proxy() -> bool:
 class WebChat:
     name = PLATFORM
     answers_by_reply = False  # a box per question instead
+    takes_commands = False  # buttons and forms: the bot's sentences name no command here
 
     def __init__(self, public_url: str, listen: str = "127.0.0.1:8080", session_secret: Secret | None = None):
         self.public_url = public_url.rstrip("/")

@@ -49,6 +49,7 @@ from bot.ports import (
     answers_by_reply,
     keeps_updates,
     ready_to_send,
+    takes_commands,
     unsubscribed_chat,
 )
 from bot.ports.web import DeskPage, DeskQuery, ParticipantPage, SynthesisDraft, SynthesisReview, Visitor
@@ -140,7 +141,10 @@ class Engine:
                 for handler in self.button_handlers:
                     if await handler(turn, press.data):
                         return
-            turn.reply(_("That button has expired. Send /help to see what you can do."), private=True)
+            turn.reply(
+                _("That button has expired. Send /help to see what you can do.") if turn.takes_commands else _("That button has expired."),
+                private=True,
+            )
 
         await self._handle(press.chat, press.sender, dispatch, thread_id=press.thread_id, update=handled.of_press(press))
 
@@ -153,6 +157,7 @@ class Engine:
             thread_id=thread_id,
             platform_names=self.platform_names,
             answers_by_reply=chat.platform not in self.platforms or answers_by_reply(self.platforms[chat.platform]),
+            takes_commands=chat.platform not in self.platforms or takes_commands(self.platforms[chat.platform]),
             commands=self.commands,
             index_loader=self.index_for,
         )

@@ -163,12 +163,16 @@ async def handle_button(turn: Turn, data: str) -> bool:
             _(
                 "This answer waits for its question: choose it with the buttons I sent, or send /move {id} and the question's number."
             ).format(id=contribution.id)
+            if turn.takes_commands
+            else _("This answer waits for its question: choose it with the buttons I sent.")
         )
         return True
     others = _other_questions(index, current, opened_rounds(turn.rounds))[:MAX_MOVE_CHOICES]
     turn.reply(
-        _(
-            "«{excerpt}» is under question {key}. Which question does it answer? Tap one, or send /move {id} and the question's number."
+        (
+            _("«{excerpt}» is under question {key}. Which question does it answer? Tap one, or send /move {id} and the question's number.")
+            if turn.takes_commands
+            else _("«{excerpt}» is under question {key}. Which question does it answer? Choose one.")
         ).format(excerpt=excerpt(contribution), key=current.key, id=contribution.id),
         buttons=tuple(
             Button(

@@ -78,6 +78,7 @@ class Turn:
     # table, and the discussion's questions and linker (built once, kept).
     platform_names: Collection[str] = ()
     answers_by_reply: bool = True  # the chat's platform lets people reply to a message (`ChatPlatform.answers_by_reply`)
+    takes_commands: bool = True  # people type commands there (`bot.ports.takes_commands`): not on the web pages
     commands: Sequence[Command] = ()
     index_loader: IndexLoader | None = None
     _connection: AsyncConnection | None = field(default=None, init=False, repr=False)

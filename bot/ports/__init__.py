@@ -16,6 +16,7 @@ from bot.ports.platform import (
     keeps_updates,
     posts_whole_rounds,
     ready_to_send,
+    takes_commands,
     unsubscribed_chat,
 )
 from bot.ports.secret import Secret
@@ -46,5 +47,6 @@ __all__ = [
     "keeps_updates",
     "posts_whole_rounds",
     "ready_to_send",
+    "takes_commands",
     "unsubscribed_chat",
 ]

@@ -65,6 +65,13 @@ def answers_by_reply(platform: ChatPlatform) -> bool:
     return bool(getattr(platform, "answers_by_reply", True))
 
 
+def takes_commands(platform: ChatPlatform) -> bool:
+    """Whether people type commands there ("/move 8 1.2"), so that the bot's sentences name them
+    only where they can be sent. A platform of buttons and forms only (the web pages) sets
+    `takes_commands = False`."""
+    return bool(getattr(platform, "takes_commands", True))
+
+
 def posts_whole_rounds(platform: ChatPlatform) -> bool:
     """Whether a round's questions go to a chat as one message (e-mail: one
     mail per round, as a mailing list sends it) rather than one message each.

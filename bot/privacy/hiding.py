@@ -49,15 +49,15 @@ async def _set_hidden(turn: Turn, args: list[str], hidden: bool) -> None:
             at=turn.now,
         )
     )
-    turn.reply(
-        (
-            _(
-                "Contribution #{id} is hidden: it appears in no report or export, and is kept for the record. /unhide {id} shows it again. «{excerpt}»"
-            )
-            if hidden
-            else _("Contribution #{id} appears in reports again. «{excerpt}»")
-        ).format(id=contribution.id, excerpt=excerpt)
-    )
+    if not hidden:
+        said = _("Contribution #{id} appears in reports again. «{excerpt}»")
+    elif turn.takes_commands:
+        said = _(
+            "Contribution #{id} is hidden: it appears in no report or export, and is kept for the record. /unhide {id} shows it again. «{excerpt}»"
+        )
+    else:  # the desk shows it again with a button
+        said = _("Contribution #{id} is hidden: it appears in no report or export, and is kept for the record. «{excerpt}»")
+    turn.reply(said.format(id=contribution.id, excerpt=excerpt))
 
 
 async def hide(turn: Turn, args: list[str]) -> None:

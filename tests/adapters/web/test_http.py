@@ -164,7 +164,7 @@ async def test_an_organiser_opens_a_round_and_hides_a_contribution_from_the_desk
     hidden = await web.post(
         "/desk/command", data={"csrf": csrf_of(listed.text), "command": "hide", "args": str(contribution_id)}, follow_redirects=True
     )
-    assert hidden.status_code == 200
+    assert hidden.status_code == 200 and "is hidden" in hidden.text and "/unhide" not in hidden.text, "the desk has its button"
     assert await stored_contributions(engine.sessions, Contribution.hidden) == [(True,)]
     refused = await web.post("/desk/command", data={"csrf": csrf_of(listed.text), "command": "forget", "args": ""}, follow_redirects=True)
     assert refused.status_code == 200 and await stored_contributions(engine.sessions, Contribution.hidden) == [(True,)]
@@ -366,6 +366,7 @@ async def test_a_wrong_question_is_corrected_with_the_buttons_the_chats_offer(we
     answered = await web.post("/me/answer", data={"csrf": csrf_of(page), "question": "1.1", "text": "Un fondo común municipal."})
     wrong = button_of(answered.text, "¿Pregunta equivocada?")  # as in a chat
     offered = await web.post("/me/button", data={"csrf": csrf_of(answered.text), "data": wrong})
+    assert "¿A qué pregunta responde? Elija una." in offered.text and "envíe /move" not in offered.text, "no chat command on a page"
     moved = await web.post("/me/button", data={"csrf": csrf_of(offered.text), "data": button_of(offered.text, "1.2 · ")})
     assert moved.status_code == 200 and "1.2" in moved.text
     assert await stored_contributions(engine.sessions, Question.key) == [("1.2",)]
