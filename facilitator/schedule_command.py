@@ -17,6 +17,8 @@ from bot.i18n import reading_in
 from bot.storage.models import Discussion, Message, Round, RoundStatus, Venue
 from schedules import timetable
 
+_LATER = "how much later: 2d, 12h, 30m or P2D (only later: a round is not moved back)"
+
 
 def _duration(text: str) -> dt.timedelta:
     try:
@@ -74,11 +76,11 @@ def register(commands) -> None:
     next_ = actions.add_parser("next", help="open the next round now")
     next_.set_defaults(handler=lambda a: asyncio.run(_act(a, open_next)))
     extend = actions.add_parser("extend", help="the open round closes DURATION later (the rounds after it move too)")
-    extend.add_argument("duration", type=_duration)
+    extend.add_argument("duration", type=_duration, metavar="DURATION", help=_LATER)
     extend.set_defaults(handler=lambda a: asyncio.run(_act(a, extend_open)))
     postpone = actions.add_parser("postpone", help="round N opens DURATION later (the rounds after it move too)")
     postpone.add_argument("number", type=int)
-    postpone.add_argument("duration", type=_duration)
+    postpone.add_argument("duration", type=_duration, metavar="DURATION", help=_LATER)
     postpone.set_defaults(handler=lambda a: asyncio.run(_act(a, postpone_round)))
     for name, paused in (("pause", True), ("resume", False)):
         action = actions.add_parser(name, help=f"{name} the whole discussion")
