@@ -428,8 +428,8 @@ async def move_answer(session: AsyncSession, visitor: Visitor, contribution_id: 
     if contribution.status == ContributionStatus.filed and contribution.question_id == question.id:
         return True  # already there: no move to record
     if visitor.participant_id is not None:  # as in the chats, a participant's answer moves only to a round that has opened
-        round_status = await session.scalar(select(Round.status).join(Question).where(Question.id == question.id))
-        if round_status == RoundStatus.scheduled:
+        rounds = (await session.scalars(select(Round).where(Round.discussion_id == discussion.id))).all()
+        if question.round_number not in filing.opened_rounds(list(rounds)):
             return False
     await filing.tie(session, contribution, question.id, now, visitor.organiser)
     return True
