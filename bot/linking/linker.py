@@ -758,7 +758,7 @@ class Linker:
         by_word_scores = self._rank_by_content(stems, round_number)
         by_words = self._by_words(body, stems, by_word_scores)
         if meant is None:
-            return by_words
+            return self._the_only_question(by_words, round_number)
         (best_key, best), runner_up = meant[0], meant[1][1] if len(meant) > 1 else -1.0
         lead = best - runner_up
         word_scores = dict(by_word_scores)
@@ -780,7 +780,15 @@ class Linker:
             return Segment(best_key, body, "meaning", round(confidence, 2))
         # Unsure: meaning and words together order the questions offered.
         offered = sorted(meant, key=lambda item: -(item[1] + WORDS_IN_RANKING * word_scores.get(item[0], 0.0)))
-        return Segment(None, body, None, 0.0, tuple(key for key, _ in offered))
+        return self._the_only_question(Segment(None, body, None, 0.0, tuple(key for key, _ in offered)), round_number)
+
+    def _the_only_question(self, segment: Segment, round_number: int | None) -> Segment:
+        """An unsure text in a round that asks one question answers it: there is nothing to choose
+        between (a text far closer to an earlier round's question went there by meaning first)."""
+        questions = self.round_questions(round_number) if round_number is not None else ()
+        if segment.question is None and len(questions) == 1 and segment.candidates[:1] == (questions[0].key,):
+            return Segment(questions[0].key, segment.text, "content", CONTENT_MIN_CONFIDENCE)
+        return segment
 
     def _rank_by_meaning(
         self, body: str, round_number: int | None, may_go_back: bool = False

@@ -1002,3 +1002,16 @@ def test_a_key_pointed_at_inside_a_line_before_a_dash_or_colon_opens_its_answer(
     assert [(s.question, s.text) for s in segments] == [("1.4", "Naga City has a migration desk.")]
     (in_passing,) = linker.link("Funds for 1.5 - 2 million people.", open_round=1).segments
     assert in_passing.text == "Funds for 1.5 - 2 million people." and in_passing.method != "reference"
+
+
+def test_an_unmarked_answer_in_a_round_of_one_question_answers_it():
+    questions = [
+        LinkQuestion("1.1", 1, 1, {"en": "What do cities do to welcome newcomers?", "fr": "Que font les villes pour accueillir ?"}),
+        LinkQuestion("1.2", 1, 2, {"en": "Which partners do you work with?", "fr": "Avec quels partenaires travaillez-vous ?"}),
+        LinkQuestion("2.1", 2, 1, {"en": "What obstacles do you meet?", "fr": "Quels obstacles rencontrez-vous ?"}),
+    ]
+    linker = Linker(questions, ["en", "fr"])
+    assert tied(linker, "Le principal obstacle reste le logement.", 2) == [("2.1", "content")]
+    # In a round of two, the same kind of text is asked about.
+    (unsure,) = linker.link("Le principal obstacle reste le logement.", open_round=1).segments
+    assert unsure.question is None and set(unsure.candidates) == {"1.1", "1.2"}
