@@ -53,7 +53,7 @@ _STORE_CONTRIBUTIONS = insert(_CONTRIBUTIONS).returning(_CONTRIBUTIONS.c.id, sor
 LINKED_IN_A_THREAD_FROM = 300
 # How the linker tells that a text names its question ("Q2:", "pregunta dos", the question restated): an
 # edit that names another than the one an answer was moved to moves it there.
-_NAMING_METHODS = frozenset({"reference", "mention", "bare number", "restated"})
+NAMING_METHODS = frozenset({"reference", "mention", "bare number", "restated"})
 
 
 async def link(
@@ -248,7 +248,7 @@ async def _rewrite_contributions(turn: Turn, stored: Message, parts: list[dict[s
         if position < len(earlier):
             contribution = earlier[position]
             chosen = contribution.method == "chosen" and contribution.status == ContributionStatus.filed
-            names_another = part["method"] in _NAMING_METHODS and part["question_id"] not in {
+            names_another = part["method"] in NAMING_METHODS and part["question_id"] not in {
                 contribution.question_id,
                 *moved_from.get(contribution.id, ()),
             }

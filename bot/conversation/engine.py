@@ -653,7 +653,7 @@ class Engine:
 
     async def revise_answer(self, participant_id: int, contribution_id: int, text: str) -> bool:
         async with self.sessions() as session:
-            done = await web_access.revise_answer(session, participant_id, contribution_id, clean_text(text), self.clock())
+            done = await web_access.revise_answer(session, participant_id, contribution_id, clean_text(text), self.clock(), self.index_for)
             await session.commit()
         self.embeddings.soon()
         return done

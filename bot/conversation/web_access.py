@@ -22,7 +22,7 @@ from sqlalchemy import Date, and_, delete, func, or_, select, update
 from sqlalchemy import cast as cast_to
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.conversation import filing, onboarding
+from bot.conversation import contributions, filing, onboarding
 from bot.discussion import store
 from bot.discussion.store import DiscussionIndex, question_text
 from bot.handling.buttons import read_button
@@ -390,10 +390,11 @@ async def _own(session: AsyncSession, participant_id: int, contribution_id: int)
     return (row[0], row[1]) if row else None
 
 
-async def revise_answer(session: AsyncSession, participant_id: int, contribution_id: int, text: str, now: dt.datetime) -> bool:
+async def revise_answer(session: AsyncSession, participant_id: int, contribution_id: int, text: str, now: dt.datetime, index_for) -> bool:
     """The participant rewrites, on their page, one of the answers they sent on another platform; the
-    message's earlier text is kept as a revision, as for an edit in a chat. (A message sent from the
-    page is edited as a message, through the engine, and linked again: `Sent`.)"""
+    message's earlier text is kept as a revision, as for an edit in a chat, and an edit that names
+    another question of an opened round ("Q3: …") moves the answer there, as a chat edit does. (A
+    message sent from the page is edited as a message, through the engine, and linked again: `Sent`.)"""
     found = await _own(session, participant_id, contribution_id)
     if found is None:
         return False
@@ -404,10 +405,29 @@ async def revise_answer(session: AsyncSession, participant_id: int, contribution
     # A message of several answers keeps its other parts: only this one's text changes in it.
     message.text = message.text.replace(contribution.text, text, 1) if contribution.text in message.text else text
     message.edited_at = now
-    contribution.text, contribution.updated_at = text, now
+    named = await _question_named(session, message.discussion_id, text, index_for)
+    if named is not None and (named[0] != contribution.question_id or contribution.status != ContributionStatus.filed):
+        await filing.tie(session, contribution, named[0], now)
+    contribution.text, contribution.updated_at = named[1] if named else text, now
     # Its meaning is computed again (`embeddings.Backfill`): the synthesis groups it by what it says now.
     await session.execute(delete(ContributionEmbedding).where(ContributionEmbedding.contribution_id == contribution.id))
     return True
+
+
+async def _question_named(session: AsyncSession, discussion_id: int, text: str, index_for) -> tuple[int, str] | None:
+    """The question of an opened round that a text names, alone ("Q3: …", the question restated),
+    and the answer without its marker; None when it names none, or several."""
+    discussion = cast(Discussion, await session.get(Discussion, discussion_id))
+    index: DiscussionIndex = await index_for(session, discussion)
+    rounds = list((await session.scalars(select(Round).where(Round.discussion_id == discussion_id))).all())
+    current, _late = store.current_of(rounds)
+    segments = (await contributions.link(index, text, open_round=current.number if current else None)).segments
+    if len(segments) != 1 or segments[0].method not in contributions.NAMING_METHODS:
+        return None
+    question = index.questions.get(segments[0].question or "")
+    if question is None or question.round_number not in filing.opened_rounds(rounds):
+        return None
+    return question.id, segments[0].text
 
 
 async def move_answer(session: AsyncSession, visitor: Visitor, contribution_id: int, key: str, now: dt.datetime, index_for) -> bool:

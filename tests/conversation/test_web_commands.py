@@ -12,8 +12,10 @@ from adapters.web import WebChat
 from adapters.web.app import make_app
 from bot.ports import Secret
 from bot.storage.database import session_factory
+from bot.storage.models import Contribution, Question
 from facilitator.assembly import make_engine
-from tests.helpers import organiser
+from tests.adapters.web.conftest import csrf_of
+from tests.helpers import join, open_round, organiser, stored_contributions
 
 URL = "http://127.0.0.1:8080"
 
@@ -59,3 +61,19 @@ async def test_no_link_is_given_in_a_group_and_the_desk_is_for_organisers(served
     link = link_in(platform.last(boss.dm).text)
     assert (await client.get(link)).headers["location"] == "/desk"
     assert (await client.get("/desk")).status_code == 200
+
+
+async def test_an_answer_sent_in_a_chat_and_edited_on_the_page_moves_to_the_question_the_edit_names(served, platform, user):
+    engine, client = served
+    await open_round(engine, await organiser(engine, user))
+    ana = await join(engine, user, "ana", "es")
+    await engine.handle_message(ana.message("Q1: los hermanamientos con Dakar"))
+    await engine.handle_message(ana.message("/web"))
+    await client.get(link_in(platform.last(ana.dm).text))
+    page = (await client.get("/me")).text
+    [(contribution_id,)] = await stored_contributions(engine.sessions, Contribution.id)
+    await client.post("/me/edit", data={"csrf": csrf_of(page), "contribution": str(contribution_id), "text": "Q3: una red de ciudades"})
+    assert await stored_contributions(engine.sessions, Question.key, Contribution.text) == [("1.3", "una red de ciudades")]
+    # An edit naming no question keeps the answer where it is.
+    await client.post("/me/edit", data={"csrf": csrf_of(page), "contribution": str(contribution_id), "text": "Una red de ciudades."})
+    assert await stored_contributions(engine.sessions, Question.key, Contribution.text) == [("1.3", "Una red de ciudades.")]
