@@ -89,7 +89,7 @@ def _within_opened_rounds(turn: Turn, index: DiscussionIndex, linked: Linked, op
     for key, number in unopened.items():
         turn.reply(_("Question {key} is in round {number}, which has not opened yet.").format(key=key, number=number))
     filed_texts = {s.text for s in linked.segments if s.question and s.question not in unopened}
-    open_questions = tuple(q.key for q in sorted(index.questions.values(), key=lambda q: q.position) if q.round_number == open_round)
+    open_questions = tuple(q.key for q in index.linker.round_questions(open_round))
     segments = [
         Segment(None, s.text, None, 0.0, open_questions) if s.question in unopened else s
         for s in linked.segments

@@ -60,7 +60,6 @@ from bot.storage.models import (
     PlatformIdentity,
     Question,
     Role,
-    Round,
     RoundStatus,
     Venue,
     WebLink,
@@ -419,7 +418,7 @@ async def _question_named(session: AsyncSession, discussion_id: int, text: str, 
     and the answer without its marker; None when it names none, or several."""
     discussion = cast(Discussion, await session.get(Discussion, discussion_id))
     index: DiscussionIndex = await index_for(session, discussion)
-    rounds = list((await session.scalars(select(Round).where(Round.discussion_id == discussion_id))).all())
+    rounds = await store.rounds_of(session, discussion)
     current, _late = store.current_of(rounds)
     segments = (await contributions.link(index, text, open_round=current.number if current else None)).segments
     if len(segments) != 1 or segments[0].method not in contributions.NAMING_METHODS:
@@ -447,10 +446,9 @@ async def move_answer(session: AsyncSession, visitor: Visitor, contribution_id: 
         return False
     if contribution.status == ContributionStatus.filed and contribution.question_id == question.id:
         return True  # already there: no move to record
-    if visitor.participant_id is not None:  # as in the chats, a participant's answer moves only to a round that has opened
-        rounds = (await session.scalars(select(Round).where(Round.discussion_id == discussion.id))).all()
-        if question.round_number not in filing.opened_rounds(list(rounds)):
-            return False
+    # As in the chats, a participant's answer moves only to a round that has opened.
+    if visitor.participant_id is not None and question.round_number not in filing.opened_rounds(await store.rounds_of(session, discussion)):
+        return False
     await filing.tie(session, contribution, question.id, now, visitor.organiser)
     return True
 

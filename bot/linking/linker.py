@@ -785,7 +785,7 @@ class Linker:
     def _the_only_question(self, segment: Segment, round_number: int | None) -> Segment:
         """An unsure text in a round that asks one question answers it: there is nothing to choose
         between (a text far closer to an earlier round's question went there by meaning first)."""
-        questions = self.round_questions(round_number) if round_number is not None else ()
+        questions = self.round_questions(round_number)
         if segment.question is None and len(questions) == 1 and segment.candidates[:1] == (questions[0].key,):
             return Segment(questions[0].key, segment.text, "content", CONTENT_MIN_CONFIDENCE)
         return segment
