@@ -54,6 +54,7 @@ from bot.linking.text import (
     asks_what_it_means,
     content_stems,
     fold,
+    is_endorsement,
     is_not_a_contribution,
     leading_phatic_end,
     organiser_question,
@@ -498,7 +499,10 @@ class Linker:
         if asks and (asks_what_it_means(folded, asks) or (reply_to is None and not self._markers(text, folded, open_round))):
             return Linked(self._language.guess(text, participant_language), (), asks)
         if not text or is_not_a_contribution(text, folded):
-            return Linked(self._language.guess(text, participant_language), ())
+            # "+1" answers nothing; "I agree with Ana on question 2" is its writer's view on question 2.
+            endorsed = [r for r in find_references(folded) if r.positions and not r.bare] if is_endorsement(folded) else []
+            segments = self._resolve(endorsed[0], text, folded, open_round, open_round, CONFIDENCE["mention"], None) if endorsed else ()
+            return Linked(self._language.guess(text, participant_language), tuple(segments))
         if reply_to not in self._by_key:
             reply_to = None
         replied = (reply_to, "thread" if in_thread else "reply") if reply_to else None

@@ -225,6 +225,11 @@ _ENDORSEMENT_MAX_OTHER_WORDS = 2
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
+def is_endorsement(folded: str) -> bool:
+    """Agreeing with someone else's message somewhere in the text: "+1", "I agree with Ana on question 2"."""
+    return any(_ENDORSEMENT.match(sentence) for sentence in sentences(folded))
+
+
 def sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_END.split(text) if s.strip()]
 

@@ -352,6 +352,19 @@ def test_an_endorsement_or_a_bare_link_is_not_a_contribution(linker, text):
 
 
 @pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("I agree with Ana on the first question.", "3.1"),
+        ("Je suis d'accord avec Paolo sur la question 2.", "3.2"),
+        ("+1 to what Ahmed said on Q3", "3.3"),
+        ("De acuerdo con Ana en la pregunta 2.", "3.2"),
+    ],
+)
+def test_an_endorsement_naming_a_question_is_filed_under_it(linker, text, question):
+    assert tied(linker, text, 3) == [(question, "reference")]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "totally agree, the municipality has to lead this",
