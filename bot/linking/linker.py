@@ -501,8 +501,8 @@ class Linker:
         if not text or is_not_a_contribution(text, folded):
             # "+1" answers nothing; "I agree with Ana on question 2" is its writer's view on question 2.
             endorsed = [r for r in find_references(folded) if r.positions and not r.bare] if is_endorsement(folded) else []
-            segments = self._resolve(endorsed[0], text, folded, open_round, open_round, CONFIDENCE["mention"], None) if endorsed else ()
-            return Linked(self._language.guess(text, participant_language), tuple(segments))
+            named = self._resolve(endorsed[0], text, folded, open_round, open_round, CONFIDENCE["mention"], None) if endorsed else []
+            return Linked(self._language.guess(text, participant_language), tuple(named))
         if reply_to not in self._by_key:
             reply_to = None
         replied = (reply_to, "thread" if in_thread else "reply") if reply_to else None
