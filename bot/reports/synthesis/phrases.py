@@ -24,6 +24,23 @@ _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _ELIDED = re.compile(r"\b(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|quoiqu|dell|all|dall|nell|sull|un)['’](?=\w)", re.IGNORECASE)
 LONGER_PHRASE_BONUS = 0.15  # per word beyond the first: "coopération décentralisée" says more than "coopération"
 
+# A label names things: no conjugated verb ("devraient", "dieron") and no adverb ("seulement",
+# "solamente") in it. Without a tagger, a word is told by its lemma and its ending; a form a
+# noun shares ("visite", "votes", "apoyo") or a participle ("décentralisée", "realizada") stays.
+_INFINITIVES = {"fr": ("er", "ir", "re", "oir"), "es": ("ar", "er", "ir"), "pt": ("ar", "er", "ir"), "it": ("are", "ere", "ire")}
+_PARTICIPLE = {
+    "fr": re.compile(r"(?:[éiu]e?s?|ante?s?|i(?:ère|er)s?)$"),  # "financière" of "financier" too
+    "es": re.compile(r"(?:[ai]d[oa]s?|ante?s?|iente?s?)$"),
+    "pt": re.compile(r"(?:[ai]d[oa]s?|ante?s?|ente?s?)$"),
+    "it": re.compile(r"(?:[aiu]t[oaie]|ante?i?|ente?i?)$"),
+}
+_ADVERB = {
+    "fr": re.compile(r"(?:amment|emment)$"),
+    "es": re.compile(r"\w{4}mente$"),
+    "pt": re.compile(r"\w{4}mente$"),
+    "it": re.compile(r"\w{4}mente$"),
+}
+
 
 @cache
 def _extractor(language: str) -> yake.KeywordExtractor:
@@ -39,6 +56,25 @@ def _lemma(word: str, language: str) -> str:
         return simplemma.lemmatize(word.lower(), lang=language, low_memory=True).lower()
     except ValueError:  # a language simplemma does not know
         return word.lower()
+
+
+def _names_nothing(word: str, lemma: str, language: str) -> bool:
+    """A conjugated verb or an adverb (`_INFINITIVES`), in the languages whose endings tell them."""
+    word = word.lower()
+    if language not in _INFINITIVES:
+        return False
+    if _ADVERB[language].search(word) or (language == "fr" and word.endswith("ment") and _is_adjective_form(word[:-4])):
+        return True
+    if word == lemma or not lemma.endswith(_INFINITIVES[language]) or _PARTICIPLE[language].search(word):
+        return False
+    return not (language == "fr" and word in (lemma[:-2] + "e", lemma[:-2] + "es"))  # "visite", "votes": nouns as well
+
+
+def _is_adjective_form(stem: str) -> bool:
+    """ "seule" of "seulement", "générale" of "généralement": an adjective's feminine, not a verb's
+    stem ("développe" of "développement", "finance" of "financement")."""
+    lemma = _lemma(stem, "fr")
+    return lemma != stem and not lemma.endswith(_INFINITIVES["fr"][:2])
 
 
 def lemmas(text: str, language: str) -> frozenset[str]:
@@ -66,6 +102,8 @@ def key_phrases(theme_texts: Sequence[str], other_texts: Sequence[str], language
     for rank, (phrase, _weight) in enumerate(candidates):
         key = _phrase_lemmas(phrase, language)
         if not key or all(len(word) < 3 for word in key) or set(key) <= question_words:
+            continue
+        if any(_names_nothing(word, lemma, language) for word, lemma in zip(_WORD.findall(phrase), key, strict=True)):
             continue
         shared = sum(1 for words in theme_words if words.issuperset(key)) / len(theme_words)
         elsewhere = sum(1 for words in other_words if words.issuperset(key)) / len(other_words) if other_words else 0.0
