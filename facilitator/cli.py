@@ -35,9 +35,15 @@ EXIT_PROBLEM = 2
 COMMAND_LINE_ORGANISER = ("cli", "")  # who filed an answer from the shell, in the organisers' audit log
 
 
+# argparse takes "-1d" for an option it does not know; a space ahead keeps it a value,
+# which the duration's own check then explains ("a round is not moved back").
+_NEGATIVE_DURATION = re.compile(r"-(?:\d+\s*[wdhm]|P\w+)", re.IGNORECASE)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = parser.parse_args([f" {word}" if _NEGATIVE_DURATION.fullmatch(word) else word for word in words])
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return args.handler(args)

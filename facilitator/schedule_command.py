@@ -21,10 +21,21 @@ _LATER = "how much later: 2d, 12h, 30m or P2D (only later: a round is not moved 
 
 
 def _duration(text: str) -> dt.timedelta:
+    if text.strip().startswith("-"):
+        raise argparse.ArgumentTypeError(f"{text.strip()!r} is negative: a duration counts forward, such as 2d, 12h, 30m or P2D")
     try:
         return parse_typed_duration(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _later(text: str) -> dt.timedelta:
+    if text.strip().startswith("-"):
+        raise argparse.ArgumentTypeError(
+            f"{text.strip()!r}: a round is not moved back, only later "
+            "(to close the open round now: facilitator round close; to open the next one now: facilitator schedule next)"
+        )
+    return _duration(text)
 
 
 def add_run_options(run: argparse.ArgumentParser) -> None:
@@ -76,11 +87,11 @@ def register(commands) -> None:
     next_ = actions.add_parser("next", help="open the next round now")
     next_.set_defaults(handler=lambda a: asyncio.run(_act(a, open_next)))
     extend = actions.add_parser("extend", help="the open round closes DURATION later (the rounds after it move too)")
-    extend.add_argument("duration", type=_duration, metavar="DURATION", help=_LATER)
+    extend.add_argument("duration", type=_later, metavar="DURATION", help=_LATER)
     extend.set_defaults(handler=lambda a: asyncio.run(_act(a, extend_open)))
     postpone = actions.add_parser("postpone", help="round N opens DURATION later (the rounds after it move too)")
     postpone.add_argument("number", type=int)
-    postpone.add_argument("duration", type=_duration, metavar="DURATION", help=_LATER)
+    postpone.add_argument("duration", type=_later, metavar="DURATION", help=_LATER)
     postpone.set_defaults(handler=lambda a: asyncio.run(_act(a, postpone_round)))
     for name, paused in (("pause", True), ("resume", False)):
         action = actions.add_parser(name, help=f"{name} the whole discussion")

@@ -78,6 +78,16 @@ def test_durations_are_written_as_in_chat(folder_with_a_database, capsys):
     assert abs(closes - opens - dt.timedelta(days=12)) <= dt.timedelta(hours=1), "a change of summer time may fall within"
 
 
+@pytest.mark.parametrize("command", [["schedule", "extend", "-1d"], ["schedule", "postpone", "2", "-P1D"], ["run", "--rehearse", "-5m"]])
+def test_a_negative_duration_is_explained_not_taken_for_an_option(folder_with_a_database, capsys, command):
+    with pytest.raises(SystemExit) as exited:
+        main(command)
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert "required" not in error and "unrecognized" not in error
+    assert "not moved back" in error if command[0] == "schedule" else "is negative" in error
+
+
 def test_a_round_of_past_dates_opened_by_hand_opens_now_for_its_length_and_the_next_rounds_follow(folder_with_a_database, capsys):
     assert main(["round", "open", "1"]) == 0
     with sqlite3.connect(folder_with_a_database / "facilitator.db") as db:
