@@ -209,7 +209,7 @@ def write_xlsx(report: ReportData, out: BinaryIO) -> None:
     for row in _rows(report, words):
         sheet.append([_xlsx_cell(sheet, value) for value in row])
 
-    questions = workbook.create_sheet(_sheet_title(words.question_label))
+    questions = workbook.create_sheet(_sheet_title(_("Questions")))
     questions.column_dimensions["C"].width = 100
     questions.append([_styled(questions, h, bold) for h in (words.round_label, words.question_label, _("Text"))])
     for question in report.questions:

@@ -267,6 +267,7 @@ async def test_csv_and_xlsx_have_one_row_per_contribution(engine, filled):
     assert gabriela[1:9] == (1, "1.2", None, "Gabriela Quispe", "Municipalidad de Cochabamba", "Bolivia", "es", "memory")
     assert isinstance(gabriela[9], dt.datetime)
     assert [row[1] for row in workbook.worksheets[1].iter_rows(min_row=2, values_only=True)][:2] == ["1.1", "1.2"]
+    assert workbook.sheetnames[:3] == ["Contributions", "Questions", "Actes des organisateurs"]
 
 
 # --- what the report must and must not say ---------------------------------------
