@@ -31,6 +31,7 @@ _QUOTED_KEY_LINE = re.compile(r"\d{1,2}\.\d{1,2}:")  # the line `_without_quotes
 _QUESTION_HEADING = re.compile(
     r"\s*\**\s*(?:question|pregunta|pergunta|questão|questao|domanda)\s+(?P<key>\d{1,2}\.\d{1,2})\s*\**\s*", re.IGNORECASE
 )
+_QUESTION_END = re.compile(r"[?？؟]\s*\**\s*$")  # "… ?", and in bold "…?**"
 _QUESTION_ADDRESS = re.compile(r"[+=_-](?P<key>\d{1,2}\.\d{1,2})\.[\w-]+@")
 _HOW_TO_ANSWER = re.compile(r"«\s*\d{1,2}\.\d{1,2}\s*:\s*(?:…|\.\.\.)\s*»")
 # An organisation's legal notice under the signature: "This e-mail and any attachments are confidential…".
@@ -149,18 +150,19 @@ def _without_quotes(lines: list[str], forwarded: bool = False) -> tuple[list[str
 def _answers_in_unmarked_round(lines: list[str]) -> list[str]:
     """What the author wrote inside the round's mail quoted without ">", each question's part headed
     by its key ("1.2:", as `_without_quotes` heads an answer under a quoted question): under a
-    question's "To answer this question alone, write to …" line, or between its text and that line
-    after a blank line (the mail has none there). Empty for any other quote. An answer typed right
-    under a question's text, with no blank line, cannot be told from the question, and is not kept."""
+    question's "To answer this question alone, write to …" line, or between its text and that line:
+    after a blank line (the mail has none there), or right under the line that ends the question
+    with its question mark."""
     written: list[tuple[str, list[str]]] = []  # each question's key, and the author's lines in its part
     in_question = False  # between a question's heading and its "write to" line
     text_seen = blank_after_text = False
+    asked_until_here = ""  # the question's own text so far
     for line in lines:
         if line.rstrip() in ("--", "-- ") or _HOW_TO_ANSWER.search(line):
             break  # the mail's closing paragraph and footer
         if heading := _QUESTION_HEADING.fullmatch(line):
             written.append((heading.group("key"), []))
-            in_question, text_seen, blank_after_text = True, False, False
+            in_question, text_seen, blank_after_text, asked_until_here = True, False, False, ""
         elif address := _QUESTION_ADDRESS.search(line):
             if not written or written[-1][0] != address.group("key"):
                 written.append((address.group("key"), []))
@@ -168,8 +170,11 @@ def _answers_in_unmarked_round(lines: list[str]) -> list[str]:
         elif written and not _quoted(line):  # lines quoted with ">" are left to `_without_quotes`
             if not in_question or blank_after_text:
                 written[-1][1].append(line)
+            elif line.strip() and _QUESTION_END.search(asked_until_here):
+                blank_after_text = True  # typed right under the question
+                written[-1][1].append(line)
             elif line.strip():
-                text_seen = True  # the question's own text
+                text_seen, asked_until_here = True, line  # the question's own text
             else:
                 blank_after_text = text_seen
     return [kept for key, block in written if any(line.strip() for line in block) for kept in ("", f"{key}:", *_trim(block))]

@@ -78,11 +78,13 @@ async def test_answers_written_inside_the_rounds_mail_quoted_by_outlook_are_file
     await mailbot.open_round(1)
     [round_mail] = mailbot.relay.to(ANA)
     # Outlook quotes without ">", under its block of headers; the answers are typed under a question's
-    # "write to" line, or under its text after a blank line.
+    # "write to" line, or under its text: after a blank line, or right under its question mark.
     quoted = []
     for line in plain_text(round_mail).split("\n"):
         if addressing.reply_address(ANA, "1.3") in line:  # typed under the question's text, after a blank line
             quoted += ["", "Con la universidad de Murcia."]
+        if addressing.reply_address(ANA, "1.5") in line:  # right under the question's text
+            quoted += ["Con ferias de empleo en las ciudades de origen.", "Y un servicio de orientación."]
         quoted.append(line)
         if addressing.reply_address(ANA, "1.2") in line:
             quoted.append("Firmamos convenios con los municipios de origen cada dos años.")
@@ -105,6 +107,7 @@ async def test_answers_written_inside_the_rounds_mail_quoted_by_outlook_are_file
         ("1.2", "Firmamos convenios con los municipios de origen cada dos años."),
         ("1.3", "Con la universidad de Murcia."),
         ("1.4", "Sí: el plan municipal de cooperación incluye a la diáspora.\n\nY lo revisamos cada año."),
+        ("1.5", "Con ferias de empleo en las ciudades de origen.\nY un servicio de orientación."),
     ]
 
 
