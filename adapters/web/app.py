@@ -49,6 +49,7 @@ DESK_SESSION_SECONDS = 12 * 3600
 # What a desk button may ask of the engine: the organiser's own chat commands.
 PAGE_LANGUAGE = "page_language"  # the session's key for the language the participant's page was last shown in
 DESK_SAID = "desk_said"  # the session's key for the answer to the desk's last action
+PARTICIPANT_LINK, DESK_LINK = "participant_link", "desk_link"  # the session keeps each link a browser opened
 DESK_SAID_LIMIT = 1000  # characters of each answer kept for it: the session is a cookie
 DESK_COMMANDS = ("open_round", "close_round", "extend_round", "postpone_round", "next_round", "pause", "resume", "hide", "unhide")
 REPORT_FORMATS = ("docx", "html", "md", "json", "csv", "xlsx")
@@ -161,23 +162,27 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
                 return inbound.form_text(value.encode("latin-1"))
         return "", False
 
-    async def session_visitor(request: Request) -> Visitor:
-        link_id = request.session.get("link")
+    async def session_visitor(request: Request, kind: str) -> Visitor:
+        """Who the link of `kind` (`PARTICIPANT_LINK`, `DESK_LINK`) opened in this browser let in.
+        A participant without a desk link is no organiser: they are told so, not to sign in again."""
+        link_id = request.session.get(kind)
         found = await inbox.web_visitor(link_id) if isinstance(link_id, int) else None
         if found is None:
-            request.session.clear()
+            request.session.pop(kind, None)
+            if kind == DESK_LINK and request.session.get(PARTICIPANT_LINK):
+                raise Refused(403, "refused_desk")
             raise Refused(401, "refused_session")
         return found
 
     async def participant(request: Request) -> int:
-        found = await session_visitor(request)
+        found = await session_visitor(request, PARTICIPANT_LINK)
         if found.participant_id is None:
             raise Refused(403, "refused_session")
         return found.participant_id
 
     async def signed_in_organiser(request: Request) -> tuple[str, str]:
         """Who signed in at the desk; whether they still organise the discussion is for the caller to check."""
-        found = await session_visitor(request)
+        found = await session_visitor(request, DESK_LINK)
         if found.organiser is None:
             raise Refused(403, "refused_desk")
         return found.organiser
@@ -214,8 +219,9 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         if found is None:
             attempts.refused(client, now)
             return refused(request, 403, "refused_link")
-        request.session.clear()
-        request.session.update(link=found.link_id, csrf=secrets.token_urlsafe(32))
+        # An organiser who also takes part keeps both in one browser: their page and the desk.
+        request.session[PARTICIPANT_LINK if found.participant_id is not None else DESK_LINK] = found.link_id
+        request.session.setdefault("csrf", secrets.token_urlsafe(32))
         return RedirectResponse("/me" if found.participant_id is not None else "/desk", status_code=303)
 
     async def participant_page(
@@ -230,7 +236,7 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         `kept`: a text refused as too long, back in its box (the box's id, the text), so that none of it is lost."""
         shown = await inbox.participant_page(participant_id)
         if shown is None:
-            request.session.clear()
+            request.session.pop(PARTICIPANT_LINK, None)
             return refused(request, 401, "refused_session")
         return drawn(request, shown, notes or [], note, kept, **note_args)
 
@@ -270,8 +276,8 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
         exchange = await ask(inbound.participant_press(participant_id, str(data.get("data") or "")), str(participant_id))
         shown = await inbox.participant_page(participant_id)
         if shown is None:  # the press confirmed "forget me": nothing of them is left to show
-            language = request.session.get(PAGE_LANGUAGE)  # the page they read, not their browser's
-            request.session.clear()
+            language = request.session.pop(PAGE_LANGUAGE, None)  # the page they read, not their browser's
+            request.session.pop(PARTICIPANT_LINK, None)
             return page(
                 request, "forgotten.html", language if isinstance(language, str) else reader_language(request), notes=exchange.notes
             )
@@ -314,7 +320,7 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
 
     async def move(request: Request) -> Response:
         participant_id = await participant(request)
-        found = await session_visitor(request)
+        found = await session_visitor(request, PARTICIPANT_LINK)
         data = await form(request)
         key = str(data.get("question") or "")
         done = await inbox.move_answer(found, _number(data.get("contribution")), key)
@@ -381,7 +387,7 @@ def make_app(inbox: Inbox, session_secret: Secret, *, https: bool = False) -> St
 
     async def desk_file(request: Request) -> Response:
         await organiser(request)
-        found = await session_visitor(request)
+        found = await session_visitor(request, DESK_LINK)
         data = await form(request)
         key, contribution = str(data.get("question") or ""), _number(data.get("contribution"))
         done = await inbox.move_answer(found, contribution, key)

@@ -142,6 +142,19 @@ async def test_the_desk_refuses_participants_and_its_sign_in_link_works_once(web
         assert (await web.post(path, data={"command": "open_round", "args": "1"})).status_code == 403, path
 
 
+async def test_an_organiser_who_takes_part_keeps_their_page_and_the_desk_in_one_browser(web, engine, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss, 1)
+    await signed_in(web, engine)  # a participant's own link
+    assert (await web.get(await desk_link(engine, boss.platform.name, boss.user_id))).headers["location"] == "/desk"
+    assert (await web.get("/desk")).status_code == 200
+    page = await web.get("/me")
+    assert page.status_code == 200 and 'for="answer-1.1"' in page.text, "their page, still"
+    form = {"csrf": csrf_of(page.text), "nonce": "n1", "question": "1.2", "text": "Hermanamientos con la diáspora."}
+    assert (await web.post("/me/answer", data=form)).status_code == 200
+    assert "Hermanamientos con la diáspora." in (await web.get("/desk?question=1.2")).text
+
+
 async def test_an_organiser_opens_a_round_and_hides_a_contribution_from_the_desk(web, engine, user):
     boss = await organiser(engine, user)
     await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
