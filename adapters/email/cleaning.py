@@ -64,7 +64,9 @@ _SEPARATOR = re.compile(
 _FORWARDED = re.compile(rf"^\s*(?:{_FORWARD_LINE})\s*$", re.IGNORECASE)
 _MOBILE_FOOTER = re.compile(
     r"^\s*(?:envoyé (?:de|depuis) mon|envoyé depuis|sent from my|sent from outlook|get outlook for|obtenir outlook pour|"
-    r"enviado desde mi|enviado do meu|enviado de meu|télécharger outlook)\b",
+    r"enviado desde mi|enviado do meu|enviado de meu|télécharger outlook|obtener outlook para|descargar outlook|obter o outlook"
+    # "Sent from Mail for Windows", "Envoyé à partir de Courrier pour Windows", "Sent from Yahoo Mail for iPhone"
+    r"|(?:sent|envoyé|enviado) (?:from|de|à partir de|desde|do|a partir do) (?:mail|courrier|correo|yahoo|gmail|outlook|samsung|android)\b)",
     re.IGNORECASE,
 )
 # "Best" and "thanks" also open sentences ("Best practices are…", "Thanks to the fund…"): "best" signs
@@ -239,8 +241,12 @@ def _without_signature(lines: list[str], author_name: str) -> list[str]:
             lines = lines[:index]
             break
     name = author_name.strip().lower()
+    first_name = name.split()[0] if len(name.split()) > 1 and len(name.split()[0]) > 2 else None
     for index, line in enumerate(lines):
-        if index == 0 or not (_CLOSING.match(line) or (name and line.strip().lower().startswith(name))):
+        signed = line.strip().lower()
+        # "Marie Dupont, Région Île-de-France", or "Marie" alone on its line.
+        named = bool(name) and (signed.startswith(name) or signed.rstrip(".,;!") == first_name)
+        if index == 0 or not (_CLOSING.match(line) or named):
             continue
         tail = [rest for rest in lines[index + 1 :] if rest.strip()]
         if len(tail) <= SIGNATURE_BLOCK_LINES and all(

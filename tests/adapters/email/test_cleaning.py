@@ -31,6 +31,25 @@ def test_a_quote_header_in_italian_and_a_legal_notice_are_no_part_of_the_reply(b
     assert reply_text(body) == expected
 
 
+@pytest.mark.parametrize(
+    "footer",
+    [
+        "Sent from Mail for Windows 10",
+        "Envoyé à partir de Courrier pour Windows",
+        "Obtener Outlook para Android",
+        "Sent from Yahoo Mail for iPhone",
+    ],
+)
+def test_a_mail_programs_footer_is_no_part_of_the_reply(footer):
+    assert reply_text(f"We hold quarterly meetings with the consulates.\n\n{footer}\n") == "We hold quarterly meetings with the consulates."
+
+
+def test_a_first_name_alone_under_the_answer_signs_it():
+    body = "Nous avons un comité mixte avec la préfecture.\n\nMarie\n"
+    assert reply_text(body, "Marie Dupont") == "Nous avons un comité mixte avec la préfecture."
+    assert reply_text("Nous avons un comité mixte.\n\nMarie et moi y siégeons depuis 2010.", "Marie Dupont").endswith("2010.")
+
+
 def test_a_notice_that_is_the_whole_mail_is_kept():
     body = "Disclaimer: I am not speaking for my council, but we ran radio programmes for the diaspora."
     assert reply_text(body) == body
