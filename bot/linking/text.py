@@ -201,6 +201,11 @@ _ABOUT_THE_MESSAGE = re.compile(
     # Which questions follow: "Respondo a las tres primeras:", "my answers:".
     r"|(?:mes|mis|my|as minhas|le mie) (?:reponses|respuestas|answers|respostas|risposte)"
     r"|(?:je reponds|respondo|i(?:'ll| will)? answer|rispondo) (?:a |aux |to |alle )?(?:las |les |the |os |as |le )?(?:\w+ )?(?:premieres|primeras|first|primeiras|prime|questions|preguntas|perguntas|domande)"
+    # Where the answers are: "See answers below in blue.", "réponses dans le texte", "respuestas en rojo".
+    r"|see (?:my |our )?(?:answers |responses |comments )?(?:below|inline|in (?:the )?text)"
+    r"|(?:answers|responses|comments) (?:are )?(?:below|inline|in (?:the )?text|in (?:blue|red|green))"
+    r"|(?:reponses|commentaires) (?:sont )?(?:dans le texte|en (?:rouge|bleu|vert))"
+    r"|(?:respuestas|comentarios) (?:van |estan )?(?:abajo|en el texto|en (?:rojo|azul|verde))|ver (?:mas )?abajo"
     # Just arrived: "Just joined.", "je viens de m'inscrire", "acabo de unirme".
     r"|just (?:joined|signed up|arrived)|new (?:here|member)|je viens (?:de rejoindre|de m'inscrire|d'arriver)"
     r"|acabo de (?:unirme|inscribirme|llegar|entrar)|acabei de (?:entrar|chegar)|appena (?:iscritt|arrivat)[oa]"

@@ -393,6 +393,17 @@ def test_a_formal_salutation_before_numbered_answers_leaves_them_question_number
 
 
 @pytest.mark.parametrize(
+    "preamble",
+    ["See answers below in blue.", "Mes réponses sont dans le texte, en rouge.", "Respuestas en rojo, ver abajo."],
+)
+def test_a_line_saying_where_the_answers_are_is_no_answer(linker, preamble):
+    assert tied(linker, f"{preamble}\n\n1.1: hermanamientos con Kayes.\n\n1.2: un comité mixto.", 1) == [
+        ("1.1", "reference"),
+        ("1.2", "reference"),
+    ]
+
+
+@pytest.mark.parametrize(
     "text, open_round, expected",
     [
         ("Gentili colleghi,\nin riferimento alla domanda 1, la Regione ha fatto una campagna", 3, "3.1"),
