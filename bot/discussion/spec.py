@@ -211,6 +211,7 @@ TOP_LEVEL_KEYS = (
 )
 ROUND_KEYS = ("opens", "closes", "duration", "questions")
 QUESTION_KEYS = ("id", "text")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?")  # "fr", "pt-BR": a question written as its texts alone
 
 
 _DURATION = re.compile(
@@ -235,8 +236,11 @@ def parse_duration(text: str) -> dt.timedelta:
     return duration
 
 
-_TYPED_DURATION = re.compile(r"(\d+)\s*([wdhm])", re.I)
-_TYPED_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+# "2d", and the words organisers write in a file: "1 week", "2 jours", "12 horas", "30 min".
+_TYPED_DURATION = re.compile(
+    r"(\d+)\s*(w|weeks?|semaines?|semanas?|d|days?|jours?|d[ií]as?|h|hours?|heures?|horas?|m|mins?|minutes?|minutos?)", re.I
+)
+_TYPED_UNITS = {"w": "weeks", "s": "weeks", "d": "days", "j": "days", "h": "hours", "m": "minutes"}
 
 
 def parse_typed_duration(text: str) -> dt.timedelta:
@@ -248,7 +252,7 @@ def parse_typed_duration(text: str) -> dt.timedelta:
             return parse_duration(text.strip().upper() if isinstance(text, str) else text)
         except ValueError:
             raise ValueError(f"{text!r} is not a duration such as 2d, 12h, 30m or P2D") from None
-    duration = dt.timedelta(**{_TYPED_UNITS[match.group(2).lower()]: int(match.group(1))})
+    duration = dt.timedelta(**{_TYPED_UNITS[match.group(2)[0].lower()]: int(match.group(1))})
     if duration <= dt.timedelta(0):
         raise ValueError(f"{text!r} is not a positive duration")
     return duration
@@ -537,7 +541,11 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...] | None, 
             if not isinstance(raw_question, dict):
                 reader.problem(unnamed, "must be a mapping with id and text", line_of(raw_questions, position - 1))
                 continue
-            key = raw_question.get("id")
+            # Written as its texts alone ("- en: …" then "fr: …"): its id is its place, "2.3".
+            texts_alone = bool(raw_question) and all(
+                isinstance(k, str) and k not in QUESTION_KEYS and _LANGUAGE_CODE.fullmatch(k) for k in raw_question
+            )
+            key = f"{number}.{position}" if texts_alone else raw_question.get("id")
             # YAML reads an unquoted 1.10 as the number 1.1: the id is reported, and checked, as written.
             unquoted = isinstance(key, (int, float, dt.date))
             if unquoted:
@@ -545,7 +553,8 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...] | None, 
             elif not isinstance(key, str):
                 key = None
             qfield = f"question {key}" if key else unnamed
-            reader.keys(raw_question, QUESTION_KEYS, qfield)
+            if not texts_alone:
+                reader.keys(raw_question, QUESTION_KEYS, qfield)
             if unquoted:
                 read = str(raw_question["id"])
                 hint = f" (unquoted, YAML reads it as {read})" if read != key else ""
@@ -557,7 +566,8 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...] | None, 
                 reader.problem(qfield, f"the id is used twice{f', first on line {first}' if first else ''}", line_of(raw_question, "id"))
             else:
                 seen_keys[key] = line_of(raw_question, "id")
-            texts = reader.texts(raw_question.get("text"), qfield, languages, line_of(raw_question, "text"))
+            raw_texts = raw_question if texts_alone else raw_question.get("text")
+            texts = reader.texts(raw_texts, qfield, languages, line_of(raw_question, "text"))
             questions.append(QuestionSpec(key=key or "", round_number=number, position=position, texts=texts))
         if opens and closes:
             rounds.append(RoundSpec(number=number, opens_at=opens, closes_at=closes, questions=tuple(questions)))

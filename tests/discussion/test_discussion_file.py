@@ -65,20 +65,41 @@ def test_durations_can_be_minutes_for_a_rehearsal():
             parse_duration(wrong)
 
 
-def test_a_round_may_last_a_duration_typed_as_the_commands_take_it(tmp_path):
+@pytest.mark.parametrize(("first", "second"), [("7d", "36h"), ("1 week", "36 hours"), ("7 jours", "36 horas"), ("1 semana", "36 heures")])
+def test_a_round_may_last_a_duration_typed_as_the_commands_take_it_or_in_words(tmp_path, first, second):
     data = copy.deepcopy(SMALL_DISCUSSION)
-    for raw_round, typed in zip(data["rounds"], ("7d", "36h"), strict=True):
+    for raw_round, typed in zip(data["rounds"], (first, second), strict=True):
         raw_round["duration"] = typed
-    first, second = load_discussion(write(tmp_path, data)).rounds
-    assert first.closes_at - first.opens_at == dt.timedelta(days=7) and second.opens_at == first.closes_at
-    assert second.closes_at - second.opens_at == dt.timedelta(hours=36)
+    first_round, second_round = load_discussion(write(tmp_path, data)).rounds
+    assert first_round.closes_at - first_round.opens_at == dt.timedelta(days=7) and second_round.opens_at == first_round.closes_at
+    assert second_round.closes_at - second_round.opens_at == dt.timedelta(hours=36)
+
+
+def test_a_question_written_as_its_texts_alone_is_numbered_by_its_place(tmp_path):
+    data = copy.deepcopy(SMALL_DISCUSSION)
+    data["rounds"][0]["questions"] = [question["text"] for question in data["rounds"][0]["questions"]]
+    data["rounds"][1]["questions"][0]["text"].pop("es")
+    data["rounds"][1]["questions"].append({"fr": "Et après ?", "en": "And then?", "de": "Und dann?"})
+    problems = problems_of(tmp_path, data)
+    assert problems == [
+        "question 2.1: the Spanish text is missing",
+        "question 2.2: the Spanish text is missing",
+        "question 2.2: 'de' is not one of the discussion's languages",
+    ]
+    data["rounds"][1]["questions"] = SMALL_DISCUSSION["rounds"][1]["questions"]
+    spec = load_discussion(write(tmp_path, data))
+    assert [(q.key, q.texts["en"]) for q in spec.questions] == [
+        ("1.1", "How to cooperate?"),
+        ("1.2", "Which mechanisms?"),
+        ("2.1", "Which practices?"),
+    ]
 
 
 def test_a_round_after_one_whose_times_are_wrong_is_not_also_said_to_miss_its_opening(tmp_path):
     data = copy.deepcopy(SMALL_DISCUSSION)
-    data["rounds"][0]["duration"] = "one week"
+    data["rounds"][0]["duration"] = "a week"
     problems = problems_of(tmp_path, data)
-    assert problems == ["round 1: duration: 'one week' is not a duration such as 2d, 12h, 30m or P2D"]
+    assert problems == ["round 1: duration: 'a week' is not a duration such as 2d, 12h, 30m or P2D"]
 
 
 def test_missing_translation_is_named_with_its_field(tmp_path):
