@@ -107,7 +107,7 @@ async def next_round(turn: Turn, args: list[str]) -> None:
 
 async def extend_round(turn: Turn, args: list[str]) -> None:
     assert turn.discussion is not None
-    delay = parse_delay(args[0]) if len(args) == 1 else None
+    delay = parse_delay(" ".join(args)) if args else None  # "2d", or "2 days"
     if delay is None:
         turn.reply(_("Say by how long, for example /extend_round 2d or /extend_round 12h."))
         return
@@ -127,7 +127,7 @@ async def extend_round(turn: Turn, args: list[str]) -> None:
 async def postpone_round(turn: Turn, args: list[str]) -> None:
     assert turn.discussion is not None
     all_rounds = await store.rounds_of(turn.session, turn.discussion)
-    delay = parse_delay(args[1]) if len(args) == 2 else None
+    delay = parse_delay(" ".join(args[1:])) if len(args) >= 2 else None
     number = int(args[0]) if args and args[0].isdigit() else 0
     if delay is None or not 1 <= number <= len(all_rounds):
         turn.reply(_("Give a round number and how long to wait, for example /postpone_round 2 3d."))

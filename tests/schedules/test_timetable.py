@@ -193,9 +193,9 @@ async def test_organisers_extend_postpone_pause_and_open_the_next_round(engine, 
     clock.now = dt.datetime(2013, 7, 8, 8, tzinfo=UTC)
     boss = await organiser(engine, user)
     await run_until(engine, clock, dt.datetime(2013, 7, 8, 9, tzinfo=UTC))
-    await engine.handle_message(boss.message("/extend_round 2d"))
+    await engine.handle_message(boss.message("/extend_round 2 days"))  # as "2d"
     assert "2" in platform.last(boss.dm).text
-    await engine.handle_message(boss.message("/postpone_round 3 1d"))
+    await engine.handle_message(boss.message("/postpone_round 3 1 day"))
     async with engine.sessions() as session:
         discussion = await store.find_discussion(session)
         dates = [(r.opens_at, r.closes_at) for r in await store.rounds_of(session, discussion)]
