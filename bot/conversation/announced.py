@@ -16,13 +16,13 @@ from bot.discussion.store import DiscussionIndex, question_text
 from bot.handling.turn import Turn
 from bot.i18n import _
 from bot.ports import IncomingMessage
-from bot.storage.models import Contribution, Message, Round
+from bot.storage.models import Contribution, Message, RoundState
 from bot.text import shorten
 
 WINDOW = dt.timedelta(minutes=5)
 
 
-def keep(turn: Turn, index: DiscussionIndex, message: IncomingMessage, text: str, language: str, key: str, round_: Round) -> None:
+def keep(turn: Turn, index: DiscussionIndex, message: IncomingMessage, text: str, language: str, key: str, round_: RoundState) -> None:
     """Stores the announcing message and says where the next one will go."""
     assert turn.discussion is not None and turn.participant is not None
     turn.session.add(

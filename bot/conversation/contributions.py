@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from collections.abc import Sequence
 from functools import partial
 from typing import Any, NamedTuple, cast
 
@@ -37,7 +38,8 @@ from bot.storage.models import (
     Message,
     MessageRevision,
     Question,
-    Round,
+    RoundState,
+    TimedRound,
 )
 from bot.text import shorten
 
@@ -100,17 +102,20 @@ def _within_opened_rounds(turn: Turn, index: DiscussionIndex, linked: Linked, op
 
 async def _question_announced(turn: Turn, index: DiscussionIndex, open_round: int) -> str | None:
     """The question the participant's previous message in this chat announced, within the window."""
+    await turn.load_entities()
     previous = await announced.previous_unfiled(turn)
     return (await link(index, previous, open_round=open_round)).announces if previous is not None else None
 
 
 async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
-    assert turn.discussion is not None and turn.venue is not None
-    participant = await turn.ensure_participant()
+    discussion = turn.discussion_row
+    assert discussion is not None and turn.venue_row is not None
+    participant = await turn.sender_as_participant()
     index = await turn.index()
     rounds = turn.rounds
     stored = None
     if message.edited:
+        await turn.load_entities()
         stored = await turn.session.scalar(
             select(Message).where(
                 Message.platform == turn.chat.platform,
@@ -135,7 +140,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         first = rounds[0] if rounds else None
         turn.reply(
             _("No round is open yet, so nothing was recorded. The first round opens on {opens}.").format(
-                opens=format_moment(first.opens_at, turn.discussion.timezone)
+                opens=format_moment(first.opens_at, discussion.timezone)
             )
             if first
             else _("No round is open yet, so nothing was recorded.")
@@ -159,10 +164,12 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         participant_language=participant.language,
     )
     if linked.asks and stored is None:
+        await turn.load_entities()
         await organiser_questions.answer(turn, linked.asks, message, text, round_)
         return
     linked = _within_opened_rounds(turn, index, linked, round_.number)
     if linked.announces and stored is None:
+        await turn.load_entities()
         announced.keep(turn, index, message, text, linked.language, linked.announces, round_)
         return
     # Unsure of an unmarked message: the question announced just before it, if any, is the one.
@@ -191,7 +198,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
                 )
         return
 
-    if stored is None and turn.last_text == text and await _as_last_time(turn, index, linked):
+    if stored is None and turn.last_text == text and await _as_last_time(turn, participant.id, index, linked):
         turn.reply(_("You sent this already: it is recorded once."), reply_to=message.message_id)
         return
     round_id: int | None
@@ -202,7 +209,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         stored_id = await connection.scalar(
             _STORE_MESSAGE,
             {
-                "discussion_id": turn.discussion.id,
+                "discussion_id": discussion.id,
                 "participant_id": participant.id,
                 "platform": turn.chat.platform,
                 "chat_id": turn.chat.chat_id,
@@ -270,13 +277,12 @@ async def _rewrite_contributions(turn: Turn, stored: Message, parts: list[dict[s
     return [StoredPart(c.id, c.question_id, c.status, c.text, list(c.candidates), c.late) for c in rewritten]
 
 
-async def _as_last_time(turn: Turn, index: DiscussionIndex, linked: Linked) -> bool:
+async def _as_last_time(turn: Turn, participant_id: int, index: DiscussionIndex, linked: Linked) -> bool:
     """Whether the sender's latest message in this chat, the same text, went to the same questions
     (sent twice by mistake): the same "yes" replied to two questions is two answers."""
-    assert turn.participant is not None
     latest = (
         select(Message.id)
-        .where(Message.participant_id == turn.participant.id, Message.platform == turn.chat.platform, Message.chat_id == turn.chat.chat_id)
+        .where(Message.participant_id == participant_id, Message.platform == turn.chat.platform, Message.chat_id == turn.chat.chat_id)
         .order_by(Message.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -308,7 +314,7 @@ class StoredPart(NamedTuple):
 
 
 def _segment_rows(
-    turn: Turn, index: DiscussionIndex, rounds: list[Round], received_at: dt.datetime, linked: Linked
+    turn: Turn, index: DiscussionIndex, rounds: Sequence[TimedRound], received_at: dt.datetime, linked: Linked
 ) -> list[dict[str, Any]]:
     """The message's contributions, as rows (without their message's id and their hiding)."""
     # Late: its round had closed when the message first came (an edit made later changes nothing to that).
@@ -338,7 +344,7 @@ def _segment_rows(
 def acknowledge(
     turn: Turn,
     index: DiscussionIndex,
-    rounds: list[Round],
+    rounds: Sequence[RoundState],
     parts: list[StoredPart],
     round_id: int | None,
     message_id: str,
@@ -366,20 +372,20 @@ def acknowledge(
 
 
 def recorded_under(turn: Turn, question: IndexedQuestion) -> str:
-    assert turn.discussion is not None
+    assert turn.discussion_row is not None
     return _("Thank you! Recorded under question {key}: «{question}».").format(
-        key=question.key, question=shorten(question_text(question, turn.language, turn.discussion), 90)
+        key=question.key, question=shorten(question_text(question, turn.language, turn.discussion_row), 90)
     )
 
 
 def ask_which_question(turn: Turn, index: DiscussionIndex, contribution: StoredPart, round_number: int | None, message_id: str) -> None:
     """Ask about this text, and this one only: its buttons carry its id, and a
     question id typed next answers the latest ask (`asked_at`, written with it)."""
-    assert turn.discussion is not None
+    assert turn.discussion_row is not None
     keys = contribution.candidates or index.round_keys(round_number)[:MAX_CHOICES]
     buttons = which_question_buttons(
         contribution.id,
-        ((key, question_text(index.questions[key], turn.language, turn.discussion)) for key in keys if key in index.questions),
+        ((key, question_text(index.questions[key], turn.language, turn.discussion_row)) for key in keys if key in index.questions),
         _("None of them"),
     )
     example = next((key for key in keys if key in index.questions), "1.1")
@@ -415,7 +421,7 @@ async def handle_button(turn: Turn, data: str) -> bool:
     return True
 
 
-def typed_question(index: DiscussionIndex, rounds: list[Round], text: str) -> str | None:
+def typed_question(index: DiscussionIndex, rounds: Sequence[RoundState], text: str) -> str | None:
     """The question a bare number names ("2", "1.2", "Q2", "#2"): a key as typed, or the current
     round's second question for "2" (the number as typed when that round has no such question)."""
     match = _BARE_REFERENCE.match(text)
@@ -430,11 +436,14 @@ def typed_question(index: DiscussionIndex, rounds: list[Round], text: str) -> st
     return reference
 
 
-async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: list[Round], text: str, reply_to: str | None) -> bool:
+async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: Sequence[RoundState], text: str, reply_to: str | None) -> bool:
     """A bare number ("2", "1.2", "Q2") answers a "which question?": the one
     it replies to, else the latest asked in this chat about a text still pending."""
     reference = typed_question(index, rounds, text)
-    if reference is None or turn.participant is None:
+    if reference is None:
+        return False
+    await turn.load_entities()
+    if turn.participant is None:
         return False
     if reply_to:
         pending = await asked_in_reply(turn.session, turn.participant.id, turn.chat.platform, turn.chat.chat_id, reply_to)
@@ -462,7 +471,7 @@ async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: list
 async def _question_replied_to(turn: Turn, message: IncomingMessage) -> str | None:
     """The question whose message this replies to, or whose thread it is posted in;
     none for a message that posted several (a round's whole mail): the text says which."""
-    if not (message.reply_to or message.thread_id) or turn.venue is None:
+    if not (message.reply_to or message.thread_id) or turn.venue_id is None:
         return None
     conditions = []
     if message.reply_to:
@@ -473,7 +482,7 @@ async def _question_replied_to(turn: Turn, message: IncomingMessage) -> str | No
         await turn.session.scalars(
             select(Question.key)
             .join(Delivery, Delivery.question_id == Question.id)
-            .where(Delivery.venue_id == turn.venue.id, or_(*conditions))
+            .where(Delivery.venue_id == turn.venue_id, or_(*conditions))
             .limit(2)
         )
     ).all()

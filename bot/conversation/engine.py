@@ -136,6 +136,7 @@ class Engine:
 
     async def handle_button(self, press: ButtonPress) -> None:
         async def dispatch(turn: Turn) -> None:
+            await turn.load_entities()  # a button changes something, or hands the entities on
             # Longer data is no button of ours (Telegram allows 64 bytes, Discord 100 characters).
             if len(press.data) <= LONGEST_BUTTON_DATA:
                 for handler in self.button_handlers:
@@ -235,9 +236,9 @@ class Engine:
             self.embeddings.soon()
         if turn.post_everywhere:
             self.kick()
-        elif turn.post_questions and turn.venue is not None:
+        elif turn.post_questions and turn.venue_id is not None:
             async with self._posting:
-                await rounds.post_missing_questions(self.sessions, self.send, self.platforms, self.clock, only_venue_id=turn.venue.id)
+                await rounds.post_missing_questions(self.sessions, self.send, self.platforms, self.clock, only_venue_id=turn.venue_id)
 
     async def _say_nothing_was_recorded(self, chat: ChatRef, sender: Person, thread_id: str | None) -> None:
         """Tell the sender, in their language, read in a fresh session: the
@@ -278,11 +279,11 @@ class Engine:
                 return
             await commands.handle(turn, text)
             return
-        if turn.discussion is None:
+        if turn.discussion_row is None:
             if turn.private:
                 turn.reply(_("No discussion is running here yet."))
             return
-        if turn.venue is None:
+        if turn.venue_row is None:
             if turn.private:
                 turn.reply(_("Welcome! Send /start to join the discussion."))
             return  # a group that follows no discussion: stay silent
@@ -537,7 +538,7 @@ class Engine:
 
     # --- what a discussion's updates share ------------------------------
 
-    async def index_for(self, session: AsyncSession, discussion: Discussion) -> store.DiscussionIndex:
+    async def index_for(self, session: AsyncSession, discussion: store.IndexedDiscussion) -> store.DiscussionIndex:
         """The discussion's questions and linker, rebuilt when its file is loaded again."""
         cached = self._indexes.get(discussion.id)
         if cached is None or cached[0] != discussion.loaded_at:

@@ -23,7 +23,17 @@ from bot.handling.turn import Turn
 from bot.handling.unfiled import not_tied
 from bot.i18n import _, current_language, ngettext
 from bot.ports import Button
-from bot.storage.models import Contribution, ContributionMove, ContributionStatus, Discussion, Message, Question, Round, RoundStatus
+from bot.storage.models import (
+    Contribution,
+    ContributionMove,
+    ContributionStatus,
+    Discussion,
+    Message,
+    Question,
+    Round,
+    RoundState,
+    RoundStatus,
+)
 from bot.text import shorten
 
 EXCERPT = 60  # how much of an answer an acknowledgement quotes
@@ -131,7 +141,7 @@ async def move_to(turn: Turn, index: DiscussionIndex, contribution: Contribution
     )
 
 
-def opened_rounds(rounds: list[Round]) -> set[int]:
+def opened_rounds(rounds: Sequence[RoundState]) -> set[int]:
     """The rounds whose questions participants have been asked: an answer moves, or is boxed, only to one of them."""
     return {round_.number for round_ in rounds if round_.status != RoundStatus.scheduled}
 

@@ -235,9 +235,12 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
     answers a profile prompt; an answer to a question is recorded as one, and
     the prompt asked again; other text gets the prompt again. Returns False
     when no prompt waits (the text is then a contribution)."""
-    participant = turn.participant
-    if participant is None or not turn.private or message.edited:
+    waiting = turn.participant_row.onboarding_step if turn.participant_row else None
+    if waiting not in STEPS or not turn.private or message.edited:
         return False
+    await turn.load_entities()
+    participant = turn.participant
+    assert participant is not None
     step = participant.onboarding_step
     if step not in STEPS:
         return False

@@ -12,13 +12,13 @@ from bot.handling.turn import Turn
 from bot.i18n import _, format_moment, ngettext, reading_in
 from bot.linking.text import DEADLINE
 from bot.ports import ChatKind, ChatRef, IncomingMessage, OutgoingMessage
-from bot.storage.models import Discussion, OrganiserGrant, OrganiserQuestion, Participant, PlatformIdentity, Round, Venue
+from bot.storage.models import Discussion, OrganiserGrant, OrganiserQuestion, Participant, PlatformIdentity, RoundState, Venue
 from bot.text import shorten
 
 LISTED_IN_STATUS = 5  # the latest ones; the others are counted
 
 
-async def answer(turn: Turn, asks: str, message: IncomingMessage, text: str, round_: Round) -> None:
+async def answer(turn: Turn, asks: str, message: IncomingMessage, text: str, round_: RoundState) -> None:
     assert turn.discussion is not None
     participant = await turn.ensure_participant()
     if asks == DEADLINE:

@@ -8,7 +8,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import Protocol, TypeVar, cast
 
 import numpy as np
 from sqlalchemy import delete, select, union_all
@@ -28,9 +28,12 @@ from bot.storage.models import (
     Participant,
     Question,
     Round,
+    RoundState,
     RoundStatus,
     Venue,
 )
+
+AnyRound = TypeVar("AnyRound", bound=RoundState)  # a stored `Round`, or a turn's row of it
 
 
 async def store_discussion(session: AsyncSession, spec: DiscussionSpec, now: dt.datetime) -> Discussion:
@@ -177,7 +180,7 @@ async def round_by_number(session: AsyncSession, discussion: Discussion, number:
     return await session.scalar(select(Round).where(Round.discussion_id == discussion.id, Round.number == number))
 
 
-def current_of(rounds: list[Round]) -> tuple[Round | None, bool]:
+def current_of(rounds: Sequence[AnyRound]) -> tuple[AnyRound | None, bool]:
     """The open round (the latest, should several be), or else the round closed
     last, and whether answers to it are late."""
     opened = [r for r in rounds if r.status == RoundStatus.open]
@@ -189,7 +192,7 @@ def current_of(rounds: list[Round]) -> tuple[Round | None, bool]:
     return None, False
 
 
-def open_when(rounds: list[Round], moment: dt.datetime) -> Round | None:
+def open_when(rounds: Sequence[AnyRound], moment: dt.datetime) -> AnyRound | None:
     """The round that was open at `moment` (the latest, should several have
     been): for a message written then and read later."""
     was_open = [
@@ -206,7 +209,7 @@ async def current_round(session: AsyncSession, discussion: Discussion) -> tuple[
     return current_of(await rounds_of(session, discussion))
 
 
-async def questions_of(session: AsyncSession, discussion: Discussion) -> list[tuple[Question, int]]:
+async def questions_of(session: AsyncSession, discussion: IndexedDiscussion) -> list[tuple[Question, int]]:
     """Every question still in the discussion, with its round number, in order."""
     rows = await session.execute(
         select(Question, Round.number)
@@ -239,7 +242,18 @@ class DiscussionIndex:
         return [q.key for q in self.questions.values() if q.round_number == number]
 
 
-async def build_index(session: AsyncSession, discussion: Discussion) -> DiscussionIndex:
+class IndexedDiscussion(Protocol):
+    """What a discussion's index is built from and kept by: a stored `Discussion`, or a turn's row of it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def languages(self) -> list[str]: ...
+    @property
+    def loaded_at(self) -> dt.datetime: ...
+
+
+async def build_index(session: AsyncSession, discussion: IndexedDiscussion) -> DiscussionIndex:
     questions = [
         IndexedQuestion(id=q.id, key=q.key, round_number=number, position=q.position, texts=dict(q.texts))
         for q, number in await questions_of(session, discussion)

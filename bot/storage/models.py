@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -107,7 +107,49 @@ class Discussion(Base):
     rounds: Mapped[list[Round]] = relationship(back_populates="discussion", order_by="Round.number")
 
 
-class Round(Base):
+class RoundState(Protocol):
+    """A round's times and status: a stored `Round`, or a turn's row of it."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def status(self) -> RoundStatus: ...
+    @property
+    def opens_at(self) -> dt.datetime: ...
+    @property
+    def closes_at(self) -> dt.datetime: ...
+    @property
+    def opened_at(self) -> dt.datetime | None: ...
+    @property
+    def closed_at(self) -> dt.datetime | None: ...
+
+
+class TimedRound(RoundState, Protocol):
+    """A round with what its times say (`RoundTiming`)."""
+
+    def closed_by(self, moment: dt.datetime) -> bool: ...
+
+
+class RoundTiming:
+    """What a round's times say, for a stored `Round` and a turn's row of it alike."""
+
+    __slots__ = ()
+
+    def closed_by(self: RoundState, moment: dt.datetime) -> bool:
+        """Whether it had closed at `moment`: an answer sent then to one of its questions is late."""
+        return self.status == RoundStatus.closed and (self.closed_at or self.closes_at) <= moment
+
+    @property
+    def held(self: RoundState) -> tuple[dt.datetime, dt.datetime]:
+        """When it opened and closed as it happened (by hand, early or late), else as planned."""
+        opened = self.opened_at if self.status != RoundStatus.scheduled and self.opened_at else self.opens_at
+        closed = self.closed_at if self.status == RoundStatus.closed and self.closed_at else self.closes_at
+        return opened, closed
+
+
+class Round(Base, RoundTiming):
     __tablename__ = "rounds"
     __table_args__ = (UniqueConstraint("discussion_id", "number"),)
 
@@ -122,17 +164,6 @@ class Round(Base):
 
     discussion: Mapped[Discussion] = relationship(back_populates="rounds")
     questions: Mapped[list[Question]] = relationship(back_populates="round", order_by="Question.position")
-
-    def closed_by(self, moment: dt.datetime) -> bool:
-        """Whether it had closed at `moment`: an answer sent then to one of its questions is late."""
-        return self.status == RoundStatus.closed and (self.closed_at or self.closes_at) <= moment
-
-    @property
-    def held(self) -> tuple[dt.datetime, dt.datetime]:
-        """When it opened and closed as it happened (by hand, early or late), else as planned."""
-        opened = self.opened_at if self.status != RoundStatus.scheduled and self.opened_at else self.opens_at
-        closed = self.closed_at if self.status == RoundStatus.closed and self.closed_at else self.closes_at
-        return opened, closed
 
 
 class Question(Base):

@@ -98,7 +98,7 @@ async def test_a_failed_write_is_told_from_a_fresh_session(engine, platform, use
 
     async def receive_then_break(turn, message, text):
         await receive(turn, message, text)
-        turn.participant.display_name = "\ud800"  # cannot be encoded: the flush fails
+        (await turn.ensure_participant()).display_name = "\ud800"  # cannot be encoded: the flush fails
         await turn.session.flush()
 
     monkeypatch.setattr(contributions, "receive", receive_then_break)

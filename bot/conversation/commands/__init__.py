@@ -27,6 +27,7 @@ async def handle(turn: Turn, text: str) -> None:
     if command is None:
         turn.reply(_("I do not know the command /{name}. Send /help to see what you can do.").format(name=name[:40]))
         return
+    await turn.load_entities()  # a command changes something, or hands the entities on
     if command.organiser_only:
         if turn.discussion is None:
             turn.reply(_("No discussion is running here yet."))
