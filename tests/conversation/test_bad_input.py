@@ -63,6 +63,17 @@ async def test_unknown_command(engine, platform, user):
     assert platform.last(ana.dm).text == "No conozco el comando /frobnicate. Envíe /help para ver lo que puede hacer."
 
 
+async def test_a_mistyped_command_is_answered_with_the_nearest_one_the_sender_may_use(engine, platform, user):
+    ana = user("ana", "es")
+    await engine.handle_message(ana.message("/lang en"))
+    assert platform.last(ana.dm).text == "No conozco el comando /lang. ¿Quiso decir /language? Envíe /help para ver lo que puede hacer."
+    await engine.handle_message(ana.message("/export"))
+    assert "¿Quiso decir" not in platform.last(ana.dm).text, "/report is the organisers'"
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/export docx"))
+    assert platform.last(boss.dm).text == "I do not know the command /export. Did you mean /report? Send /help to see what you can do."
+
+
 @pytest.mark.parametrize("argument", ["", "0", "5", "two", "1 2", "-1"])
 async def test_command_with_a_wrong_argument(engine, platform, user, argument):
     boss = await organiser(engine, user)

@@ -86,6 +86,16 @@ async def test_a_round_closed_by_hand_is_shown_as_it_was_held(engine, platform, 
     assert report.rounds[0].closes_at == clock.now.replace(tzinfo=report.rounds[0].closes_at.tzinfo)
 
 
+async def test_close_round_alone_closes_the_round_that_is_open(engine, platform, user):
+    boss = await organiser(engine, user)
+    await engine.handle_message(boss.message("/close_round"))
+    assert platform.last(boss.dm).text == "Give a round number from 1 to 4, for example /close_round 1.", "none is open"
+    await engine.handle_message(boss.message("/open_round 2"))
+    await engine.drain()
+    await engine.handle_message(boss.message("/close_round"))
+    assert platform.last(boss.dm).text == "Round 2 is closed. Late answers are still recorded, marked as late."
+
+
 async def test_organiser_grants_and_revokes(engine, platform, user):
     boss = await organiser(engine, user)
     marie = await join(engine, user, "marie", "fr")

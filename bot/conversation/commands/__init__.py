@@ -10,12 +10,18 @@ commands) build their lists from it; every platform hands the command to
 
 from __future__ import annotations
 
+import difflib
+
 from bot.conversation import filing
 from bot.conversation.commands import organisers, participants
 from bot.handling.command import Command
 from bot.handling.turn import Turn
 from bot.i18n import _
 
+# A mistyped command's nearest: difflib's ratio ("/export" is /report at 0.83, "/statut" /status;
+# "/aide" is no /hide at 0.75), or the one command a name begins (from MIN_BEGUN letters).
+NEAREST_COMMAND_CUTOFF = 0.8
+MIN_BEGUN = 3
 COMMANDS: tuple[Command, ...] = participants.COMMANDS + filing.COMMANDS + organisers.COMMANDS
 
 
@@ -24,10 +30,17 @@ async def handle(turn: Turn, text: str) -> None:
     head, *args = text.split()
     name = head[1:].split("@", 1)[0].lower()
     command = next((c for c in turn.commands if c.name == name), None)
-    if command is None:
-        turn.reply(_("I do not know the command /{name}. Send /help to see what you can do.").format(name=name[:40]))
-        return
     await turn.load_entities()  # a command changes something, or hands the entities on
+    if command is None:
+        nearest = await _nearest_command(turn, name)
+        turn.reply(
+            _("I do not know the command /{name}. Did you mean /{nearest}? Send /help to see what you can do.").format(
+                name=name[:40], nearest=nearest
+            )
+            if nearest
+            else _("I do not know the command /{name}. Send /help to see what you can do.").format(name=name[:40])
+        )
+        return
     if command.organiser_only:
         if turn.discussion is None:
             turn.reply(_("No discussion is running here yet."))
@@ -36,3 +49,14 @@ async def handle(turn: Turn, text: str) -> None:
             turn.reply(_("Only the organisers of this discussion can use /{name}.").format(name=name), private=True)
             return
     await command.handler(turn, args)
+
+
+async def _nearest_command(turn: Turn, name: str) -> str | None:
+    """The command the sender may use whose name is closest to a mistyped one ("/export": /report)."""
+    allowed = [c.name for c in turn.commands if not c.organiser_only]
+    if turn.discussion is not None and await turn.is_organiser():
+        allowed = [c.name for c in turn.commands]
+    begun = [command for command in allowed if len(name) >= MIN_BEGUN and command.startswith(name)]  # "/lang", "/extend"
+    if len(begun) == 1:
+        return begun[0]
+    return next(iter(difflib.get_close_matches(name, allowed, n=1, cutoff=NEAREST_COMMAND_CUTOFF)), None)

@@ -30,6 +30,9 @@ async def _set_round(turn: Turn, args: list[str], opening: bool) -> None:
     assert turn.discussion is not None
     all_rounds = await store.rounds_of(turn.session, turn.discussion)
     number = _round_number(turn, args, len(all_rounds))
+    open_now = [r.number for r in all_rounds if r.status == RoundStatus.open]
+    if number is None and not args and not opening and len(open_now) == 1:
+        number = open_now[0]  # "/close_round" alone: the round that is open
     if number is None:
         turn.reply(
             _("Give a round number from 1 to {count}, for example /{command} 1.").format(
@@ -226,7 +229,7 @@ async def detach(turn: Turn, args: list[str]) -> None:
 
 COMMANDS: tuple[Command, ...] = (
     Command("open_round", N_("open a round and post its questions"), open_round, organiser_only=True, arguments="N"),
-    Command("close_round", N_("close a round"), close_round, organiser_only=True, arguments="N"),
+    Command("close_round", N_("close a round"), close_round, organiser_only=True, arguments="[N]"),
     Command("status", N_("contributions per round and question"), status, organiser_only=True),
     Command("participants", N_("who has subscribed"), participants, organiser_only=True),
     Command("organiser_add", N_("let someone organise the discussion"), organiser_add, organiser_only=True, arguments="PLATFORM:USER_ID"),
