@@ -28,6 +28,9 @@ STEPS = (LANGUAGE_STEP, "consent", "name", "organisation", "country", "role")
 TEXT_STEPS = ("name", "organisation", "country")
 TYPED_LABEL_WORDS = 3  # at most this many words of a button's label, typed, choose it
 PROFILE_FIELD_LIMIT = 200  # longer is taken as an answer to a question, not a profile field
+# A name, an organisation or a country is no sentence: this many words ending with a full stop
+# ("We run radio programmes for the diaspora."), or twice as many, is what someone says.
+SENTENCE_WORDS = 6
 # What each profile column holds (a longer value is refused with a clear answer, not a database error).
 PROFILE_COLUMNS: dict[str, int] = {
     step: cast(String, Participant.__table__.c[step].type).length or PROFILE_FIELD_LIMIT for step in TEXT_STEPS
@@ -247,7 +250,7 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
     tied = bool(message.reply_to or message.question)
     if not tied and (choice := _typed_choice(turn, step, text)) is not None:
         return await handle_button(turn, choice)  # a button's label typed ("Anonymously", "skip", "Español")
-    profile_line = step in TEXT_STEPS and not tied and "\n" not in text and len(text) <= PROFILE_FIELD_LIMIT
+    profile_line = step in TEXT_STEPS and not tied and "\n" not in text and len(text) <= PROFILE_FIELD_LIMIT and not _said(text)
     answer = tied or await _reads_as_an_answer(turn, participant, text, names_its_question=profile_line)
     if profile_line and not answer:
         limit = PROFILE_COLUMNS[step]
@@ -263,6 +266,12 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
         return True
     prompt(turn, step, _("Please answer with the buttons below, or send /skip: what you wrote was not recorded."))
     return True
+
+
+def _said(text: str) -> bool:
+    """A sentence, not a profile field (`SENTENCE_WORDS`)."""
+    count = len(text.split())
+    return count >= 2 * SENTENCE_WORDS or (count >= SENTENCE_WORDS and text.rstrip()[-1:] in ".!?…")
 
 
 async def _reads_as_an_answer(turn: Turn, participant: Participant, text: str, names_its_question: bool) -> bool:

@@ -70,6 +70,24 @@ async def test_an_answer_sent_during_the_profile_questions_is_an_answer_not_a_na
     assert len(await stored_contributions(engine.sessions, Contribution.id)) == 2
 
 
+async def test_an_unmarked_answer_sent_during_the_profile_questions_is_no_organisation(engine, platform, user):
+    boss = await organiser(engine, user)
+    await open_round(engine, boss)
+    john = user("john", "en")
+    await engine.handle_message(john.message("/start"))
+    await engine.handle_button(john.press("skip"))
+    await engine.handle_button(john.press("consent:named"))
+    await engine.handle_message(john.message("John Smith"))
+    await engine.handle_message(john.message("We run radio programmes for the diaspora in three languages."))
+    assert await profile(engine) == ("organisation", "John Smith", None, None)
+    assert await stored_contributions(engine.sessions, Contribution.text) == [
+        ("We run radio programmes for the diaspora in three languages.",)
+    ]
+    assert platform.last(john.dm).text.endswith("Which organisation do you work for? (or /skip)")
+    await engine.handle_message(john.message("Leeds City Council, International Relations"))
+    assert await profile(engine) == ("country", "John Smith", "Leeds City Council, International Relations", None)
+
+
 async def test_a_profile_value_longer_than_its_field_is_asked_again(engine, platform, user):
     john = user("john", "en")
     await engine.handle_message(john.message("/start"))
