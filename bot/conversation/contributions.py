@@ -389,6 +389,7 @@ def ask_which_question(turn: Turn, index: DiscussionIndex, contribution: StoredP
         _("None of them"),
     )
     example = next((key for key in keys if key in index.questions), "1.1")
+    turn.asked_which_question = True
     turn.reply(
         # "Choose" rather than "tap": the console and e-mail show choices too.
         _("Which question does this answer? «{excerpt}» Choose one below, or send the question's number, for example {key}.").format(

@@ -31,6 +31,7 @@ PROFILE_FIELD_LIMIT = 200  # longer is taken as an answer to a question, not a p
 # A name, an organisation or a country is no sentence: this many words ending with a full stop
 # ("We run radio programmes for the diaspora."), or twice as many, is what someone says.
 SENTENCE_WORDS = 6
+SHORTEST_PROFILE_VALUE = 2
 # What each profile column holds (a longer value is refused with a clear answer, not a database error).
 PROFILE_COLUMNS: dict[str, int] = {
     step: cast(String, Participant.__table__.c[step].type).length or PROFILE_FIELD_LIMIT for step in TEXT_STEPS
@@ -257,12 +258,22 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
         if len(text) > limit:
             prompt(turn, step, _("That is too long: at most {limit} characters, please.").format(limit=limit))
             return True
+        if len(text.strip()) < SHORTEST_PROFILE_VALUE:  # "c": a choice typed for another message, no name
+            prompt(turn, step, _("Please answer with at least two letters, or send /skip."))
+            return True
         setattr(participant, step, text)
         advance(turn, step)
         return True
     if answer or step in TEXT_STEPS:  # what it became, the acknowledgement (or the refusal) says
+        before = len(turn.replies)
         await contributions.receive(turn, message, text)
+        answered = turn.replies[before:]
+        del turn.replies[before:]
         prompt(turn, step, _("One more thing about you first (or send /skip):"))
+        if turn.asked_which_question:  # an ask goes last: its choices are what is typed next (the console's letters)
+            turn.replies.extend(answered)
+        else:  # an acknowledgement goes first
+            turn.replies[before:before] = answered
         return True
     prompt(turn, step, _("Please answer with the buttons below, or send /skip: what you wrote was not recorded."))
     return True

@@ -137,6 +137,7 @@ class Turn:
     # commit and the replies; one unreachable chat does not stop the others.
     notices: list[OutgoingMessage] = field(default_factory=list)
     stored_answers: bool = False  # contributions were stored: their embeddings follow, in the background
+    asked_which_question: bool = False  # a reply asks which question a text answers: its choices are what is typed next
     forgotten: bool = False  # the sender was just forgotten (/forget): nothing of this update is kept, not even its replies
     # What the engine lends the handlers: the platforms running, the command
     # table, and the discussion's questions and linker (built once, kept).
