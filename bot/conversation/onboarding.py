@@ -258,7 +258,8 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
         if len(text) > limit:
             prompt(turn, step, _("That is too long: at most {limit} characters, please.").format(limit=limit))
             return True
-        if len(text.strip()) < SHORTEST_PROFILE_VALUE:  # "c": a choice typed for another message, no name
+        # "c": a choice typed for another message, no name (a name written in one character, "李", is kept).
+        if len(text.strip()) < SHORTEST_PROFILE_VALUE and text.isascii():
             prompt(turn, step, _("Please answer with at least two letters, or send /skip."))
             return True
         setattr(participant, step, text)
