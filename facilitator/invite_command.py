@@ -29,7 +29,7 @@ from adapters.email.inbound import ADDRESS_LIMIT, PLATFORM
 from adapters.email.invitation import Invited, invitation_text
 from bot.conversation import onboarding, web_access
 from bot.conversation.engine import utc_now
-from bot.i18n import reading_in
+from bot.i18n import language_named, reading_in, typed_key
 from bot.ports import ChatKind, ChatRef, OutgoingMessage, RecipientUnreachable
 from bot.storage.models import Participant, PlatformIdentity, Role, Venue
 from facilitator.settings import Settings
@@ -37,6 +37,7 @@ from facilitator.settings import Settings
 # Written before the invitation is sent, cleared once it is: a contact still
 # marked so was not sent theirs (the command stopped in between).
 NOT_SENT_YET = "invitation"
+SNIFFED_CHARACTERS = 8192  # of the file, to tell its delimiter
 ROLES: dict[str, Role] = {
     **dict.fromkeys(("", "participant", "participante"), Role.participant),
     **dict.fromkeys(
@@ -44,7 +45,16 @@ ROLES: dict[str, Role] = {
         Role.local_authority,
     ),
 }
-ADDRESS_COLUMNS = ("e-mail", "email", "mail", "courriel", "correo")
+# Each column as organisers name it in their spreadsheet, in their language (matched as `typed_key`).
+COLUMNS = {
+    "address": ("e mail", "email", "mail", "courriel", "correo", "correo electronico", "adresse e mail", "adresse mail"),
+    "name": ("name", "full name", "nom", "nom complet", "nombre", "nombre completo", "nome"),
+    "language": ("language", "lang", "langue", "idioma", "lengua", "lingua"),
+    "organisation": ("organisation", "organization", "organisme", "organizacion", "entidad", "institution", "institucion", "organizacao"),
+    "country": ("country", "pays", "pais"),
+    "role": ("role", "rol", "funcion", "fonction", "papel"),
+}
+_COLUMN_OF = {typed: column for column, names in COLUMNS.items() for typed in names}
 
 
 @dataclass(frozen=True)
@@ -70,10 +80,15 @@ def read_contacts(rows: list[dict[str, str]], languages: list[str]) -> tuple[lis
     """The rows that can be invited, and a sentence for each that cannot (line 1 is the header)."""
     contacts, problems = [], []
     seen: set[str] = set()
-    for line, row in enumerate(rows, start=2):
-        row = {(key or "").strip().lower(): (value or "").strip() for key, value in row.items() if isinstance(value, str)}
-        written = next((row[column] for column in ADDRESS_COLUMNS if row.get(column)), "")
-        language, role = row.get("language", "").lower(), row.get("role", "").lower()
+    for line, written_row in enumerate(rows, start=2):
+        row = {
+            _COLUMN_OF.get(typed_key(key or ""), typed_key(key or "")): value.strip()
+            for key, value in written_row.items()
+            if isinstance(value, str)
+        }
+        written = row.get("address", "")
+        # "fr", "Français", "French" alike.
+        language, role = language_named(row.get("language", ""), languages) or row.get("language", "").lower(), row.get("role", "").lower()
         if not written:
             problems.append(f"line {line}: no e-mail address")
             continue
@@ -97,6 +112,19 @@ def read_contacts(rows: list[dict[str, str]], languages: list[str]) -> tuple[lis
     return contacts, problems
 
 
+def contact_rows(path: Path) -> list[dict[str, str]]:
+    """The file's rows by its header: separated by commas, or by the semicolons (or tabs) that
+    spreadsheets write where the decimal mark is a comma."""
+    with path.open(newline="", encoding="utf-8-sig") as contacts_file:
+        sample = contacts_file.read(SNIFFED_CHARACTERS)
+        contacts_file.seek(0)
+        try:
+            dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        except csv.Error:  # one column, or too little to tell
+            dialect = csv.excel
+        return list(csv.DictReader(contacts_file, dialect=dialect))
+
+
 async def invite_contacts(args: argparse.Namespace) -> int:
     from facilitator.cli import CommandError, with_discussion
 
@@ -104,8 +132,7 @@ async def invite_contacts(args: argparse.Namespace) -> int:
     if settings.email is None:
         raise CommandError("set FACILITATOR_EMAIL_ADDRESS, _IMAP_HOST and _SMTP_HOST: invitations go by mail")
     try:
-        with args.contacts.open(newline="", encoding="utf-8-sig") as contacts_file:
-            rows = list(csv.DictReader(contacts_file))
+        rows = contact_rows(args.contacts)
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise CommandError(f"cannot read {args.contacts}: {type(error).__name__}") from None
     adapter = EmailChat(settings.email)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.discussion import store
 from bot.storage.models import Venue
 from facilitator.cli import main
+from facilitator.invite_command import contact_rows, read_contacts
 from tests.adapters.email import conftest as email_fixtures
 from tests.adapters.email.conftest import ADDRESS, TOKEN_KEY, store_participant
 from tests.adapters.email.servers import Relay, plain_text
@@ -144,3 +145,19 @@ async def test_yes_in_spanish_with_a_signature_consents_and_the_profile_is_chang
 
     async with mailbot.engine.sessions() as session:
         assert (await store_participant(session, ANA)).name == "Ana María Ruiz"
+
+
+def test_a_spreadsheets_list_is_read_with_its_semicolons_its_headers_and_language_names_in_french(tmp_path):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(
+        "\ufeffNom;Adresse e-mail;Langue;Organisme;Pays;Rôle\n"
+        "Ayad Zarouali;Ayad.Zarouali@example.ma;Français;Commune de Tanger, Maroc;Maroc;local_authority\n"
+        "Ana Ruiz;ana@municipio.example;espagnol;Ayuntamiento de Murcia;España;\n",
+        encoding="utf-8",
+    )
+    invited, problems = read_contacts(contact_rows(contacts), ["fr", "en", "es"])
+    assert problems == []
+    assert [(c.invited.address, c.invited.name, c.invited.organisation, c.language) for c in invited] == [
+        (AYAD, "Ayad Zarouali", "Commune de Tanger, Maroc", "fr"),
+        (ANA, "Ana Ruiz", "Ayuntamiento de Murcia", "es"),
+    ]
