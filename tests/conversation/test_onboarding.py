@@ -51,13 +51,19 @@ async def test_start_again_resumes_where_the_participant_was(engine, platform, u
     assert await profile(engine) == (None, "John Smith", None, None)
 
 
-async def test_an_answer_sent_during_the_profile_questions_is_an_answer_not_a_name(engine, platform, user):
+async def at_the_name_prompt(engine, user):
+    """John, subscribing while round 1 is open, asked his name."""
     boss = await organiser(engine, user)
     await open_round(engine, boss)
     john = user("john", "en")
     await engine.handle_message(john.message("/start"))
     await engine.handle_button(john.press("skip"))
     await engine.handle_button(john.press("consent:named"))
+    return john
+
+
+async def test_an_answer_sent_during_the_profile_questions_is_an_answer_not_a_name(engine, platform, user):
+    john = await at_the_name_prompt(engine, user)
     await engine.handle_message(john.message("Q1: twinning with migrants as experts"))
     assert await stored_contributions(engine.sessions, Question.key, Contribution.text, Contribution.status) == [
         ("1.1", "twinning with migrants as experts", ContributionStatus.filed)
@@ -70,40 +76,22 @@ async def test_an_answer_sent_during_the_profile_questions_is_an_answer_not_a_na
     assert len(await stored_contributions(engine.sessions, Contribution.id)) == 2
 
 
-async def test_an_unmarked_answer_sent_during_the_profile_questions_is_no_organisation(engine, platform, user):
-    boss = await organiser(engine, user)
-    await open_round(engine, boss)
-    john = user("john", "en")
-    await engine.handle_message(john.message("/start"))
-    await engine.handle_button(john.press("skip"))
-    await engine.handle_button(john.press("consent:named"))
+async def test_an_unmarked_answer_during_the_profile_questions_is_asked_about_last_and_is_no_organisation(engine, platform, user):
+    john = await at_the_name_prompt(engine, user)
     await engine.handle_message(john.message("John Smith"))
+    platform.clear()
     await engine.handle_message(john.message("We run radio programmes for the diaspora in three languages."))
     assert await profile(engine) == ("organisation", "John Smith", None, None)
     assert await stored_contributions(engine.sessions, Contribution.text) == [
         ("We run radio programmes for the diaspora in three languages.",)
     ]
-    assert platform.texts(john.dm)[-2].endswith("Which organisation do you work for? (or /skip)"), "before the ask"
-    await engine.handle_message(john.message("Leeds City Council, International Relations"))
-    assert await profile(engine) == ("country", "John Smith", "Leeds City Council, International Relations", None)
-
-
-async def test_an_ask_made_during_the_profile_questions_comes_last_and_a_letter_is_no_organisation(engine, platform, user):
-    boss = await organiser(engine, user)
-    await open_round(engine, boss)
-    john = user("john", "en")
-    await engine.handle_message(john.message("/start"))
-    await engine.handle_button(john.press("skip"))
-    await engine.handle_button(john.press("consent:named"))
-    await engine.handle_message(john.message("John Smith"))
-    platform.clear()
-    await engine.handle_message(john.message("We run radio programmes for the diaspora in three languages."))
     prompt, ask = platform.texts(john.dm)
     assert prompt.endswith("Which organisation do you work for? (or /skip)")
-    assert ask.startswith("Which question does this answer?"), "its choices are the ones typed next"
+    assert ask.startswith("Which question does this answer?"), "last: its choices are the ones typed next"
     await engine.handle_message(john.message("c"))
     assert platform.last(john.dm).text.startswith("Please answer with at least two letters, or send /skip.")
-    assert await profile(engine) == ("organisation", "John Smith", None, None)
+    await engine.handle_message(john.message("Leeds City Council, International Relations"))
+    assert await profile(engine) == ("country", "John Smith", "Leeds City Council, International Relations", None)
 
 
 async def test_a_profile_value_longer_than_its_field_is_asked_again(engine, platform, user):
