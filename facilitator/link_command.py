@@ -129,6 +129,8 @@ def as_json(linked: Linked) -> dict:
     answer: dict[str, object] = {"language": linked.language, "segments": segments}
     if linked.asks:
         answer["asks"] = linked.asks
+    if linked.announces:
+        answer["announces"] = linked.announces
     return answer
 
 

@@ -58,6 +58,7 @@ from bot.linking.text import (
     is_not_a_contribution,
     leading_phatic_end,
     organiser_question,
+    points_to_the_next_message,
     preamble_end,
     sentences,
     sign_off_start,
@@ -246,6 +247,7 @@ _QUESTION_PREFIX = re.compile(r"[ \t]*(?:[-*•>][ \t]*)*(?:(?:q|question|pregun
 
 
 _HAS_WORD = re.compile(r"[^\W_]")
+_KEY = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?![\d.]?\d)")  # "1.3" as a question's key
 _INLINE_QUESTION_PREFIX = re.compile(r"(?<=\S)[ \t]+(?=(?:q|question|pregunta|pergunta|domanda)[ \t]*:)")
 # All that stands between two markers of one joint answer, on one line or joined by a word: "Pour la
 # 2.2 et la 2.3 :", "Q1, and also Q3:", "1.1 & 2.1 -", "1.1, 2.1:".
@@ -503,6 +505,9 @@ class Linker:
             endorsed = [r for r in find_references(folded) if r.positions and not r.bare] if is_endorsement(folded) else []
             named = self._resolve(endorsed[0], text, folded, open_round, open_round, CONFIDENCE["mention"], None) if endorsed else []
             return Linked(self._language.guess(text, participant_language), tuple(named))
+        if points_to_the_next_message(folded) and (pointed := self._pointed_at(folded, open_round)):
+            # Nothing of an answer yet: the next message answers the question, if the text names one.
+            return Linked(self._language.guess(text, participant_language), (), announces=pointed[0] if len(pointed) == 1 else None)
         if reply_to not in self._by_key:
             reply_to = None
         replied = (reply_to, "thread" if in_thread else "reply") if reply_to else None
@@ -555,6 +560,15 @@ class Linker:
         answers = "\n".join(s.text for s in segments)
         sample = answers if self._language.is_long_enough(answers) else text
         return Linked(self._language.guess(sample, participant_language), tuple(segments), announces=None if segments else announced)
+
+    def _pointed_at(self, folded: str, open_round: int | None) -> list[str]:
+        """The questions a text names: "Je réponds à la 1.3 dans mon prochain message", "I'll answer 1.3 …"."""
+        named = [
+            (r.round_in(open_round) or open_round, p) for r in find_references(folded) if not r.bare or r.round_number for p in r.positions
+        ]
+        named += [(int(key.group(1)), int(key.group(2))) for key in _KEY.finditer(folded)]  # "answer 1.3": no marker, yet a key
+        questions = [self._question_at(round_number, position) for round_number, position in named]
+        return list(dict.fromkeys(q.key for q in questions if q is not None))
 
     def _announced(self, marker: _Marker, round_context: int | None, open_round: int | None) -> str | None:
         """The question a message names and answers nothing of: "Q: what can migrants do…?", "Pregunta 2:"."""

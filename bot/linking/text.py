@@ -310,6 +310,20 @@ _LATER_WHEN = re.compile(
 PROMISE_MAX_WORDS = 12
 
 
+# The answer is in a later message: "in my next message", "dans le message suivant", "… suit.".
+_IN_THE_NEXT_MESSAGE = re.compile(
+    r"\b(?:next|prochain|siguiente|proximo|proxima|prossimo|separate|separe|aparte) (?:message|mail|e-?mail|courriel|mensaje|correo|mensagem|messaggio)\b"
+    r"|\b(?:message|mail|courriel|mensaje|correo|mensagem|messaggio) (?:suivant|siguiente|seguinte|successivo)\b"
+    r"|\b(?:follows|to follow|suit|sigue|segue)\W*$"
+)
+NEXT_MESSAGE_MAX_WORDS = 14
+
+
+def points_to_the_next_message(folded: str) -> bool:
+    """A short text saying that the answer comes in a later message ("I'll answer 1.3 in my next message")."""
+    return len(words(folded)) <= NEXT_MESSAGE_MAX_WORDS and bool(_IN_THE_NEXT_MESSAGE.search(folded))
+
+
 def is_promise(folded_sentence: str) -> bool:
     """ "I'll send my answers next week": an answer announced for later, none yet."""
     return len(words(folded_sentence)) <= PROMISE_MAX_WORDS and bool(_LATER.search(folded_sentence) and _LATER_WHEN.search(folded_sentence))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.storage.models import Contribution, OrganiserQuestion
@@ -61,11 +62,12 @@ async def test_a_question_restated_alone_files_the_next_unmarked_message_under_i
     assert "Which question does this answer?" in platform.last(john.dm).text
 
 
-async def test_a_question_number_sent_alone_is_the_question_the_next_message_answers(engine, platform, user):
+@pytest.mark.parametrize("announcing", ["2", "I'll answer question 2 in my next message."])
+async def test_a_question_number_sent_alone_is_the_question_the_next_message_answers(engine, platform, user, announcing):
     boss = await organiser(engine, user)
     await open_round(engine, boss, 1)
     john = await join(engine, user, "john", "en")
-    await engine.handle_message(john.message("2"))
+    await engine.handle_message(john.message(announcing))
     assert platform.last(john.dm).text.startswith("Noted: your next message will be recorded under question 1.2")
     await engine.handle_message(john.message("We have a joint committee with the ministry."))
     assert "1.2" in platform.last(john.dm).text

@@ -644,6 +644,25 @@ def test_a_question_number_alone_answers_nothing_and_announces_its_question(link
     assert linked.segments == () and linked.announces == announced
 
 
+@pytest.mark.parametrize(
+    "text, announced",
+    [
+        ("I'll answer 1.3 in my next message.", "1.3"),
+        ("Je réponds à la 1.3 dans mon prochain message.", "1.3"),
+        ("Respondo a la pregunta 2 en el siguiente mensaje.", "1.2"),
+        ("My answer to question 2 follows.", "1.2"),
+        ("1.2 et 1.3 dans le message suivant", None),  # two: nothing to file, nothing announced
+    ],
+)
+def test_a_text_saying_the_answer_comes_in_the_next_message_files_nothing_and_announces_its_question(linker, text, announced):
+    linked = linker.link(text, open_round=1)
+    assert linked.segments == () and linked.announces == announced
+
+
+def test_an_answer_that_says_follows_is_still_an_answer(linker):
+    assert tied(linker, "Q2: la coopération suit les routes de la migration.", 1) == [("1.2", "reference")]
+
+
 @pytest.mark.parametrize("text", ["Is the end goal to publish a report?", "What do you mean by end-users?"])
 def test_an_end_that_is_a_goal_or_a_user_asks_for_no_deadline(linker, text):
     assert linker.link(text, open_round=1).asks == "organisers"
