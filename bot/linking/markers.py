@@ -192,6 +192,7 @@ _OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")  # what makes a mid-line referenc
 _DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what ends a round header as a colon would: "Todavía sobre la semana 1 - …"
 # "… on 1.4: …", "… on 1.4 — …"; not a range: "for 1.5 - 2 million people".
 _OPENS_INSIDE_A_LINE = re.compile(r"(?:[ \t]*:|[ \t]+[-–—][ \t])(?![ \t]*\d)")
+_KEY_IN_A_ROW = re.compile(r"[ \t]*[:)](?![ \t]*\d)")  # "1.2:" or "1.2)" after "1.1: …" on the same line; not "1.5: 1"
 # What must follow a reference that only counts as a marker: "la pregunta anterior, …", "Pour la 1 :"
 # "Punto 2.- …"; a comma before a number lists counts or dates: "On 3, 4 and 5 May".
 _MARKER_DELIMITER = re.compile(r"[ \t]*(?:[:)]|,(?![ \t]*\d)|\.?-[ \t]|\.-)")
@@ -413,9 +414,12 @@ def find_references(folded: str) -> list[Reference]:
             )
             continue
         if not layout.is_anchored(key_start):
-            # "Hi, quick one on 1.4 — Naga City…": a key pointed at, then a delimiter, opens its answer inside a line.
-            if _POINTING_LEAD_IN.search(folded, max(0, key_start - _CLAUSE_LEAD_IN_WINDOW), key_start) and _OPENS_INSIDE_A_LINE.match(
-                folded, match.end()
+            # "Hi, quick one on 1.4 — Naga City…": a key pointed at, then a delimiter, opens its answer inside a line;
+            # and so does a key after keys that opened answers, with its own delimiter: "1.1: twinning 1.2: a committee".
+            in_a_row = _KEY_IN_A_ROW.match(folded, match.end()) and any(r.round_number is not None and r.positions for r in references)
+            if in_a_row or (
+                _POINTING_LEAD_IN.search(folded, max(0, key_start - _CLAUSE_LEAD_IN_WINDOW), key_start)
+                and _OPENS_INSIDE_A_LINE.match(folded, match.end())
             ):
                 references.append(
                     Reference(

@@ -542,7 +542,10 @@ _ABOUT_WHAT_IT_MEANS = re.compile(
     r"|(?:veut|voulez|veulent|vouliez)(?:-vous)? dire|signifie|comprends pas|entend(?:ez|-on)?(?:-vous)? par|entendu par"
     r"|(?:est-ce que|est-ce qu'|elle) (?:la question \d |la \d )?concerne|significa|(?:quiere|quieren|quieres|quiso|quisieron) decir"
     r"|entiende[ns]? por|no entiendo|se refieren?|(?:quer|querem|queres|quis|quiseram) dizer|entende[ms]? por|se referem?"
-    r"|nao entendo|nao percebo|(?:vuol|vuole|volete|vogliono) dire|non capisco|si riferisce|intende(?:te)? (?:per|con))\b"
+    r"|nao entendo|nao percebo|(?:vuol|vuole|volete|vogliono) dire|non capisco|si riferisce|intende(?:te)? (?:per|con)"
+    # Asked to say it again: "Could you rephrase question 3?", "Pourriez-vous préciser la 2 ?"
+    r"|(?:could|can|would) you (?:please )?(?:rephrase|reword|clarify|explain)|(?:pourriez|pouvez)-vous (?:reformuler|preciser|expliquer|clarifier)"
+    r"|(?:podria|podrian|puede|pueden) (?:reformular|aclarar|explicar|precisar)|(?:poderia|podem) (?:reformular|esclarecer|explicar))\b"
 )
 _ASKING = re.compile(r"\?|^\W*(?:when|where|how|can|could|is|are|will|quand|ou|comment|est-ce|cuando|donde|como|puedo|quando|onde|posso)\b")
 
@@ -553,7 +556,10 @@ def organiser_question(folded: str) -> str | None:
     if len(words(folded)) > ORGANISER_QUESTION_MAX_WORDS or not _ASKING.search(folded):
         return None
     # "We use the radio. Can I send our report?" answers too: only questions, and greetings, here.
-    if not all(_ASKING.search(sentence) or is_phatic_sentence(sentence) for sentence in sentences(folded)):
+    # "Sorry, I don't understand question 3." says what the question after it asks.
+    if not all(
+        _ASKING.search(sentence) or is_phatic_sentence(sentence) or _ABOUT_WHAT_IT_MEANS.search(sentence) for sentence in sentences(folded)
+    ):
         return None
     if _DEADLINE.search(folded):
         return DEADLINE

@@ -633,6 +633,18 @@ def test_question_keys_joined_at_the_start_file_one_answer_under_each(linker, te
     ]
 
 
+@pytest.mark.parametrize(
+    "text", ["1.1: twinning 1.2: a joint committee 1.3: newsletters", "1.1) twinning 1.2) a joint committee 1.3) newsletters"]
+)
+def test_keys_in_a_row_on_one_line_each_open_their_answer(linker, text):
+    segments = linker.link(text, open_round=1).segments
+    assert [(s.question, s.text) for s in segments] == [("1.1", "twinning"), ("1.2", "a joint committee"), ("1.3", "newsletters")]
+
+
+def test_a_ratio_after_a_key_is_no_key(linker):
+    assert tied(linker, "1.1: the ratio was 1.5: 1 in 2012", 1) == [("1.1", "reference")]
+
+
 def test_a_quantity_after_joined_keys_is_no_question(linker):
     text = "1.1 and 1.2 million euros go to twinning every year"
     assert all(s.method != "reference" for s in linker.link(text, open_round=1).segments)
@@ -775,6 +787,9 @@ def test_a_name_before_qui_still_introduces_its_writer(linker):
     [
         "¿la pregunta 3 se refiere a los gobiernos locales o nacionales?",
         "does Q2 refer to national or local level?",
+        "Sorry, I don't understand question 3. Could you rephrase it?",
+        "Could you clarify question 2?",
+        "Pourriez-vous préciser la question 4 ?",
         "est-ce que la question 3 concerne aussi les pays d'origine ?",
         "qu'est-ce que vous entendez par 'environnement favorable' dans la question 1 ?",
         "What does RLA stand for?",
