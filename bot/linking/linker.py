@@ -525,6 +525,8 @@ class Linker:
             pieces = [(start, markers[0].start, None)] if start < len(preamble) else []
         else:
             pieces = [(leading_phatic_end(text, folded), len(folded), None)]
+        # What the thanks before an unmarked answer name: "Thank you for question 4, very interesting. We have…".
+        lead = "" if markers else folded[: pieces[0][0]]
         marker: _Marker | None  # one of `markers` here; in the loop below, None for text that no marker opens
         for i, marker in enumerate(markers):
             end = markers[i + 1].start if i + 1 < len(markers) else beyond_budget
@@ -548,7 +550,7 @@ class Linker:
             tied = [
                 segment
                 for each in (*joined, marker)
-                for segment in self._tie(body, folded_body, each, round_context, open_round, replied, answered_before)
+                for segment in self._tie(body, folded_body, each, round_context, open_round, replied, answered_before, lead)
             ]
             if joined:
                 tied, joined = _joint_answer(tied), []
@@ -702,8 +704,10 @@ class Linker:
         open_round: int | None,
         replied: tuple[str, str] | None,
         answered_before: str | None,
+        lead: str = "",
     ) -> list[Segment]:
-        """The segment's answer filed under each question it is tied to, or left unsure."""
+        """The segment's answer filed under each question it is tied to, or left unsure. `lead`: the
+        greeting or thanks left out before it, whose mention of a question it answers."""
         reference = marker.reference if marker else None
         if marker and marker.restated:
             key, confidence = marker.restated
@@ -718,6 +722,8 @@ class Linker:
         last_sentence = sentences(folded_body)[-1]
         if not mentions and last_sentence != first_sentence and len(words(last_sentence)) <= CLOSING_MENTION_MAX_WORDS:
             mentions = [r for r in find_references(last_sentence) if r.positions and not r.bare]
+        if not mentions and lead:
+            mentions = [r for r in find_references(lead) if r.positions and not r.bare][:1]
         if mentions:
             return self._resolve(mentions[0], body, folded_body, round_context, open_round, CONFIDENCE["mention"], answered_before)
         if replied:

@@ -641,6 +641,17 @@ def test_keys_in_a_row_on_one_line_each_open_their_answer(linker, text):
     assert [(s.question, s.text) for s in segments] == [("1.1", "twinning"), ("1.2", "a joint committee"), ("1.3", "newsletters")]
 
 
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Thank you for the question 4, very interesting. We have the PDC in Dakar.", "1.4"),
+        ("Merci pour la question 2 ! Chez nous, un comité mixte réunit la région et l'État.", "1.2"),
+    ],
+)
+def test_the_question_a_thank_you_names_is_the_one_the_text_after_it_answers(linker, text, question):
+    assert tied(linker, text, 1) == [(question, "reference")]
+
+
 def test_a_ratio_after_a_key_is_no_key(linker):
     assert tied(linker, "1.1: the ratio was 1.5: 1 in 2012", 1) == [("1.1", "reference")]
 
