@@ -145,7 +145,10 @@ BARE_NUMBER = re.compile(
 # "2 communes de la région…", "3 ans de jumelage", "1 000 migrants" count things.
 _YES_OR_NO = re.compile(r"[ \t]+(?:yes|yeah|no|oui|non|si|sim|nao)\b")
 # "1.5 million", "2.5 %": a quantity, not question 1.5.
-_UNIT = r"[ \t]*(?:%|per ?cent|pour ?cent|por ?ciento|million|milliard|billion|thousand|mil\b|milh|milion|millon|mille|bn\b|m\b|k\b|km|kg|ha\b|years?|ans\b|anos\b|anni\b|[$€£]|usd|eur|dollars?|euros?)"
+_UNIT = (
+    r"[ \t]*(?:%|per ?cent|pour ?cent|por ?ciento|million|milliard|billion|thousand|mil\b|milh|milion|millon|mille|bn\b|m\b|k\b|km|kg|ha\b|years?|ans\b|anos\b|anni\b|[$€£]|usd|eur|dollars?|euros?"
+    r"|times\b|fois\b|veces\b|vezes\b|volte\b|hours?\b|heures?\b|horas?\b|days\b|jours\b|d[ií]as\b|months?\b|mois\b|meses\b)"
+)
 _NOT_A_QUANTITY = rf"(?!{_UNIT})"
 _QUANTITY = re.compile(_UNIT)
 # Words that point at what follows: "Regarding 1.3 we use …", "Concernant la coopération décentralisée, nous …".
@@ -193,6 +196,7 @@ _DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what ends a round header as a col
 # "… on 1.4: …", "… on 1.4 — …"; not a range: "for 1.5 - 2 million people".
 _OPENS_INSIDE_A_LINE = re.compile(r"(?:[ \t]*:|[ \t]+[-–—][ \t])(?![ \t]*\d)")
 _KEY_IN_A_ROW = re.compile(r"[ \t]*[:)](?![ \t]*\d)")  # "1.2:" or "1.2)" after "1.1: …" on the same line; not "1.5: 1"
+_AFTER_A_SENTENCE = re.compile(r"[.!?…][ \t]+$")  # "2.1 Good practice: a desk. 2.2 Challenges: …"
 # What must follow a reference that only counts as a marker: "la pregunta anterior, …", "Pour la 1 :"
 # "Punto 2.- …"; a comma before a number lists counts or dates: "On 3, 4 and 5 May".
 _MARKER_DELIMITER = re.compile(r"[ \t]*(?:[:)]|,(?![ \t]*\d)|\.?-[ \t]|\.-)")
@@ -400,10 +404,15 @@ def find_references(folded: str) -> list[Reference]:
     # Keys before bare numbers: "1.5:" opening a line is a question's key whatever marked the lines
     # before it ("Q3: …\n1.5: …"), where a bare "1)" after another marker is an item of a list.
     named = _Taken([(r.start, r.end) for r in references])
+    rounds_keyed = {r.round_number for r in references if r.positions}  # the rounds whose keys opened answers
     for match in _QUESTION_KEY.finditer(folded):
         key_start = match.start() - 1
         if key_start in named or _QUANTITY.match(folded, match.end()):
             continue
+        round_number = int(match.group("round"))
+        keyed_before = round_number in rounds_keyed
+        if layout.is_anchored(key_start):
+            rounds_keyed.add(round_number)  # "2.1 Good practice: …" opens a line, whatever follows it
         # "1.1 and 2.1: …": a key of another round joined to an anchored key answers with it.
         joined_to = _JOINED_TO_KEYS.search(folded, max(0, key_start - _JOINED_KEYS_WINDOW), key_start)
         if joined_to is not None and layout.is_anchored(joined_to.start()):
@@ -416,7 +425,7 @@ def find_references(folded: str) -> list[Reference]:
         if not layout.is_anchored(key_start):
             # "Hi, quick one on 1.4 — Naga City…": a key pointed at, then a delimiter, opens its answer inside a line;
             # and so does a key after keys that opened answers, with its own delimiter: "1.1: twinning 1.2: a committee".
-            in_a_row = _KEY_IN_A_ROW.match(folded, match.end()) and any(r.round_number is not None and r.positions for r in references)
+            in_a_row = keyed_before and bool(_KEY_IN_A_ROW.match(folded, match.end()))
             if in_a_row or (
                 _POINTING_LEAD_IN.search(folded, max(0, key_start - _CLAUSE_LEAD_IN_WINDOW), key_start)
                 and _OPENS_INSIDE_A_LINE.match(folded, match.end())
@@ -437,6 +446,8 @@ def find_references(folded: str) -> list[Reference]:
             _OPENING_DELIMITER.match(folded, match.end())
             or _POINTING_LEAD_IN.search(folded, layout.line_or_sentence_start(key_start), key_start)
             or _JOINS_A_KEY.match(folded, match.end())
+            # "2.1 Good practice: a desk. 2.2 Challenges: …": a sentence opened by the next key of a round keyed before.
+            or (keyed_before and _AFTER_A_SENTENCE.search(folded, 0, key_start))
         ):
             references.append(
                 Reference(
@@ -490,7 +501,7 @@ _POINTS_AHEAD = re.compile(
     r"[^.!?…:;\n]*\b(?:to|for|on|about|regarding|a|au|aux|pour|sur|concernant|para|sobre|al|per|su|sulla|alla)"
     r"[ \t]*(?:(?:la|le|les|the|el|los|las|o|a|il)[ \t]+)?"
 )
-_POINTING_SENTENCE_MAX = 48
+_POINTING_SENTENCE_MAX = 64  # "Un complément à ma réponse de la semaine dernière sur la"
 
 # "… piccoli (domanda 5).", "(see question 3: …)" name a question in passing; "(Q2) …" at a line start opens.
 _IN_BRACKETS = re.compile(r"\([ \t]*(?:(?:see|cf|voir|ver|vea|vedi)\b\.?[ \t]*)?$")

@@ -656,6 +656,17 @@ def test_a_ratio_after_a_key_is_no_key(linker):
     assert tied(linker, "1.1: the ratio was 1.5: 1 in 2012", 1) == [("1.1", "reference")]
 
 
+def test_the_next_key_of_the_round_opening_a_sentence_opens_its_answer(linker):
+    text = "2.1 Good practice: a welcome desk in the town hall. 2.2 Challenges: no budget, no staff."
+    assert [s.question for s in linker.link(text, open_round=2).segments] == ["2.1", "2.2"]
+    assert tied(linker, "2.1: our budget grew by 10%. 2.5 times more people came.", 2) == [("2.1", "reference")]
+
+
+def test_a_long_lead_in_pointing_at_its_key_is_part_of_the_marker(linker):
+    text = "Un complément à ma réponse de la semaine dernière sur la question 1.4 : le plan de Thiès aussi."
+    assert [(s.question, s.text) for s in linker.link(text, open_round=2).segments] == [("1.4", "le plan de Thiès aussi.")]
+
+
 def test_a_quantity_after_joined_keys_is_no_question(linker):
     text = "1.1 and 1.2 million euros go to twinning every year"
     assert all(s.method != "reference" for s in linker.link(text, open_round=1).segments)
