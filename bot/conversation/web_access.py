@@ -662,8 +662,15 @@ async def _grouped_per_language_and_day(session: AsyncSession, discussion: Discu
 
 
 async def _contributors(session: AsyncSession, discussion: Discussion) -> tuple[Counter[str], Counter[str]]:
-    """The participants who sent the discussion a message, per country they gave ("" when none) and per role."""
-    wrote = select(Message.id).where(Message.discussion_id == discussion.id, Message.participant_id == Participant.id).exists()
+    """The participants who answered in the discussion (a message with an answer in it, filed or waiting: not
+    one that only announced an answer, or whose answers were all withdrawn), per country they gave ("" when
+    none) and per role."""
+    wrote = (
+        select(Contribution.id)
+        .join(Message, Contribution.message_id == Message.id)
+        .where(Message.discussion_id == discussion.id, Message.participant_id == Participant.id)
+        .exists()
+    )
     by_country: Counter[str] = Counter()
     by_role: Counter[str] = Counter()
     for country, role, count in await session.execute(

@@ -467,6 +467,8 @@ async def test_the_overview_counts_contributions_per_question_language_day_count
     await engine.handle_message(john.message("1.2: Twinning between towns works well in our experience."))
     hidden_id = (await stored_contributions(engine.sessions, Contribution.id))[-1][0]
     await engine.handle_message(boss.message(f"/hide {hidden_id} off topic"))
+    marie = await join(engine, user, "marie", "fr")
+    await engine.handle_message(marie.message("Je réponds à la 1.2 dans mon prochain message."))  # an answer announced, none yet
     await web.get(await desk_link(engine, boss.platform.name, boss.user_id))
     overview = (await web.get("/desk?lang=en")).text
     assert "Participants who answered: 2." in overview
