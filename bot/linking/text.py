@@ -317,11 +317,24 @@ _IN_THE_NEXT_MESSAGE = re.compile(
     r"|\b(?:follows|to follow|suit|sigue|segue)\W*$"
 )
 NEXT_MESSAGE_MAX_WORDS = 14
+# All the words of such a text: any other is the start of an answer ("Q2: a committee, more in my next message").
+_POINTING_AHEAD_STEMS = frozenset(
+    stem(word)
+    for word in """i'll will we'll answer answers reply respond next message mail email courriel follows follow coming send
+    mon mes notre prochain prochaine suivant suit repond reponds reponse reponses enverrai envoie respondo responderemos
+    respuesta respuestas siguiente mensaje correo proximo proxima sigue enviare enviaremos question questions pregunta
+    preguntas pergunta questao domanda point punto separate separe separado aparte voici aqui here ecco our nuestra
+    nuestro resposta responderei mensagem segue""".split()
+)
 
 
 def points_to_the_next_message(folded: str) -> bool:
-    """A short text saying that the answer comes in a later message ("I'll answer 1.3 in my next message")."""
-    return len(words(folded)) <= NEXT_MESSAGE_MAX_WORDS and bool(_IN_THE_NEXT_MESSAGE.search(folded))
+    """A short text saying that the answer comes in a later message, and nothing more ("I'll answer 1.3 in my next message")."""
+    return (
+        len(words(folded)) <= NEXT_MESSAGE_MAX_WORDS
+        and bool(_IN_THE_NEXT_MESSAGE.search(folded))
+        and all(word_stem in _POINTING_AHEAD_STEMS for word_stem in content_stems(folded))
+    )
 
 
 def is_promise(folded_sentence: str) -> bool:

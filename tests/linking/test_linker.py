@@ -693,8 +693,9 @@ def test_a_text_saying_the_answer_comes_in_the_next_message_files_nothing_and_an
     assert linked.segments == () and linked.announces == announced
 
 
-def test_an_answer_that_says_follows_is_still_an_answer(linker):
-    assert tied(linker, "Q2: la coopération suit les routes de la migration.", 1) == [("1.2", "reference")]
+@pytest.mark.parametrize("text", ["Q2: la coopération suit les routes de la migration.", "Q2: a joint committee, more in my next message."])
+def test_an_answer_that_says_follows_or_promises_more_is_still_an_answer(linker, text):
+    assert tied(linker, text, 1) == [("1.2", "reference")]
 
 
 @pytest.mark.parametrize("text", ["Is the end goal to publish a report?", "What do you mean by end-users?"])
