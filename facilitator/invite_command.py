@@ -81,11 +81,8 @@ def read_contacts(rows: list[dict[str, str]], languages: list[str]) -> tuple[lis
     contacts, problems = [], []
     seen: set[str] = set()
     for line, written_row in enumerate(rows, start=2):
-        row = {
-            _COLUMN_OF.get(typed_key(key or ""), typed_key(key or "")): value.strip()
-            for key, value in written_row.items()
-            if isinstance(value, str)
-        }
+        typed = {typed_key(key or ""): value.strip() for key, value in written_row.items() if isinstance(value, str)}
+        row = {_COLUMN_OF.get(header, header): value for header, value in typed.items()}
         written = row.get("address", "")
         # "fr", "Français", "French" alike.
         language, role = language_named(row.get("language", ""), languages) or row.get("language", "").lower(), row.get("role", "").lower()

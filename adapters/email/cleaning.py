@@ -241,7 +241,8 @@ def _without_signature(lines: list[str], author_name: str) -> list[str]:
             lines = lines[:index]
             break
     name = author_name.strip().lower()
-    first_name = name.split()[0] if len(name.split()) > 1 and len(name.split()[0]) > 2 else None
+    parts = name.split()
+    first_name = parts[0] if len(parts) > 1 and len(parts[0]) > 2 else None
     for index, line in enumerate(lines):
         signed = line.strip().lower()
         # "Marie Dupont, Région Île-de-France", or "Marie" alone on its line.

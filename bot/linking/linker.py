@@ -48,7 +48,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.linking.language import LanguageGuesser
-from bot.linking.markers import LAST, POINTING_WORDS, PREVIOUS, Reference, find_references, key_mention, named_round, topic_words
+from bot.linking.markers import LAST, POINTING_WORDS, PREVIOUS, Reference, find_references, key_mention, keys_in, named_round, topic_words
 from bot.linking.meaning import CachedEmbedder, Embedder, Loading
 from bot.linking.text import (
     asks_what_it_means,
@@ -247,7 +247,6 @@ _QUESTION_PREFIX = re.compile(r"[ \t]*(?:[-*•>][ \t]*)*(?:(?:q|question|pregun
 
 
 _HAS_WORD = re.compile(r"[^\W_]")
-_KEY = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})(?![\d.]?\d)")  # "1.3" as a question's key
 _INLINE_QUESTION_PREFIX = re.compile(r"(?<=\S)[ \t]+(?=(?:q|question|pregunta|pergunta|domanda)[ \t]*:)")
 # All that stands between two markers of one joint answer, on one line or joined by a word: "Pour la
 # 2.2 et la 2.3 :", "Q1, and also Q3:", "1.1 & 2.1 -", "1.1, 2.1:".
@@ -568,7 +567,7 @@ class Linker:
         named = [
             (r.round_in(open_round) or open_round, p) for r in find_references(folded) if not r.bare or r.round_number for p in r.positions
         ]
-        named += [(int(key.group(1)), int(key.group(2))) for key in _KEY.finditer(folded)]  # "answer 1.3": no marker, yet a key
+        named += keys_in(folded)  # "answer 1.3": no marker, yet a key
         questions = [self._question_at(round_number, position) for round_number, position in named]
         return list(dict.fromkeys(q.key for q in questions if q is not None))
 

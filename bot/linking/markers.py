@@ -417,9 +417,7 @@ def find_references(folded: str) -> list[Reference]:
         joined_to = _JOINED_TO_KEYS.search(folded, max(0, key_start - _JOINED_KEYS_WINDOW), key_start)
         if joined_to is not None and layout.is_anchored(joined_to.start()):
             references.append(
-                Reference(
-                    key_start, _answer_start(folded, match.end()), _key_positions(match), int(match.group("round")), opens_segment=True
-                )
+                Reference(key_start, _answer_start(folded, match.end()), _key_positions(match), round_number, opens_segment=True)
             )
             continue
         if not layout.is_anchored(key_start):
@@ -435,7 +433,7 @@ def find_references(folded: str) -> list[Reference]:
                         _lead_in_start(layout, key_start),
                         _answer_start(folded, match.end()),
                         _key_positions(match),
-                        int(match.group("round")),
+                        round_number,
                         opens_segment=True,
                     )
                 )
@@ -454,7 +452,7 @@ def find_references(folded: str) -> list[Reference]:
                     layout.line_or_sentence_start(key_start),
                     _answer_start(folded, match.end()),
                     _key_positions(match),
-                    int(match.group("round")),
+                    round_number,
                     opens_segment=True,
                 )
             )
@@ -729,6 +727,12 @@ _KEY_MENTION = re.compile(
     r"\b(?:sobre|on|sur|about|regarding|to|para|pour|per|su|de|da|re)\s+(?:(?:la|a|le|el|the|il)\s+)?"
     r"(?:(?:question|pregunta|pergunta|domanda|q)\s*)?(?P<round>\d)\.(?P<position>\d{1,2})(?![\d.]?\d)" + _NOT_A_QUANTITY
 )
+
+
+def keys_in(folded: str) -> list[tuple[int, int]]:
+    """Every question key the text writes, as (round, position), with the keys joined to it:
+    "I'll answer 1.3 …", "1.2 et 1.3 …", whether or not any opens an answer."""
+    return [(int(match.group("round")), position) for match in _QUESTION_KEY.finditer(folded) for position in _key_positions(match)]
 
 
 def key_mention(folded: str) -> Reference | None:

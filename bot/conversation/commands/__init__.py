@@ -53,9 +53,8 @@ async def handle(turn: Turn, text: str) -> None:
 
 async def _nearest_command(turn: Turn, name: str) -> str | None:
     """The command the sender may use whose name is closest to a mistyped one ("/export": /report)."""
-    allowed = [c.name for c in turn.commands if not c.organiser_only]
-    if turn.discussion is not None and await turn.is_organiser():
-        allowed = [c.name for c in turn.commands]
+    organiser = turn.discussion is not None and await turn.is_organiser()
+    allowed = [c.name for c in turn.commands if organiser or not c.organiser_only]
     begun = [command for command in allowed if len(name) >= MIN_BEGUN and command.startswith(name)]  # "/lang", "/extend"
     if len(begun) == 1:
         return begun[0]
