@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
@@ -115,6 +115,7 @@ def _territories() -> dict[str, str]:
     return codes
 
 
+@lru_cache(maxsize=4_096)  # a discussion's participants type a few countries, counted for every contribution
 def country_code(typed: str) -> str | None:
     """The ISO 3166 code of a country as someone typed it ("spain", "España", "Espagne"), or None."""
     return _territories().get(typed_key(typed))

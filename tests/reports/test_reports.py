@@ -547,6 +547,18 @@ async def test_a_name_is_taken_out_written_without_its_accents_or_its_hyphen(eng
     assert texts == ["[…] pour la […].", "dans les projets de M&D. […]"]
 
 
+async def test_a_name_in_letters_outside_ascii_is_taken_out(engine, user):
+    """The quick test before the pattern drops what is not ASCII: a name with letters that
+    have no accent to take off ("Ø"), or with no Latin letter at all, is still found."""
+    boss = await organiser(engine, user)
+    soren = await join(engine, user, "soren", "en", "anonymous", "Søren Østergård", "Мэрия Казани", "Danmark")
+    await engine.handle_message(boss.message("/open_round 1"))
+    await engine.handle_message(soren.message("Q1: ØSTERGÅRD here, for the twinning."))
+    await engine.handle_message(soren.message("Q2: the Мэрия Казани pays for the bus."))
+    texts = await published_texts(engine)
+    assert texts == ["[…] here, for the twinning.", "the […] pays for the bus."]
+
+
 async def test_an_anonymous_authors_organisation_is_taken_out_in_its_short_forms_too(engine, user):
     boss = await organiser(engine, user)
     organisation = "Fondo Andaluz de Municipios para la Solidaridad Internacional (FAMSI)"

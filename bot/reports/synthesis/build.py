@@ -75,18 +75,7 @@ def updated(reviewed: QuestionThemes, members: list[Member], language: str) -> Q
     themes = [theme for theme in themes if theme.contributions]
     question = replace(reviewed, themes=themes, other=still_there(reviewed.other), new=still_there(reviewed.new))
     unseen = [member for member in members if member.entry.id not in listed]
-    # Compared as the grouping compares them, each language's offset taken out.
-    embedded = [member for member in members if member.vector is not None]
-    centred = dict(
-        zip(
-            (member.entry.id for member in embedded),
-            without_language_offsets(np.stack([_vector(m) for m in embedded]), [m.entry.language for m in embedded]) if embedded else [],
-            strict=True,
-        )
-    )
-    centres = [_centre([centred[n] for n in theme.contributions if n in centred]) for theme in themes]
-    for member in unseen:
-        nearest = _nearest(centred.get(member.entry.id), centres)
+    for member, nearest in zip(unseen, _nearest_themes(themes, members, unseen), strict=True):
         if nearest is None:
             question.new.append(member.entry.id)
         else:
@@ -101,6 +90,24 @@ def updated(reviewed: QuestionThemes, members: list[Member], language: str) -> Q
             theme.quotes = _pick_quotes(theme, theme_members, language)
     _count(question, members)
     return question
+
+
+def _nearest_themes(themes: list[Theme], members: list[Member], unseen: list[Member]) -> list[int | None]:
+    """For each of `unseen`, the theme it joins, if any. Compared as the grouping compares
+    them, each language's offset taken out of all the question's vectors: work done only when
+    one of them has a vector (a report made after the synthesis has none to place)."""
+    if not any(member.vector is not None for member in unseen):
+        return [None] * len(unseen)
+    embedded = [member for member in members if member.vector is not None]
+    centred = dict(
+        zip(
+            (member.entry.id for member in embedded),
+            without_language_offsets(np.stack([_vector(m) for m in embedded]), [m.entry.language for m in embedded]),
+            strict=True,
+        )
+    )
+    centres = [_centre([centred[n] for n in theme.contributions if n in centred]) for theme in themes]
+    return [_nearest(centred.get(member.entry.id), centres) for member in unseen]
 
 
 def _vector(member: Member) -> np.ndarray:
@@ -122,10 +129,14 @@ def _centre(vectors: list[np.ndarray]) -> np.ndarray | None:
 
 
 def _central_first(members: list[Member]) -> list[Member]:
-    centre = _centre([member.vector for member in members if member.vector is not None])
-    if centre is None:
-        return sorted(members, key=lambda member: member.entry.id)
-    return sorted(members, key=lambda m: (-(float(centre @ m.vector) if m.vector is not None else -1.0), m.entry.id))
+    """Nearest the theme's centre first (those with no vector last), ties by number."""
+    embedded = [index for index, member in enumerate(members) if member.vector is not None]
+    closeness = np.full(len(members), -1.0)
+    if embedded:
+        vectors = np.stack([_vector(members[index]) for index in embedded])
+        closeness[embedded] = vectors @ centroid(vectors)
+    order = np.lexsort((np.array([member.entry.id for member in members]), -closeness))
+    return [members[index] for index in order]
 
 
 def _label(members: list[Member], others: list[Member], language: str, asked: dict[str, str]) -> tuple[str, str | None, frozenset[str]]:

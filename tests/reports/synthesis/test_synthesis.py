@@ -4,15 +4,20 @@ same data gives the same themes."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import numpy as np
 import pytest
 from sqlalchemy import select
 
 from bot.discussion import store
+from bot.linking.meaning import MODEL_NAME
 from bot.privacy.personal_data import forget_participant
 from bot.reports.data import gather
 from bot.reports.synthesis.draft import Synthesis
 from bot.reports.synthesis.making import for_report, make_synthesis
-from bot.storage.models import Contribution, Message, Participant
+from bot.reports.synthesis.store import members
+from bot.storage.models import Contribution, ContributionEmbedding, Message, Participant
 from tests.reports.synthesis.corpus import LABELLED, SEED, embed, read, store_contributions
 
 LABELLED_ROWS = read(LABELLED)
@@ -65,6 +70,24 @@ async def test_every_published_contribution_is_in_a_theme_or_among_the_other_poi
         for theme in question.themes:
             assert theme.counts.contributions == len(theme.contributions) >= 2
             assert theme.counts.participants == len(theme.contributions)  # one person per row in this corpus
+
+
+async def test_a_vector_made_before_its_text_was_edited_or_by_another_model_is_not_used(engine):
+    """Such a contribution is embedded again (here with the installed model) rather than grouped by what it said before."""
+    rows = [row for row in LABELLED_ROWS if row["question"] == "1.1"][:6]
+    ids = await store_contributions(engine.sessions, rows, np.ones((len(rows), 512), dtype=np.float32) / np.sqrt(512), engine.clock())
+    async with engine.sessions() as session:
+        edited = await session.get(Contribution, ids[0])
+        edited.updated_at = engine.clock() + dt.timedelta(minutes=1)
+        other = await session.scalar(select(ContributionEmbedding).where(ContributionEmbedding.contribution_id == ids[1]))
+        other.model = "another-model"
+        await session.commit()
+        discussion = await store.find_discussion(session)
+        question = next(q for q in (await gather(session, discussion, engine.clock())).questions if q.key == "1.1")
+        vectors = {member.entry.id: member.vector for member in await members(session, discussion, question, MODEL_NAME)}
+    assert sorted(vectors) == ids
+    assert vectors[ids[0]] is None and vectors[ids[1]] is None
+    assert all(np.allclose(vectors[number], 1 / np.sqrt(512)) for number in ids[2:])
 
 
 async def test_the_same_contributions_give_the_same_themes(engine):
