@@ -50,6 +50,8 @@ def _word_numbers(table: dict[int, str]) -> dict[str, int]:
 
 ORDINALS = _word_numbers(_ORDINAL_WORDS)
 CARDINALS = _word_numbers(_CARDINAL_WORDS)
+# "Question II:", "Pregunta IV -": read only where a delimiter closes them, never "the question I asked".
+ROMAN_NUMERALS = {numeral: number for number, numeral in enumerate("i ii iii iv v vi vii viii ix x".split(), start=1)}
 
 
 def _alternation(words) -> str:
@@ -77,6 +79,9 @@ _NUMBER_SIGN = r"(?:n[o°º]\.?\s*|n\.\s*(?=\d)|num(?:ero|ber|\.)?\s*|#\s*|[°º
 _ORDINAL = rf"(?:{_alternation(ORDINALS)}|(?P<{{g}}>\d)(?:st|nd|rd|th|ere|re|er|eme|e|a|o|[°º])\b)"
 # What joins the questions of one answer: "Q1 y Q2", "1 & 2", "Q1/Q2", "1.1, 1.2".
 _AND = r"(?:,|&|\+|/|and|et|y|e)"
+# A Roman numeral closed by a delimiter, or joined to another: "Pregunta IV -", "Preguntas II y III:".
+_ROMAN_WORDS = _alternation(ROMAN_NUMERALS)
+_ROMAN = rf"(?P<roman>{_ROMAN_WORDS})(?=[ \t]*(?:[:)]|[-–—][ \t]|\n|\Z|(?:,[ \t]*)?{_AND}[ \t]*(?:{_ROMAN_WORDS})\b))"
 _MAX_JOINED = 12  # questions one joint answer names: more than a round has
 
 
@@ -105,14 +110,15 @@ _TRIGGER = re.compile(
 )
 _COMPACT_QUESTION_WORDS = ("q", "p")  # "Q2", "P2", "#2": a marker even after a comma, "Q1 x, Q2 y"
 # Ordinals and cardinals are captured as text and read by `_number_of`.
-_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?:{_number('num', 'sub')}|(?P<card>{_alternation(CARDINALS)})\b)")
+_NUMBER_AFTER = re.compile(rf"\s*{_NUMBER_SIGN}(?:{_number('num', 'sub')}|(?P<card>{_alternation(CARDINALS)})\b|{_ROMAN})")
 _HASH_NUMBER = re.compile(rf"#\s?{_number('num', 'sub')}")
 # More questions answered together: "Q1 y Q2", "1 & 2", "Q1/Q2", "questions 2 et 3", "#1 and #3",
 # "la pregunta 3 y la 4"; a dash, "a" or "to" between two numbers is a range: "Q1-Q3";
 # "or" leaves the participant's choice open: "Q1 or Q2".
 _JOINED_NUMBER = re.compile(
-    rf"[ \t]*(?:(?P<and>{_AND})|(?P<to>-|a|au|to)|(?P<or>or|ou|o))[ \t]*(?:(?:la|the|el|le)[ \t]+)?"
-    rf"(?P<word>(?:{_QUESTION_WORD}|#)[ \t]*)?(?P<num>\d{{1,2}})(?![\d.]|[a-z])"
+    rf"[ \t]*(?:(?P<and>(?:,[ \t]*)?{_AND}(?:[ \t]+(?:also|aussi|tambien|tambem|anche))?)|(?P<to>-|a|au|to)|(?P<or>or|ou|o))[ \t]*"
+    rf"(?:(?:la|the|el|le)[ \t]+)?(?P<word>(?:{_QUESTION_WORD}|#)[ \t]*)?"
+    rf"(?:(?P<num>\d{{1,2}})(?![\d.]|[a-z])|(?P<card>{_alternation(CARDINALS)})\b|{_ROMAN})"
 )
 # The question after the word: "la pregunta anterior", "la question précédente".
 _ORDINAL_AFTER = re.compile(rf"\s+(?P<ord>{_alternation(w for w, n in ORDINALS.items() if n == PREVIOUS)})\b")
@@ -227,6 +233,8 @@ def _number_of(match: re.Match) -> int | None:
     groups = match.groupdict()
     if groups.get("card"):
         return CARDINALS[groups["card"]]
+    if groups.get("roman"):
+        return ROMAN_NUMERALS[groups["roman"]]
     if groups.get("ordnum"):
         return int(groups["ordnum"])
     if groups.get("ord"):
@@ -241,7 +249,8 @@ def _key_positions(match: re.Match) -> tuple[int, ...]:
 
 def _position_of(match: re.Match) -> int:
     """`_number_of` a match of a pattern that always captures a number (`_ORDINAL_BEFORE`,
-    `_NUMBER_AFTER`, `_HASH_NUMBER`: each of their words is a key of `ORDINALS` or `CARDINALS`)."""
+    `_NUMBER_AFTER`, `_HASH_NUMBER`, `_JOINED_NUMBER`: each of their words is a key of
+    `ORDINALS`, `CARDINALS` or `ROMAN_NUMERALS`)."""
     position = _number_of(match)
     assert position is not None, match.group()
     return position
@@ -552,7 +561,7 @@ def _joined_positions(folded: str, first: int, end: int, trigger_word: str) -> t
     positions, chain_end, all_named, alternatives = [first], end, True, False
     # Bounded, so that "Q1, Q2, Q3, …" costs each of its markers the same.
     while len(positions) < _MAX_JOINED and (joined := _JOINED_NUMBER.match(folded, chain_end)):
-        number = int(joined.group("num"))
+        number = _position_of(joined)
         if joined.group("to") and number > positions[-1]:
             positions.extend(range(positions[-1] + 1, number + 1))
         elif joined.group("to"):

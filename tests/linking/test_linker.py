@@ -38,6 +38,8 @@ def tied(linker: Linker, text: str, open_round: int, **context) -> list[tuple[st
         ("Semaine 2, question 1 : cours de français", 3, "2.1"),
         ("semana 1 pregunta 2: mesas de coordinación", 2, "1.2"),
         ("last week's Q4: we have one", 2, "1.4"),
+        ("Question II: un comité national", 1, "1.2"),
+        ("Pregunta IV - un plan territorial", 1, "1.4"),
         ("la dernière question : formaliser les accords", 4, "4.4"),
         ("Questão 2: conselhos de migrantes", 2, "2.2"),
         ("Domanda 1: il comune di Torino", 2, "2.1"),
@@ -424,11 +426,18 @@ def test_a_reference_after_a_formal_or_returning_lead_in_is_a_marker(linker, tex
         ("Semaine 1 Q2 et semaine 2 Q1 : la clé", 3, ["1.2", "2.1"]),  # each question with its nearest round
         ("Q1, and also Q3: la clé", 3, ["3.1", "3.3"]),
         ("pregunta 1 y 4 → la clé", 4, ["4.1", "4.4"]),
+        ("On question two, and also three: la clé", 1, ["1.2", "1.3"]),
+        ("Preguntas II y III: la clé", 1, ["1.2", "1.3"]),
     ],
 )
 def test_markers_joined_by_and_share_one_answer(linker, text, open_round, expected):
     segments = linker.link(text, open_round=open_round).segments
     assert [(s.question, s.text) for s in segments] == [(key, "la clé") for key in expected]
+
+
+def test_a_roman_numeral_names_a_question_only_where_a_delimiter_closes_it(linker):
+    (segment,) = linker.link("The question I and my colleagues raised is funding: the region pays for the desks.", open_round=1).segments
+    assert segment.method != "reference"
 
 
 def test_markers_joined_by_and_are_asked_about_when_one_names_no_question(linker):
