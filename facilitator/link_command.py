@@ -9,7 +9,9 @@ Each answer is `{"language": "es", "segments": [{"question": "1.2", "text": "…
 "method": "reference", "confidence": 0.97}]}`: "question" is null when the linker is
 unsure (then "candidates" lists the likeliest questions first), and "segments" is
 empty when the message is not a contribution (a greeting, thanks, an introduction);
-"asks" is "deadline" or "organisers" for a question to the organisers. The answers' meaning
+"asks" is "deadline" or "organisers" for a question to the organisers; "announces" names the
+question a message names alone, its answer to come next; "declined" lists the questions it
+says it has nothing to add on ("Q3: no comment"). The answers' meaning
 comes from a sentence-embedding model loaded once (`bot.linking.meaning`); `--jsonl`
 embeds the lines in batches.
 """
@@ -131,6 +133,8 @@ def as_json(linked: Linked) -> dict:
         answer["asks"] = linked.asks
     if linked.announces:
         answer["announces"] = linked.announces
+    if linked.declined:
+        answer["declined"] = list(linked.declined)
     return answer
 
 

@@ -24,7 +24,7 @@ from bot.discussion.store import DiscussionIndex, IndexedQuestion, question_text
 from bot.handling.buttons import read_button
 from bot.handling.turn import Turn
 from bot.handling.unfiled import DROP, FILE, asked_in_reply, which_question_buttons
-from bot.i18n import _, current_language, format_moment
+from bot.i18n import _, current_language, format_moment, ngettext
 from bot.linking import Linked, Segment, worker
 from bot.ports import IncomingMessage
 from bot.storage.database import one_or_many
@@ -183,6 +183,15 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         if stored is None:
             if not turn.private:
                 return  # "hello everyone" in a group is said to the group, not to the bot
+            if linked.declined:  # "Q3: no comment": said, and nothing to file
+                turn.reply(
+                    ngettext(
+                        "Noted: nothing was recorded for question {questions}. You can still answer it while its round is open.",
+                        "Noted: nothing was recorded for questions {questions}. You can still answer them while their round is open.",
+                        len(linked.declined),
+                    ).format(questions=format_list(list(linked.declined), locale=current_language()))
+                )
+                return
             turn.reply(
                 _("Thank you! To answer a question, reply to its message or start with its number, for example «Q2: …».")
                 if turn.answers_by_reply

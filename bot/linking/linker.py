@@ -53,6 +53,7 @@ from bot.linking.meaning import CachedEmbedder, Embedder, Loading
 from bot.linking.text import (
     asks_what_it_means,
     content_stems,
+    declines,
     fold,
     is_endorsement,
     is_not_a_contribution,
@@ -94,6 +95,8 @@ class Linked:
     asks: str | None = None
     # A question restated or named alone, its answer to come in the next message: its key.
     announces: str | None = None
+    # The questions the message says it has nothing to add on ("Q3: no comment", "Nothing yet on 1.4"): nothing filed there.
+    declined: tuple[str, ...] = ()
 
 
 class FiledAnswer(NamedTuple):
@@ -503,7 +506,8 @@ class Linker:
             # "+1" answers nothing; "I agree with Ana on question 2" is its writer's view on question 2.
             endorsed = [r for r in find_references(folded) if r.positions and not r.bare] if is_endorsement(folded) else []
             named = self._resolve(endorsed[0], text, folded, open_round, open_round, CONFIDENCE["mention"], None) if endorsed else []
-            return Linked(self._language.guess(text, participant_language), tuple(named))
+            nothing_for = tuple(self._pointed_at(folded, open_round)) if declines(text) else ()
+            return Linked(self._language.guess(text, participant_language), tuple(named), declined=nothing_for)
         if points_to_the_next_message(folded) and (pointed := self._pointed_at(folded, open_round)):
             # Nothing of an answer yet: the next message answers the question, if the text names one.
             return Linked(self._language.guess(text, participant_language), (), announces=pointed[0] if len(pointed) == 1 else None)
@@ -532,6 +536,7 @@ class Linker:
             pieces.append((marker.body_start, end, marker))
         answered_before = reply_to  # what "la pregunta anterior" counts from
         announced = None
+        declined: list[str] = []
         joined: list[_Marker] = []  # markers whose answer is the next marker's: "la 2.2 et la 2.3 : …"
         for index, (start, end, marker) in enumerate(pieces):
             end = start + sign_off_start(folded[start:end])
@@ -553,6 +558,9 @@ class Linker:
             ]
             if joined:
                 tied, joined = _joint_answer(tied), []
+            if declines(body):  # "Q3: no comment."
+                declined.extend(segment.question for segment in tied if segment.question is not None)
+                continue
             segments.extend(tied)
             answered_before = tied[-1].question
         if _HAS_WORD.search(folded, beyond_budget):
@@ -560,7 +568,12 @@ class Linker:
         # The answers tell the participant's language better than a question restated in another.
         answers = "\n".join(s.text for s in segments)
         sample = answers if self._language.is_long_enough(answers) else text
-        return Linked(self._language.guess(sample, participant_language), tuple(segments), announces=None if segments else announced)
+        return Linked(
+            self._language.guess(sample, participant_language),
+            tuple(segments),
+            announces=None if segments or declined else announced,
+            declined=tuple(dict.fromkeys(declined)),
+        )
 
     def _pointed_at(self, folded: str, open_round: int | None) -> list[str]:
         """The questions a text names: "Je réponds à la 1.3 dans mon prochain message", "I'll answer 1.3 …"."""

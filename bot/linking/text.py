@@ -342,19 +342,30 @@ def is_promise(folded_sentence: str) -> bool:
     return len(words(folded_sentence)) <= PROMISE_MAX_WORDS and bool(_LATER.search(folded_sentence) and _LATER_WHEN.search(folded_sentence))
 
 
-# Saying one has nothing to say on it: "Nothing to add for now.", "No tengo experiencia en este tema."
+# Saying one has nothing to say on it: "Nothing to add for now.", "No tengo experiencia en este tema.",
+# "Nothing yet on 1.4", "N/A", "Rien pour l'instant".
 _NOTHING_TO_ADD = re.compile(
     r"^\W*(?:(?:i have |i've |we have )?nothing (?:more |else )?to (?:add|say|share)|no comments?|(?:i have |we have )?no experience"
+    r"|nothing (?:yet|for now|so far)|no opinion|n/a(?!\w)"
     r"|(?:je n'ai |nous n'avons )?rien (?:de plus )?a (?:ajouter|dire)|pas de commentaires?|(?:je n'ai |nous n'avons )?(?:pas|aucune) d'?experience"
+    r"|rien (?:pour (?:l'? ?instant|le moment)|encore|a signaler)|pas d'avis"
     r"|(?:no tengo |no tenemos )?nada (?:mas )?(?:que|para) (?:anadir|agregar|decir|aportar)|sin comentarios|no (?:tengo|tenemos) experiencia"
+    r"|nada (?:por ahora|todavia|aun)|(?:todavia|aun) nada|sin opinion"
     r"|(?:nao tenho |nao temos )?nada a (?:acrescentar|dizer)|(?:nao tenho|nao temos) experiencia|(?:non ho |non abbiamo )?niente da aggiungere"
-    r"|nessun commento|(?:non ho |non abbiamo )?(?:nessuna )?esperienza)\b"
+    r"|nada ainda|ainda nada|niente per ora|nessun commento|(?:non ho |non abbiamo )?(?:nessuna )?esperienza)\b"
 )
 NOTHING_TO_ADD_MAX_WORDS = 10
 
 
 def has_nothing_to_add(folded_sentence: str) -> bool:
     return len(words(folded_sentence)) <= NOTHING_TO_ADD_MAX_WORDS and bool(_NOTHING_TO_ADD.match(folded_sentence))
+
+
+def declines(text: str) -> bool:
+    """Saying one has nothing to add (yet), with at most greetings, thanks or an apology around
+    it: "no comment.", "N/A", "Nothing yet on 1.4, sorry.". No answer to file."""
+    folded = [fold(s) for s in sentences(text)]
+    return any(has_nothing_to_add(s) for s in folded) and all(has_nothing_to_add(s) or is_phatic_sentence(s) for s in folded)
 
 
 # Pointing back at what the writer said before, and at most at the question it was for: "That's my

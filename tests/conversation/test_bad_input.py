@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from bot.conversation import contributions
 from bot.ports import IncomingMessage
-from bot.storage.models import Contribution, Message
-from tests.helpers import join, organiser
+from bot.storage.models import Contribution, Message, Question
+from tests.helpers import join, organiser, stored_contributions
 
 
 async def count(engine, model) -> int:
@@ -154,3 +154,18 @@ async def test_a_fault_of_ours_is_told_to_the_sender_in_their_language_and_the_n
     monkeypatch.setattr(contributions, "receive", real_receive)
     await engine.handle_message(ana.message("Pregunta 1: los hermanamientos entre ciudades."))
     assert "1.1" in platform.last(ana.dm).text
+
+
+async def test_saying_one_has_nothing_to_add_on_a_question_files_nothing_and_says_so(engine, platform, user, open_round):
+    marie = await join(engine, user, "marie", "fr")
+    await engine.handle_message(marie.message("Q3 : pas de commentaire pour l'instant, désolée."))
+    assert platform.last(marie.dm).text == (
+        "C’est noté : rien n’a été enregistré pour la question 1.3. Vous pourrez encore y répondre tant que son tour est ouvert."
+    )
+    assert await count(engine, Contribution) == 0
+
+
+async def test_nothing_to_add_on_one_question_and_an_answer_to_another_files_the_answer_alone(engine, platform, user, open_round):
+    ana = await join(engine, user, "ana", "es")
+    await engine.handle_message(ana.message("Pregunta 2: sin comentarios. Pregunta 3: un comité mixto con el ministerio."))
+    assert await stored_contributions(engine.sessions, Question.key, Contribution.text) == [("1.3", "un comité mixto con el ministerio.")]

@@ -435,6 +435,22 @@ def test_markers_joined_by_and_share_one_answer(linker, text, open_round, expect
     assert [(s.question, s.text) for s in segments] == [(key, "la clé") for key in expected]
 
 
+@pytest.mark.parametrize(
+    "text, filed, declined",
+    [
+        ("Q3: no comment.", [], ("1.3",)),
+        ("Rien pour l'instant sur la 1.4, désolé.", [], ("1.4",)),
+        ("1.4: N/A\n1.5: the lack of data on migrants.", ["1.5"], ("1.4",)),
+        ("Nothing yet on 1.4, sorry. On 1.2: we meet the ministry every quarter.", ["1.2"], ("1.4",)),
+        ("Q3: No comment from the ministry so far, but we publish a yearly guide of practices.", ["1.3"], ()),
+        ("Q2: +1", ["1.2"], ()),
+    ],
+)
+def test_nothing_to_add_on_a_question_is_no_answer_to_it(linker, text, filed, declined):
+    linked = linker.link(text, open_round=1)
+    assert ([s.question for s in linked.segments], linked.declined) == (filed, declined)
+
+
 def test_a_roman_numeral_names_a_question_only_where_a_delimiter_closes_it(linker):
     (segment,) = linker.link("The question I and my colleagues raised is funding: the region pays for the desks.", open_round=1).segments
     assert segment.method != "reference"
