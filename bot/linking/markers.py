@@ -75,8 +75,8 @@ _POINTING_AT_NUMBER = (
     r"|(?:on|for|regarding|concerning|as for|as to)(?:[ \t]+the)?|(?P<contracted>na|nella|sulla))(?=[ \t]+\d\b(?![.,]\d|[°º]))"
 )
 _ROUND_WORD = r"(?:weeks?|wk|semaines?|sem|semanas?|settimana|rounds?|ronda|tour|rodada)"
-_NUMBER_SIGN = r"(?:n[o°º]\.?\s*|n\.\s*(?=\d)|num(?:ero|ber|\.)?\s*|#\s*|[°º]\s*|[.-](?=\d))?"  # "n°2", "Q°1", "Q.2", "Q-2"
-_ORDINAL = rf"(?:{_alternation(ORDINALS)}|(?P<{{g}}>\d)(?:st|nd|rd|th|ere|re|er|eme|e|a|o|[°º])\b)"
+_NUMBER_SIGN = r"(?:n\.?[o°º]\.?\s*|n\.\s*(?=\d)|num(?:ero|ber|\.)?\s*|#\s*|[°º]\s*|[.-](?=\d))?"  # "n°2", "n.º 3", "Q°1", "Q.2", "Q-2"
+_ORDINAL = rf"(?:{_alternation(ORDINALS)}|(?P<{{g}}>\d)(?:st|nd|rd|th|ere|re|er|eme|e|a|o|[°ºª])\b)"  # "2ª pregunta"
 # What joins the questions of one answer: "Q1 y Q2", "1 & 2", "Q1/Q2", "1.1, 1.2".
 _AND = r"(?:,|&|\+|/|and|et|y|e)"
 # A Roman numeral closed by a delimiter, or joined to another: "Pregunta IV -", "Preguntas II y III:".

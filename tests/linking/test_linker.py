@@ -40,6 +40,8 @@ def tied(linker: Linker, text: str, open_round: int, **context) -> list[tuple[st
         ("last week's Q4: we have one", 2, "1.4"),
         ("Question II: un comité national", 1, "1.2"),
         ("Pregunta IV - un plan territorial", 1, "1.4"),
+        ("2ª pregunta: una mesa técnica", 1, "1.2"),
+        ("Respuesta a la pregunta n.º 3: una guía", 1, "1.3"),
         ("la dernière question : formaliser les accords", 4, "4.4"),
         ("Questão 2: conselhos de migrantes", 2, "2.2"),
         ("Domanda 1: il comune di Torino", 2, "2.1"),
