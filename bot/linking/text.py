@@ -348,11 +348,11 @@ _NOTHING_TO_ADD = re.compile(
     r"^\W*(?:(?:i have |i've |we have )?nothing (?:more |else )?to (?:add|say|share)|no comments?|(?:i have |we have )?no experience"
     r"|nothing (?:yet|for now|so far)|no opinion|n/a(?!\w)"
     r"|(?:je n'ai |nous n'avons )?rien (?:de plus )?a (?:ajouter|dire)|pas de commentaires?|(?:je n'ai |nous n'avons )?(?:pas|aucune) d'?experience"
-    r"|rien (?:pour (?:l'? ?instant|le moment)|encore|a signaler)|pas d'avis"
+    r"|rien (?:pour (?:l'? ?instant|le moment)|encore|a signaler)|ras(?=\W*$)|(?:je n'? ?ai |nous n'? ?avons )?pas d'? ?avis"
     r"|(?:no tengo |no tenemos )?nada (?:mas )?(?:que|para) (?:anadir|agregar|decir|aportar)|sin comentarios|no (?:tengo|tenemos) experiencia"
     r"|nada (?:por ahora|todavia|aun)|(?:todavia|aun) nada|sin opinion"
     r"|(?:nao tenho |nao temos )?nada a (?:acrescentar|dizer)|(?:nao tenho|nao temos) experiencia|(?:non ho |non abbiamo )?niente da aggiungere"
-    r"|nada ainda|ainda nada|niente per ora|nessun commento|(?:non ho |non abbiamo )?(?:nessuna )?esperienza)\b"
+    r"|nada ainda|ainda nada|sem comentarios?|niente per ora|nessun commento|(?:non ho |non abbiamo )?(?:nessuna )?esperienza)\b"
 )
 NOTHING_TO_ADD_MAX_WORDS = 10
 

@@ -442,6 +442,10 @@ def test_markers_joined_by_and_share_one_answer(linker, text, open_round, expect
     [
         ("Q3: no comment.", [], ("1.3",)),
         ("Rien pour l'instant sur la 1.4, désolé.", [], ("1.4",)),
+        ("Je n’ai pas d’avis sur la 1.3.", [], ("1.3",)),
+        ("Sem comentários sobre a 1.5.", [], ("1.5",)),
+        ("Q1 : RAS", [], ("1.1",)),
+        ("Q1 : ras le bol des réunions sans suite, il faut un comité.", ["1.1"], ()),
         ("1.4: N/A\n1.5: the lack of data on migrants.", ["1.5"], ("1.4",)),
         ("Nothing yet on 1.4, sorry. On 1.2: we meet the ministry every quarter.", ["1.2"], ("1.4",)),
         ("Q3: No comment from the ministry so far, but we publish a yearly guide of practices.", ["1.3"], ()),
