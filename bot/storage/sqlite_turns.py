@@ -97,7 +97,7 @@ def _run(connection: sqlite3.Connection, operation: str, parameters: Any, many: 
 class TurnTakingCursor(AsyncAdapt_aiosqlite_cursor):
     """A statement in one trip to aiosqlite's thread (`_run`), after the write turn is taken."""
 
-    __slots__ = ("_ran",)
+    __slots__ = ("_arraysize", "_ran")
     _adapt_connection: TurnTakingConnection
 
     def __init__(self, adapt_connection: AsyncAdapt_dbapi_connection):  # no aiosqlite cursor: `_run` makes its own
@@ -107,6 +107,7 @@ class TurnTakingCursor(AsyncAdapt_aiosqlite_cursor):
         self._soft_closed_memoized = EMPTY_DICT
         self._rows = collections.deque()
         self._ran = _Ran(None, -1, None, [])
+        self._arraysize = 1  # sqlite3's: the rows `fetchmany()` gives when asked for no count
 
     @property
     def description(self) -> Any:
@@ -119,6 +120,14 @@ class TurnTakingCursor(AsyncAdapt_aiosqlite_cursor):
     @property
     def lastrowid(self) -> Any:
         return self._ran.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._arraysize = value
 
     async def _async_soft_close(self) -> None:
         """Nothing to close: the sqlite3 cursor was closed in the thread."""

@@ -150,3 +150,15 @@ async def test_a_turn_never_given_back_stops_nobody_for_longer_than_its_patience
         assert "goes ahead" in caplog.text
     finally:
         await engine.dispose()
+
+
+async def test_a_statement_in_one_trip_gives_what_the_driver_would(turn_taking):
+    """Rows, counts and the new row's id, read in aiosqlite's thread before the cursor closes."""
+    async with turn_taking.begin() as connection:
+        inserted = await connection.execute(text("INSERT INTO notes VALUES ('a')"))
+        await connection.execute(text("INSERT INTO notes VALUES (:text)"), [{"text": "b"}, {"text": "c"}])
+        changed = await connection.execute(text("UPDATE notes SET text = text || '!' WHERE text != 'a'"))
+        result = await connection.execute(text("SELECT text FROM notes ORDER BY rowid"))
+        first, rest = result.fetchmany(), result.fetchall()
+    assert (inserted.lastrowid, changed.rowcount) == (1, 2)
+    assert ([row.text for row in first], [row.text for row in rest]) == (["a"], ["b!", "c!"])
