@@ -145,6 +145,7 @@ class ReportData:
     rounds: list[RoundData]
     figures: Figures
     public_authors: list[Author]  # the named participants, by name
+    authors: dict[int, Author]  # each contributor's participant id: the author as published
     generated_at: dt.datetime
     unfiled: list[Unfiled] | Streamed[Unfiled] = field(default_factory=list)  # shown under "Not yet tied to a question"
     acts: list[Act] = field(default_factory=list)  # the organisers' acts on contributions, oldest first
@@ -157,10 +158,15 @@ class ReportData:
 
     def entries_with_ids(self, ids: Collection[int]) -> dict[int, Entry]:
         """The contributions filed under the report's questions and numbered `ids` (the few
-        its key points quote), read from the database for a streamed report."""
+        its key points quote or take sentences from), read from the database for a streamed
+        report: in a worker thread, as a streamed report is written."""
         if self.reader is not None:
             return self.reader.wait(self.reader.with_ids(ids))
         return {entry.id: entry for question in self.questions for entry in question.entries if entry.id in ids}
+
+    def texts_with_ids(self, ids: Collection[int]) -> dict[int, str]:
+        """The texts of `entries_with_ids`, as published."""
+        return {number: entry.text for number, entry in self.entries_with_ids(ids).items()}
 
     @property
     def opens_at(self) -> dt.datetime | None:
@@ -282,6 +288,7 @@ async def gather(session: AsyncSession, discussion: Discussion, now: dt.datetime
         invitation=dict(discussion.invitation),
         rounds=ordered_rounds,
         figures=_figures([*asked, None], counted, author_of, chosen_language),
+        authors=author_of,
         public_authors=sorted({a for a in author_of.values() if a.public}, key=lambda a: ((a.name or "").casefold(), a.organisation or "")),
         generated_at=now,
         unfiled=unfiled,

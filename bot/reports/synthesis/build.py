@@ -1,15 +1,18 @@
 """One question's themes, from its published contributions and their embeddings: grouped
 automatically (`automatic`), or the organisers' reviewed themes brought up to date with the
-contributions received since (`updated`). Pure computation, run in a worker thread."""
+contributions received since (`updated`). Computation, run in a worker thread; the texts are
+asked for by number (`Texts`), so that bringing themes up to date reads only the few it takes
+sentences from, not the question's every contribution."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-from bot.reports.data import Entry, counted_country
+from bot.reports.data import Author, counted_country
 from bot.reports.synthesis.draft import Counts, QuestionThemes, Sentence, Theme
 from bot.reports.synthesis.grouping import OTHER, centroid, group, without_language_offsets
 from bot.reports.synthesis.phrases import key_phrases, lemmas, most_common_language
@@ -30,40 +33,49 @@ LABEL_LENGTH = 80  # characters, when no key phrase is found and a sentence stan
 class Member:
     """A contribution the synthesis may use: published, by someone not forgotten."""
 
-    entry: Entry
+    id: int
     participant: int
+    language: str | None
+    author: Author  # as published
     vector: np.ndarray | None  # None: not embedded (the model was not there)
 
 
-def automatic(key: str, members: list[Member], language: str, asked: dict[str, str] | None = None) -> QuestionThemes:
+# The published texts (names of the unpublished taken out) of the contributions numbered as asked;
+# one that has left the report since (hidden meanwhile) is not among them.
+Texts = Callable[[Collection[int]], dict[int, str]]
+
+
+def automatic(key: str, members: list[Member], texts: Texts, language: str, asked: dict[str, str] | None = None) -> QuestionThemes:
     """`asked`: what the discussion asked, by language (its title, invitation and this
     question): words every answer uses, which alone make no label."""
+    written = texts([member.id for member in members])  # a label is made of all of them
+    members = [member for member in members if member.id in written]
     embedded = [member for member in members if member.vector is not None]
-    labels = group(np.stack([_vector(m) for m in embedded]), [m.entry.language for m in embedded]) if embedded else np.zeros(0, dtype=int)
+    labels = group(np.stack([_vector(m) for m in embedded]), [m.language for m in embedded]) if embedded else np.zeros(0, dtype=int)
     themes: dict[int, list[Member]] = {}
     for member, label in zip(embedded, labels, strict=True):
         if label != OTHER:
             themes.setdefault(int(label), []).append(member)
-    listed = {member.entry.id for group_ in themes.values() for member in group_}
-    question = QuestionThemes(key=key, other=[member.entry.id for member in members if member.entry.id not in listed])
+    listed = {member.id for group_ in themes.values() for member in group_}
+    question = QuestionThemes(key=key, other=[member.id for member in members if member.id not in listed])
     grouped = [_central_first(themes[label]) for label in sorted(themes)]
     for number, theme_members in enumerate(grouped):
         others = [member for index, group_ in enumerate(grouped) if index != number for member in group_]
-        label, label_language, label_words = _label(theme_members, others, language, asked or {})
+        label, label_language, label_words = _label(theme_members, others, written, language, asked or {})
         theme = Theme(
-            id=f"{key}-{_letter(number)}", label=label, contributions=[m.entry.id for m in theme_members], label_language=label_language
+            id=f"{key}-{_letter(number)}", label=label, contributions=[m.id for m in theme_members], label_language=label_language
         )
-        _add_sentences(theme, theme_members, label_words)
+        _add_sentences(theme, theme_members, texts, label_words)
         theme.quotes = _pick_quotes(theme, theme_members, language)
         question.themes.append(theme)
     _count(question, members)
     return question
 
 
-def updated(reviewed: QuestionThemes, members: list[Member], language: str) -> QuestionThemes:
+def updated(reviewed: QuestionThemes, members: list[Member], texts: Texts, language: str) -> QuestionThemes:
     """The reviewed themes, labels, summaries and quotes kept; contributions hidden or
     forgotten since taken out; new ones added to the nearest reviewed theme, or to "new"."""
-    by_id = {member.entry.id: member for member in members}
+    by_id = {member.id: member for member in members}
     listed: set[int] = set()
 
     def still_there(numbers: list[int]) -> list[int]:
@@ -74,18 +86,19 @@ def updated(reviewed: QuestionThemes, members: list[Member], language: str) -> Q
     themes = [replace(theme, contributions=still_there(theme.contributions)) for theme in reviewed.themes]
     themes = [theme for theme in themes if theme.contributions]
     question = replace(reviewed, themes=themes, other=still_there(reviewed.other), new=still_there(reviewed.new))
-    unseen = [member for member in members if member.entry.id not in listed]
+    unseen = [member for member in members if member.id not in listed]
     for member, nearest in zip(unseen, _nearest_themes(themes, members, unseen), strict=True):
         if nearest is None:
-            question.new.append(member.entry.id)
+            question.new.append(member.id)
         else:
-            themes[nearest].contributions.append(member.entry.id)
+            themes[nearest].contributions.append(member.id)
+    quoted = texts({sentence.contribution for theme in themes for sentence in theme.sentences if sentence.contribution in by_id})
     for theme in themes:
         theme_members = [by_id[number] for number in theme.contributions]
         # Sentences still exactly in their contribution (an edit may have changed it) are kept with their numbers.
-        theme.sentences = [s for s in theme.sentences if s.contribution in by_id and s.text in by_id[s.contribution].entry.text]
+        theme.sentences = [s for s in theme.sentences if s.contribution in quoted and s.text in quoted[s.contribution]]
         theme.quotes = [number for number in theme.quotes if number in {s.number for s in theme.sentences}]
-        _add_sentences(theme, _central_first(theme_members), lemmas(theme.label, theme.label_language or language))
+        _add_sentences(theme, _central_first(theme_members), texts, lemmas(theme.label, theme.label_language or language))
         if not theme.quotes:
             theme.quotes = _pick_quotes(theme, theme_members, language)
     _count(question, members)
@@ -101,13 +114,13 @@ def _nearest_themes(themes: list[Theme], members: list[Member], unseen: list[Mem
     embedded = [member for member in members if member.vector is not None]
     centred = dict(
         zip(
-            (member.entry.id for member in embedded),
-            without_language_offsets(np.stack([_vector(m) for m in embedded]), [m.entry.language for m in embedded]),
+            (member.id for member in embedded),
+            without_language_offsets(np.stack([_vector(m) for m in embedded]), [m.language for m in embedded]),
             strict=True,
         )
     )
     centres = [_centre([centred[n] for n in theme.contributions if n in centred]) for theme in themes]
-    return [_nearest(centred.get(member.entry.id), centres) for member in unseen]
+    return [_nearest(centred.get(member.id), centres) for member in unseen]
 
 
 def _vector(member: Member) -> np.ndarray:
@@ -135,36 +148,42 @@ def _central_first(members: list[Member]) -> list[Member]:
     if embedded:
         vectors = np.stack([_vector(members[index]) for index in embedded])
         closeness[embedded] = vectors @ centroid(vectors)
-    order = np.lexsort((np.array([member.entry.id for member in members]), -closeness))
+    order = np.lexsort((np.array([member.id for member in members]), -closeness))
     return [members[index] for index in order]
 
 
-def _label(members: list[Member], others: list[Member], language: str, asked: dict[str, str]) -> tuple[str, str | None, frozenset[str]]:
+def _label(
+    members: list[Member], others: list[Member], texts: dict[int, str], language: str, asked: dict[str, str]
+) -> tuple[str, str | None, frozenset[str]]:
     """The theme's key phrases, in the report's language when some of its contributions are
     written in it, else in the theme's most common language (then named)."""
-    in_language = [member for member in members if member.entry.language == language]
-    label_language = language if in_language else most_common_language([member.entry.language for member in members])
-    written = [member.entry.text for member in members if member.entry.language == label_language]
-    elsewhere = [member.entry.text for member in others if member.entry.language == label_language]
+    in_language = [member for member in members if member.language == language]
+    label_language = language if in_language else most_common_language([member.language for member in members])
+    written = [texts[member.id] for member in members if member.language == label_language]
+    elsewhere = [texts[member.id] for member in others if member.language == label_language]
     phrases = key_phrases(written, elsewhere, label_language or language, asked.get(label_language or language, "")) if written else []
-    label = " · ".join(phrases) or shorten(members[0].entry.text, LABEL_LENGTH)
+    label = " · ".join(phrases) or shorten(texts[members[0].id], LABEL_LENGTH)
     words = frozenset(word for phrase in phrases for word in lemmas(phrase, label_language or language))
     return label, (None if label_language == language else label_language), words
 
 
-def _add_sentences(theme: Theme, members: list[Member], label_words: frozenset[str]) -> None:
-    """Candidate quotes from the most central contributions not yet quoted, up to CANDIDATE_SENTENCES."""
+def _add_sentences(theme: Theme, members: list[Member], texts: Texts, label_words: frozenset[str]) -> None:
+    """Candidate quotes from the most central contributions not yet quoted, up to
+    CANDIDATE_SENTENCES; their texts asked for as many at a time as sentences are missing."""
     represented = {sentence.contribution for sentence in theme.sentences}
+    candidates = [member for member in members if member.id not in represented]
     number = max((sentence.number for sentence in theme.sentences), default=0)
-    for member in members:
-        if len(theme.sentences) >= CANDIDATE_SENTENCES:
-            return
-        if member.entry.id in represented:
-            continue
-        sentence = best_sentence(member.entry.text, member.entry.language, label_words)
-        if sentence is not None:
-            number += 1
-            theme.sentences.append(Sentence(number, member.entry.id, member.entry.language, sentence))
+    while candidates and len(theme.sentences) < CANDIDATE_SENTENCES:
+        asked, candidates = (
+            candidates[: CANDIDATE_SENTENCES - len(theme.sentences)],
+            candidates[CANDIDATE_SENTENCES - len(theme.sentences) :],
+        )
+        written = texts([member.id for member in asked])
+        for member in asked:
+            sentence = best_sentence(written[member.id], member.language, label_words) if member.id in written else None
+            if sentence is not None:
+                number += 1
+                theme.sentences.append(Sentence(number, member.id, member.language, sentence))
 
 
 def _pick_quotes(theme: Theme, members: list[Member], language: str) -> list[int]:
@@ -172,7 +191,7 @@ def _pick_quotes(theme: Theme, members: list[Member], language: str) -> list[int
     is among the QUOTES most central: its reader reads it first), then from other languages and
     other people where the theme has them."""
     wanted = min(QUOTES, max(1, len(theme.contributions) // 2))
-    participant_of = {member.entry.id: member.participant for member in members}
+    participant_of = {member.id: member.participant for member in members}
     in_language = next((sentence for sentence in theme.sentences[:QUOTES] if sentence.language == language), None)
     ordered = [in_language, *(s for s in theme.sentences if s is not in_language)] if in_language else theme.sentences
     chosen: list[Sentence] = []
@@ -192,11 +211,11 @@ def _pick_quotes(theme: Theme, members: list[Member], language: str) -> list[int
 
 
 def _count(question: QuestionThemes, members: list[Member]) -> None:
-    by_id = {member.entry.id: member for member in members}
+    by_id = {member.id: member for member in members}
     for theme in question.themes:
         theme_members = [by_id[number] for number in theme.contributions if number in by_id]
-        countries = {counted_country(m.entry.author.country) for m in theme_members if m.entry.author.public and m.entry.author.country}
-        languages = Counter(m.entry.language for m in theme_members if m.entry.language)
+        countries = {counted_country(m.author.country) for m in theme_members if m.author.public and m.author.country}
+        languages = Counter(m.language for m in theme_members if m.language)
         theme.counts = Counts(
             contributions=len(theme_members),
             participants=len({m.participant for m in theme_members}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,14 +61,23 @@ async def with_key_points(
 async def _themes(
     session: AsyncSession, discussion: Discussion, report: ReportData, question: QuestionData, language: str, base: Synthesis | None
 ) -> QuestionThemes:
-    """One question's themes. Its members (and their contributions and vectors) are let go
-    when it returns, before the next question is read: one question's are held at a time."""
-    members = await store.members(session, discussion, await held(question), MODEL_NAME)
-    members = await asyncio.to_thread(_embed_missing, members)
+    """One question's themes. Its members (and their vectors) are let go when it returns,
+    before the next question is read: one question's are held at a time. Themes brought up
+    to date read only the texts they take sentences from; grouped afresh, all of them."""
+    members = await store.members(session, discussion, report, question.key, MODEL_NAME)
     earlier = base.question(question.key) if base is not None else None
     if earlier is not None:
-        return await asyncio.to_thread(build.updated, earlier, members, language)
-    return await asyncio.to_thread(build.automatic, question.key, members, language, _asked(report, question.texts))
+        texts = report.texts_with_ids
+    else:
+        written = {entry.id: entry.text for entry in (await held(question)).entries}
+
+        def texts(ids: Collection[int]) -> dict[int, str]:
+            return {number: written[number] for number in ids if number in written}
+
+    members = await asyncio.to_thread(_embed_missing, members, texts)
+    if earlier is not None:
+        return await asyncio.to_thread(build.updated, earlier, members, texts, language)
+    return await asyncio.to_thread(build.automatic, question.key, members, texts, language, _asked(report, question.texts))
 
 
 def _asked(report: ReportData, question: dict[str, str]) -> dict[str, str]:
@@ -77,7 +86,7 @@ def _asked(report: ReportData, question: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _embed_missing(members: list[build.Member]) -> list[build.Member]:
+def _embed_missing(members: list[build.Member], texts: build.Texts) -> list[build.Member]:
     """Contributions stored before the model was there, or edited since, are embedded now;
     without the model they stay out of the themes (in "other points")."""
     missing = [index for index, member in enumerate(members) if member.vector is None]
@@ -86,7 +95,9 @@ def _embed_missing(members: list[build.Member]) -> list[build.Member]:
     embedder = shared_embedder()
     if embedder is None:
         return members
-    vectors = embedder.embed([members[index].entry.text for index in missing])
+    written = texts([members[index].id for index in missing])
+    missing = [index for index in missing if members[index].id in written]
+    vectors = embedder.embed([written[members[index].id] for index in missing])
     found = list(members)
     for index, vector in zip(missing, vectors, strict=True):
         found[index] = dataclasses.replace(members[index], vector=np.asarray(vector, dtype=np.float32))

@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, case, not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.reports.data import QuestionData
+from bot.handling.unfiled import not_tied
+from bot.reports.data import ANONYMOUS, ReportData
 from bot.reports.synthesis.build import Member
 from bot.reports.synthesis.draft import Synthesis, from_dict
 from bot.storage.models import Contribution, ContributionEmbedding, Discussion, Message, Question, SavedSynthesis
@@ -19,40 +20,44 @@ VECTOR_ITEM = 4  # bytes: the stored vectors are float32
 STREAMED_ROWS = 2_000  # contributions read from the database at a time
 
 
-async def members(session: AsyncSession, discussion: Discussion, question: QuestionData, model: str | None) -> list[Member]:
+async def members(session: AsyncSession, discussion: Discussion, report: ReportData, question_key: str, model: str | None) -> list[Member]:
     """The question's published contributions that a synthesis may use, with their stored
-    vectors (when made by `model`, and after the text's last change). Contributions of
-    participants who asked to be forgotten are left out: they are in no theme and no quote."""
-    entries = {entry.id: entry for entry in question.entries}
-    # Streamed, each vector copied into one array as its row arrives: neither the driver's
-    # rows nor a bytes object per contribution are held beside the question's vectors.
+    vectors (when made by `model`, and after the text's last change), without their texts.
+    Contributions of participants who asked to be forgotten are left out: they are in no
+    theme and no quote."""
+    # Streamed, each batch's vectors copied into one array as its rows arrive: neither the
+    # driver's rows nor a bytes object per contribution are held beside the question's vectors.
     # Core rows through the session's connection, the vector's freshness judged by the
     # database: a third less time than ORM rows with two datetimes each to convert.
     fresh = and_(ContributionEmbedding.model == model, ContributionEmbedding.created_at >= Contribution.updated_at)
     connection = await session.connection()
     rows = await connection.stream(
-        select(Contribution.id, Message.participant_id, case((fresh, ContributionEmbedding.vector), else_=None))
+        select(Contribution.id, Message.participant_id, Message.language, case((fresh, ContributionEmbedding.vector), else_=None))
         .join(Message, Contribution.message_id == Message.id)
         .join(Question, Contribution.question_id == Question.id)
         .outerjoin(ContributionEmbedding, ContributionEmbedding.contribution_id == Contribution.id)
-        .where(Question.discussion_id == discussion.id, Question.key == question.key, Message.participant_id.is_not(None))
+        # Filed, not hidden, under the question (led by it: by the discussion's messages, 15 times as long).
+        .where(
+            Question.discussion_id == discussion.id,
+            Question.key == question_key,
+            Contribution.hidden.is_(False),
+            not_(not_tied()),
+            Message.participant_id.is_not(None),
+        )
         .order_by(Contribution.id)
         .execution_options(yield_per=STREAMED_ROWS)
     )
     found: list[Member] = []
-    vectors: np.ndarray | None = None  # a row per entry at most, made when the first vector comes
     async for batch in rows.partitions():
-        for contribution_id, participant_id, vector in batch:
-            entry = entries.get(contribution_id)
-            if entry is None or participant_id is None:  # hidden, or waiting for its question
-                continue
+        vectors: np.ndarray | None = None  # a row per member of the batch, made when its first vector comes
+        for index, (contribution_id, participant_id, language, vector) in enumerate(batch):
             row = None
             if vector is not None:
                 if vectors is None:
-                    vectors = np.empty((len(entries), len(vector) // VECTOR_ITEM), dtype=np.float32)
-                row = vectors[len(found)]
+                    vectors = np.empty((len(batch), len(vector) // VECTOR_ITEM), dtype=np.float32)
+                row = vectors[index]
                 row[:] = np.frombuffer(vector, dtype="<f4")
-            found.append(Member(entry, participant_id, row))
+            found.append(Member(contribution_id, participant_id, language, report.authors.get(participant_id, ANONYMOUS), row))
     return found
 
 

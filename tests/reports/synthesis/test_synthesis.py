@@ -14,6 +14,8 @@ from bot.discussion import store
 from bot.linking.meaning import MODEL_NAME
 from bot.privacy.personal_data import forget_participant
 from bot.reports.data import gather
+from bot.reports.synthesis import store as synthesis_store
+from bot.reports.synthesis.build import CANDIDATE_SENTENCES
 from bot.reports.synthesis.draft import Synthesis
 from bot.reports.synthesis.making import for_report, make_synthesis
 from bot.reports.synthesis.store import members
@@ -83,8 +85,10 @@ async def test_a_vector_made_before_its_text_was_edited_or_by_another_model_is_n
         other.model = "another-model"
         await session.commit()
         discussion = await store.find_discussion(session)
-        question = next(q for q in (await gather(session, discussion, engine.clock())).questions if q.key == "1.1")
-        vectors = {member.entry.id: member.vector for member in await members(session, discussion, question, MODEL_NAME)}
+        vectors = {
+            member.id: member.vector
+            for member in await members(session, discussion, await gather(session, discussion, engine.clock()), "1.1", MODEL_NAME)
+        }
     assert sorted(vectors) == ids
     assert vectors[ids[0]] is None and vectors[ids[1]] is None
     assert all(np.allclose(vectors[number], 1 / np.sqrt(512)) for number in ids[2:])
@@ -177,3 +181,32 @@ async def test_a_review_is_kept_and_new_contributions_join_the_nearest_theme(eng
     joined = {n for q in again.questions for theme in q.themes for n in theme.contributions} & set(later_ids)
     assert len(joined) >= len(later_ids) // 3  # many new answers make a point already made; the others are "new points"
     assert {n for q in again.questions for n in q.new} == set(later_ids) - joined
+
+
+async def test_a_kept_synthesis_brought_up_to_date_in_a_streamed_report_quotes_only_what_is_published_now(engine):
+    """A report brings the kept synthesis up to date reading only the texts it takes sentences
+    from: a quoted sentence edited away is replaced by another, exact, and a name its
+    unpublished author wrote in a new contribution is never quoted."""
+    rows = [row for row in LABELLED_ROWS if row["question"] == "1.1"]
+    await store_contributions(engine.sessions, rows, embed([row["text"] for row in rows]), engine.clock())
+    async with engine.sessions() as session:
+        discussion = await store.find_discussion(session)
+        kept = await make_synthesis(session, discussion, await gather(session, discussion, engine.clock()), "en", None)
+        await synthesis_store.keep(session, discussion, kept, engine.clock())
+        theme = next(theme for theme in kept.question("1.1").themes if theme.quotes)
+        quoted = next(s for s in theme.sentences if s.number == theme.quotes[0])
+        edited = await session.get(Contribution, quoted.contribution)
+        edited.text, edited.updated_at = "Rewritten since: the municipality now runs a one-stop shop.", engine.clock()
+        await session.commit()
+    signed = {**rows[0], "text": f"{rows[0]['text']} Ana Pérez-Quiroga, alcaldesa.", "author": "Ana Pérez-Quiroga", "consent": False}
+    await store_contributions(engine.sessions, [signed], embed([signed["text"]]), engine.clock())
+    async with engine.sessions() as session:
+        report = await gather(session, discussion, engine.clock(), streamed=True)
+        again = await for_report(session, discussion, report, "en")
+    texts = await stored_texts(engine)
+    sentences = [s for t in again.question("1.1").themes for s in t.sentences]
+    assert quoted.text not in {s.text for s in sentences}
+    assert all(s.text in texts[s.contribution] for s in sentences)
+    assert all("Pérez" not in s.text and "Quiroga" not in s.text for s in sentences)
+    theme_again = next(t for t in again.question("1.1").themes if t.id == theme.id)
+    assert theme_again.quotes and len(theme_again.sentences) == min(CANDIDATE_SENTENCES, len(theme_again.contributions))
