@@ -14,6 +14,7 @@ from functools import cache
 
 import simplemma
 import yake
+from lemminflect import getAllLemmas
 
 PHRASES = 3  # in a label
 SAMPLE = 15  # contributions read per theme: the most central ones
@@ -40,6 +41,46 @@ _ADVERB = {
     "pt": re.compile(r"\w{4}mente$"),
     "it": re.compile(r"\w{4}mente$"),
 }
+
+
+# English tells its verbs from its nouns neither by ending nor by lemma ("works", "share"):
+# LemmInflect's dictionary says which parts of speech a word can be. An English label is a noun
+# phrase: no word that is only an adverb ("rarely"); no verb but a participle before its noun
+# ("decentralised cooperation", "trained staff"), and not after another noun ("associations
+# drafted"); a noun last ("sit with elected" and "remittances for local" lack theirs); an article
+# or a "what" only after a preposition ("budget of the city", not "authorities the budget" across
+# a verb's two objects, nor "share what works").
+_EN_DETERMINERS = frozenset(
+    "a an the this that these those what which who whom whose where when why how their our its his her my your".split()
+)
+_EN_PREPOSITIONS = frozenset("of for in on with to from at by between into about among against across through within without".split())
+_EN_VERB_ONLY = frozenset({"VERB", "AUX", "ADV"})
+
+
+@cache
+def _english_kinds(word: str) -> frozenset[str]:
+    return frozenset(getAllLemmas(word))
+
+
+def _not_an_english_noun_phrase(words: list[str]) -> bool:
+    for index, word in enumerate(words):
+        last = index == len(words) - 1
+        if word in _EN_DETERMINERS:
+            if index == 0 or words[index - 1] not in _EN_PREPOSITIONS:
+                return True
+            continue
+        kinds = _english_kinds(word) if word not in _EN_PREPOSITIONS else frozenset()
+        if kinds == {"ADV"}:
+            return True
+        if kinds and kinds <= _EN_VERB_ONLY and (last or not word.endswith(("ed", "ing", "en")) or _after_a_noun(words, index)):
+            return True  # a participle after a noun is the verb of a clause: "associations drafted half"
+        if last and kinds and (not kinds & {"NOUN", "PROPN"} or ("ADJ" in kinds and words[index - 1] in _EN_PREPOSITIONS)):
+            return True  # "sit with elected", "remittances for local": the noun is missing
+    return False
+
+
+def _after_a_noun(words: list[str], index: int) -> bool:
+    return index > 0 and "NOUN" in _english_kinds(words[index - 1])
 
 
 @cache
@@ -103,7 +144,10 @@ def key_phrases(theme_texts: Sequence[str], other_texts: Sequence[str], language
         key = _phrase_lemmas(phrase, language)
         if not key or all(len(word) < 3 for word in key) or set(key) <= question_words:
             continue
-        if any(_names_nothing(word, lemma, language) for word, lemma in zip(_WORD.findall(phrase), key, strict=True)):
+        words = _WORD.findall(phrase)
+        if any(_names_nothing(word, lemma, language) for word, lemma in zip(words, key, strict=True)):
+            continue
+        if language == "en" and _not_an_english_noun_phrase(words):
             continue
         shared = sum(1 for words in theme_words if words.issuperset(key)) / len(theme_words)
         elsewhere = sum(1 for words in other_words if words.issuperset(key)) / len(other_words) if other_words else 0.0

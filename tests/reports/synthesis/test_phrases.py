@@ -39,3 +39,23 @@ def test_participles_and_nouns_a_verb_shares_stay_in_labels():
     theme = ["Les visites des familles et l'aide financière décentralisée."] * 3
     phrases = key_phrases(theme, OTHER_FRENCH, "fr")
     assert {"visites", "financière", "décentralisée"} <= {word for phrase in phrases for word in phrase.split()}, phrases
+
+
+ENGLISH_THEME = [
+    "National strategies rarely give local authorities the budget to act on migration.",
+    "Our city council rarely gets the budget it needs: national strategies decide for local authorities.",
+    "Local authorities act on migration without the budget; national strategies rarely mention them.",
+    "Migrant associations drafted half of the plan, yet national strategies rarely give local authorities a say.",
+]
+OTHER_ENGLISH = ["City-to-city partnerships help local governments share what works.", "A radio programme reaches the diaspora."]
+
+
+def test_english_labels_are_noun_phrases():
+    """English verbs and nouns share their forms ("give", "works"): a label still holds no
+    adverb, no clause ("authorities the budget"), and ends on its noun."""
+    phrases = key_phrases(ENGLISH_THEME, OTHER_ENGLISH, "en")
+    assert phrases, "a label"
+    words = [phrase.split() for phrase in phrases]
+    assert not {"rarely", "the", "drafted"} & {word for phrase in words for word in phrase}, phrases
+    assert not {phrase[-1] for phrase in words} & {"local", "give", "act"}, phrases
+    assert any("national strategies" in phrase or "local authorities" in phrase for phrase in phrases), phrases
