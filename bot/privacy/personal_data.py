@@ -224,6 +224,9 @@ async def _forget_in_syntheses(session: AsyncSession, contributions: set[int]) -
 # --- forgetting a participant ----------------------------------------------
 
 
+_SCANNED_MESSAGES = 2_000  # texts read and tested for a forgotten name at a time
+
+
 async def _forget_mentions(session: AsyncSession, participant: Participant) -> None:
     """Take the participant's name out of what others wrote in the discussions they took part in
     ("I disagree with Marco Grandi's contribution…"): left there, it would name them beside their
@@ -242,13 +245,18 @@ async def _forget_mentions(session: AsyncSession, participant: Participant) -> N
         .where(Venue.participant_id == participant.id)
         .union(select(Message.discussion_id).where(Message.participant_id == participant.id))
     )
-    others = await session.execute(
-        select(Message.id, Message.text).where(
+    # Streamed, a batch at a time: every text of the discussion is tested, and neither all of
+    # them at once in memory nor one stretch of testing that holds up the bot's other chats.
+    connection = await session.connection()
+    others = await connection.stream(
+        select(Message.id, Message.text)
+        .where(
             Message.discussion_id.in_(discussions),
             or_(Message.participant_id.is_(None), Message.participant_id != participant.id),
         )
+        .execution_options(yield_per=_SCANNED_MESSAGES)
     )
-    naming = [message_id for message_id, text in others if mentions.may_appear_in(text)]
+    naming = [message_id async for batch in others.partitions() for message_id, text in batch if mentions.may_appear_in(text)]
     if not naming:
         return
     messages = await session.scalars(
