@@ -151,7 +151,7 @@ class ConsoleChat:
 
     def _read_messages(self, loop: asyncio.AbstractEventLoop, messages: asyncio.Queue[bytes | None]) -> None:
         with contextlib.suppress(RuntimeError):  # the loop closed first: the console is stopping
-            for message in read_messages(self.input):
+            for message in read_messages(_own_reader(self.input)):
                 loop.call_soon_threadsafe(messages.put_nowait, message)
             loop.call_soon_threadsafe(messages.put_nowait, None)
 
@@ -218,6 +218,17 @@ class ConsoleChat:
             self._speaker = self._speakers[key]
         self.output.write(f"[{self.person.display_name}]\n")
         self.output.flush()
+
+
+def _own_reader(stream: BinaryIO) -> BinaryIO:
+    """A reader of `stream`'s file of this thread's own. Blocked in a read of
+    sys.stdin's buffer, the thread would hold its lock when Ctrl-C ends the
+    interpreter, which then aborts ("could not acquire lock for <stdin>")."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError):  # an in-memory stream (io.UnsupportedOperation is an OSError)
+        return stream
+    return open(descriptor, "rb", closefd=False)  # kept open for the whole run
 
 
 def read_messages(stream: BinaryIO) -> Iterator[bytes]:

@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 
+import pytest
+
 from adapters.telegram import Limits, TelegramChat
 from bot.ports import Secret
 from bot.storage.database import session_factory
@@ -65,6 +67,7 @@ async def test_telegram_unreachable_at_start_is_one_line_and_is_reached_later(da
 def test_the_newcomer_sees_one_line_and_the_bot_stays_up(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACILITATOR_")}
     env.update(FACILITATOR_TELEGRAM_TOKEN=TOKEN, FACILITATOR_TELEGRAM_API_URL=f"http://127.0.0.1:{free_port()}/bot")
+    env["PYTHONFAULTHANDLER"] = "1"  # a bot stuck on stopping shows where, on the SIGABRT below
     bot = subprocess.Popen(
         [sys.executable, "-m", "facilitator", "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE
     )
@@ -75,7 +78,11 @@ def test_the_newcomer_sees_one_line_and_the_bot_stays_up(tmp_path):
         lines.append(line)
     assert bot.poll() is None, "still running, trying again"
     bot.send_signal(signal.SIGINT)
-    _out, rest = bot.communicate(timeout=60)
+    try:
+        _out, rest = bot.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        bot.send_signal(signal.SIGABRT)
+        pytest.fail("still running a minute after Ctrl-C:\n" + bot.communicate()[1].decode()[-4000:])
     lines += rest.decode().splitlines()
     assert "Traceback" not in "".join(lines)
     assert sum("WARNING" in line or "ERROR" in line for line in lines) == 2, lines  # the past dates, and Telegram
