@@ -5,6 +5,7 @@ holds, read back the way the tests check it."""
 from __future__ import annotations
 
 import datetime as dt
+import signal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -110,3 +111,10 @@ async def add_subscriber(
         )
     )
     return person
+
+
+def ctrl_c_acted_on() -> None:
+    """A `subprocess.Popen` preexec_fn: the child acts on Ctrl-C (SIGINT) as at a terminal, even
+    when the tests run as a background job, whose children inherit SIGINT ignored (Python then
+    installs no KeyboardInterrupt, and the bot rightly goes on)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -18,6 +18,7 @@ from bot.ports import Secret
 from bot.storage.database import session_factory
 from facilitator.assembly import keep_serving, make_engine
 from tests.fakes.telegram_api import FakeTelegram
+from tests.helpers import ctrl_c_acted_on
 
 TOKEN = "6234567890:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
 
@@ -69,7 +70,12 @@ def test_the_newcomer_sees_one_line_and_the_bot_stays_up(tmp_path):
     env.update(FACILITATOR_TELEGRAM_TOKEN=TOKEN, FACILITATOR_TELEGRAM_API_URL=f"http://127.0.0.1:{free_port()}/bot")
     env["PYTHONFAULTHANDLER"] = "1"  # a bot stuck on stopping shows where, on the SIGABRT below
     bot = subprocess.Popen(
-        [sys.executable, "-m", "facilitator", "run"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, stdout=subprocess.PIPE
+        [sys.executable, "-m", "facilitator", "run"],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        preexec_fn=ctrl_c_acted_on,
     )
     lines = []
     while not any("telegram cannot be reached" in line for line in lines):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from adapters.console import ConsoleChat
 from bot.discussion import store
 from bot.storage.models import Contribution, Message, Participant, PlatformIdentity, Question
+from tests.helpers import ctrl_c_acted_on
 
 
 def run_console(tmp_path, script: bytes, *args: str, lang: str = "en_GB.UTF-8") -> subprocess.CompletedProcess:
@@ -227,6 +228,7 @@ def test_ctrl_c_stops_cleanly(tmp_path):
         stderr=subprocess.PIPE,
         cwd=tmp_path,
         env=env,
+        preexec_fn=ctrl_c_acted_on,
     )
     assert console.stdout.readline().startswith(b"Type /start")  # it is reading, the input left open
     console.send_signal(signal.SIGINT)
