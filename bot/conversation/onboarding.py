@@ -20,6 +20,7 @@ from bot.discussion import store
 from bot.handling.buttons import button_data, read_button
 from bot.handling.turn import Turn
 from bot.i18n import _, language_name, language_named, reading_in, typed_key
+from bot.linking.text import fold, is_phatic_sentence
 from bot.ports import Button, ChatKind, IncomingMessage
 from bot.storage.models import LANGUAGE_STEP, Participant, Role, Venue
 
@@ -251,7 +252,14 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
     tied = bool(message.reply_to or message.question)
     if not tied and (choice := _typed_choice(turn, step, text)) is not None:
         return await handle_button(turn, choice)  # a button's label typed ("Anonymously", "skip", "Español")
-    profile_line = step in TEXT_STEPS and not tied and "\n" not in text and len(text) <= PROFILE_FIELD_LIMIT and not _said(text)
+    profile_line = (
+        step in TEXT_STEPS
+        and not tied
+        and "\n" not in text
+        and len(text) <= PROFILE_FIELD_LIMIT
+        and not _said(text)
+        and not _remarked(text)
+    )
     answer = tied or await _reads_as_an_answer(turn, participant, text, names_its_question=profile_line)
     if profile_line and not answer:
         limit = PROFILE_COLUMNS[step]
@@ -278,6 +286,12 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
         return True
     prompt(turn, step, _("Please answer with the buttons below, or send /skip: what you wrote was not recorded."))
     return True
+
+
+def _remarked(text: str) -> bool:
+    """A remark, not a profile field: thanks or a greeting ("Thanks Daniel, very useful"), a
+    question ("what now?"). It is then handled as any message, and the prompt comes again."""
+    return text.rstrip().endswith(("?", "？")) or is_phatic_sentence(fold(text))
 
 
 def _said(text: str) -> bool:

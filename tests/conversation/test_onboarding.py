@@ -126,3 +126,15 @@ async def profile_of(engine, display_name: str) -> tuple:
     async with engine.sessions() as session:
         person = await session.scalar(select(Participant).where(Participant.display_name == display_name.title()))
         return person.onboarding_step, person.name
+
+
+async def test_thanks_or_a_question_at_the_name_prompt_is_no_name_and_the_prompt_comes_again(engine, platform, user):
+    john = await at_the_name_prompt(engine, user)
+    for remark in ("Thanks Daniel, very useful", "Hola a todos", "Why do you need my name?"):
+        platform.clear()
+        await engine.handle_message(john.message(remark))
+        assert any(text.endswith("What is your name? (or /skip)") for text in platform.texts(john.dm)), remark
+        assert await profile(engine) == ("name", None, None, None), remark
+    await engine.handle_message(john.message("Daniel Thanks"))  # a surname that is a word of thanks elsewhere
+    assert await profile(engine) == ("organisation", "Daniel Thanks", None, None)
+    assert await stored_contributions(engine.sessions, Contribution.text) == [], "no remark became an answer"

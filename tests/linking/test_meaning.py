@@ -396,6 +396,9 @@ def test_praise_or_a_promise_that_goes_on_answering_is_an_answer(words_only, tex
         ("What do you mean by RLAs?", TO_ORGANISERS),
         ("Sorry, I don't understand question 2, could you explain?", TO_ORGANISERS),
         ("Interesting, can you tell us more about the Dakar twinning?", TO_ORGANISERS),
+        ("Why do you need my name?", TO_ORGANISERS),
+        ("¿Quién podrá ver mis datos?", TO_ORGANISERS),
+        ("Mes réponses resteront-elles anonymes ?", TO_ORGANISERS),
     ],
 )
 def test_a_question_to_the_organisers_is_no_answer_and_says_what_it_asks(words_only, text, asks):
