@@ -557,7 +557,7 @@ _ABOUT_THE_DISCUSSION = re.compile(
     r"|possivel (?:responder|contribuir|participar)|(?:posso|podemos) ainda|possibile (?:rispondere|contribuire|partecipare)"
     # What is done with what they give: "Why do you need my name?", "¿Quién verá mis datos?"
     r"|my (?:name|data|details|personal)|mon nom|mes (?:donnees|coordonnees)|mi nombre|mis datos|meu nome|meus dados"
-    r"|il mio nome|i miei dati|privacy|confidential\w*|confidenti\w*|anonym\w*|anonim\w*"
+    r"|il mio nome|i miei dati|privacy|confidenti\w*|anonym\w*|anonim\w*"
     # In which language one may write: "Can I answer in Portuguese?"
     r"|english|anglais|ingles|inglese|french|francais|frances|francese|spanish|espagnol|espanol|spagnolo|portuguese|portugais"
     r"|portugues|portoghese|italian|italien|italiano|arabic|arabe|languages?|langues?|idiomas?|lenguas?|lingua|traduc\w*|translat\w*)\b"
