@@ -44,7 +44,7 @@ def fold(text: str) -> str:
     return _NOT_ASCII.sub(lambda m: _FOLDING_AFTER_LOWER.get(m.group(), m.group()), lowered)
 
 
-WORD = re.compile(r"[a-z0-9\u00df-\u024f]+(?:['-][a-z\u00df-\u024f]+)*")
+WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*")  # letters of every script: a Cyrillic answer has words too
 # A link says nothing of its own: "https://…/migration-development-2012" is not an answer
 # about migration, and a message that is only a link is not a contribution.
 _URL = re.compile(r"\b(?:https?://|www\.)\S+")

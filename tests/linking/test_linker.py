@@ -158,6 +158,16 @@ def test_greetings_thanks_and_bare_introductions_are_not_contributions(linker, t
     assert linker.link(text, open_round=1).segments == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["Мы используем радиопрограммы для диаспоры", "نستخدم البرامج الإذاعية للمغتربين", "我们通过广播节目联系海外侨民"],
+)
+def test_an_answer_in_a_script_the_discussion_does_not_use_is_kept_and_asked_about(linker, text):
+    (segment,) = linker.link(text, open_round=1).segments
+    assert (segment.question, segment.text) == (None, text)
+    assert tied(linker, f"Q2: {text}", 1) == [("1.2", "reference")]
+
+
 def test_a_short_answer_starting_with_yes_is_a_contribution(linker):
     assert tied(linker, "yes, in Batangas they did exactly that", 3, reply_to="3.2") == [("3.2", "reply")]
 
