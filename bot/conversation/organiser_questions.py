@@ -1,6 +1,7 @@
-"""Questions to the organisers instead of answers (issue 12): the bot answers the one it
+"""Questions to the organisers instead of answers (issue 12): the bot answers the ones it
 can ("what is the deadline for this week?": the open round's closing time, in the reader's
-time zone and language) and passes any other on to the organisers, in private and in /status.
+time zone and language; "what now?": the open round's questions and how to answer them) and
+passes any other on to the organisers, in private and in /status.
 """
 
 from __future__ import annotations
@@ -8,9 +9,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.discussion import store
 from bot.handling.turn import Turn
 from bot.i18n import _, format_moment, ngettext, reading_in
-from bot.linking.text import DEADLINE
+from bot.linking.text import DEADLINE, HOW_TO_TAKE_PART
 from bot.ports import ChatKind, ChatRef, IncomingMessage, OutgoingMessage
 from bot.storage.models import Discussion, OrganiserGrant, OrganiserQuestion, Participant, PlatformIdentity, RoundState, Venue
 from bot.text import shorten
@@ -27,6 +29,10 @@ async def answer(turn: Turn, asks: str, message: IncomingMessage, text: str, rou
             _("Round {number} closes on {closes}.").format(number=round_.number, closes=format_moment(round_.closes_at, timezone)),
             reply_to=message.message_id,
         )
+        return
+    if asks == HOW_TO_TAKE_PART:
+        lines = await round_questions(turn, round_, timezone=participant.timezone or turn.discussion.timezone)
+        turn.reply("\n".join([*lines, "", how_to_answer(turn)]), reply_to=message.message_id)
         return
     turn.session.add(
         OrganiserQuestion(
@@ -46,6 +52,24 @@ async def answer(turn: Turn, asks: str, message: IncomingMessage, text: str, rou
         with reading_in(language):
             notice = _("A question for the organisers from {name}: «{question}»").format(name=who, question=text)
         turn.notices.append(OutgoingMessage(chat=ChatRef(platform, chat_id, ChatKind.private), text=notice))
+
+
+async def round_questions(turn: Turn, round_: RoundState, timezone: str) -> list[str]:
+    """The round's questions in the reader's language, under when the round closes."""
+    assert turn.discussion is not None
+    lines = [_("Round {number}, open until {closes}:").format(number=round_.number, closes=format_moment(round_.closes_at, timezone))]
+    lines += [
+        f"\n{q.key}. {store.question_text(q, turn.language, turn.discussion)}" for q in await store.questions_of_round(turn.session, round_)
+    ]
+    return lines
+
+
+def how_to_answer(turn: Turn) -> str:
+    return (
+        _("To answer a question, reply to its message, or start your message with its number, for example «Q2: …».")
+        if turn.answers_by_reply
+        else _("To answer a question, start your message with its number, for example «Q2: …».")
+    )
 
 
 async def _organisers_private_chats(session: AsyncSession, discussion: Discussion) -> list[tuple[str, str, str]]:

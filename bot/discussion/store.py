@@ -346,7 +346,7 @@ def question_text(question: _Worded, language: str, discussion: _Multilingual) -
     return question.texts.get(language) or question.texts.get(discussion.languages[0]) or next(iter(question.texts.values()))
 
 
-async def questions_of_round(session: AsyncSession, round_: Round) -> list[Question]:
+async def questions_of_round(session: AsyncSession, round_: RoundState) -> list[Question]:
     """The round's questions, in order."""
     return list(
         await session.scalars(select(Question).where(Question.round_id == round_.id, Question.position > 0).order_by(Question.position))

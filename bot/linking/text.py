@@ -531,6 +531,7 @@ def _closing_sentences_start(folded: str, end: int) -> int:
 
 DEADLINE = "deadline"
 TO_ORGANISERS = "organisers"
+HOW_TO_TAKE_PART = "how"
 ORGANISER_QUESTION_MAX_WORDS = 30
 _DEADLINE = re.compile(
     r"\b(?:deadline|due|closes?|closing|ends?(?![ \t-]+(?:goals?|users?|results?|products?|points?))|the end of|date limite|ferme|se termine|termine|finit|finira|la fin d[eu]"
@@ -574,12 +575,28 @@ _ABOUT_WHAT_IT_MEANS = re.compile(
     r"|(?:could|can|would) you (?:please )?(?:rephrase|reword|clarify|explain)|(?:pourriez|pouvez)-vous (?:reformuler|preciser|expliquer|clarifier)"
     r"|(?:podria|podrian|puede|pueden) (?:reformular|aclarar|explicar|precisar)|(?:poderia|podem) (?:reformular|esclarecer|explicar))\b"
 )
+# "What now?", "¿qué hago?", "comment ça marche ?": the whole message asks what to do, which the
+# open round's questions answer. Matched on all of it: "how do I send a report?" is for the organisers.
+_WHAT_TO_DO = re.compile(
+    r"(?:(?:hi|hello|hey|ok|okay|so|and|now|bonjour|salut|bon|et|alors|maintenant|hola|buenas|buenos dias|y|entonces|ahora|ola|oi|bom dia"
+    r"|e|agora|ciao)[ \t,!.]+){0,2}"
+    r"(?:help|aide|ayuda|ajuda|aiuto|what now|and now|now what|what next|what's next|et maintenant|et ensuite|y ahora|e agora"
+    r"|what (?:do|should|shall|must|can) (?:i|we) do(?: now| next| here)?|what (?:am i|are we) (?:supposed|meant) to do(?: now| here)?"
+    r"|what do (?:i|we) have to do(?: now| here)?|how does (?:this|it) work|how (?:do|can) (?:i|we) (?:answer|reply|participate|take part|contribute)"
+    r"|que (?:dois-je|faut-il|devons-nous|dois je|faut il) faire(?: maintenant)?|qu'est-ce que (?:je dois|il faut|on doit) faire(?: maintenant)?"
+    r"|(?:je|on) fais? quoi(?: maintenant)?|comment (?:ca marche|ca fonctionne|participer|repondre|je reponds|on repond)"
+    r"|que (?:hago|tengo que hacer|debo hacer|hacemos|hay que hacer)(?: ahora)?|como funciona(?: esto)?|como (?:participo|respondo|contesto|participar|responder)"
+    r"|o que (?:faco|devo fazer|tenho que fazer|fazemos)(?: agora)?|como (?:funciona isto|participar|responder))"
+)
 _ASKING = re.compile(r"\?|^\W*(?:when|where|how|can|could|is|are|will|quand|ou|comment|est-ce|cuando|donde|como|puedo|quando|onde|posso)\b")
 
 
 def organiser_question(folded: str) -> str | None:
-    """DEADLINE or TO_ORGANISERS for a short question about the e-discussion itself
-    ("what is the deadline for this week?", "Can I send a document in PDF?"), else None."""
+    """DEADLINE, HOW_TO_TAKE_PART or TO_ORGANISERS for a short question about the e-discussion
+    itself ("what is the deadline for this week?", "what now?", "Can I send a document in PDF?"),
+    else None."""
+    if _WHAT_TO_DO.fullmatch(folded.strip(" \t\n!?¿¡.,:;…")):
+        return HOW_TO_TAKE_PART
     if len(words(folded)) > ORGANISER_QUESTION_MAX_WORDS or not _ASKING.search(folded):
         return None
     # "We use the radio. Can I send our report?" answers too: only questions, and greetings, here.

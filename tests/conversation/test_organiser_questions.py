@@ -24,6 +24,20 @@ async def test_the_deadline_question_gets_the_open_rounds_closing_time_in_the_re
     assert "¿A qué pregunta" not in reply and await contributions(engine) == 0
 
 
+@pytest.mark.parametrize("text", ["¿Y ahora qué hago?", "Hola, ¿cómo funciona esto?", "ayuda"])
+async def test_asking_what_to_do_gets_the_open_rounds_questions_and_how_to_answer_them(engine, platform, user, text):
+    boss = await organiser(engine, user)
+    ana = await join(engine, user, "ana", "es")
+    await open_round(engine, boss, 2)
+    await engine.handle_message(ana.message(text))
+    reply = platform.last(ana.dm).text
+    assert reply.startswith("Ronda 2, abierta hasta el") and "\n2.1. " in reply and "\n2.3. " in reply
+    assert "empiece su mensaje con su número" in reply
+    assert "¿A qué pregunta" not in reply and await contributions(engine) == 0
+    async with engine.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(OrganiserQuestion)) == 0
+
+
 async def test_another_question_is_passed_on_to_the_organisers_in_private_and_in_status(engine, platform, user):
     boss = await organiser(engine, user, language="fr")
     await engine.handle_message(boss.message("/start"))  # the organiser's own private chat with the bot

@@ -19,7 +19,7 @@ from bot.discussion.spec import example_discussion_path, load_discussion
 from bot.linking import meaning
 from bot.linking.linker import DIFFICULTY_PROTOTYPES, EXEMPLARS_BEFORE_USE, EXEMPLARS_PER_QUESTION, Linker
 from bot.linking.meaning import CachedEmbedder, shared_embedder
-from bot.linking.text import DEADLINE, TO_ORGANISERS
+from bot.linking.text import DEADLINE, HOW_TO_TAKE_PART, TO_ORGANISERS
 from facilitator.link_command import build_linker
 
 SPEC = load_discussion(example_discussion_path())
@@ -399,6 +399,13 @@ def test_praise_or_a_promise_that_goes_on_answering_is_an_answer(words_only, tex
         ("Why do you need my name?", TO_ORGANISERS),
         ("¿Quién podrá ver mis datos?", TO_ORGANISERS),
         ("Mes réponses resteront-elles anonymes ?", TO_ORGANISERS),
+        ("what now?", HOW_TO_TAKE_PART),
+        ("Hi, what should I do?", HOW_TO_TAKE_PART),
+        ("Et alors, qu'est-ce que je dois faire ?", HOW_TO_TAKE_PART),
+        ("¿Y ahora qué hago?", HOW_TO_TAKE_PART),
+        ("Como funciona?", HOW_TO_TAKE_PART),
+        ("help", HOW_TO_TAKE_PART),
+        ("How do I send our report?", TO_ORGANISERS),
     ],
 )
 def test_a_question_to_the_organisers_is_no_answer_and_says_what_it_asks(words_only, text, asks):
@@ -407,6 +414,7 @@ def test_a_question_to_the_organisers_is_no_answer_and_says_what_it_asks(words_o
 
 
 def test_an_answer_followed_by_a_question_to_the_organisers_is_still_an_answer(words_only):
+    assert len(words_only.link("What now for migrants in Europe? Integration is what we need.", open_round=3).segments) == 1
     linked = words_only.link("We reach our emigrants through the local radio. Can I send you our report?", open_round=3)
     assert linked.asks is None and len(linked.segments) == 1
     linked = words_only.link("Hello! Can I send a document in PDF?", open_round=1)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from babel.lists import format_list
 from sqlalchemy import select
 
-from bot.conversation import contributions, onboarding, web_access
+from bot.conversation import contributions, onboarding, organiser_questions, web_access
 from bot.discussion import store
 from bot.handling.command import N_, Command
 from bot.handling.turn import Turn
-from bot.i18n import _, current_language, format_moment, language_name, language_named, reading_in
+from bot.i18n import _, current_language, language_name, language_named, reading_in
 from bot.storage.models import Contribution, ContributionStatus, Message
 from bot.text import shorten
 
@@ -42,12 +42,7 @@ async def help_(turn: Turn, args: list[str]) -> None:
             continue
         usage = f"/{command.name}" + (f" {_(command.arguments)}" if command.arguments else "")
         lines.append(f"{usage}: {_(command.description)}")
-    lines.append("")
-    lines.append(
-        _("To answer a question, reply to its message, or start your message with its number, for example «Q2: …».")
-        if turn.answers_by_reply
-        else _("To answer a question, start your message with its number, for example «Q2: …».")
-    )
+    lines += ["", organiser_questions.how_to_answer(turn)]
     turn.reply("\n".join(lines))
 
 
@@ -96,14 +91,7 @@ async def questions(turn: Turn, args: list[str]) -> None:
     if round_ is None or late:
         turn.reply(_("No round is open at the moment."))
         return
-    rows = await store.questions_of_round(turn.session, round_)
-    lines = [
-        _("Round {number}, open until {closes}:").format(
-            number=round_.number, closes=format_moment(round_.closes_at, turn.discussion.timezone)
-        )
-    ]
-    lines += [f"\n{q.key}. {store.question_text(q, turn.language, turn.discussion)}" for q in rows]
-    turn.reply("\n".join(lines))
+    turn.reply("\n".join(await organiser_questions.round_questions(turn, round_, timezone=turn.discussion.timezone)))
 
 
 async def read(turn: Turn, args: list[str]) -> None:
