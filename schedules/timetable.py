@@ -395,15 +395,27 @@ async def open_by_hand(session: AsyncSession, discussion: Discussion, round_: Ro
     """An organiser opens the round now (/open_round, `facilitator round open`, `schedule next`).
     A round that never opened and whose closing time has passed (a file of an earlier discussion, a
     round opened long after its dates) would be closed by the next housekeeping and announced as open
-    until a past date: it moves to open now and last as long as the file says, and the rounds after
-    it move as much, keeping the rhythm (`move_rounds`). Returns False when it was already open."""
+    until a past date: it opens now, its closing moves by whole days to keep the file's time of day
+    (`_until_now`), and the rounds after it move as much, keeping the rhythm (`move_rounds`).
+    Returns False when it was already open."""
     if round_.status == RoundStatus.scheduled and round_.closes_at <= now:
-        # Moved by the wall-clock time between, so that it lasts as long on the discussion's clock as the file says,
-        # whatever changes of clocks lie between (`later` counts whole days on the calendar); it opens now.
-        zone = ZoneInfo(discussion.timezone)
-        by = now.astimezone(zone).replace(tzinfo=None) - round_.opens_at.astimezone(zone).replace(tzinfo=None)
-        await move_rounds(session, discussion, round_, by, now, extend=False, first_opens_at=now)
+        await move_rounds(session, discussion, round_, _until_now(discussion, round_, now), now, extend=False, first_opens_at=now)
     return await rounds.open_round(session, discussion, round_, now)
+
+
+def _until_now(discussion: Discussion, round_: Round, now: dt.datetime) -> dt.timedelta:
+    """How far a past round moves to open now. A round of a day or more moves by whole days on the
+    discussion's calendar, so that it and the rounds after keep the file's times of day ("closes on
+    Friday at 17:00", not at the minute it was opened); a shorter one moves by the wall-clock time
+    between (`later` counts whole days on the calendar, whatever changes of clocks lie between)."""
+    zone = ZoneInfo(discussion.timezone)
+    opens, today = round_.opens_at.astimezone(zone), now.astimezone(zone)
+    if round_.closes_at - round_.opens_at < dt.timedelta(days=1):
+        return today.replace(tzinfo=None) - opens.replace(tzinfo=None)
+    days = (today.date() - opens.date()).days
+    while later(round_.closes_at, dt.timedelta(days=days), zone) <= now:  # opened after the file's time of closing
+        days += 1
+    return dt.timedelta(days=days)
 
 
 async def open_next_round(session: AsyncSession, discussion: Discussion, now: dt.datetime) -> Round | None:

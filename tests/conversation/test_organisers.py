@@ -3,6 +3,8 @@ acts on the running bot through the database."""
 
 import asyncio
 import dataclasses
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -58,6 +60,21 @@ async def test_a_round_whose_dates_have_passed_opened_by_hand_is_announced_open_
     await timetable.advance(engine, discussion_id, clock.now)  # the housekeeping does not close it at once
     async with engine.sessions() as session:
         assert (await store.round_by_number(session, await store.find_discussion(session), 1)).status == RoundStatus.open
+
+
+async def test_rounds_moved_by_opening_a_past_one_keep_the_files_times_of_day(engine, platform, user, clock):
+    """The file's rounds open and close on Mondays at 9:00 in Brussels: opened by hand on a Thursday
+    at 17:27, round 1 closes a week later at 9:00, not at 17:27, and round 2 opens then."""
+    boss = await organiser(engine, user)
+    clock.now = dt.datetime(2026, 12, 3, 16, 27, tzinfo=dt.UTC)  # Thursday 17:27 in Brussels
+    await engine.handle_message(boss.message("/open_round 1"))
+    async with engine.sessions() as session:
+        first, second = (await store.rounds_of(session, await store.find_discussion(session)))[:2]
+    brussels = ZoneInfo("Europe/Brussels")
+    assert first.opens_at == clock.now
+    assert first.closes_at.astimezone(brussels) == dt.datetime(2026, 12, 10, 9, 0, tzinfo=brussels)
+    assert second.opens_at.astimezone(brussels) == dt.datetime(2026, 12, 10, 9, 0, tzinfo=brussels)
+    assert second.closes_at.astimezone(brussels) == dt.datetime(2026, 12, 17, 9, 0, tzinfo=brussels)
 
 
 async def test_removing_an_organiser_named_in_the_file_says_they_come_back_with_it(engine, platform, user, example):

@@ -73,9 +73,12 @@ def test_durations_are_written_as_in_chat(folder_with_a_database, capsys):
     with sqlite3.connect(folder_with_a_database / "facilitator.db") as db:
         [(opens, closes)] = db.execute("select opens_at, closes_at from rounds where number = 1").fetchall()
     opens, closes = dt.datetime.fromisoformat(opens), dt.datetime.fromisoformat(closes)
-    # The file's 2013 round, opened now, lasts its week from now; then 2d, 12h, 2d and 12h more.
+    # The file's 2013 round, opened now, closes a week from today at the file's 9:00 in Brussels; then 2d, 12h, 2d and 12h more.
     assert abs(opens - dt.datetime.now(dt.UTC).replace(tzinfo=None)) < dt.timedelta(minutes=5)
-    assert abs(closes - opens - dt.timedelta(days=12)) <= dt.timedelta(hours=1), "a change of summer time may fall within"
+    brussels = ZoneInfo("Europe/Brussels")
+    local_opening, local_closing = (moment.replace(tzinfo=dt.UTC).astimezone(brussels) for moment in (opens, closes))
+    expected = dt.datetime.combine(local_opening.date() + dt.timedelta(days=12), dt.time(9, 0), brussels)
+    assert abs(local_closing - expected) <= dt.timedelta(hours=1), "a change of summer time may fall within"
 
 
 @pytest.mark.parametrize("command", [["schedule", "extend", "-1d"], ["schedule", "postpone", "2", "-P1D"], ["run", "--rehearse", "-5m"]])
@@ -88,17 +91,17 @@ def test_a_negative_duration_is_explained_not_taken_for_an_option(folder_with_a_
     assert "not moved back" in error if command[0] == "schedule" else "is negative" in error
 
 
-def test_a_round_of_past_dates_opened_by_hand_opens_now_for_its_length_and_the_next_rounds_follow(folder_with_a_database, capsys):
+def test_a_round_of_past_dates_opened_by_hand_opens_now_until_its_day_and_hour_and_the_next_rounds_follow(folder_with_a_database, capsys):
     assert main(["round", "open", "1"]) == 0
     with sqlite3.connect(folder_with_a_database / "facilitator.db") as db:
         rows = db.execute("select number, opens_at, closes_at from rounds order by number").fetchall()
     (_, opens_1, closes_1), (_, opens_2, _closes_2) = [
         (n, dt.datetime.fromisoformat(o), dt.datetime.fromisoformat(c)) for n, o, c in rows[:2]
     ]
-    # A week on Brussels' clock: 7 × 24 hours unless a change of clocks falls within it (the file's July round had none).
+    # The file's week, Monday 9:00 to Monday 9:00 in Brussels: it closes 7 days after today, at 9:00 on Brussels' clock.
     brussels = ZoneInfo("Europe/Brussels")
     local = [moment.replace(tzinfo=dt.UTC).astimezone(brussels).replace(tzinfo=None) for moment in (opens_1, closes_1)]
-    assert opens_1 > dt.datetime(2026, 1, 1) and local[1] - local[0] == dt.timedelta(days=7)
+    assert opens_1 > dt.datetime(2026, 1, 1) and local[1] == dt.datetime.combine(local[0].date() + dt.timedelta(days=7), dt.time(9, 0))
     assert opens_2 == closes_1, "round 2 opens as round 1 closes, as in the file"
     assert main(["schedule"]) == 0
     assert ", 2013" not in capsys.readouterr().out
