@@ -317,7 +317,7 @@ class _Reader:
                 self.problem(field, f"{extra!r} is not one of the discussion's languages", line_of(value, extra))
         return texts
 
-    def moment(self, value: Any, field: str, zone: ZoneInfo | None, line: int | None) -> dt.datetime | None:
+    def moment(self, value: Any, field: str, zone: ZoneInfo, line: int | None) -> dt.datetime | None:
         if isinstance(value, dt.datetime):
             moment = value
         elif isinstance(value, dt.date):
@@ -332,8 +332,6 @@ class _Reader:
             self.problem(field, "must be a date and time such as 2013-07-08T09:00", line)
             return None
         if moment.tzinfo is None:
-            if zone is None:
-                return None  # the time zone problem is already reported
             moment = moment.replace(tzinfo=zone)
         return moment.astimezone(dt.UTC)
 
@@ -447,7 +445,8 @@ def parse_discussion(raw: Any, file: str) -> DiscussionSpec:
     if others_answers not in OTHERS_ANSWERS:
         reader.problem("others_answers", f"must be one of {', '.join(OTHERS_ANSWERS)}", at("others_answers"))
 
-    rounds = _read_rounds(reader, raw, languages, zone)
+    # An unknown time zone is reported once; UTC stands in for it so that the rounds' own faults are found too.
+    rounds = _read_rounds(reader, raw, languages, zone or ZoneInfo("UTC"))
 
     if reader.problems:
         raise DiscussionFileError(reader.problems)
@@ -492,7 +491,7 @@ def _read_languages(reader: _Reader, raw: dict) -> tuple[str, ...] | None:
     return tuple(str(language) for language in languages) if len(reader.problems) == before else None
 
 
-def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...] | None, zone: ZoneInfo | None) -> tuple[RoundSpec, ...]:
+def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...] | None, zone: ZoneInfo) -> tuple[RoundSpec, ...]:
     raw_rounds = raw.get("rounds")
     if not isinstance(raw_rounds, list) or not raw_rounds:
         reader.problem("rounds", "must list at least one round", line_of(raw, "rounds"))
@@ -519,10 +518,10 @@ def _read_rounds(reader: _Reader, raw: dict, languages: tuple[str, ...] | None, 
             closes = reader.moment(raw_round["closes"], f"{field}: closes", zone, at("closes"))
         else:
             closes = later(opens, duration, zone) if opens and duration else None
-        # Without a time zone no time can be read, nor after a round whose times could not be: only their own problem is reported.
-        if zone is not None and opens is None and "opens" not in raw_round and not previous_unreadable:
+        # No time can be read after a round whose times could not be: only its own problem is reported.
+        if opens is None and "opens" not in raw_round and not previous_unreadable:
             reader.problem(f"{field}: opens", "missing: give opens, or a top-level starts with durations", at("opens"))
-        if zone is not None and closes is None and "closes" not in raw_round and "duration" not in raw_round:
+        if closes is None and "closes" not in raw_round and "duration" not in raw_round:
             reader.problem(f"{field}: closes", "missing: give closes or duration", at("closes"))
         if opens and closes and closes <= opens:
             reader.problem(f"{field}: closes", "the round closes before it opens", at("closes"))

@@ -130,10 +130,14 @@ def test_a_missing_discussion_id_is_said_missing_not_malformed(tmp_path):
     assert any(problem.startswith("slug: unknown key") for problem in problems)
 
 
-def test_unknown_time_zone(tmp_path):
+def test_unknown_time_zone_is_reported_with_the_rounds_own_faults(tmp_path):
     data = {**copy.deepcopy(SMALL_DISCUSSION), "timezone": "Europe/Atlantis"}
-    problems = problems_of(tmp_path, data)
-    assert problems[0] == "timezone: 'Europe/Atlantis' is not a known time zone such as Europe/Brussels"
+    data["rounds"][0] = {**data["rounds"][0], "opens": "2013-07-10T09:00", "closes": "2013-07-09T09:00"}
+    del data["rounds"][0]["duration"]
+    assert sorted(problems_of(tmp_path, data)) == [
+        "round 1: closes: the round closes before it opens",
+        "timezone: 'Europe/Atlantis' is not a known time zone such as Europe/Brussels",
+    ]
 
 
 def test_an_organiser_whose_id_has_the_wrong_form_for_its_platform_is_a_problem(tmp_path):
