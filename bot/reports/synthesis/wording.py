@@ -12,6 +12,7 @@ from babel.dates import format_date
 from bot.i18n import _, format_number, ngettext
 from bot.reports.data import Entry, ReportData
 from bot.reports.synthesis.draft import QuestionThemes, Synthesis, Theme
+from bot.reports.synthesis.grouping import SMALLEST_THEME
 from bot.reports.wording import Wording
 
 
@@ -58,16 +59,27 @@ class KeyPointsWording:
 
     @cached_property
     def how_made(self) -> str:
-        """How the themes were made, said in every report."""
+        """How the themes were made, said in every report; and, while there is none, why."""
         if self.synthesis.reviewed_at is None:
-            return _(
+            made = _(
                 "Draft: the themes were grouped automatically by meaning, across languages, and are not yet reviewed by the "
                 "organisers. Quotes are sentences exactly as their authors wrote them."
             )
-        return _(
-            "The themes were grouped automatically by meaning, across languages, then reviewed by the organisers on {date}. "
-            "Quotes are sentences exactly as their authors wrote them."
-        ).format(date=format_date(self.synthesis.reviewed_at.date(), "long", locale=self.words.language))
+        else:
+            made = _(
+                "The themes were grouped automatically by meaning, across languages, then reviewed by the organisers on {date}. "
+                "Quotes are sentences exactly as their authors wrote them."
+            ).format(date=format_date(self.synthesis.reviewed_at.date(), "long", locale=self.words.language))
+        if any(question.themes for question in self.synthesis.questions):
+            return made
+        # An empty overview would read as key points lost.
+        return (
+            made
+            + " "
+            + _("No question has a theme yet: a theme needs at least {count} contributions that make the same point.").format(
+                count=format_number(SMALLEST_THEME)
+            )
+        )
 
     @cached_property
     def summary(self) -> str:

@@ -166,3 +166,17 @@ def test_a_french_report_writes_its_colons_as_french_does(report):
     markdown = report_bytes(report, "md", "fr").decode("utf-8")
     assert "*Autres points :* " in markdown and "*Autres points:*" not in markdown
     assert "*Other points:* " in report_bytes(report, "md", "en").decode("utf-8")
+
+
+async def test_an_overview_with_no_theme_yet_says_why_in_every_format(engine):
+    """One contribution to a question makes no theme: the overview says so rather than stand empty."""
+    (row,) = ROWS[:1]
+    await store_contributions(engine.sessions, [row], embed([row["text"]]), engine.clock())
+    async with engine.sessions() as session:
+        discussion = await store.find_discussion(session)
+        data = await gather(session, discussion, engine.clock())
+        report = dataclasses.replace(data, synthesis=await for_report(session, discussion, data, "fr"))
+    said = "Aucune question n’a encore de thème : un thème réunit au moins 2 contributions qui font le même point."
+    assert said in report_bytes(report, "md", "fr").decode("utf-8")
+    assert said in report_bytes(report, "html", "fr").decode("utf-8")
+    assert said in "\n".join(p.text for p in docx.Document(io.BytesIO(report_bytes(report, "docx", "fr"))).paragraphs)
