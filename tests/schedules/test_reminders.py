@@ -125,6 +125,20 @@ async def test_a_participant_who_opts_out_gets_no_more_reminders(engine, platfor
     assert len(reminders_to(sent, marie)) == 2, "back on: round 4's two reminders"
 
 
+async def test_reminders_alone_says_where_the_participant_stands_and_how_to_change_it(engine, platform, user):
+    marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")
+    pedro = await join(engine, user, "pedro", "es", chosen_language="es", role="participant")
+    await engine.handle_message(marie.message("/reminders"))
+    assert platform.last(marie.dm).text == "Les rappels sont activés. Envoyez /reminders off pour ne plus en recevoir."
+    await engine.handle_message(pedro.message("/reminders"))
+    assert platform.last(pedro.dm).text == (
+        "Los recordatorios están desactivados. Envíe /reminders on para recibir un recordatorio antes del cierre de cada ronda."
+    )
+    await engine.handle_message(pedro.message("/reminders on"))
+    await engine.handle_message(pedro.message("/reminders"))
+    assert platform.last(pedro.dm).text.startswith("Los recordatorios están activados.")
+
+
 async def test_no_reminder_to_someone_who_answered_everything_or_cannot_be_reached(engine, platform, user, clock):
     clock.now = dt.datetime(2013, 7, 5, tzinfo=UTC)
     marie = await join(engine, user, "marie", "fr", chosen_language="fr", role="local_authority")

@@ -13,6 +13,7 @@ from bot.handling.turn import Turn
 from bot.i18n import _, current_language, language_name, language_named, reading_in
 from bot.storage.models import Contribution, ContributionStatus, Message
 from bot.text import shorten
+from schedules.reminders import wants_reminders
 
 READ_AT_MOST = 10  # others' answers one chat message shows, the latest; the web page (/web) shows more
 READ_EXCERPT = 400  # characters of each
@@ -141,8 +142,13 @@ async def read(turn: Turn, args: list[str]) -> None:
 async def reminders(turn: Turn, args: list[str]) -> None:
     participant = await turn.ensure_participant()
     choice = args[0].lower() if args else ""
-    if choice not in ("on", "off"):
-        turn.reply(_("Send /reminders on or /reminders off."))
+    if choice not in ("on", "off"):  # where they stand, and how to change it
+        on = wants_reminders(participant.reminders, participant.role)
+        turn.reply(
+            _("Reminders are on.") + " " + _("Send /reminders off to stop them.")
+            if on
+            else _("Reminders are off.") + " " + _("Send /reminders on to be reminded before a round closes.")
+        )
         return
     participant.reminders = choice == "on"
     turn.reply(_("Reminders are on.") if participant.reminders else _("Reminders are off."))
