@@ -5,12 +5,37 @@ who, when, and the reason given after the number: /hide 123 insults)."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.handling.command import N_, Command, typed_id
 from bot.handling.turn import Turn
-from bot.i18n import _
-from bot.storage.models import Contribution, HidingAct, Message
+from bot.i18n import _, ngettext
+from bot.storage.models import Contribution, Discussion, HidingAct, Message
 from bot.text import shorten
+
+LISTED_IN_STATUS = 20  # hidden contributions named by number in /status; the others are counted
+
+
+async def status_lines(session: AsyncSession, discussion: Discussion) -> list[str]:
+    """For /status: the contributions hidden from the reports, by number, so that none is lost from sight."""
+    hidden = list(
+        await session.scalars(
+            select(Contribution.id)
+            .join(Message)
+            .where(Message.discussion_id == discussion.id, Contribution.hidden.is_(True))
+            .order_by(Contribution.id)
+        )
+    )
+    if not hidden:
+        return []
+    numbers = ", ".join(f"#{number}" for number in hidden[:LISTED_IN_STATUS]) + (" …" if len(hidden) > LISTED_IN_STATUS else "")
+    return [
+        ngettext(
+            "{count} contribution is hidden from the reports: {numbers}. /unhide N shows one again.",
+            "{count} contributions are hidden from the reports: {numbers}. /unhide N shows one again.",
+            len(hidden),
+        ).format(count=len(hidden), numbers=numbers)
+    ]
 
 
 async def _contribution(turn: Turn, args: list[str]) -> Contribution | None:

@@ -166,6 +166,11 @@ async def test_hide_needs_an_organiser_and_a_contribution_of_the_discussion(engi
     assert "already hidden" in platform.last(boss.dm).text
     async with engine.sessions() as session:
         assert (await session.get(Contribution, contribution_id)).hidden
+    await engine.handle_message(boss.message("/status"))
+    assert f"1 contribution is hidden from the reports: #{contribution_id}. /unhide N shows one again." in platform.last(boss.dm).text
+    await engine.handle_message(boss.message(f"/unhide {contribution_id}"))
+    await engine.handle_message(boss.message("/status"))
+    assert "hidden" not in platform.last(boss.dm).text
 
 
 async def test_an_edit_does_not_bring_a_hidden_contribution_back(engine, platform, user):

@@ -16,6 +16,7 @@ from bot.handling.unfiled import waiting_per_round
 from bot.i18n import _, current_language, format_period, language_name, ngettext, reading_in
 from bot.ports import ChatKind
 from bot.ports.identity import example_identity, identity_parts
+from bot.privacy import hiding
 from bot.storage.models import Discussion, Participant, RoundStatus, Venue
 from schedules import rounds, timetable
 
@@ -109,6 +110,8 @@ async def status_text(session: AsyncSession, discussion: Discussion) -> str:
         lines += ["", filing.waiting_line(waiting) + " " + _("/pending lists them; /file ties one to its question.")]
     if asked := await organiser_questions.status_lines(session, discussion):
         lines += ["", *asked]
+    if hidden := await hiding.status_lines(session, discussion):
+        lines += ["", *hidden]
     return "\n".join(lines)
 
 
