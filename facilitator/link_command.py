@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(error))
     linker = build_linker(spec, None if getattr(args, "no_model", False) else shared_embedder())
     if args.eval:
-        return _evaluate(linker, args.eval, verbose=getattr(args, "verbose", False))
+        return _evaluate(linker, spec, args.eval, verbose=getattr(args, "verbose", False))
     if args.jsonl:
         for line in link_lines(linker, spec, sys.stdin.buffer, default_round=args.round):
             sys.stdout.write(line + "\n")
@@ -156,6 +156,21 @@ def _request(raw: bytes, spec: DiscussionSpec, default_round: int | None) -> dic
     return request
 
 
+def _case(raw: bytes, spec: DiscussionSpec) -> dict:
+    """A labelled message of a corpus (`bot.linking.evaluation`): a request with what it should give."""
+    case = _request(raw, spec, default_round=None)
+    expected = case.get("expected")
+    if not isinstance(expected, list):
+        raise LinkInputError('"expected" is missing: a list of segments, such as [{"question": "1.1", "text_starts": "…"}], or []')
+    keys = {q.key for q in spec.questions}
+    for segment in expected:
+        if not isinstance(segment, dict) or not isinstance(segment.get("text_starts"), str):
+            raise LinkInputError('each expected segment is an object with "question" and "text_starts"')
+        if segment.get("question") is not None and segment["question"] not in keys:
+            raise LinkInputError(f'"question": {segment["question"]!r} is not a question of the discussion')
+    return case
+
+
 def _round(spec: DiscussionSpec, number) -> int:
     numbers = [r.number for r in spec.rounds]
     if number is None:
@@ -165,12 +180,21 @@ def _round(spec: DiscussionSpec, number) -> int:
     return number
 
 
-def _evaluate(linker: Linker, path: Path, verbose: bool) -> int:
+def _evaluate(linker: Linker, spec: DiscussionSpec, path: Path, verbose: bool) -> int:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
-        cases = [json.loads(line) for line in lines if line.strip()]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError) as error:
         return _fail(f"{path}: cannot read the corpus: {error}")
+    cases, problems = [], []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            cases.append(_case(line.encode("utf-8"), spec))
+        except LinkInputError as error:
+            problems.append(f"{path}:{number}: {error}")
+    if problems:  # every faulty line at once, by its line in the file
+        return _fail("the corpus has faults:\n" + "\n".join(problems))
     evaluation = evaluate(linker, cases)
     print(evaluation.report())
     if verbose:

@@ -108,6 +108,26 @@ def test_eval_exits_nonzero_below_target(monkeypatch, capsys, tmp_path):
     assert code == link_command.EXIT_BELOW_TARGET and "below target" in err
 
 
+def test_eval_names_every_faulty_line_of_the_corpus_by_its_line_in_the_file(monkeypatch, capsys, tmp_path):
+    corpus = tmp_path / "corpus.jsonl"
+    lines = [
+        json.dumps({"text": "Q1: yes", "round": 1, "expected": [{"question": "1.1", "text_starts": "yes"}]}),
+        "",
+        json.dumps({"text": "hello", "round": 1}),
+        "{not json",
+        json.dumps({"text": "Q9: x", "round": 7, "expected": []}),
+        json.dumps({"text": "Q1: x", "round": 1, "expected": [{"question": "9.9", "text_starts": "x"}]}),
+    ]
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run_link(monkeypatch, capsys, ["--eval", str(corpus)], b"")
+    assert code == link_command.EXIT_PROBLEM and out == ""
+    named = [line.split(": ", 1)[0].rsplit(":", 1)[-1] for line in err.splitlines()[1:]]
+    assert named == ["3", "4", "5", "6"]
+    assert (
+        '"expected" is missing' in err and "not valid JSON" in err and "round 7 is not a round" in err and "'9.9' is not a question" in err
+    )
+
+
 def test_eval_prints_each_kind_of_message_and_how_often_the_right_question_came_first(monkeypatch, capsys, tmp_path):
     cases = [
         {
