@@ -21,7 +21,7 @@ from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.conversation import catch_up, commands, contributions, embeddings, onboarding, web_access
 from bot.discussion import store
@@ -85,7 +85,8 @@ class Engine:
         """`commands` and `button_handlers` are the whole product's, put
         together where the parts meet (`facilitator.assembly`)."""
         self.sessions = sessions
-        self._database = database.bound_to(sessions)  # a row marked sent needs no session: its own short transaction
+        # Turns and sent marks work on its connections; a turn opens a session on its own only for entities.
+        self.database = database.bound_to(sessions)
         self.platforms: dict[str, ChatPlatform] = {p.name: p for p in platforms}
         self.clock = clock
         self.commands = tuple(commands)
@@ -149,9 +150,9 @@ class Engine:
 
         await self._handle(press.chat, press.sender, dispatch, thread_id=press.thread_id, update=handled.of_press(press))
 
-    def _new_turn(self, session: AsyncSession, chat: ChatRef, sender: Person, thread_id: str | None) -> Turn:
+    def _new_turn(self, transaction: AsyncConnection, chat: ChatRef, sender: Person, thread_id: str | None) -> Turn:
         return Turn(
-            session=session,
+            transaction=transaction,
             chat=chat,
             sender=sender,
             now=self.clock(),
@@ -160,7 +161,7 @@ class Engine:
             answers_by_reply=chat.platform not in self.platforms or answers_by_reply(self.platforms[chat.platform]),
             takes_commands=chat.platform not in self.platforms or takes_commands(self.platforms[chat.platform]),
             commands=self.commands,
-            index_loader=self.index_for,
+            index_loader=self._index,
         )
 
     async def _handle(
@@ -172,10 +173,12 @@ class Engine:
         update: UpdateIdentity | None = None,
         paced: bool = False,
     ) -> None:
-        """One update, in its own session: dispatch, commit what it changed with
+        """One update, in its own transaction: dispatch, commit what it changed with
         its identity and its replies, then send them. An update already handled
         (delivered again) changes nothing and gets no second reply: the first
-        handling's replies were sent, or are sent at the next start."""
+        handling's replies were sent, or are sent at the next start. The turn
+        opens an ORM session on the transaction's connection only for a handler
+        that needs entities: an answer is read and stored as plain rows."""
         # What the database can hold: no NUL, no lone surrogate (a broken client's name).
         sender = replace(sender, display_name=clean_text(sender.display_name))
         turn: Turn | None = None
@@ -184,9 +187,10 @@ class Engine:
         # `paced` updates count towards the sender's flood control: once, on the first attempt, if not handled before.
         flooding: bool | None = None if paced else False
         for attempt in range(1, HANDLING_ATTEMPTS + 1):
-            async with self.sessions() as session:
-                turn = self._new_turn(session, chat, sender, thread_id)
-                try:
+            try:  # around the connection too: reaching the database is part of what can fail
+                async with self.database.connect() as connection, self._new_turn(connection, chat, sender, thread_id) as handling:
+                    turn = handling  # None once it turns out to change nothing
+                    await connection.begin()
                     if await turn.load_context(update):  # handled before
                         turn = None
                         break
@@ -204,25 +208,25 @@ class Engine:
                         await dispatch(turn)
                     # Someone just forgotten leaves no trace: not even this update's identity, nor its replies' chat.
                     if update is not None and not turn.forgotten:
-                        await handled.record(await turn.connection(), update, turn.now)
+                        await handled.record(connection, update, turn.now)
                     outbox = await self._commit_with_outbox(turn, [] if turn.forgotten else [*turn.replies, *turn.notices])
                     break
-                except IntegrityError:
-                    # Another update wrote the same row first: this very update
-                    # (a redelivery, which the first handling acknowledged), or
-                    # another of the same person's (their /start and first
-                    # answer at once), which the next attempt sees committed.
-                    turn = None
-                except Exception as error:
-                    if database.dropped(error) and attempt < HANDLING_ATTEMPTS:
-                        turn = None  # a pooled connection found closed: once more, on a new one
-                        continue
-                    if keeps_updates.get() and database.unreachable(error):
-                        raise StorageUnavailable("the database cannot be reached; the platform keeps the update") from error
-                    # Our fault, not the sender's: say so, rather than fall silent or stop the bot.
-                    log.exception("handling an update failed; nothing of it was stored")
-                    failed = True
-                    break
+            except IntegrityError:
+                # Another update wrote the same row first: this very update
+                # (a redelivery, which the first handling acknowledged), or
+                # another of the same person's (their /start and first
+                # answer at once), which the next attempt sees committed.
+                turn = None
+            except Exception as error:
+                if database.dropped(error) and attempt < HANDLING_ATTEMPTS:
+                    turn = None  # a pooled connection found closed: once more, on a new one
+                    continue
+                if keeps_updates.get() and database.unreachable(error):
+                    raise StorageUnavailable("the database cannot be reached; the platform keeps the update") from error
+                # Our fault, not the sender's: say so, rather than fall silent or stop the bot.
+                log.exception("handling an update failed; nothing of it was stored")
+                failed = True
+                break
         if failed:
             await self._say_nothing_was_recorded(chat, sender, thread_id)
             return
@@ -241,19 +245,17 @@ class Engine:
                 await rounds.post_missing_questions(self.sessions, self.send, self.platforms, self.clock, only_venue_id=turn.venue_id)
 
     async def _say_nothing_was_recorded(self, chat: ChatRef, sender: Person, thread_id: str | None) -> None:
-        """Tell the sender, in their language, read in a fresh session: the
-        failed one may not be readable any more (rolled back, or its
-        connection gone)."""
-        async with self.sessions() as session:
-            turn = self._new_turn(session, chat, sender, thread_id)
-            try:
+        """Tell the sender, in their language, read on a fresh connection: the
+        failed one may not be readable any more (rolled back, or gone)."""
+        language = None
+        with contextlib.suppress(Exception):  # the database itself failing: the sender's own language, if the catalogs have it
+            async with self.database.connect() as connection, self._new_turn(connection, chat, sender, thread_id) as turn:
                 await turn.load_context()
                 language = turn.language
-            except Exception:  # the database itself is failing: the sender's own language, if the catalogs have it
-                language = negotiate(sender.language_code, catalog_languages()) or FALLBACK_LANGUAGE
-        with reading_in(language):
-            turn.reply(_("Something went wrong on my side: nothing was recorded. Please send it again in a moment."), private=True)
-        await self._send_straight(turn.replies)  # not through the outbox: it is the database that is failing
+        with reading_in(language or negotiate(sender.language_code, catalog_languages()) or FALLBACK_LANGUAGE):
+            said = _("Something went wrong on my side: nothing was recorded. Please send it again in a moment.")
+        # Not through the outbox: it is the database that is failing.
+        await self._send_straight([OutgoingMessage(chat=chat, text=said, thread_id=thread_id, private=True)])
 
     async def _send_straight(self, messages: list[OutgoingMessage]) -> None:
         """Send, with no row in the outbox (nothing to send again after a crash)."""
@@ -319,13 +321,13 @@ class Engine:
     async def _commit_with_outbox(self, turn: Turn, messages: list[OutgoingMessage]) -> list[tuple[int, OutgoingMessage]]:
         """Commit the turn's session with a row per message to send; the rows are this
         handling's to send (`_sending`) from before the commit makes them visible."""
-        session = turn.session
-        if session.new or session.dirty or session.deleted:  # the usual path changes no entity: nothing to flush
+        session = turn.opened_session
+        if session is not None and (session.new or session.dirty or session.deleted):
             await session.flush()
-        ids = await outgoing.keep(await turn.connection(), messages, turn.now)
+        ids = await outgoing.keep(turn.transaction, messages, turn.now)
         self._sending.update(ids)
         try:
-            await session.commit()
+            await turn.transaction.commit()
         except BaseException:
             self._sending.difference_update(ids)
             raise
@@ -381,7 +383,7 @@ class Engine:
 
     async def _record(self, change: outgoing.Change) -> None:
         try:
-            async with self._database.begin() as connection:
+            async with self.database.begin() as connection:
                 await change(connection)
         except Exception:  # sent all the same; at worst it is sent again at the next start
             log.exception("recording a message sent failed")
@@ -540,9 +542,13 @@ class Engine:
 
     async def index_for(self, session: AsyncSession, discussion: store.IndexedDiscussion) -> store.DiscussionIndex:
         """The discussion's questions and linker, rebuilt when its file is loaded again."""
+        return await self._index(lambda: session, discussion)
+
+    async def _index(self, session: Callable[[], AsyncSession], discussion: store.IndexedDiscussion) -> store.DiscussionIndex:
+        """`index_for`, with a session asked for only to build it (a turn opens one only then)."""
         cached = self._indexes.get(discussion.id)
         if cached is None or cached[0] != discussion.loaded_at:
-            cached = self._indexes[discussion.id] = (discussion.loaded_at, await store.build_index(session, discussion))
+            cached = self._indexes[discussion.id] = (discussion.loaded_at, await store.build_index(session(), discussion))
         return cached[1]
 
     # --- what adapters need to know from the database -------------------

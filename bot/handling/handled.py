@@ -78,8 +78,8 @@ def parameters(update: UpdateIdentity | None) -> dict[str, str | None]:
     }
 
 
-async def already_handled(session: AsyncSession, update: UpdateIdentity) -> bool:
-    return await session.scalar(_HANDLED, parameters(update)) is not None
+async def already_handled(connection: AsyncConnection, update: UpdateIdentity) -> bool:
+    return await connection.scalar(_HANDLED, parameters(update)) is not None
 
 
 _RECORD = insert(cast(Table, HandledUpdate.__table__))  # no entity: nothing reads the row back in the turn

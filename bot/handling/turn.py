@@ -24,7 +24,8 @@ from bot.storage.models import Discussion, Message, Participant, PlatformIdentit
 if TYPE_CHECKING:
     from bot.handling.command import Command
 
-IndexLoader = Callable[[AsyncSession, store.IndexedDiscussion], Awaitable[DiscussionIndex]]
+# The discussion's questions and linker, given a way to the turn's session (asked for only to build them).
+IndexLoader = Callable[[Callable[[], AsyncSession], store.IndexedDiscussion], Awaitable[DiscussionIndex]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +121,7 @@ class Turn:
     `participant`) once the turn loaded them (`load_entities`: commands, buttons, prompts do); they are
     then what the turn knows of them."""
 
-    session: AsyncSession
+    transaction: AsyncConnection  # the connection of the turn's one transaction, begun; committed at its end
     chat: ChatRef
     sender: Person
     now: dt.datetime
@@ -146,7 +147,7 @@ class Turn:
     takes_commands: bool = True  # people type commands there (`bot.ports.takes_commands`): not on the web pages
     commands: Sequence[Command] = ()
     index_loader: IndexLoader | None = None
-    _connection: AsyncConnection | None = field(default=None, init=False, repr=False)
+    _session: AsyncSession | None = field(default=None, init=False, repr=False)
     _entities: _Entities | None = field(default=None, init=False, repr=False)
 
     @property
@@ -188,17 +189,36 @@ class Turn:
 
     async def connection(self) -> AsyncConnection:
         """The connection of the turn's transaction, for its plain statements (rows read or written
-        without entities): asked of the session once, each ask being a trip through its greenlet. The
-        same one until the turn commits, which it does once, at its end."""
-        if self._connection is None:
-            self._connection = await self.session.connection()
-        return self._connection
+        without entities)."""
+        return self.transaction
+
+    @property
+    def session(self) -> AsyncSession:
+        """The turn's ORM session, for handlers that read or change entities: opened on the turn's
+        connection the first time one asks (an answer needs none), within its transaction. It
+        never commits that transaction (the turn does, once, at its end); a failed flush rolls it back."""
+        if self._session is None:
+            self._session = AsyncSession(bind=self.transaction, expire_on_commit=False, join_transaction_mode="rollback_only")
+        return self._session
+
+    @property
+    def opened_session(self) -> AsyncSession | None:
+        """The session, if a handler opened it."""
+        return self._session
+
+    async def __aenter__(self) -> Turn:
+        return self
+
+    async def __aexit__(self, *_exception: object) -> None:
+        """The session's end, if one was opened; the connection is its owner's to close."""
+        if self._session is not None:
+            await self._session.close()
 
     async def index(self) -> DiscussionIndex:
         """The discussion's questions and linker."""
         discussion, _venue, _participant = self._known()
         assert discussion is not None and self.index_loader is not None
-        return await self.index_loader(self.session, discussion)
+        return await self.index_loader(lambda: self.session, discussion)
 
     async def load_context(self, update: UpdateIdentity | None = None) -> bool:
         """The chat's venue, discussion and rounds, and the sender as a
@@ -215,7 +235,7 @@ class Turn:
             self.rounds = tuple(RoundRow(*row[_ROUND_AT:_KNOWN_AT]) for row in rows if row[_ROUND_AT] is not None)
             known, self.last_text = first[_KNOWN_AT:]
             return bool(known)
-        if update is not None and await handled.already_handled(self.session, update):
+        if update is not None and await handled.already_handled(connection, update):
             return True
         discussion = (await connection.execute(_LATEST_DISCUSSION)).first()
         sender = (await connection.execute(_SENDER, found)).first()

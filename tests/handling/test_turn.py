@@ -1,5 +1,6 @@
-"""The turn's connection: its plain statements (the update's identity, the outbox rows, a new
-answer's rows) run on the connection of the session's transaction, asked of the session once."""
+"""The turn's one transaction: its plain statements (the update's identity, the outbox rows, a
+new answer's rows) and, for a handler that needs entities, its ORM session share it; they are
+committed together at the turn's end, or not at all."""
 
 from __future__ import annotations
 
@@ -9,30 +10,49 @@ from sqlalchemy import func, select
 
 from bot.handling.turn import Turn
 from bot.ports import ChatKind, ChatRef, Person
-from bot.storage.database import session_factory
-from bot.storage.models import HandledUpdate
+from bot.storage.models import HandledUpdate, Participant
 
 NOW = dt.datetime(2013, 7, 9, 10, 0, tzinfo=dt.UTC)
 
 
-async def test_a_turn_asks_the_session_for_its_connection_once(database):
-    async with session_factory(database)() as session:
-        turn = Turn(session=session, chat=ChatRef("memory", "dm-1", ChatKind.private), sender=Person("memory", "1", "One"), now=NOW)
-        connection = await turn.connection()
-        assert await turn.connection() is connection
-        assert await session.connection() is connection  # the session's own transaction: committed with it
-        await connection.execute(
-            HandledUpdate.__table__.insert(),
-            {
-                "platform": "memory",
-                "chat_id": "dm-1",
-                "kind": "message",
-                "external_id": "m1",
-                "version": "",
-                "sender_id": "1",
-                "handled_at": NOW,
-            },
+async def a_turns_work(database, external_id: str, commit: bool) -> bool:
+    """A plain row and an entity written in one turn; returns whether the turn opened a session before
+    its handler asked for one."""
+    async with database.connect() as connection:
+        await connection.begin()
+        async with Turn(
+            transaction=connection, chat=ChatRef("memory", "dm-1", ChatKind.private), sender=Person("memory", "1", "One"), now=NOW
+        ) as turn:
+            opened_unasked = turn.opened_session is not None
+            await (await turn.connection()).execute(
+                HandledUpdate.__table__.insert(),
+                {
+                    "platform": "memory",
+                    "chat_id": "dm-1",
+                    "kind": "message",
+                    "external_id": external_id,
+                    "version": "",
+                    "sender_id": "1",
+                    "handled_at": NOW,
+                },
+            )
+            turn.session.add(Participant(display_name=external_id, created_at=NOW))
+            await turn.session.flush()
+            if commit:
+                await connection.commit()
+    return opened_unasked
+
+
+async def counts(database) -> tuple[int, int]:
+    async with database.connect() as connection:
+        return (
+            await connection.scalar(select(func.count()).select_from(HandledUpdate)),
+            await connection.scalar(select(func.count()).select_from(Participant)),
         )
-        await session.commit()
-    async with session_factory(database)() as session:
-        assert await session.scalar(select(func.count()).select_from(HandledUpdate)) == 1
+
+
+async def test_a_turns_plain_rows_and_its_entities_are_committed_together_or_not_at_all(database):
+    assert not await a_turns_work(database, "m1", commit=True), "no session until a handler needs one"
+    assert await counts(database) == (1, 1)
+    await a_turns_work(database, "m2", commit=False)  # failed before its end: nothing of it stays
+    assert await counts(database) == (1, 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.database import create_engine, session_factory
 from bot.storage.models import Contribution
@@ -18,21 +18,29 @@ api = test_adapter.api  # the fake Bot API, the adapter tests' fixture
 
 
 class Switchable:
-    """A session factory whose database can be taken out of reach and back."""
+    """A database that can be taken out of reach and back, as the engine reaches it: sessions of it
+    (called as a session factory), and connections (a turn's, a sent mark's)."""
 
-    def __init__(self, reachable: async_sessionmaker, unreachable: async_sessionmaker):
-        self.reachable, self.unreachable = reachable, unreachable
+    def __init__(self, reachable: AsyncEngine, unreachable: AsyncEngine):
+        self.sessions = {False: session_factory(reachable), True: session_factory(unreachable)}
+        self.engines = {False: reachable, True: unreachable}
         self.down = False
 
     def __call__(self):
-        return (self.unreachable if self.down else self.reachable)()
+        return self.sessions[self.down]()
+
+    def connect(self):
+        return self.engines[self.down].connect()
+
+    def begin(self):
+        return self.engines[self.down].begin()
 
 
 async def test_messages_sent_while_the_database_is_down_are_stored_once_it_is_back(database, api, clock, small):
     bot = Bot(database, api, clock)
     await bot.engine.load(small)
     nowhere = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/test")  # nothing listens there
-    sessions = bot.engine.sessions = Switchable(session_factory(database), session_factory(nowhere))
+    sessions = bot.engine.sessions = bot.engine.database = Switchable(database, nowhere)
     await bot.start()
     try:
         ana, boss = api.private_user(5000000004, "Ana", "es"), api.private_user(5000000001, "Boss", "en")
