@@ -104,21 +104,39 @@ def _step_prompt(turn: Turn, step: str) -> tuple[str, tuple[Button, ...]]:
 
 
 def _typed_choice(turn: Turn, step: str, text: str) -> str | None:
-    """The button of the step's prompt that a typed text names: its label ("Anonymously", "no",
-    "skip"), or for the language a language's name or code ("español", "Spanish", "es")."""
+    """The button of the step's prompt that a typed text names, in any of the discussion's
+    languages (the prompt may not be in the reader's own yet): its label ("Anonymously", "no",
+    "skip"), a few of its words ("anónimo" for "De forma anónima"), or for the language a
+    language's name or code, alone or in a few words ("español", "hablo español", "English please")."""
     assert turn.discussion is not None
-    if step == LANGUAGE_STEP and (code := language_named(text, turn.discussion.languages)):
-        return button_data("lang", code)
+    languages = turn.discussion.languages
     typed = typed_key(text)
-    _text, buttons = _step_prompt(turn, step)
-    if exact := [button.data for button in buttons if typed and typed_key(button.label) == typed]:
+    words = typed.split()
+    if step == LANGUAGE_STEP and len(words) <= TYPED_LABEL_WORDS:
+        named = {code for code in (language_named(typed, languages), *(language_named(word, languages) for word in words)) if code}
+        if len(named) == 1:
+            return button_data("lang", named.pop())
+    labels: list[tuple[str, str]] = []  # (data, label typed), the reader's language first
+    for language in dict.fromkeys((turn.language, *languages)):
+        with reading_in(language):
+            labels += [(button.data, typed_key(button.label)) for button in _step_prompt(turn, step)[1]]
+    if exact := [data for data, label in labels if typed and label == typed]:
         return exact[0]
-    # A few words found in one label only: "anónima" for "De forma anónima", "yes" for "Yes, local or regional authority staff".
-    words = set(typed.split())
-    if not words or len(words) > TYPED_LABEL_WORDS or len(typed) < 3:
+    # A few words found in one button's labels only: "anónima" for "De forma anónima", "yes" for "Yes, local or regional authority staff".
+    if not words or len(words) > TYPED_LABEL_WORDS:
         return None
-    within = [button.data for button in buttons if words <= set(typed_key(button.label).split())]
-    return within[0] if len(within) == 1 else None
+    if len(typed) < 3:  # "sí" opens its label; "c" alone is a choice's letter, typed for another message
+        within = {data for data, label in labels if label.split()[:1] == [typed]}
+    else:
+        within = {data for data, label in labels if all(_word_in(word, label.split()) for word in words)}
+    return within.pop() if len(within) == 1 else None
+
+
+SAME_STEM = 6  # letters two words share from their start to be one word typed otherwise ("anónimo", "anónima", "anonymously")
+
+
+def _word_in(word: str, label_words: list[str]) -> bool:
+    return any(word == other or (len(word) >= SAME_STEM and word[:SAME_STEM] == other[:SAME_STEM]) for other in label_words)
 
 
 def advance(turn: Turn, step: str | None) -> None:

@@ -122,6 +122,31 @@ async def test_a_buttons_label_or_a_languages_name_typed_is_that_choice(engine, 
     assert platform.last(ana.dm).text == "From now on I will write to you in English."
 
 
+async def test_a_choice_typed_in_a_few_words_or_in_another_of_the_discussions_languages_is_that_choice(engine, platform, user):
+    """The prompts come in the language guessed for the person (French here): what they type in their own is understood."""
+    juan = user("juan", "fr")
+    await engine.handle_message(juan.message("/start"))
+    await engine.handle_message(juan.message("hablo español"))
+    assert platform.last(juan.dm).buttons[0].data == "consent:named"
+    await engine.handle_message(juan.message("/language fr"))  # back to French prompts, answered in Spanish
+    await engine.handle_message(juan.message("anónimo"))
+    for _field in ("name", "organisation", "country"):
+        await engine.handle_message(juan.message("/skip"))
+    await engine.handle_message(juan.message("sí"))
+    async with engine.sessions() as session:
+        person = await session.scalar(select(Participant))
+        assert (person.anonymous, person.role.value, person.onboarding_step) == (True, "local_authority", None)
+
+
+async def test_a_language_named_among_others_or_a_choices_letter_chooses_nothing(engine, platform, user):
+    john = user("john", "en")
+    await engine.handle_message(john.message("/start"))
+    for typed in ("English or French, I do not mind", "c"):
+        await engine.handle_message(john.message(typed))
+        assert platform.last(john.dm).text.startswith("Please answer with the buttons below"), typed
+    assert (await profile(engine))[0] == "language"
+
+
 async def profile_of(engine, display_name: str) -> tuple:
     async with engine.sessions() as session:
         person = await session.scalar(select(Participant).where(Participant.display_name == display_name.title()))
