@@ -180,7 +180,9 @@ async def handle_button(turn: Turn, data: str) -> bool:
     others = _other_questions(index, current, opened_rounds(turn.rounds))[:MAX_MOVE_CHOICES]
     turn.reply(
         (
-            _("«{excerpt}» is under question {key}. Which question does it answer? Tap one, or send /move {id} and the question's number.")
+            _(
+                "«{excerpt}» is under question {key}. Which question does it answer? Choose one, or send /move {id} and the question's number."
+            )
             if turn.takes_commands
             else _("«{excerpt}» is under question {key}. Which question does it answer? Choose one.")
         ).format(excerpt=excerpt(contribution), key=current.key, id=contribution.id),
