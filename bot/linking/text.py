@@ -504,6 +504,15 @@ def _reads_as_signature(folded: str) -> bool:
     return len(lines) <= SIGNATURE_MAX_LINES and all(len(words(line)) <= SIGNATURE_LINE_MAX_WORDS for line in lines)
 
 
+def _says_nothing(sentence: str) -> bool:
+    """A greeting, thanks, or a sentence that only takes leave ("Bonne journée à tous !", "Un saludo")."""
+    return (
+        is_phatic_sentence(sentence)
+        or bool(_CLOSING_REMARK.match(sentence))
+        or (bool(_SIGN_OFF.match(sentence)) and len(words(sentence)) <= CLOSING_SIGN_OFF_MAX_WORDS)
+    )
+
+
 def _closing_sentences_start(folded: str, end: int) -> int:
     """Where the sentences that only take leave start ("Many thanks to the organisers!", "Un
     saludo desde Quito, María José", "Bonne journée à tous !"), or `end`; never the whole text."""
@@ -516,12 +525,7 @@ def _closing_sentences_start(folded: str, end: int) -> int:
         sentence = folded[start:position]
         if start >= position or not sentence.strip():
             continue
-        closing = (
-            is_phatic_sentence(sentence)
-            or bool(_CLOSING_REMARK.match(sentence))
-            or (bool(_SIGN_OFF.match(sentence)) and len(words(sentence)) <= CLOSING_SIGN_OFF_MAX_WORDS)
-        )
-        if not closing:
+        if not _says_nothing(sentence):
             break
         position = space_start
     return position
@@ -591,11 +595,18 @@ _WHAT_TO_DO = re.compile(
 _ASKING = re.compile(r"\?|^\W*(?:when|where|how|can|could|is|are|will|quand|ou|comment|est-ce|cuando|donde|como|puedo|quando|onde|posso)\b")
 
 
+def _asks_what_to_do(folded: str) -> bool:
+    """Every sentence asks what to do, or greets, thanks or takes leave: "Hello! What should I do? Thanks"."""
+    parts = [part.strip(" \t\n!?¿¡.,:;…") for part in sentences(folded)]
+    asking = [bool(_WHAT_TO_DO.fullmatch(part)) for part in parts]
+    return any(asking) and all(asks or _says_nothing(part) for asks, part in zip(asking, parts, strict=True))
+
+
 def organiser_question(folded: str) -> str | None:
     """DEADLINE, HOW_TO_TAKE_PART or TO_ORGANISERS for a short question about the e-discussion
     itself ("what is the deadline for this week?", "what now?", "Can I send a document in PDF?"),
     else None."""
-    if _WHAT_TO_DO.fullmatch(folded.strip(" \t\n!?¿¡.,:;…")):
+    if _asks_what_to_do(folded):
         return HOW_TO_TAKE_PART
     if len(words(folded)) > ORGANISER_QUESTION_MAX_WORDS or not _ASKING.search(folded):
         return None

@@ -401,6 +401,7 @@ def test_praise_or_a_promise_that_goes_on_answering_is_an_answer(words_only, tex
         ("Mes réponses resteront-elles anonymes ?", TO_ORGANISERS),
         ("what now?", HOW_TO_TAKE_PART),
         ("Hi, what should I do?", HOW_TO_TAKE_PART),
+        ("Merci ! Et maintenant ? Bonne journée", HOW_TO_TAKE_PART),
         ("Et alors, qu'est-ce que je dois faire ?", HOW_TO_TAKE_PART),
         ("¿Y ahora qué hago?", HOW_TO_TAKE_PART),
         ("Como funciona?", HOW_TO_TAKE_PART),
