@@ -319,8 +319,9 @@ class Engine:
         return await platform.send(message)
 
     async def _commit_with_outbox(self, turn: Turn, messages: list[OutgoingMessage]) -> list[tuple[int, OutgoingMessage]]:
-        """Commit the turn's session with a row per message to send; the rows are this
-        handling's to send (`_sending`) from before the commit makes them visible."""
+        """Commit the turn's transaction (its session's changes flushed first, if a handler opened
+        one) with a row per message to send; the rows are this handling's to send (`_sending`)
+        from before the commit makes them visible."""
         session = turn.opened_session
         if session is not None and (session.new or session.dirty or session.deleted):
             await session.flush()
