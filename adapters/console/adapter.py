@@ -170,7 +170,13 @@ class ConsoleChat:
         if command == "/as":
             self._switch_to(rest.strip())
             return
-        if command == "/edit" and rest.strip():
+        if command == "/edit" and not rest.strip():
+            self._notice(_("Send /edit and the new text of your last message, for example /edit Q1: …"))
+            return
+        if command == "/reply" and not _REPLY.fullmatch(text.strip()):
+            self._notice(_("Send /reply, the number shown as «facilitator #N» and your answer, for example /reply 2 …"))
+            return
+        if command == "/edit":
             if self._speaker.last_message is None:
                 self._notice(_("You have sent no message here yet, so there is nothing to edit."))
                 return

@@ -145,13 +145,23 @@ async def test_reply_answers_the_question_shown_with_that_number_and_edit_change
     assert await contributions_of(engine) == [("twinning with migrants as experts", "1.3")]
 
 
-async def test_a_reply_to_a_number_never_shown_or_an_edit_with_nothing_sent_is_refused_and_stores_nothing(engine, user):
+async def test_a_reply_to_a_number_never_shown_an_edit_with_nothing_sent_or_either_without_text_is_explained_and_stores_nothing(
+    engine, user
+):
     console, screen = await console_participant(engine, user)
     await console.handle_line(engine, b"/edit twinning with migrants")
     assert screen.getvalue().rstrip().endswith("facilitator> You have sent no message here yet, so there is nothing to edit.")
     await console.handle_line(engine, b"/reply 99 twinning with migrants")
     assert (
         screen.getvalue().rstrip().endswith("facilitator> There is no message #99 here: /reply takes a number shown as «facilitator #N».")
+    )
+    await console.handle_line(engine, b"/edit")
+    assert screen.getvalue().rstrip().endswith("facilitator> Send /edit and the new text of your last message, for example /edit Q1: …")
+    await console.handle_line(engine, b"/reply 3")
+    assert (
+        screen.getvalue()
+        .rstrip()
+        .endswith("facilitator> Send /reply, the number shown as «facilitator #N» and your answer, for example /reply 2 …")
     )
     assert await contributions_of(engine) == []
 
