@@ -213,7 +213,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
     round_id: int | None
     if stored is None:
         # Written as rows, not entities: nothing in the turn reads them back but their ids (the ORM's flush would double the cost).
-        connection = await turn.connection()
+        connection = turn.transaction
         round_id, received_at = round_.id, written_at
         stored_id = await connection.scalar(
             _STORE_MESSAGE,

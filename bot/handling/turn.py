@@ -121,7 +121,9 @@ class Turn:
     `participant`) once the turn loaded them (`load_entities`: commands, buttons, prompts do); they are
     then what the turn knows of them."""
 
-    transaction: AsyncConnection  # the connection of the turn's one transaction, begun; committed at its end
+    # The connection of the turn's one transaction, begun, for its plain statements (rows read or
+    # written without entities); committed at the turn's end.
+    transaction: AsyncConnection
     chat: ChatRef
     sender: Person
     now: dt.datetime
@@ -187,11 +189,6 @@ class Turn:
             OutgoingMessage(chat=self.chat, text=text, buttons=buttons, reply_to=reply_to, thread_id=self.thread_id, private=private)
         )
 
-    async def connection(self) -> AsyncConnection:
-        """The connection of the turn's transaction, for its plain statements (rows read or written
-        without entities)."""
-        return self.transaction
-
     @property
     def session(self) -> AsyncSession:
         """The turn's ORM session, for handlers that read or change entities: opened on the turn's
@@ -224,7 +221,7 @@ class Turn:
         """The chat's venue, discussion and rounds, and the sender as a
         participant, as columns: one query (a row per round) on the usual path,
         which also tells whether `update` was handled before (returned)."""
-        connection = await self.connection()
+        connection = self.transaction
         found = _chat_and_sender(self.chat, self.sender)
         rows = (await connection.execute(_CONTEXT, {**found, **handled.parameters(update)})).all()
         if rows:

@@ -24,7 +24,7 @@ async def a_turns_work(database, external_id: str, commit: bool) -> bool:
             transaction=connection, chat=ChatRef("memory", "dm-1", ChatKind.private), sender=Person("memory", "1", "One"), now=NOW
         ) as turn:
             opened_unasked = turn.opened_session is not None
-            await (await turn.connection()).execute(
+            await turn.transaction.execute(
                 HandledUpdate.__table__.insert(),
                 {
                     "platform": "memory",
