@@ -20,7 +20,7 @@ from bot.discussion import store
 from bot.handling.buttons import button_data, read_button
 from bot.handling.turn import Turn
 from bot.i18n import _, language_name, language_named, reading_in, typed_key
-from bot.linking.text import fold, is_phatic_sentence, words
+from bot.linking.text import fold, is_phatic_sentence
 from bot.ports import Button, ChatKind, IncomingMessage
 from bot.storage.models import LANGUAGE_STEP, Participant, Role, Venue
 
@@ -309,9 +309,7 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
 def _remarked(text: str) -> bool:
     """A remark, not a profile field: thanks or a greeting ("Thanks Daniel, very useful"), a
     question ("what now?"). It is then handled as any message, and the prompt comes again."""
-    folded = fold(text)
-    # No word left once folded: a name in another script ("Мэрия Казани"), not an emoji's nod.
-    return text.rstrip().endswith(("?", "？")) or (bool(words(folded)) and is_phatic_sentence(folded))
+    return text.rstrip().endswith(("?", "？")) or is_phatic_sentence(fold(text))
 
 
 def _said(text: str) -> bool:

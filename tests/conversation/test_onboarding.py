@@ -155,11 +155,13 @@ async def profile_of(engine, display_name: str) -> tuple:
 
 async def test_thanks_or_a_question_at_the_name_prompt_is_no_name_and_the_prompt_comes_again(engine, platform, user):
     john = await at_the_name_prompt(engine, user)
-    for remark in ("Thanks Daniel, very useful", "Hola a todos", "Why do you need my name?"):
+    for remark in ("Thanks Daniel, very useful", "Hola a todos", "Why do you need my name?", "👍"):
         platform.clear()
         await engine.handle_message(john.message(remark))
         assert any(text.endswith("What is your name? (or /skip)") for text in platform.texts(john.dm)), remark
         assert await profile(engine) == ("name", None, None, None), remark
     await engine.handle_message(john.message("Daniel Thanks"))  # a surname that is a word of thanks elsewhere
     assert await profile(engine) == ("organisation", "Daniel Thanks", None, None)
+    await engine.handle_message(john.message("Мэрия Казани"))  # an organisation in another script is no remark
+    assert await profile(engine) == ("country", "Daniel Thanks", "Мэрия Казани", None)
     assert await stored_contributions(engine.sessions, Contribution.text) == [], "no remark became an answer"
