@@ -27,7 +27,7 @@ from bot.handling.unfiled import DROP, FILE, asked_in_reply, which_question_butt
 from bot.i18n import _, current_language, format_moment, ngettext
 from bot.linking import Linked, Segment, worker
 from bot.ports import IncomingMessage
-from bot.storage.database import one_or_many
+from bot.storage.database import inserted_ids
 from bot.storage.models import (
     Ask,
     Contribution,
@@ -232,7 +232,7 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         parts = _segment_rows(turn, index, rounds, received_at, linked)
         for part in parts:
             part["message_id"], part["hidden"] = stored_id, False
-        ids = (await connection.execute(_STORE_CONTRIBUTIONS, one_or_many(parts))).scalars().all()
+        ids = await inserted_ids(connection, _STORE_CONTRIBUTIONS, parts)
         written = [
             StoredPart(row_id, part["question_id"], part["status"], part["text"], part["candidates"], part["late"])
             for row_id, part in zip(ids, parts, strict=True)

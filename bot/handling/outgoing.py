@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.handling.unfiled import record_ask
 from bot.ports import Button, ChatRef, OutgoingMessage, RetryLater, SentMessage
-from bot.storage.database import one_or_many
+from bot.storage.database import inserted_ids
 from bot.storage.models import OutboxMessage
 
 # What a row no longer keeps once sent or given up: what it echoed, and the message it replied to (whose id finds its author).
@@ -121,9 +121,7 @@ async def keep(connection: AsyncConnection, messages: Iterable[OutgoingMessage],
         )
         for message in messages
     ]
-    if not rows:
-        return []
-    return list((await connection.execute(_KEEP, one_or_many(rows))).scalars())
+    return await inserted_ids(connection, _KEEP, rows)
 
 
 def as_message(row: OutboxMessage) -> OutgoingMessage:

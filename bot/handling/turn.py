@@ -5,11 +5,13 @@ survive a crash, so nothing is acknowledged before it is stored)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import Text, and_, bindparam, cast, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import defer
 
@@ -33,9 +35,20 @@ class DiscussionRow:
     """The chat's discussion as a turn reads it: what an answer needs, none of its texts."""
 
     id: int
-    languages: list[str]
+    languages: tuple[str, ...]
     timezone: str
     loaded_at: dt.datetime  # which load of its file: the index kept for it is rebuilt at the next
+
+    @classmethod
+    def read(cls, id: int, languages: str, timezone: str, loaded_at: dt.datetime) -> DiscussionRow:
+        """From its columns, its languages as stored (`_DISCUSSION_COLUMNS`)."""
+        return cls(id, _decoded_languages(languages), timezone, loaded_at)
+
+
+@functools.lru_cache(maxsize=64)
+def _decoded_languages(stored: str) -> tuple[str, ...]:
+    """A discussion's languages, decoded once for all the updates (and rounds' rows) that read the same list."""
+    return tuple(json.loads(stored))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +96,8 @@ _LAST_TEXT = (
     .limit(1)
     .scalar_subquery()
 )
-_DISCUSSION_COLUMNS = (Discussion.id, Discussion.languages, Discussion.timezone, Discussion.loaded_at)
+# Its languages as their stored JSON text: decoded once (`DiscussionRow.read`), not on every row of every update.
+_DISCUSSION_COLUMNS = (Discussion.id, cast(Discussion.languages, Text), Discussion.timezone, Discussion.loaded_at)
 _VENUE_COLUMNS = (Venue.id, Venue.language)
 _PARTICIPANT_COLUMNS = (Participant.id, Participant.display_name, Participant.language, Participant.onboarding_step)
 _ROUND_COLUMNS = (Round.id, Round.number, Round.status, Round.opens_at, Round.closes_at, Round.opened_at, Round.closed_at)
@@ -223,10 +237,10 @@ class Turn:
         which also tells whether `update` was handled before (returned)."""
         connection = self.transaction
         found = _chat_and_sender(self.chat, self.sender)
-        rows = (await connection.execute(_CONTEXT, {**found, **handled.parameters(update)})).all()
+        rows: Sequence[Any] = (await connection.execute(_CONTEXT, {**found, **handled.parameters(update)})).all()
         if rows:
             first = rows[0]
-            self.discussion_row = DiscussionRow(*first[:_VENUE_AT])
+            self.discussion_row = DiscussionRow.read(*first[:_VENUE_AT])
             self.venue_row = VenueRow(*first[_VENUE_AT:_PARTICIPANT_AT])
             self.participant_row = ParticipantRow(*first[_PARTICIPANT_AT:_ROUND_AT]) if first[_PARTICIPANT_AT] is not None else None
             self.rounds = tuple(RoundRow(*row[_ROUND_AT:_KNOWN_AT]) for row in rows if row[_ROUND_AT] is not None)
@@ -236,7 +250,7 @@ class Turn:
             return True
         discussion = (await connection.execute(_LATEST_DISCUSSION)).first()
         sender = (await connection.execute(_SENDER, found)).first()
-        self.discussion_row = DiscussionRow(*discussion) if discussion else None
+        self.discussion_row = DiscussionRow.read(*discussion) if discussion else None
         self.participant_row = ParticipantRow(*sender) if sender else None
         if self.discussion_row is not None:
             self.rounds = tuple(RoundRow(*row) for row in await connection.execute(_ROUNDS, {"discussion_id": self.discussion_row.id}))

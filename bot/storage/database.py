@@ -14,7 +14,8 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.sql.expression import Executable
 
 from bot.storage.sqlite_turns import TurnTakingDBAPI
 
@@ -80,10 +81,14 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def one_or_many(rows: list[dict[str, Any]]) -> dict[str, Any] | list[dict[str, Any]]:
-    """An insert's parameters: one row alone is a plain execution, not the
-    many-rows path (its sentinel and sorting cost a single row as much again)."""
-    return rows[0] if len(rows) == 1 else rows
+async def inserted_ids(connection: AsyncConnection, insert_returning_id: Executable, rows: list[dict[str, Any]]) -> list[int]:
+    """The ids an insert returning them gives its rows, in order. One row alone is a
+    plain execution, not the many-rows path (its sentinel and sorting cost a single row
+    as much again), and the ids are read off the rows (a scalar view of the result
+    costs a row's insert as much again)."""
+    if len(rows) == 1:
+        return [await connection.scalar(insert_returning_id, rows[0])]
+    return [row[0] for row in await connection.execute(insert_returning_id, rows)] if rows else []
 
 
 def bound_to(sessions: async_sessionmaker) -> AsyncEngine:
