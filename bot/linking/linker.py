@@ -122,6 +122,9 @@ _POINTING_START = re.compile(
 _COMMA = re.compile(r"[ \t]*,[ \t]*")
 _TOPIC_HEADER_END = re.compile(r"[ \t]*(?::|[ \t][-–—](?=[ \t]))[ \t]*")
 TOPIC_HEADER_MIN_WORDS = 2
+_QUESTION_ON = re.compile(
+    r"\b(?:question|pregunta|pergunta|domanda)[ \t]+(?:on|about|regarding|concerning|sur|concernant|sobre|acerca de|su|sul|sulla|sui)\b"
+)
 TOPIC_HEADER_MAX_WORDS = 5
 # The last sentence that names the question an answer was for: "That's my take on Q1."
 CLOSING_MENTION_MAX_WORDS = 10
@@ -664,10 +667,9 @@ class Linker:
             return None
         colon = header_end.start()
         head = content_stems(topic_words(folded[pointing.end() if pointing and pointing.end() < colon else start : colon]))
-        if (
-            not TOPIC_HEADER_MIN_WORDS <= len(head) <= TOPIC_HEADER_MAX_WORDS
-            or len(words(folded[start:colon])) > 2 * TOPIC_HEADER_MAX_WORDS
-        ):
+        # "La question sur l'intégration :" names a question by its topic: one word of it is enough.
+        fewest = 1 if _QUESTION_ON.search(folded, start, colon) else TOPIC_HEADER_MIN_WORDS
+        if not fewest <= len(head) <= TOPIC_HEADER_MAX_WORDS or len(words(folded[start:colon])) > 2 * TOPIC_HEADER_MAX_WORDS:
             return None
         keys = {key for key, wordings in self._translation_stems.items() if any(set(head) <= wording for wording in wordings)}
         if len(keys) != 1 or not _HAS_WORD.search(folded, colon, end):  # a title over a list is the answer's own first line

@@ -485,6 +485,10 @@ _JOINED_KEYS_WINDOW = 60
 _JOINS_A_KEY = re.compile(rf"[ \t]*{_AND}[ \t]*(?:(?:la|the|el|le)[ \t]+)?(?:{_QUESTION_WORD}[ \t]*)?\d\.\d")
 _CLAUSE_BREAK = re.compile(r"[,;][^,;]{0,30}$")
 _CLAUSE_LEAD_IN_WINDOW = 32
+# A clause that goes back to a round and says nothing else: "Going back to last week", "Je reviens sur la semaine 1".
+_GOING_BACK = re.compile(
+    rf"{_LEAD_IN.pattern}(?:{_PREVIOUS_WEEK}|{_THIS_WEEK}|(?:{_ROUND_WORD}){_ROUND_NUMBER_AFTER.pattern}|{_ORDINAL.format(g='going_back')}[ \t]+{_ROUND_WORD})[ \t]*"
+)
 
 
 def _lead_in_start(layout: _Layout, start: int) -> int:
@@ -494,9 +498,10 @@ def _lead_in_start(layout: _Layout, start: int) -> int:
     folded = layout.folded
     window_start = max(0, start - _CLAUSE_LEAD_IN_WINDOW)
     clause = _CLAUSE_BREAK.search(folded, window_start, start)
-    if clause is not None and _LEAD_IN.fullmatch(folded, clause.start() + 1, start):
-        return clause.start()
     sentence_start = layout.line_or_sentence_start(start)
+    if clause is not None and _LEAD_IN.fullmatch(folded, clause.start() + 1, start):
+        # "Going back to last week, on question 1.5:": a clause that only names the round is lead-in too.
+        return sentence_start if _GOING_BACK.fullmatch(folded, sentence_start, clause.start()) else clause.start()
     if start - sentence_start <= _POINTING_SENTENCE_MAX and _POINTS_AHEAD.fullmatch(folded, sentence_start, start):
         return sentence_start
     return start

@@ -617,6 +617,26 @@ def test_a_topic_header_ended_by_a_dash_ties_its_line(linker):
     assert (first.question, first.text) == ("1.2", "we have a joint committee with the ministry.")
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Je réponds à la question sur l'intégration : à Grenoble, des cours de français gratuits.",
+            ("2.1", "à Grenoble, des cours de français gratuits."),
+        ),
+        ("On the question about integration: free language classes.", ("2.1", "free language classes.")),
+    ],
+)
+def test_a_question_named_by_one_word_of_its_topic_heads_its_answer(linker, text, expected):
+    (segment,) = linker.link(text, open_round=2).segments
+    assert (segment.question, segment.text) == expected
+
+
+def test_one_word_of_a_topic_without_the_word_question_heads_nothing(linker):
+    (segment,) = linker.link("Intégration : à Grenoble, des cours de français gratuits.", open_round=2).segments
+    assert segment.text.startswith("Intégration")
+
+
 def test_topics_named_after_a_pointing_word_and_a_comma_head_their_answers(linker):
     text = (
         "Bonjour,\n\nConcernant la coopération décentralisée, nous travaillons avec la région Occitanie.\n\n"
@@ -1086,6 +1106,11 @@ def test_a_numbered_list_on_one_line_may_skip_a_question_after_a_sentence_ends(l
             "Q1: radio programmes. And here is my answer for Q2: we trained staff.",
             [("2.1", "radio programmes."), ("2.2", "we trained staff.")],
         ),
+        # A clause that only goes back to a round: no part of its own, to be asked about.
+        ("Going back to last week, on question 1.5: political turnover.", [("1.5", "political turnover.")]),
+        ("Je reviens sur la semaine 1, pour la question 3 : un réseau de villes.", [("1.3", "un réseau de villes.")]),
+        # A clause that says something stays an answer of its own.
+        ("We have a committee, and for Q3: a network.", [(None, "We have a committee"), ("2.3", "a network.")]),
     ],
 )
 def test_words_that_only_point_at_the_marker_are_part_of_it(linker, text, expected):
