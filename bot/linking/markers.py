@@ -388,6 +388,14 @@ def find_references(folded: str) -> list[Reference]:
                 )
                 or (span.compact and bool(_AFTER_COMMA.search(folded, max(0, start - 3), start)))
             )
+        labels_the_text = (
+            not any(reference.opens_segment for reference in references)
+            and bool(_LABEL_AT_THE_END.match(folded, end))
+            and bool(_OPEN_BRACKET.search(folded, max(0, start - 2), start))
+            and bool(WORD.search(folded, 0, start))
+        )
+        if labels_the_text:
+            opens = False  # "… nothing like that in our town. (Q4)": what comes before answers it, and names it in its last sentence
         if not anchored and opens:  # "…les jumelages ; à la Q2 : …": the clause's lead-in is the marker's
             start = _lead_in_start(layout, start)
         references.append(
@@ -518,6 +526,8 @@ _POINTING_SENTENCE_MAX = 64  # "Un complément à ma réponse de la semaine dern
 # "… piccoli (domanda 5).", "(see question 3: …)" name a question in passing; "(Q2) …" at a line start opens.
 _IN_BRACKETS = re.compile(r"\([ \t]*(?:(?:see|cf|voir|ver|vea|vedi)\b\.?[ \t]*)?$")
 _IN_BRACKETS_WINDOW = 8
+_OPEN_BRACKET = re.compile(r"[(\[][ \t]*$")
+_LABEL_AT_THE_END = re.compile(r"[ \t]*[)\]][^\w]*$")
 _ORDINAL_DELIMITER = re.compile(r"(?<=[a-z])[ \t]?(?:[:)]|-[ \t]|(?P<comma>,))")  # after a word: "Q1:" is left to the other patterns
 _WORDS_BEFORE = re.compile(r"(?:\b(?P<first>[a-z]+)[ \t]+)?\b(?P<last>[a-z]+)[ \t]*$")
 _ONE_WORDS = {"one", "une", "una", "uno", "um", "uma"}

@@ -1055,10 +1055,19 @@ def test_a_closing_sentence_sent_alone_points_back_and_answers_nothing(linker, t
         ("We twin with Lyon and share lessons. That's my take on Q1.5.", "1.5"),
         ("Les jumelages avec Lyon marchent bien. C'était ma réponse à la question 1.3.", "1.3"),
         ("Los hermanamientos funcionan. Eso es lo que pienso sobre la pregunta 2.", "1.2"),
+        # A label in brackets at the end.
+        ("We don't have anything like that in our town. (Q4)", "1.4"),
+        ("Un comité mixte avec le ministère [question 2].", "1.2"),
     ],
 )
 def test_the_same_closing_sentence_after_an_answer_names_its_question(linker, text, expected):
     assert tied(linker, text, 1) == [(expected, "reference")]
+
+
+def test_a_label_in_brackets_after_a_marked_answer_adds_nothing_to_it(linker):
+    assert [(s.question, s.text) for s in linker.link("Q1: twinning with Lyon. (Q2)", open_round=1).segments] == [
+        ("1.1", "twinning with Lyon.")
+    ]
 
 
 @pytest.mark.parametrize("text", ["That's what we do in Lyon.", "C'est notre expérience de jumelage avec Lyon pour la question 2."])
