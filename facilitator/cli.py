@@ -214,7 +214,11 @@ async def run_bot(args: argparse.Namespace) -> int:
                 await session.commit()
         platforms = configured_platforms(settings)
         log.info("discussion %s loaded; platforms: %s", spec.slug, ", ".join(p.name for p in platforms))
-        meaning.load_in_background(meaning.LOAD_AFTER_SECONDS)  # meanwhile the bot answers by markers and words
+        if any(platform.name == "console" for platform in platforms) and not sys.stdin.isatty():
+            # A conversation read from a pipe has nobody waiting for the first answer: it is linked as a live one is, by meaning too.
+            await asyncio.to_thread(meaning.shared_embedder)
+        else:
+            meaning.load_in_background(meaning.LOAD_AFTER_SECONDS)  # meanwhile the bot answers by markers and words
         await stopped_by_sigterm(serve(engine, platforms, database, args.grace))
     finally:
         await asyncio.to_thread(meaning.stop_loading)

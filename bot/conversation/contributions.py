@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import re
 from collections.abc import Sequence
 from functools import partial
 from typing import Any, NamedTuple, cast
@@ -26,6 +25,8 @@ from bot.handling.turn import Turn
 from bot.handling.unfiled import DROP, FILE, asked_in_reply, which_question_buttons
 from bot.i18n import _, current_language, format_moment, ngettext
 from bot.linking import Linked, Segment, worker
+from bot.linking.markers import LAST, typed_choice
+from bot.linking.text import fold
 from bot.ports import IncomingMessage
 from bot.storage.database import inserted_ids
 from bot.storage.models import (
@@ -45,7 +46,6 @@ from bot.text import shorten
 
 MAX_LENGTH = 16_000  # four times the longest contribution of the 2013 e-discussion
 MAX_CHOICES = 4
-_BARE_REFERENCE = re.compile(r"^(?:q|question|pregunta|questão|domanda)?\s*[#n°º.]*\s*(\d+(?:\.\d+)?)\s*[.:)]?$", re.I)
 _MESSAGES, _CONTRIBUTIONS = cast(Table, Message.__table__), cast(Table, Contribution.__table__)
 _STORE_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 _STORE_CONTRIBUTIONS = insert(_CONTRIBUTIONS).returning(_CONTRIBUTIONS.c.id, sort_by_parameter_order=True)  # ids in the parts' order
@@ -424,33 +424,38 @@ async def handle_button(turn: Turn, data: str) -> bool:
         turn.reply(_("This answer is already recorded under question {key}.").format(key=question.key if question else "?"))
         return True
     if kind == DROP:
-        await turn.session.delete(contribution)
-        turn.reply(_("Understood: that text is not recorded as an answer."))
+        await _drop(turn, contribution)
         return True
     await filing.move_to(turn, index, contribution, key)
     return True
 
 
+async def _drop(turn: Turn, contribution: Contribution) -> None:
+    """A text the participant says answers none of the questions offered: not recorded as an answer."""
+    await turn.session.delete(contribution)
+    turn.reply(_("Understood: «{excerpt}» is not recorded as an answer.").format(excerpt=shorten(contribution.text, 80)))
+
+
 def typed_question(index: DiscussionIndex, rounds: Sequence[RoundState], text: str) -> str | None:
-    """The question a bare number names ("2", "1.2", "Q2", "#2"): a key as typed, or the current
-    round's second question for "2" (the number as typed when that round has no such question)."""
-    match = _BARE_REFERENCE.match(text)
-    if not match:
+    """The question a choice typed alone names ("2", "1.2", "Q2", "the second one", "1.2 please"): a key as
+    typed, or the current round's second question for "2" (the number as typed when that round has no such
+    question). None for "none of them", and for a text that says more than a choice."""
+    choice = typed_choice(fold(text))
+    if choice is None or choice.position is None:
         return None
-    reference = match.group(1)
-    if "." not in reference:
-        current, _late = store.current_of(rounds)
-        in_round = index.round_keys(current.number if current else None)
-        number = int(reference)
-        reference = in_round[number - 1] if 1 <= number <= len(in_round) else reference
-    return reference
+    if choice.round_number is not None:
+        return f"{choice.round_number}.{choice.position}"
+    current, _late = store.current_of(rounds)
+    in_round = index.round_keys(current.number if current else None)
+    position = len(in_round) if choice.position == LAST else choice.position
+    return in_round[position - 1] if 1 <= position <= len(in_round) else str(choice.position)
 
 
 async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: Sequence[RoundState], text: str, reply_to: str | None) -> bool:
-    """A bare number ("2", "1.2", "Q2") answers a "which question?": the one
-    it replies to, else the latest asked in this chat about a text still pending."""
-    reference = typed_question(index, rounds, text)
-    if reference is None:
+    """A choice typed alone ("2", "1.2", "the second one", "none of them") answers a "which question?":
+    the one it replies to, else the latest asked in this chat about a text still pending."""
+    choice = typed_choice(fold(text))
+    if choice is None:
         return False
     await turn.load_entities()
     if turn.participant is None:
@@ -474,7 +479,11 @@ async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: Sequ
         )
     if pending is None:
         return False
-    await filing.move_to(turn, index, pending, reference)
+    key = typed_question(index, rounds, text)
+    if key is None:  # "none of them", as its button
+        await _drop(turn, pending)
+    else:
+        await filing.move_to(turn, index, pending, key)
     return True
 
 

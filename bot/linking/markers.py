@@ -781,3 +781,40 @@ def topic_words(folded: str) -> str:
                     position = round_end
     kept.append(folded[position:])
     return " ".join(kept)
+
+
+class TypedChoice(NamedTuple):
+    """A choice typed in answer to "which question?": a question by its key, its number in the
+    round or its ordinal ("1.2", "2", "the second one", "la dernière"), or none of them."""
+
+    round_number: int | None
+    position: int | None  # `LAST` for the round's last question; None: "none of them"
+
+
+_POLITE = r"(?:please|pls|plz|thanks|thank you|thx|merci|svp|stp|s'il (?:te|vous) plait|por favor|gracias|grazie|per favore|obrigad[oa])"
+# Around the choice: "it's …", "c'est …", "… please", "…, merci !".
+_AROUND_A_CHOICE = re.compile(rf"(?:(?:it'?s|it is|that'?s|c'est|es|e)\s+)?(?P<choice>.*?)(?:\W+{_POLITE})*\W*", re.S)
+_ARTICLE = r"(?:(?:the|la|le|el|a|o|number|numero)\s+)?"
+_CHOSEN_KEY = re.compile(rf"{_ARTICLE}(?:{_QUESTION_WORD}\s*)?[#n°º.]*\s*(?:(?P<round>\d{{1,2}})\.)?(?P<position>\d{{1,2}})[.:)]?")
+_CHOSEN_ORDINAL = re.compile(
+    rf"{_ARTICLE}(?P<ordinal>{_alternation(w for w, n in ORDINALS.items() if n != PREVIOUS)})"
+    r"(?:\s+(?:one|une|uno|una|question|pregunta|pergunta|domanda))?"
+)
+_NONE_OF_THEM = re.compile(
+    r"(?:none|neither|aucune?|ningun[oa]?|nenhum[a]?|nessun[oa]?)"
+    r"(?:\s+(?:of them|of these|of those|d'entre elles|d'elles|de ellas|de ellos|delas|deles|di queste|di loro))?"
+)
+
+
+def typed_choice(folded: str) -> TypedChoice | None:
+    """What a short text typed in answer to "which question?" chooses, if that is all it says."""
+    choice = _AROUND_A_CHOICE.fullmatch(folded.strip())
+    assert choice is not None  # every part of the pattern is optional
+    chosen = choice.group("choice")
+    if key := _CHOSEN_KEY.fullmatch(chosen):
+        return TypedChoice(int(key.group("round")) if key.group("round") else None, int(key.group("position")))
+    if ordinal := _CHOSEN_ORDINAL.fullmatch(chosen):
+        return TypedChoice(None, ORDINALS[ordinal.group("ordinal")])
+    if _NONE_OF_THEM.fullmatch(chosen):
+        return TypedChoice(None, None)
+    return None

@@ -64,6 +64,34 @@ async def test_a_typed_question_id_files_the_text_of_the_latest_ask_and_quotes_i
     assert "«The radio programmes for the diaspora worked well.»" in platform.last(john.dm).text
 
 
+@pytest.mark.parametrize(
+    "typed, key",
+    [("1.2 please", "1.2"), ("the second one", "1.2"), ("c'est la 3, merci", "1.3"), ("la última", "1.5"), ("Q4 thanks", "1.4")],
+)
+async def test_a_choice_typed_in_words_files_the_asked_text_and_is_no_answer_itself(engine, platform, user, typed, key):
+    _boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message(WHATSAPP))
+    await engine.handle_message(john.message(typed))
+    assert await by_text(engine) == {WHATSAPP: (key, ContributionStatus.filed)}
+    assert "«We also used WhatsApp groups.»" in platform.last(john.dm).text
+
+
+@pytest.mark.parametrize("typed", ["none", "None of them.", "aucune", "ninguna"])
+async def test_none_of_them_typed_is_its_button(engine, platform, user, typed):
+    _boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message(WHATSAPP))
+    await engine.handle_message(john.message(typed))
+    assert await by_text(engine) == {}
+    assert "«We also used WhatsApp groups.» is not recorded as an answer" in platform.last(john.dm).text
+
+
+async def test_a_choice_typed_with_no_ask_waiting_is_read_as_a_message(engine, platform, user):
+    _boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message("1.2: we meet the ministry every quarter."))
+    await engine.handle_message(john.message("none"))
+    assert (await by_text(engine))["we meet the ministry every quarter."] == ("1.2", ContributionStatus.filed)
+
+
 async def test_a_question_id_sent_in_reply_to_an_ask_files_that_ask_s_text(engine, platform, user):
     _boss, john = await round_one(engine, user)
     await two_unsure(engine, platform, john)

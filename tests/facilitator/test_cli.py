@@ -107,6 +107,14 @@ def test_a_round_of_past_dates_opened_by_hand_opens_now_until_its_day_and_hour_a
     assert ", 2013" not in capsys.readouterr().out
 
 
+def test_a_conversation_read_from_a_pipe_is_linked_by_meaning_as_a_live_one(tmp_path):
+    """A pipe has nobody waiting for the first answer: the model is loaded first, not while the lines go by."""
+    lines = "/start\nb\nc\n/skip\n/skip\n/skip\nc\n/open_round 1\nWe meet the ministry every quarter in a joint committee.\n"
+    ran = facilitator(tmp_path, "run", "--organiser", stdin=lines.encode())
+    ask = ran.stdout.decode().split("Which question does this answer?")[1]
+    assert ask.split("[a] ", 1)[1].startswith("1.2 ·"), ask  # by shared words alone, the round's order: 1.1 first
+
+
 def test_a_second_run_on_the_same_database_refuses_to_start_and_names_the_first(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("FACILITATOR_")}
     first = subprocess.Popen(
