@@ -459,6 +459,7 @@ _CLOSING_REMARK = re.compile(
     r"|(?:bonne|excellente) (?:journee|soiree|semaine|fin de semaine|continuation)[^.!?\n]*"
     r"|(?:buen|feliz) (?:dia|fin de semana)[^.!?\n]*|(?:buena|feliz) semana[^.!?\n]*|bom fim de semana[^.!?\n]*"
     r"|buona (?:giornata|settimana|serata)[^.!?\n]*"
+    r"|please|pls|plz|svp|stp|s'il (?:te|vous) plait|por favor|per favore"  # "1.2 please": nothing of an answer
     # What a phone or a mail program adds: "Sent from my iPhone".
     r"|(?:sent from my|envoye de mon|envoye depuis mon|enviado desde mi|enviado do meu|inviato dal mio) [^\n]*"
     r"|(?:sent from|enviado desde|envoye depuis|enviado do) (?:yahoo|outlook|samsung|correo|mail|gmail|aol|proton)[^\n]*)\W*$"

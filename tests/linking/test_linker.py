@@ -733,7 +733,7 @@ def test_a_quantity_after_joined_keys_is_no_question(linker):
     assert all(s.method != "reference" for s in linker.link(text, open_round=1).segments)
 
 
-@pytest.mark.parametrize("text, announced", [("2", "1.2"), ("1.2", "1.2"), ("Q3", "1.3")])
+@pytest.mark.parametrize("text, announced", [("2", "1.2"), ("1.2", "1.2"), ("Q3", "1.3"), ("1.2 please", "1.2"), ("Q3, svp", "1.3")])
 def test_a_question_number_alone_answers_nothing_and_announces_its_question(linker, text, announced):
     linked = linker.link(text, open_round=1)
     assert linked.segments == () and linked.announces == announced
