@@ -19,10 +19,13 @@ _WROTE = re.compile(
     r"^\s*(?:le|el|on|em|am|il)\b.{0,300}?\b(?:a\s+écrit|escribió|wrote|escreveu|schrieb|ha\s+scritto)\s*:\s*$",
     re.IGNORECASE | re.DOTALL,
 )
-# The round's mail heads each question "Question 1.2" (in the reader's language): quoted above
-# an inline answer, it says which question the answer is for.
+# The round's mail heads each question "Question 1.2" (in the reader's language); a mail an organiser
+# wrote may number them "1.2 How can…" or "Q1.2:": quoted above an inline answer, it says which question
+# the answer is for.
 _QUOTED_QUESTION = re.compile(
-    r"^\s*>[>\s]*\**\s*(?:question|pregunta|pergunta|questão|questao|domanda)\s+(?P<key>\d{1,2}\.\d{1,2})\b", re.IGNORECASE
+    r"^\s*>[>\s]*\**\s*(?:(?:question|pregunta|pergunta|questão|questao|domanda)\s+|q\s?)?(?P<key>\d{1,2}\.\d{1,2})"
+    r"(?:\s*[:.)*-]|\s+(?-i:[A-ZÀ-Þ¿¡«\"“])|\s*$)",  # a question begins, not "1.5 million euros"
+    re.IGNORECASE,
 )
 _QUOTED_KEY_LINE = re.compile(r"\d{1,2}\.\d{1,2}:")  # the line `_without_quotes` writes for it
 # Outlook quotes the round's mail without ">": its lines are told by what the bot wrote there. Each

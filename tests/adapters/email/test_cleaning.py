@@ -115,3 +115,24 @@ def test_an_answer_under_the_whole_quoted_round_is_not_headed_by_its_last_questi
     assert (
         reply_text(ROUND_QUOTED + mail_end + "\nWe run radio programmes for the diaspora.") == "We run radio programmes for the diaspora."
     )
+
+
+@pytest.mark.parametrize("numbering", ["1.1 ", "Q1.1: ", "**Question 1.1** "])
+def test_answers_under_questions_an_organiser_numbered_in_their_own_mail_are_headed_by_their_keys(numbering):
+    second = numbering.replace("1.1", "1.2")
+    body = (
+        f"> {numbering}How can RLAs make use of decentralised cooperation?\n"
+        "We twin with Accra and fund joint projects.\n\n"
+        f"> {second}What coordination mechanisms are available?\n"
+        "A quarterly meeting with the ministry.\n\n"
+        "> 1.3 What strategies can RLAs adopt?\n\n"
+        "-- \nPeter Smith | City of Leeds\n"
+    )
+    assert (
+        reply_text(body, "Peter Smith")
+        == "1.1:\nWe twin with Accra and fund joint projects.\n\n1.2:\nA quarterly meeting with the ministry."
+    )
+
+
+def test_a_quoted_line_that_starts_with_a_quantity_heads_nothing():
+    assert reply_text("> 1.5 million euros went to twinning.\nThat is our budget too.") == "That is our budget too."
