@@ -1,14 +1,16 @@
 """How long `facilitator run` takes, from launch, to answer a /start in the console.
 
 Each run launches the bot on a fresh SQLite database (its migrations included) and on the
-database of the run before, types /start, and times the welcome; the sentence-embedding
-model loads in the background meanwhile. Target: within 3 s of launch.
+database of the run before, types /start in a terminal (a pseudo-terminal, as a person at
+the console: a pipe is read only once the model has loaded), and times the welcome; the
+sentence-embedding model loads in the background meanwhile. Target: within 3 s of launch.
 Run: python bench/bench_startup.py [RUNS]
 """
 
 from __future__ import annotations
 
 import os
+import pty
 import subprocess
 import sys
 import tempfile
@@ -27,26 +29,28 @@ def answered_after(database: Path, tree: Path | None = None) -> float:
         env["PYTHONPATH"] = str(tree)
     for token in ("FACILITATOR_TELEGRAM_TOKEN", "FACILITATOR_DISCORD_TOKEN"):
         env.pop(token, None)
+    keyboard, terminal = pty.openpty()
     started = time.perf_counter()
     bot = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "python"), "-c", "import sys; from facilitator.cli import main; sys.exit(main())", "run"],
-        stdin=subprocess.PIPE,
+        stdin=terminal,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
         cwd=database.parent,
     )
-    assert bot.stdin is not None and bot.stdout is not None
-    bot.stdin.write(b"/start\n")
-    bot.stdin.flush()
+    os.close(terminal)
+    assert bot.stdout is not None
+    os.write(keyboard, b"/start\n")
     try:
         for line in bot.stdout:
             if WELCOME.encode() in line:
                 return time.perf_counter() - started
         raise RuntimeError("the bot ended without welcoming")
     finally:
-        bot.stdin.close()
+        os.write(keyboard, b"\x04")  # Ctrl-D: the end of input
         bot.wait(30)
+        os.close(keyboard)
 
 
 def main(runs: int = 3, before: Path | None = None) -> None:
