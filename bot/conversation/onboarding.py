@@ -11,6 +11,7 @@ resumes at the prompt that waits.
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
 from sqlalchemy import String
@@ -270,6 +271,9 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
     tied = bool(message.reply_to or message.question)
     if not tied and (choice := _typed_choice(turn, step, text)) is not None:
         return await handle_button(turn, choice)  # a button's label typed ("Anonymously", "skip", "Español")
+    if not tied and step in TEXT_STEPS and _DECLINED.fullmatch(fold(text)):
+        advance(turn, step)  # "I'd rather not say": as /skip
+        return True
     profile_line = (
         step in TEXT_STEPS
         and not tied
@@ -288,7 +292,7 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
         if len(text.strip()) < SHORTEST_PROFILE_VALUE and text.isascii():
             prompt(turn, step, _("Please answer with at least two letters, or send /skip."))
             return True
-        setattr(participant, step, text)
+        setattr(participant, step, _introduced(text) if step == "name" else text)
         advance(turn, step)
         return True
     if answer or step in TEXT_STEPS:  # what it became, the acknowledgement (or the refusal) says
@@ -304,6 +308,27 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
         return True
     prompt(turn, step, _("Please answer with the buttons below, or send /skip: what you wrote was not recorded."))
     return True
+
+
+# A profile prompt declined in words: "I'd rather not say", "prefiero no decirlo", "je préfère ne pas".
+_DECLINED = re.compile(
+    r"\W*(?:(?:i'?d |i would |i )?(?:rather|prefer) not(?: to)?(?: say| tell| share| answer| give it)?|not telling|no thanks?(?: you)?"
+    r"|n/?a|none|nothing|-+|je (?:prefere|prefererais) ne pas(?: (?:le )?dire| repondre)?|(?:je ne )?(?:veux|souhaite) pas(?: le dire)?"
+    r"|pas envie|aucune?|rien|prefiero no(?: decirlo| decir| responder| contestar)?|no quiero(?: decirlo| responder)?|ningun[oa]?|nada"
+    r"|prefiro nao(?: dizer| responder)?|nenhum[a]?|preferisco (?:di )?no(?:n dirlo|n rispondere)?|nessun[oa]?)\W*"
+)
+# Words before a name that introduce it: "my name is …", "je m'appelle …", "me llamo …".
+_INTRODUCING = re.compile(
+    r"(?:(?:hi|hello|bonjour|hola|ola|ciao)\W+)?(?:my name is|my name's|i am|i'm|this is|je m'appelle|je suis|moi c'est|me llamo"
+    r"|mi nombre es|soy|o meu nome e|meu nome e|eu sou|chamo-me|mi chiamo|sono|il mio nome e)\s+"
+)
+
+
+def _introduced(text: str) -> str:
+    """The name in "my name is Fatou Ndiaye" (the text itself when nothing introduces it)."""
+    introducing = _INTRODUCING.match(fold(text))  # folding keeps each character where it was
+    name = text[introducing.end() :].strip().rstrip(".!") if introducing else ""
+    return name or text
 
 
 def _remarked(text: str) -> bool:

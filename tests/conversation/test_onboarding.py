@@ -4,6 +4,7 @@ an answer to a question is recorded as one, never taken as a profile field
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from bot.storage.models import Contribution, ContributionStatus, Participant, Question
@@ -60,6 +61,28 @@ async def at_the_name_prompt(engine, user):
     await engine.handle_button(john.press("skip"))
     await engine.handle_button(john.press("consent:named"))
     return john
+
+
+@pytest.mark.parametrize(
+    "declined", ["I'd rather not say", "I would prefer not to say.", "prefiero no decirlo", "Je préfère ne pas le dire"]
+)
+async def test_a_profile_prompt_declined_in_words_is_skipped_and_nothing_is_stored(engine, platform, user, declined):
+    john = await at_the_name_prompt(engine, user)
+    await engine.handle_message(john.message(declined))
+    assert await profile(engine) == ("organisation", None, None, None)
+    await engine.handle_message(john.message(declined))
+    assert await profile(engine) == ("country", None, None, None)
+    assert await stored_contributions(engine.sessions, Contribution.text) == []
+
+
+@pytest.mark.parametrize(
+    "said, name",
+    [("my name is John Smith", "John Smith"), ("Je m'appelle Fatou Ndiaye.", "Fatou Ndiaye"), ("Soy Lucía Pérez", "Lucía Pérez")],
+)
+async def test_a_name_introduced_in_words_is_stored_without_them(engine, platform, user, said, name):
+    john = await at_the_name_prompt(engine, user)
+    await engine.handle_message(john.message(said))
+    assert await profile(engine) == ("organisation", name, None, None)
 
 
 async def test_an_answer_sent_during_the_profile_questions_is_an_answer_not_a_name(engine, platform, user):
