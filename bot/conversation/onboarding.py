@@ -279,7 +279,7 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
         and not tied
         and "\n" not in text
         and len(text) <= PROFILE_FIELD_LIMIT
-        and not _said(text)
+        and (not _said(text) or _INTRODUCING[step].match(fold(text)) is not None)  # "I work for the city of Lyon."
         and not _remarked(text)
     )
     answer = tied or await _reads_as_an_answer(turn, participant, text, names_its_question=profile_line)
@@ -292,7 +292,7 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
         if len(text.strip()) < SHORTEST_PROFILE_VALUE and text.isascii():
             prompt(turn, step, _("Please answer with at least two letters, or send /skip."))
             return True
-        setattr(participant, step, _introduced(text) if step == "name" else text)
+        setattr(participant, step, _introduced(step, text))
         advance(turn, step)
         return True
     if answer or step in TEXT_STEPS:  # what it became, the acknowledgement (or the refusal) says
@@ -317,18 +317,27 @@ _DECLINED = re.compile(
     r"|pas envie|aucune?|rien|prefiero no(?: decirlo| decir| responder| contestar)?|no quiero(?: decirlo| responder)?|ningun[oa]?|nada"
     r"|prefiro nao(?: dizer| responder)?|nenhum[a]?|preferisco (?:di )?no(?:n dirlo|n rispondere)?|nessun[oa]?)\W*"
 )
-# Words before a name that introduce it: "my name is …", "je m'appelle …", "me llamo …".
-_INTRODUCING = re.compile(
-    r"(?:(?:hi|hello|bonjour|hola|ola|ciao)\W+)?(?:my name is|my name's|i am|i'm|this is|je m'appelle|je suis|moi c'est|me llamo"
-    r"|mi nombre es|soy|o meu nome e|meu nome e|eu sou|chamo-me|mi chiamo|sono|il mio nome e)\s+"
-)
+# Words before a profile field's value that introduce it: "my name is …", "je travaille pour …", "soy de …".
+_INTRODUCING = {
+    "name": re.compile(
+        r"(?:(?:hi|hello|bonjour|hola|ola|ciao)\W+)?(?:my name is|my name's|i am|i'm|this is|je m'appelle|je suis|moi c'est|me llamo"
+        r"|mi nombre es|soy|o meu nome e|meu nome e|eu sou|chamo-me|mi chiamo|sono|il mio nome e)\s+"
+    ),
+    "organisation": re.compile(
+        r"(?:i work (?:for|at|in|with)|je travaille (?:pour|a|au|chez|dans)|trabajo (?:para|en|con)|trabalho (?:para|na|no|em)"
+        r"|lavoro (?:per|a|al|alla|presso))\s+"
+    ),
+    "country": re.compile(
+        r"(?:i'm from|i am from|we are from|je viens d[eu']|je suis (?:de|du|en|au)|soy de|vengo de|sou d[eoa]|vengo da)\s*"
+    ),
+}
 
 
-def _introduced(text: str) -> str:
-    """The name in "my name is Fatou Ndiaye" (the text itself when nothing introduces it)."""
-    introducing = _INTRODUCING.match(fold(text))  # folding keeps each character where it was
-    name = text[introducing.end() :].strip().rstrip(".!") if introducing else ""
-    return name or text
+def _introduced(step: str, text: str) -> str:
+    """The value in "my name is Fatou Ndiaye", "I work for the city of Lyon" (the text itself when nothing introduces it)."""
+    introducing = _INTRODUCING[step].match(fold(text))  # folding keeps each character where it was
+    value = text[introducing.end() :].strip().rstrip(".!") if introducing else ""
+    return value or text
 
 
 def _remarked(text: str) -> bool:

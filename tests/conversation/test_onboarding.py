@@ -76,13 +76,21 @@ async def test_a_profile_prompt_declined_in_words_is_skipped_and_nothing_is_stor
 
 
 @pytest.mark.parametrize(
-    "said, name",
-    [("my name is John Smith", "John Smith"), ("Je m'appelle Fatou Ndiaye.", "Fatou Ndiaye"), ("Soy Lucía Pérez", "Lucía Pérez")],
+    "said, stored",
+    [
+        (("my name is John Smith", "I work for the city of Lyon.", "I'm from France"), ("John Smith", "the city of Lyon", "France")),
+        (
+            ("Je m'appelle Fatou Ndiaye.", "Je travaille à la mairie de Thiès", "Je viens du Sénégal"),
+            ("Fatou Ndiaye", "la mairie de Thiès", "Sénégal"),
+        ),
+        (("Soy Lucía Pérez", "Trabajo en la Diputación de Málaga", "Soy de España"), ("Lucía Pérez", "la Diputación de Málaga", "España")),
+    ],
 )
-async def test_a_name_introduced_in_words_is_stored_without_them(engine, platform, user, said, name):
+async def test_a_profile_field_introduced_in_words_is_stored_without_them(engine, platform, user, said, stored):
     john = await at_the_name_prompt(engine, user)
-    await engine.handle_message(john.message(said))
-    assert await profile(engine) == ("organisation", name, None, None)
+    for line in said:
+        await engine.handle_message(john.message(line))
+    assert await profile(engine) == ("role", *stored)
 
 
 async def test_an_answer_sent_during_the_profile_questions_is_an_answer_not_a_name(engine, platform, user):
