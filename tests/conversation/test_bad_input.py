@@ -74,6 +74,23 @@ async def test_a_mistyped_command_is_answered_with_the_nearest_one_the_sender_ma
     assert platform.last(boss.dm).text == "I do not know the command /export. Did you mean /report? Send /help to see what you can do."
 
 
+async def test_a_participants_command_typed_in_their_own_language_runs(engine, platform, user):
+    marie = user("marie", "fr")
+    await engine.handle_message(marie.message("/aide"))
+    assert platform.last(marie.dm).text.startswith("Ce que vous pouvez faire")
+    ana = user("ana", "es")
+    await engine.handle_message(ana.message("/idioma en"))
+    assert platform.last(ana.dm).text == "From now on I will write to you in English."
+
+
+@pytest.mark.parametrize("command", ["/stop", "/unsubscribe", "/baja", "/arrêter"])
+async def test_asking_to_leave_is_told_the_two_commands_that_do_it(engine, platform, user, command):
+    ana = await join(engine, user, "ana", "es")
+    await engine.handle_message(ana.message(command))
+    assert "/reminders off" in platform.last(ana.dm).text and "/forget" in platform.last(ana.dm).text
+    assert platform.last(ana.dm).text.startswith("Para dejar de recibir recordatorios")
+
+
 @pytest.mark.parametrize("argument", ["", "0", "5", "two", "1 2", "-1"])
 async def test_command_with_a_wrong_argument(engine, platform, user, argument):
     boss = await organiser(engine, user)
