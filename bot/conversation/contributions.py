@@ -137,7 +137,8 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
     if round_ is not None and written_at < turn.now:
         round_ = store.open_when(rounds, written_at) or round_
     if round_ is None:
-        first = rounds[0] if rounds else None
+        # A first round whose date has passed unopened (a rehearsal, a schedule missed) opens when an organiser opens it: no date to give.
+        first = rounds[0] if rounds and rounds[0].opens_at > turn.now else None
         turn.reply(
             _("No round is open yet, so nothing was recorded. The first round opens on {opens}.").format(
                 opens=format_moment(first.opens_at, discussion.timezone)

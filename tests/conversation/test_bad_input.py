@@ -1,5 +1,7 @@
 """Bad input gets a clear answer in the sender's language: no crash, nothing lost or doubled."""
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import func, select
 
@@ -108,6 +110,16 @@ async def test_answer_before_any_round_is_open_is_not_silently_lost(engine, plat
     ana = await join(engine, user, "ana", "es")
     await engine.handle_message(ana.message("Pregunta 1: algo"))
     assert platform.last(ana.dm).text.startswith("Todavía no hay ninguna ronda abierta, así que no se ha registrado nada.")
+
+
+async def test_before_any_round_the_first_rounds_date_is_given_only_while_it_is_to_come(engine, platform, user, clock):
+    john = await join(engine, user, "john", "en")
+    clock.now = dt.datetime(2013, 7, 1, 10, 0, tzinfo=dt.UTC)
+    await engine.handle_message(john.message("Q1: twinning"))
+    assert platform.last(john.dm).text.endswith("The first round opens on Mon, Jul 8, 2013 9:00\u202fAM (Europe/Brussels).")
+    clock.now = dt.datetime(2013, 7, 9, 10, 0, tzinfo=dt.UTC)  # its date passed, and nobody opened it
+    await engine.handle_message(john.message("Q1: twinning with Lyon"))
+    assert platform.last(john.dm).text == "No round is open yet, so nothing was recorded."
 
 
 async def test_message_before_subscribing_points_to_start(engine, platform, user):
