@@ -65,7 +65,8 @@ _QUESTION_WORD = (
 )
 # Words that name a question only as a marker ("deuxième point :", "Pour la 1 :"): in a
 # sentence they are the participant's own points, or anything feminine.
-_POINT_WORD = r"(?:points?|puntos?|pontos?|answers?|ans|reponses?|respuestas?|respostas?|risposte?)"  # "Answer 2:", "Respuesta 2:"
+# "Answer 2:", "Respuesta 2:", "Rép. 2 :", "R2:"
+_POINT_WORD = r"(?:points?|puntos?|pontos?|answers?|ans|reponses?|respuestas?|respostas?|risposte?|rep\.|resp\.|r(?=\d))"
 _FEMININE_ARTICLE = r"la(?=\s+\d\b)"
 # A question's number after a word that points at it: "Pour la 1 je dirais…", "Sobre a 2 acho…", "Na 2,
 # …", "On 2, we…", "For the 3: …" (never "la 1ère fois", "1.5 million", "1,5"). A feminine article
@@ -195,7 +196,7 @@ _LEAD_IN = re.compile(
 )
 _DELIMITER = re.compile(
     r"[ \t]*(?:(?:together|ensemble|juntas|juntos|insieme|a la vez|em conjunto)(?=[ \t]*[:)\-]))?"  # "Q2 and Q4 together:"
-    r"[ \t]*(?:[:)\].,;=>*_-]+|/(?!\d)|\s-\s)[ \t]*"  # "*" and "_": markdown's bold, "**Question 2:**"
+    r"[ \t]*(?:[:)\].,;=>*_|-]+|/(?!\d)|\s-\s)[ \t]*"  # "*" and "_": markdown's bold, "**Question 2:**"; "Q2 | …"
 )
 _OPENING_DELIMITER = re.compile(r"[ \t]*[:)]")  # what makes a mid-line reference a marker: "… Pregunta 4: …"
 _DASH = re.compile(r"[ \t]+[-–—][ \t]")  # what ends a round header as a colon would: "Todavía sobre la semana 1 - …"
@@ -327,8 +328,13 @@ class _QuestionSpan(NamedTuple):
     unmarked: bool = False  # a marker with no delimiter after it: "Pour la 1 je dirais…", "On 2 we…"
 
 
+# "Question 1,3", "pregunta 1,2": the key written with a decimal comma, after the singular word ("questions 1,3" are two).
+_DECIMAL_COMMA_KEY = re.compile(r"\b((?:question|pregunta|pergunta|questao|domanda|q|p)[ \t]?)(\d),(\d{1,2})\b(?!,\d)")
+
+
 def find_references(folded: str) -> list[Reference]:
     """Every question or round reference in the text, in order, markers and mentions alike."""
+    folded = _DECIMAL_COMMA_KEY.sub(r"\1\2.\3", folded)  # one character for one: every position stays
     layout = _Layout(folded)
     questions: list[_QuestionSpan] = []
     rounds = []  # (start, end, round_number, round_shift)

@@ -612,6 +612,28 @@ def test_markers_written_with_a_slash_or_an_abbreviation(linker, text, expected)
     assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # A decimal comma after the singular word is a key; after the plural, two questions.
+        ("Question 1,3 : un réseau de villes", [("1.3", "un réseau de villes")]),
+        ("pregunta 1,2: una mesa técnica", [("1.2", "una mesa técnica")]),
+        ("Questions 1,3 : un réseau", [("1.1", "un réseau"), ("1.3", "un réseau")]),
+        # "R" for réponse, respuesta; "Rép." abbreviated.
+        ("R1: twinning. R2: a committee", [("1.1", "twinning."), ("1.2", "a committee")]),
+        ("Rép. 2 : un comité", [("1.2", "un comité")]),
+        ("Q2 | a committee", [("1.2", "a committee")]),
+    ],
+)
+def test_markers_written_the_ways_of_other_countries(linker, text, expected):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == expected
+
+
+@pytest.mark.parametrize("text", ["We spent R2 million on it.", "Q2, 3 partners signed"])
+def test_what_only_looks_like_those_markers_opens_nothing_new(linker, text):
+    assert len(linker.link(text, open_round=1).segments) == 1
+
+
 def test_a_topic_header_ended_by_a_dash_ties_its_line(linker):
     (first, *_rest) = linker.link("Coordination mechanisms - we have a joint committee with the ministry.", open_round=1).segments
     assert (first.question, first.text) == ("1.2", "we have a joint committee with the ministry.")
