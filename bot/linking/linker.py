@@ -122,6 +122,10 @@ _POINTING_START = re.compile(
 _COMMA = re.compile(r"[ \t]*,[ \t]*")
 _TOPIC_HEADER_END = re.compile(r"[ \t]*(?::|[ \t][-–—](?=[ \t]))[ \t]*")
 TOPIC_HEADER_MIN_WORDS = 2
+# An unmarked text in paragraphs answering different questions is split at them (`_by_paragraph`): each
+# needs as many content words as the model needs to tell a question.
+PARAGRAPH_MIN_WORDS = 6
+_PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
 _QUESTION_ON = re.compile(
     r"\b(?:question|pregunta|pergunta|domanda)[ \t]+(?:on|about|regarding|concerning|sur|concernant|sobre|acerca de|su|sul|sulla|sui)\b"
 )
@@ -746,7 +750,44 @@ class Linker:
         went_back = named_round(" ".join(sentences(folded_body)[:2]), open_round)
         if went_back is not None and self.round_questions(went_back):
             round_context = went_back
-        return [self._by_content(body, folded_body, round_context, may_go_back=went_back is None and round_context == open_round)]
+        whole = self._by_content(body, folded_body, round_context, may_go_back=went_back is None and round_context == open_round)
+        return self._by_paragraph(body, folded_body, round_context, whole) or [whole]
+
+    def _by_paragraph(self, body: str, folded_body: str, round_number: int | None, whole: Segment) -> list[Segment]:
+        """An unmarked text in paragraphs that answer different questions, one each ("In Dakar we twin
+        with Milan.\n\nWith the ministry we meet twice a year.\n\n…"): each paragraph tied by its own
+        meaning and words, those not tied going with the answer before them (the first with the one after
+        it). Empty unless every paragraph long enough to tell its question is tied, to two questions at
+        least, and the `whole` text is not tied to the question of most of them (an essay drifts): the text
+        is then one answer."""
+        spans = [m.span() for m in _PARAGRAPH.finditer(body)]
+        telling = [len(content_stems(folded_body[start:end])) >= PARAGRAPH_MIN_WORDS for start, end in spans]
+        if sum(telling) < 2 or len(spans) > MAX_SEGMENTS:
+            return []
+        # A paragraph too short to tell a question goes with its neighbours' answer.
+        tied = [
+            self._by_content(body[start:end], folded_body[start:end], round_number) if tells else Segment(None, "", None, 0.0)
+            for (start, end), tells in zip(spans, telling, strict=True)
+        ]
+        questions = [segment.question for segment in tied if segment.question is not None]
+        if len(questions) < sum(telling) or len(set(questions)) < 2:
+            return []  # a paragraph that could tell its question and does not: the text may well be one answer
+        if whole.question is not None and 2 * questions.count(whole.question) >= len(questions):
+            return []
+        owners: list[Segment] = []  # each paragraph's, in order
+        for segment in tied:
+            owners.append(segment if segment.question is not None else owners[-1] if owners else segment)
+        first_tied = next(segment for segment in tied if segment.question is not None)
+        owners = [first_tied if owner.question is None else owner for owner in owners]  # leading ones go with the answer after them
+        segments: list[Segment] = []
+        run_start = spans[0][0]
+        for index, ((_start, end), owner) in enumerate(zip(spans, owners, strict=True)):
+            if index + 1 < len(spans) and owners[index + 1].question == owner.question:
+                continue  # the next paragraph goes on with the same answer
+            run = [o for o, (s, _e) in zip(owners, spans, strict=True) if run_start <= s < end]
+            segments.append(Segment(owner.question, body[run_start:end].strip(), owner.method, min(o.confidence for o in run)))
+            run_start = spans[index + 1][0] if index + 1 < len(spans) else end
+        return segments
 
     def _resolve(
         self,

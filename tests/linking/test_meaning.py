@@ -519,3 +519,44 @@ def test_linking_a_batch_gives_what_linking_each_message_alone_gives(with_model)
     one_by_one = build_linker(SPEC, shared_embedder())
     assert batch == [one_by_one.link(**request) for request in requests]
     assert sum(s.method == "meaning" for linked in batch for s in linked.segments) > 20
+
+
+THREE_PARAGRAPHS = (
+    "In Dakar we use decentralised cooperation: a twinning with Milan and Lyon funds projects with the diaspora.\n\n"
+    "To align with national strategies we sit in a joint committee with the ministry of the interior, twice a year.\n\n"
+    "We share lessons learned through the UCLG network and an annual report sent to other municipalities."
+)
+
+
+@pytest.mark.parametrize(
+    "text, round_number, expected",
+    [
+        (THREE_PARAGRAPHS, 1, ["1.1", "1.2", "1.3"]),
+        (
+            "En Cuenca, el municipio firmó convenios de cooperación descentralizada con Murcia y Génova.\n\n"
+            "Para compartir lo aprendido organizamos cada año un encuentro de alcaldes de la región y publicamos una guía.",
+            1,
+            ["1.1", "1.3"],
+        ),
+    ],
+)
+def test_unmarked_paragraphs_that_each_answer_a_question_are_filed_under_each(with_model, text, round_number, expected):
+    segments = with_model.link(text, open_round=round_number).segments
+    assert [s.question for s in segments] == expected
+    assert "\n\n".join(s.text for s in segments) == text, "every word filed, in order"
+
+
+def test_an_answer_in_paragraphs_that_drift_stays_one_answer(with_model):
+    text = (
+        "Decentralised cooperation is the main tool we have. Our region signed agreements with three Senegalese regions.\n\n"
+        "These agreements fund projects proposed by migrant associations, such as schools and health centres.\n\n"
+        "We also train local civil servants in both countries so that the projects last."
+    )
+    (segment,) = with_model.link(text, open_round=1).segments
+    assert (segment.question, segment.text) == ("1.1", text)
+
+
+def test_paragraphs_split_in_a_batch_as_alone(with_model):
+    alone = [s.question for s in with_model.link(THREE_PARAGRAPHS, open_round=1).segments]
+    (batched,) = build_linker(SPEC, shared_embedder()).link_many([{"text": THREE_PARAGRAPHS, "open_round": 1}])
+    assert [s.question for s in batched.segments] == alone
