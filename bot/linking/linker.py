@@ -130,6 +130,7 @@ _QUESTION_ON = re.compile(
     r"\b(?:question|pregunta|pergunta|domanda)[ \t]+(?:on|about|regarding|concerning|sur|concernant|sobre|acerca de|su|sul|sulla|sui)\b"
 )
 TOPIC_HEADER_MAX_WORDS = 5
+ONE_WORD_HEADER_MAX_WORDS = 3  # "Challenges:", "Sur les défis :": one telling word, an article or a lead-in around it
 # The last sentence that names the question an answer was for: "That's my take on Q1."
 CLOSING_MENTION_MAX_WORDS = 10
 
@@ -619,7 +620,7 @@ class Linker:
         starts = [(line.start(), line.end()) for line in re.finditer(r"^.*\S.*$", folded, re.M)]
         starts += [(m.end(), folded.find("\n", m.end()) % (len(folded) + 1)) for m in _INLINE_QUESTION_PREFIX.finditer(folded)]
         for line_start, line_end in sorted(starts):
-            restated = self._restated_line(folded, line_start, line_end) or self._topic_header(folded, line_start, line_end)
+            restated = self._restated_line(folded, line_start, line_end) or self._topic_header(folded, line_start, line_end, open_round)
             if restated is None or (open_round is not None and self._by_key[restated[0]].round_number > open_round):
                 continue
             key, confidence, body_start = restated
@@ -657,25 +658,33 @@ class Linker:
             body_start += 1
         return matched[0], matched[1], body_start
 
-    def _topic_header(self, folded: str, start: int, end: int) -> tuple[str, float, int] | None:
+    def _topic_header(self, folded: str, start: int, end: int, open_round: int | None) -> tuple[str, float, int] | None:
         """A line headed by one question's topic: "Enabling environment: …", "Challenges of
         formalising partnerships: …", "Back to last week's diaspora consultations: …", words
-        found together in that question only, a lead-in and the round aside."""
+        found together in that question only, a lead-in and the round aside; or one word found
+        in one question of the open round only, alone before a colon: "Challenges: …", "Sur les défis : …"."""
         # Ended by a colon, or a dash between spaces: "Coordination mechanisms - a joint committee";
         # or by a comma after a word that points at it: "Concernant la coopération décentralisée, nous…".
         header_end = _TOPIC_HEADER_END.search(folded, start, min(end, start + TOPIC_HEADER_MAX_CHARS))
         pointing = _POINTING_START.match(folded, start, end)
-        if header_end is None and pointing:
+        by_comma = header_end is None and pointing is not None
+        if by_comma:
             header_end = _COMMA.search(folded, start, min(end, start + TOPIC_HEADER_MAX_CHARS))
         if header_end is None:
             return None
         colon = header_end.start()
         head = content_stems(topic_words(folded[pointing.end() if pointing and pointing.end() < colon else start : colon]))
         # "La question sur l'intégration :" names a question by its topic: one word of it is enough.
-        fewest = 1 if _QUESTION_ON.search(folded, start, colon) else TOPIC_HEADER_MIN_WORDS
+        names_a_question = _QUESTION_ON.search(folded, start, colon) is not None
+        alone = not names_a_question and not by_comma and len(words(folded[start:colon])) <= ONE_WORD_HEADER_MAX_WORDS
+        fewest = 1 if names_a_question or alone else TOPIC_HEADER_MIN_WORDS
         if not fewest <= len(head) <= TOPIC_HEADER_MAX_WORDS or len(words(folded[start:colon])) > 2 * TOPIC_HEADER_MAX_WORDS:
             return None
         keys = {key for key, wordings in self._translation_stems.items() if any(set(head) <= wording for wording in wordings)}
+        if open_round is not None:  # a question nobody has been asked yet is not meant; one word alone means the open round's
+            keys = {key for key in keys if self._by_key[key].round_number <= open_round}
+            if alone and len(head) == 1:
+                keys = {key for key in keys if self._by_key[key].round_number == open_round}
         if len(keys) != 1 or not _HAS_WORD.search(folded, colon, end):  # a title over a list is the answer's own first line
             return None
         return keys.pop(), CONFIDENCE["topic"], header_end.end()

@@ -655,8 +655,24 @@ def test_a_question_named_by_one_word_of_its_topic_heads_its_answer(linker, text
 
 
 def test_one_word_of_a_topic_without_the_word_question_heads_nothing(linker):
-    (segment,) = linker.link("Intégration : à Grenoble, des cours de français gratuits.", open_round=2).segments
+    (segment,) = linker.link("Intégration, à Grenoble, des cours de français gratuits.", open_round=2).segments
     assert segment.text.startswith("Intégration")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Challenges: lack of funding.\nCoordination: a joint committee.", [("1.5", "lack of funding."), ("1.2", "a joint committee.")]),
+        ("Sur les défis : le manque de moyens.", [("1.5", "le manque de moyens.")]),
+    ],
+)
+def test_one_word_alone_before_a_colon_that_only_one_question_of_the_open_round_holds_heads_its_answer(linker, text, expected):
+    assert [(s.question, s.text) for s in linker.link(text, open_round=1).segments] == expected
+
+
+def test_one_word_alone_that_two_questions_of_the_round_hold_heads_nothing(linker):
+    (segment,) = linker.link("Partnerships: a round table with the banks.", open_round=4).segments
+    assert segment.text.startswith("Partnerships")
 
 
 def test_topics_named_after_a_pointing_word_and_a_comma_head_their_answers(linker):
