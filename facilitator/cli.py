@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="load a discussion and start every configured chat platform")
-    run.add_argument("--discussion", type=Path, default=None, help="discussion file (default: the 2013 example)")
+    discussion_file = run.add_mutually_exclusive_group()
+    discussion_file.add_argument("file", nargs="?", type=Path, default=None, help="discussion file (default: the 2013 example)")
+    discussion_file.add_argument("--discussion", type=Path, default=None, help="the same, as an option")
     run.add_argument("--organiser", action="store_true", help="in the console, you are also an organiser")
     schedule_command.add_run_options(run)
     run.set_defaults(handler=lambda a: asyncio.run(run_bot(a)))
@@ -192,7 +194,7 @@ async def run_bot(args: argparse.Namespace) -> int:
     meaning.load_later()  # the sentence-embedding model loads once the bot can answer: see below
 
     settings = Settings.from_environment()
-    spec = load_spec(args.discussion)
+    spec = load_spec(args.file or args.discussion)
     if note := untranslated_note(spec):
         log.warning("%s", note)
     database = await open_database(settings)

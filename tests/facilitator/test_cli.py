@@ -107,6 +107,22 @@ def test_a_round_of_past_dates_opened_by_hand_opens_now_until_its_day_and_hour_a
     assert ", 2013" not in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("how", [["water.yaml"], ["--discussion", "water.yaml"]])
+def test_run_takes_the_discussion_file_as_its_argument_or_as_an_option(tmp_path, how):
+    (tmp_path / "water.yaml").write_text(
+        "id: water\nlanguages: [en]\ntimezone: Africa/Dakar\ntitle: {en: Water services in small towns}\n"
+        "invitation: {en: Two questions.}\nstarts: 2027-01-04T09:00\nrounds:\n  - duration: 7d\n    questions:\n"
+        '      - {en: "Who runs the water service?"}\n      - {en: "How are tariffs set?"}\n'
+    )
+    ran = facilitator(tmp_path, "run", *how, stdin=b"/start\n")
+    assert ran.returncode == 0 and "Water services in small towns" in ran.stdout.decode()
+
+
+def test_run_refuses_a_discussion_file_given_twice(tmp_path):
+    ran = facilitator(tmp_path, "run", "a.yaml", "--discussion", "b.yaml")
+    assert ran.returncode == 2 and b"not allowed with argument" in ran.stderr
+
+
 def test_a_conversation_read_from_a_pipe_is_linked_by_meaning_as_a_live_one(tmp_path):
     """A pipe has nobody waiting for the first answer: the model is loaded first, not while the lines go by."""
     lines = "/start\nb\nc\n/skip\n/skip\n/skip\nc\n/open_round 1\nWe meet the ministry every quarter in a joint committee.\n"
