@@ -108,7 +108,9 @@ async def read(turn: Turn, args: list[str]) -> None:
     if question is None:
         round_, _late = store.current_of(turn.rounds)
         example = next((q.key for q in index.questions.values() if round_ and q.round_number == round_.number), "1.1")
-        turn.reply(_("Send /read and a question's number to read what others answered, for example /read {key}.").format(key=example))
+        usage = _("Send /read and a question's number to read what others answered, for example /read {key}.").format(key=example)
+        # "/read 1.9": the number is said back, so that the sender sees what was not found.
+        turn.reply(_("There is no question {key}.").format(key=" ".join(args)[:20]) + " " + usage if args else usage)
         return
     own = set()
     if turn.participant is not None:
