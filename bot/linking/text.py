@@ -352,7 +352,9 @@ _NOTHING_TO_ADD = re.compile(
     r"|(?:no tengo |no tenemos )?nada (?:mas )?(?:que|para) (?:anadir|agregar|decir|aportar)|sin comentarios|no (?:tengo|tenemos) experiencia"
     r"|nada (?:por ahora|todavia|aun)|(?:todavia|aun) nada|sin opinion"
     r"|(?:nao tenho |nao temos )?nada a (?:acrescentar|dizer)|(?:nao tenho|nao temos) experiencia|(?:non ho |non abbiamo )?niente da aggiungere"
-    r"|nada ainda|ainda nada|sem comentarios?|niente per ora|nessun commento|(?:non ho |non abbiamo )?(?:nessuna )?esperienza)\b"
+    r"|nada ainda|ainda nada|sem comentarios?|niente per ora|nessun commento|(?:non ho |non abbiamo )?(?:nessuna )?esperienza"
+    # "I don't know." alone, not "I don't know of any example" (which answers "do you know of any?").
+    r"|(?:(?:i |we )?(?:don'?t|do not) know|je ne sais pas|(?:je n'en sais|on ne sait) rien|no (?:lo )?se|nao sei|non (?:lo )?so)(?=\W*$))\b"
 )
 NOTHING_TO_ADD_MAX_WORDS = 10
 

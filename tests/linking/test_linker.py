@@ -460,6 +460,10 @@ def test_markers_joined_by_and_share_one_answer(linker, text, open_round, expect
         ("Nothing yet on 1.4, sorry. On 1.2: we meet the ministry every quarter.", ["1.2"], ("1.4",)),
         ("Q3: No comment from the ministry so far, but we publish a yearly guide of practices.", ["1.3"], ()),
         ("Q2: +1", ["1.2"], ()),
+        ("Q3: I don't know.", [], ("1.3",)),
+        ("pregunta 3 no sé", [], ("1.3",)),
+        ("Q2 : je ne sais pas", [], ("1.2",)),
+        ("1.4: I don't know of any example in our region.", ["1.4"], ()),  # an answer to "do you know of any?"
     ],
 )
 def test_nothing_to_add_on_a_question_is_no_answer_to_it(linker, text, filed, declined):
