@@ -37,7 +37,7 @@ def find_zone(text: str, language: str) -> ZoneLookup:
         return ZoneLookup(None)
     try:
         return ZoneLookup(ZoneInfo(name))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Canada", "America" are folders of tzdata, not zones
         pass
     names = _names(language)
     zones = names.get(_fold(name))

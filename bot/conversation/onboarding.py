@@ -24,6 +24,7 @@ from bot.i18n import _, language_name, language_named, reading_in, typed_key
 from bot.linking.text import fold, is_phatic_sentence
 from bot.ports import Button, ChatKind, IncomingMessage
 from bot.storage.models import LANGUAGE_STEP, Participant, Role, Venue
+from schedules import zones
 
 # The order prompts come in; text steps take the next short message as their answer.
 STEPS = (LANGUAGE_STEP, "consent", "name", "organisation", "country", "role")
@@ -293,6 +294,8 @@ async def handle_text(turn: Turn, text: str, message: IncomingMessage) -> bool:
             prompt(turn, step, _("Please answer with at least two letters, or send /skip."))
             return True
         setattr(participant, step, _introduced(step, text))
+        if step == "country":
+            _zone_of_the_country(turn, participant)
         advance(turn, step)
         return True
     if answer or step in TEXT_STEPS:  # what it became, the acknowledgement (or the refusal) says
@@ -338,6 +341,17 @@ def _introduced(step: str, text: str) -> str:
     introducing = _INTRODUCING[step].match(fold(text))  # folding keeps each character where it was
     value = text[introducing.end() :].strip().rstrip(".!") if introducing else ""
     return value or text
+
+
+def _zone_of_the_country(turn: Turn, participant: Participant) -> None:
+    """Reminders at a decent hour where the participant lives: a country of one time zone gives it
+    ("Sénégal", "Italia"), unless one was chosen with /timezone; a country of several gives none."""
+    if participant.timezone is not None or participant.country is None:
+        return
+    zone = zones.find_zone(participant.country, turn.language).zone
+    if zone is not None:
+        participant.timezone = zone.key
+        turn.reply(_("Your time zone is now {zone}, for your reminders. /timezone changes it.").format(zone=zone.key))
 
 
 def _remarked(text: str) -> bool:

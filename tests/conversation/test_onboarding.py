@@ -93,6 +93,25 @@ async def test_a_profile_field_introduced_in_words_is_stored_without_them(engine
     assert await profile(engine) == ("role", *stored)
 
 
+@pytest.mark.parametrize("country, zone", [("Sénégal", "Africa/Dakar"), ("Italy", "Europe/Rome"), ("España", None), ("USA", None)])
+async def test_a_country_of_one_time_zone_gives_the_reminders_theirs(engine, platform, user, country, zone):
+    john = await at_the_name_prompt(engine, user)
+    for line in ("/skip", "/skip", country):
+        await engine.handle_message(john.message(line))
+    async with engine.sessions() as session:
+        assert await session.scalar(select(Participant.timezone).where(Participant.display_name == "John")) == zone
+    told = [m.text for m, _chat in platform.sent if m.text.startswith("Your time zone is now")]
+    assert told == ([f"Your time zone is now {zone}, for your reminders. /timezone changes it."] if zone else [])
+
+
+async def test_a_time_zone_chosen_before_stays_whatever_the_country(engine, platform, user):
+    john = await at_the_name_prompt(engine, user)
+    for line in ("/timezone America/Guatemala", "/skip", "/skip", "Sénégal"):
+        await engine.handle_message(john.message(line))
+    async with engine.sessions() as session:
+        assert await session.scalar(select(Participant.timezone).where(Participant.display_name == "John")) == "America/Guatemala"
+
+
 async def test_an_answer_sent_during_the_profile_questions_is_an_answer_not_a_name(engine, platform, user):
     john = await at_the_name_prompt(engine, user)
     await engine.handle_message(john.message("Q1: twinning with migrants as experts"))

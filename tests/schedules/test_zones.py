@@ -25,6 +25,12 @@ def test_an_ambiguous_or_misspelt_name_gets_suggestions():
     assert find_zone("Mars/Olympus", "en").zone is None
 
 
+async def test_a_country_whose_name_is_a_folder_of_zones_is_asked_about_not_a_failure(engine, platform, user):
+    ana = await join(engine, user, "ana", "en")
+    await engine.handle_message(ana.message("/timezone Canada"))  # tzdata holds a folder "Canada", no zone
+    assert platform.last(ana.dm).text.startswith("Canada may be one of these time zones: America/St_Johns")
+
+
 async def test_timezone_command_takes_a_city_and_suggests_when_ambiguous(engine, platform, user):
     ana = await join(engine, user, "ana", "es", chosen_language="es")
     await engine.handle_message(ana.message("/timezone Quito"))
