@@ -63,6 +63,7 @@ from bot.linking.text import (
     preamble_end,
     sentences,
     sign_off_start,
+    stem,
     words,
 )
 
@@ -131,6 +132,12 @@ _QUESTION_ON = re.compile(
 )
 TOPIC_HEADER_MAX_WORDS = 5
 ONE_WORD_HEADER_MAX_WORDS = 3  # "Challenges:", "Sur les défis :": one telling word, an article or a lead-in around it
+# Words that label a part of any answer, not a question's topic: "Example: in Dakar…", "Contexte : …".
+_NO_TOPIC_ALONE = frozenset(
+    stem(word)
+    for word in "example exemple ejemplo exemplo esempio context contexte contexto contesto note nota remarque remark "
+    "summary resume resumen resumo riassunto conclusion conclusao conclusione background result resultat resultado".split()
+)
 # The last sentence that names the question an answer was for: "That's my take on Q1."
 CLOSING_MENTION_MAX_WORDS = 10
 
@@ -684,7 +691,7 @@ class Linker:
         if open_round is not None:  # a question nobody has been asked yet is not meant; one word alone means the open round's
             keys = {key for key in keys if self._by_key[key].round_number <= open_round}
             if alone and len(head) == 1:
-                keys = {key for key in keys if self._by_key[key].round_number == open_round}
+                keys = {key for key in keys if self._by_key[key].round_number == open_round} if head[0] not in _NO_TOPIC_ALONE else set()
         if len(keys) != 1 or not _HAS_WORD.search(folded, colon, end):  # a title over a list is the answer's own first line
             return None
         return keys.pop(), CONFIDENCE["topic"], header_end.end()
