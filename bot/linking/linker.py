@@ -772,21 +772,18 @@ class Linker:
     def _by_paragraph(self, body: str, folded_body: str, round_number: int | None, whole: Segment) -> list[Segment]:
         """An unmarked text in paragraphs that answer different questions, one each ("In Dakar we twin
         with Milan.\n\nWith the ministry we meet twice a year.\n\n…"): each paragraph tied by its own
-        meaning and words, those not tied going with the answer before them (the first with the one after
-        it). Empty unless every paragraph long enough to tell its question is tied, to two questions at
+        meaning and words, those too short to be tied going with the answer before them (the first with
+        the one after it). Empty unless every paragraph long enough to tell its question is tied, to two questions at
         least, and the `whole` text is not tied to the question of most of them (an essay drifts): the text
         is then one answer."""
         spans = [m.span() for m in _PARAGRAPH.finditer(body)]
         telling = [len(content_stems(folded_body[start:end])) >= PARAGRAPH_MIN_WORDS for start, end in spans]
         if sum(telling) < 2 or len(spans) > MAX_SEGMENTS:
             return []
-        # A paragraph too short to tell a question goes with its neighbours' answer.
-        tied = [
-            self._by_content(body[start:end], folded_body[start:end], round_number) if tells else Segment(None, "", None, 0.0)
-            for (start, end), tells in zip(spans, telling, strict=True)
-        ]
+        # A paragraph too short to tell its question may still name it; if not, it goes with its neighbours' answer.
+        tied = [self._by_content(body[start:end], folded_body[start:end], round_number) for start, end in spans]
         questions = [segment.question for segment in tied if segment.question is not None]
-        if len(questions) < sum(telling) or len(set(questions)) < 2:
+        if any(tells and segment.question is None for tells, segment in zip(telling, tied, strict=True)) or len(set(questions)) < 2:
             return []  # a paragraph that could tell its question and does not: the text may well be one answer
         if whole.question is not None and 2 * questions.count(whole.question) >= len(questions):
             return []

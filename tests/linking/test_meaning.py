@@ -538,6 +538,13 @@ THREE_PARAGRAPHS = (
             1,
             ["1.1", "1.3"],
         ),
+        (  # its first paragraph too short for the model, tied by its words
+            "Nous passons par la coopération décentralisée avec la région de Kayes.\n\n"
+            "Pour la coordination, un comité de pilotage réunit la préfecture et les communes.\n\n"
+            "Le principal défi reste le manque de moyens et de données sur la migration.",
+            1,
+            ["1.1", "1.2", "1.5"],
+        ),
     ],
 )
 def test_unmarked_paragraphs_that_each_answer_a_question_are_filed_under_each(with_model, text, round_number, expected):
