@@ -39,6 +39,12 @@ _REPLY = re.compile(r"/reply\s+#?(\d+)\s+(.+)", re.S)
 _LETTERS = string.ascii_lowercase
 
 
+def _letter(text: str) -> str:
+    """The choice's letter as people type it: "b", "B", "b)", "(b)", "[b]", "b."; "" when the text is more."""
+    letter = text.strip().strip("[]().:").strip().lower()
+    return letter if len(letter) == 1 else ""
+
+
 @dataclass
 class _Speaker:
     """One participant typing at the console, in a private chat of their own."""
@@ -161,9 +167,9 @@ class ConsoleChat:
         except UnicodeDecodeError:
             text, undecodable = raw.decode("utf-8", errors="replace"), True
         text = text.rstrip("\r\n")
-        choice = text.strip().lower()
+        choice = _letter(text)
         buttons = self._buttons.get(self.chat.chat_id, ())
-        if len(choice) == 1 and choice in _LETTERS[: len(buttons)]:
+        if choice and choice in _LETTERS[: len(buttons)]:
             await inbox.handle_button(ButtonPress(self.chat, self.person, buttons[_LETTERS.index(choice)].data))
             return
         command, _space, rest = text.strip().partition(" ")
@@ -194,8 +200,8 @@ class ConsoleChat:
                 )
                 return
             offered = self._numbered_buttons.get(number, ())
-            if len(answer) == 1 and answer.lower() in _LETTERS[: len(offered)]:
-                await inbox.handle_button(ButtonPress(self.chat, self.person, offered[_LETTERS.index(answer.lower())].data))
+            if (letter := _letter(answer)) and letter in _LETTERS[: len(offered)]:
+                await inbox.handle_button(ButtonPress(self.chat, self.person, offered[_LETTERS.index(letter)].data))
                 return
             reply_to, text = f"out-{self._run}-q{number}", reply.group(2)
         message_id = next(self._message_ids)

@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 
+import pytest
 from sqlalchemy import func, select
 
 from adapters.console import ConsoleChat
@@ -189,6 +190,16 @@ async def test_two_open_asks_each_file_their_own_text(engine, user):
         ("The radio programmes for the diaspora worked well.", "1.3"),
         ("We also used WhatsApp groups.", "1.2"),
     ]
+
+
+@pytest.mark.parametrize("typed", ["{}", "{})", "({})", "[{}]", "{}.", " {} "])
+async def test_a_letter_typed_as_people_write_it_is_that_choice(engine, user, typed):
+    console, screen = await console_participant(engine, user)
+    await console.handle_line(engine, b"We also used WhatsApp groups.")
+    await engine.drain()
+    _ask, letter = shown_choice(screen.getvalue(), "We also used WhatsApp groups.", "1.2")
+    await console.handle_line(engine, typed.format(letter.upper()).encode())
+    assert await contributions_of(engine) == [("We also used WhatsApp groups.", "1.2")]
 
 
 def test_the_first_screen_says_to_type_start_and_past_dates_are_one_line(tmp_path):
