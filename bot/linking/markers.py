@@ -797,7 +797,10 @@ class TypedChoice(NamedTuple):
     position: int | None  # `LAST` for the round's last question; None: "none of them"
 
 
-_POLITE = r"(?:please|pls|plz|thanks|thank you|thx|merci|svp|stp|s'il (?:te|vous) plait|por favor|gracias|grazie|per favore|obrigad[oa])"
+_POLITE = (
+    r"(?:please|pls|plz|thanks(?: a lot)?|thank you(?: very much)?|thx|merci(?: beaucoup| bien)?|svp|stp|s'il (?:te|vous) plait"
+    r"|por favor|(?:muchas |mil )?gracias|grazie(?: mille)?|per favore|(?:muito )?obrigad[oa])"
+)
 # Around the choice: "it's …", "c'est …", "… please", "…, merci !".
 _AROUND_A_CHOICE = re.compile(rf"(?:(?:it'?s|it is|that'?s|c'est|es|e)\s+)?(?P<choice>.*?)(?:\W+{_POLITE})*\W*", re.S)
 _ARTICLE = r"(?:(?:the|la|le|el|a|o|number|numero)\s+)?"
@@ -812,8 +815,13 @@ _NONE_OF_THEM = re.compile(
 )
 
 
+CHOICE_MAX_CHARS = 60  # "c'est la troisième question, merci beaucoup !": a choice is short
+
+
 def typed_choice(folded: str) -> TypedChoice | None:
     """What a short text typed in answer to "which question?" chooses, if that is all it says."""
+    if len(folded) > CHOICE_MAX_CHARS:  # an answer, and every message passes here: its text is not scanned
+        return None
     choice = _AROUND_A_CHOICE.fullmatch(folded.strip())
     assert choice is not None  # every part of the pattern is optional
     chosen = choice.group("choice")

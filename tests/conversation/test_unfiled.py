@@ -66,7 +66,14 @@ async def test_a_typed_question_id_files_the_text_of_the_latest_ask_and_quotes_i
 
 @pytest.mark.parametrize(
     "typed, key",
-    [("1.2 please", "1.2"), ("the second one", "1.2"), ("c'est la 3, merci", "1.3"), ("la última", "1.5"), ("Q4 thanks", "1.4")],
+    [
+        ("1.2 please", "1.2"),
+        ("the second one", "1.2"),
+        ("c'est la 3, merci", "1.3"),
+        ("C'est la troisième question, merci beaucoup !", "1.3"),
+        ("la última", "1.5"),
+        ("Q4 thanks", "1.4"),
+    ],
 )
 async def test_a_choice_typed_in_words_files_the_asked_text_and_is_no_answer_itself(engine, platform, user, typed, key):
     _boss, john = await round_one(engine, user)
@@ -83,6 +90,15 @@ async def test_none_of_them_typed_is_its_button(engine, platform, user, typed):
     await engine.handle_message(john.message(typed))
     assert await by_text(engine) == {}
     assert "«We also used WhatsApp groups.» is not recorded as an answer" in platform.last(john.dm).text
+
+
+async def test_a_longer_text_after_an_ask_is_an_answer_of_its_own_even_if_it_starts_like_a_choice(engine, platform, user):
+    _boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message(WHATSAPP))
+    await engine.handle_message(john.message("1.2: the second one is a joint committee with the ministry, twice a year."))
+    texts = await by_text(engine)
+    assert texts[WHATSAPP] == (None, ContributionStatus.pending)
+    assert texts["the second one is a joint committee with the ministry, twice a year."] == ("1.2", ContributionStatus.filed)
 
 
 async def test_a_choice_typed_with_no_ask_waiting_is_read_as_a_message(engine, platform, user):
