@@ -126,6 +126,9 @@ TOPIC_HEADER_MIN_WORDS = 2
 # An unmarked text in paragraphs answering different questions is split at them (`_by_paragraph`): each
 # needs as many content words as the model needs to tell a question.
 PARAGRAPH_MIN_WORDS = 6
+# Each paragraph costs the model again: a longer text (an e-mail, an essay) is one answer or has markers.
+# At this length the paragraphs and the whole together take about what a text of 4,000 characters does alone.
+PARAGRAPHS_MAX_CHARS = 2_000
 _PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
 _QUESTION_ON = re.compile(
     r"\b(?:question|pregunta|pergunta|domanda)[ \t]+(?:on|about|regarding|concerning|sur|concernant|sobre|acerca de|su|sul|sulla|sui)\b"
@@ -776,10 +779,14 @@ class Linker:
         the one after it). Empty unless every paragraph long enough to tell its question is tied, to two questions at
         least, and the `whole` text is not tied to the question of most of them (an essay drifts): the text
         is then one answer."""
+        if len(body) > PARAGRAPHS_MAX_CHARS:
+            return []
         spans = [m.span() for m in _PARAGRAPH.finditer(body)]
         telling = [len(content_stems(folded_body[start:end])) >= PARAGRAPH_MIN_WORDS for start, end in spans]
         if sum(telling) < 2 or len(spans) > MAX_SEGMENTS:
             return []
+        if self._deferred is None:  # embedded in one batch, which costs the model far less a text; `_by_content` finds them
+            self.embed([body[start:end][:MEANING_MAX_CHARS] for start, end in spans])
         # A paragraph too short to tell its question may still name it; if not, it goes with its neighbours' answer.
         tied = [self._by_content(body[start:end], folded_body[start:end], round_number) for start, end in spans]
         questions = [segment.question for segment in tied if segment.question is not None]
