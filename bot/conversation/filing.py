@@ -16,6 +16,7 @@ from typing import NamedTuple, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.conversation import announced
 from bot.discussion.store import DiscussionIndex, IndexedQuestion, question_text
 from bot.handling.buttons import button_data, read_button
 from bot.handling.command import N_, Command, typed_id
@@ -120,6 +121,28 @@ async def own_contribution(turn: Turn, contribution_id: str) -> Contribution | N
     return await turn.session.scalar(
         select(Contribution).join(Message).where(Contribution.id == number, Message.participant_id == turn.participant.id)
     )
+
+
+async def the_answer_before(turn: Turn) -> Contribution | None:
+    """The one answer of the participant's message before in this chat, within a few minutes
+    (`announced.WINDOW`): the one a correction sent after it ("Sorry, that was for question 2.") means.
+    None when that message holds none, or several (which of them is meant is not said)."""
+    if turn.participant is None:
+        return None
+    previous = (
+        select(Message.id)
+        .where(
+            Message.participant_id == turn.participant.id,
+            Message.platform == turn.chat.platform,
+            Message.chat_id == turn.chat.chat_id,
+            Message.received_at >= turn.now - announced.WINDOW,
+        )
+        .order_by(Message.received_at.desc(), Message.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    answers = (await turn.session.scalars(select(Contribution).where(Contribution.message_id == previous).limit(2))).all()
+    return answers[0] if len(answers) == 1 else None
 
 
 async def move_to(turn: Turn, index: DiscussionIndex, contribution: Contribution, key: str) -> None:

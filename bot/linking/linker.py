@@ -53,6 +53,7 @@ from bot.linking.meaning import CachedEmbedder, Embedder, Loading
 from bot.linking.text import (
     asks_what_it_means,
     content_stems,
+    corrects_the_message_before,
     declines,
     fold,
     is_endorsement,
@@ -98,6 +99,8 @@ class Linked:
     announces: str | None = None
     # The questions the message says it has nothing to add on ("Q3: no comment", "Nothing yet on 1.4"): nothing filed there.
     declined: tuple[str, ...] = ()
+    # The question the writer's message before answers, named alone after it ("Sorry, that was for question 2."): its key.
+    points_back: str | None = None
 
 
 class FiledAnswer(NamedTuple):
@@ -134,6 +137,7 @@ _QUESTION_ON = re.compile(
     r"\b(?:question|pregunta|pergunta|domanda)[ \t]+(?:on|about|regarding|concerning|sur|concernant|sobre|acerca de|su|sul|sulla|sui)\b"
 )
 TOPIC_HEADER_MAX_WORDS = 5
+CORRECTION_MAX_CHARS = 100  # "Sorry, I made a mistake: that answer was for question 2, not 1." is about as long as one is
 ONE_WORD_HEADER_MAX_WORDS = 3  # "Challenges:", "Sur les défis :": one telling word, an article or a lead-in around it
 # Words that label a part of any answer, not a question's topic: "Example: in Dakar…", "Contexte : …".
 _NO_TOPIC_ALONE = frozenset(
@@ -520,6 +524,8 @@ class Linker:
         asks = organiser_question(folded) if text else None
         if asks and (asks_what_it_means(folded, asks) or (reply_to is None and not self._markers(text, folded, open_round))):
             return Linked(self._language.guess(text, participant_language), (), asks)
+        if (corrected := self._corrected(folded, open_round)) is not None:
+            return Linked(self._language.guess(text, participant_language), (), points_back=corrected)
         if not text or is_not_a_contribution(text, folded):
             # "+1" answers nothing; "I agree with Ana on question 2" is its writer's view on question 2.
             endorsed = [r for r in find_references(folded) if r.positions and not r.bare] if is_endorsement(folded) else []
@@ -592,6 +598,22 @@ class Linker:
             announces=None if segments or declined else announced,
             declined=tuple(dict.fromkeys(declined)),
         )
+
+    def _corrected(self, folded: str, open_round: int | None) -> str | None:
+        """The one question a short correction names ("Sorry, that was for question 2.", "I meant Q2"): the
+        question the writer's message before answers. None for anything else."""
+        if len(folded) > CORRECTION_MAX_CHARS:
+            return None
+        references = [r for r in find_references(folded) if r.positions]
+        if references and references[0].opens_segment and not folded[: references[0].start].strip():
+            return None  # "Q4: yes it is" answers 1.4
+        rest, position = [], 0
+        for reference in references:  # the text with its references taken out
+            rest.append(folded[position : reference.start])
+            position = max(position, reference.end)
+        rest.append(folded[position:])
+        pointed = self._pointed_at(folded, open_round)
+        return pointed[0] if len(pointed) == 1 and corrects_the_message_before(" ".join(rest)) else None
 
     def _pointed_at(self, folded: str, open_round: int | None) -> list[str]:
         """The questions a text names: "Je réponds à la 1.3 dans mon prochain message", "I'll answer 1.3 …"."""

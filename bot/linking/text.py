@@ -400,6 +400,37 @@ def looks_back(folded_sentence: str) -> bool:
     return bool(rest) and all(w in STOPWORDS or w in _WHAT_WAS_SAID or len(w) == 1 or any(c.isdigit() for c in w) for w in rest)
 
 
+# Saying which question the message before answered: "that was for question 2", "I meant Q2", "wrong
+# question, it's 1.2", "c'était pour la 3", "me equivoqué, era la pregunta 2".
+_CORRECTING = re.compile(
+    r"\b(?:(?:that|this|it) (?:was|is)|that'?s|it'?s|(?:i )?meant|wrong question|my mistake|(?:it|that) should (?:be|have been)"
+    r"|c'etait|c'est|je voulais dire|mauvaise question|je me suis trompee?|erreur|(?:eso |esto )?(?:era|es)|quise decir|queria decir"
+    r"|pregunta equivocada|me equivoque|error|(?:isso )?(?:era|e)|eu quis dizer|pergunta errada|errei)\b"
+)
+
+
+_CORRECTING_WORDS = frozenset(
+    """that this it was is s meant mean wrong mistake should be have been for about answer reply meant oops
+    c etait est pour voulais dire mauvaise suis trompe trompee erreur reponse eso esto era es para quise queria decir equivocada
+    equivoque error respuesta isso foi quis dizer errada errei resposta question questions pregunta preguntas pergunta domanda
+    q p point punto ponto number numero one it's that's c'est c'etait""".split()
+)
+
+
+def corrects_the_message_before(folded_without_references: str) -> bool:
+    """ "Sorry, that was for question 2.", "I meant Q2", "c'était pour la 3": a short message that only says which
+    question the writer's message before answered, once its question references are taken out (the linker's part)."""
+    found = words(folded_without_references)
+    return (
+        len(found) <= LOOKING_BACK_MAX_WORDS
+        and _CORRECTING.search(folded_without_references) is not None
+        and all(
+            w in STOPWORDS or w in _PHATIC_WORDS or w in _CORRECTING_WORDS or w in _WHAT_WAS_SAID or w.isdigit() or len(w) == 1
+            for w in found
+        )
+    )
+
+
 # "My answers: 1) we twin with Dakar 2) …": the heading's colon opens the answers themselves.
 _ANSWERED_AFTER_COLON = re.compile(r":[^\w\n]*\w")
 BARE_INTRODUCTION_WORDS = 40  # longer "introductions" usually carry an answer: leave them to the linker

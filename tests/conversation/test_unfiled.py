@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import dataclasses
+import datetime as dt
 import io
 import json
 import re
@@ -106,6 +107,39 @@ async def test_a_choice_typed_with_no_ask_waiting_is_read_as_a_message(engine, p
     await engine.handle_message(john.message("1.2: we meet the ministry every quarter."))
     await engine.handle_message(john.message("none"))
     assert (await by_text(engine))["we meet the ministry every quarter."] == ("1.2", ContributionStatus.filed)
+
+
+@pytest.mark.parametrize(
+    "correction", ["Sorry, that was for question 2.", "I meant Q2", "wrong question, it's 1.2", "Me equivoqué, era la pregunta 2."]
+)
+async def test_a_correction_sent_after_an_answer_moves_it(engine, platform, user, correction):
+    _boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message("Q1: we meet the ministry every quarter."))
+    await engine.handle_message(john.message(correction))
+    assert await by_text(engine) == {"we meet the ministry every quarter.": ("1.2", ContributionStatus.filed)}
+    assert platform.last(john.dm).text.startswith("Moved: «we meet the ministry every quarter.» is now under question 1.2")
+
+
+async def test_a_correction_after_an_unsure_answer_files_it(engine, platform, user):
+    _boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message(WHATSAPP))
+    await engine.handle_message(john.message("That was for question 3."))
+    assert await by_text(engine) == {WHATSAPP: ("1.3", ContributionStatus.filed)}
+
+
+async def test_a_correction_moves_nothing_long_after_or_after_several_answers(engine, platform, user, clock):
+    _boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message("Q1: twinning. Q3: a yearly report."))
+    await engine.handle_message(john.message("Sorry, that was for question 2."))  # which of the two is not said
+    await engine.handle_message(john.message("Q4: the Thiès plan."))
+    clock.now += dt.timedelta(minutes=10)
+    await engine.handle_message(john.message("Sorry, that was for question 2."))
+    assert await by_text(engine) == {
+        "twinning.": ("1.1", ContributionStatus.filed),
+        "a yearly report.": ("1.3", ContributionStatus.filed),
+        "the Thiès plan.": ("1.4", ContributionStatus.filed),
+    }
+    assert "To answer a question" in platform.last(john.dm).text
 
 
 async def test_a_question_id_sent_in_reply_to_an_ask_files_that_ask_s_text(engine, platform, user):

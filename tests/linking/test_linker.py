@@ -778,6 +778,29 @@ def test_a_quantity_after_joined_keys_is_no_question(linker):
     assert all(s.method != "reference" for s in linker.link(text, open_round=1).segments)
 
 
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("Sorry, that was for question 2.", "1.2"),
+        ("I meant Q2", "1.2"),
+        ("wrong question, it's 1.2", "1.2"),
+        ("Me equivoqué, era la pregunta 2.", "1.2"),
+        ("C'était ma réponse à la question 1.3.", "1.3"),
+        ("That's my take on Q1.5.", "1.5"),
+    ],
+)
+def test_a_correction_alone_files_nothing_and_names_the_question_of_the_message_before(linker, text, key):
+    linked = linker.link(text, open_round=1)
+    assert (linked.segments, linked.points_back) == ((), key)
+
+
+@pytest.mark.parametrize(
+    "text", ["Q2: it was a joint committee", "Q4: yes it is", "That was for question 2: we meet the ministry.", "Oops, 1.3 not 1.2"]
+)
+def test_an_answer_or_a_correction_naming_two_questions_corrects_nothing(linker, text):
+    assert linker.link(text, open_round=1).points_back is None
+
+
 @pytest.mark.parametrize("text, announced", [("2", "1.2"), ("1.2", "1.2"), ("Q3", "1.3"), ("1.2 please", "1.2"), ("Q3, svp", "1.3")])
 def test_a_question_number_alone_answers_nothing_and_announces_its_question(linker, text, announced):
     linked = linker.link(text, open_round=1)
