@@ -318,7 +318,8 @@ _DECLINED = re.compile(
     r"\W*(?:(?:i'?d |i would |i )?(?:rather|prefer) not(?: to)?(?: say| tell| share| answer| give it)?|not telling|no thanks?(?: you)?"
     r"|n/?a|none|nothing|-+|je (?:prefere|prefererais) ne pas(?: (?:le )?dire| repondre)?|(?:je ne )?(?:veux|souhaite) pas(?: le dire)?"
     r"|pas envie|aucune?|rien|prefiero no(?: decirlo| decir| responder| contestar)?|no quiero(?: decirlo| responder)?|ningun[oa]?|nada"
-    r"|prefiro nao(?: dizer| responder)?|nenhum[a]?|preferisco (?:di )?no(?:n dirlo|n rispondere)?|nessun[oa]?)\W*"
+    r"|prefiro nao(?: dizer| responder)?|nenhum[a]?|preferisco (?:di )?no(?:n dirlo|n rispondere)?|nessun[oa]?"
+    r"|(?:i )?(?:don'?t|do not) know|je ne sais pas|no (?:lo )?se|nao sei|non (?:lo )?so)\W*"
 )
 # Words before a profile field's value that introduce it: "my name is …", "je travaille pour …", "soy de …".
 _INTRODUCING = {
