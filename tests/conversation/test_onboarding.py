@@ -64,7 +64,7 @@ async def at_the_name_prompt(engine, user):
 
 
 @pytest.mark.parametrize(
-    "declined", ["I'd rather not say", "I would prefer not to say.", "prefiero no decirlo", "Je préfère ne pas le dire"]
+    "declined", ["I'd rather not say", "I would prefer not to say.", "prefiero no decirlo", "Je préfère ne pas le dire", "I don't know"]
 )
 async def test_a_profile_prompt_declined_in_words_is_skipped_and_nothing_is_stored(engine, platform, user, declined):
     john = await at_the_name_prompt(engine, user)
