@@ -170,8 +170,8 @@ async def receive(turn: Turn, message: IncomingMessage, text: str) -> None:
         return
     if linked.points_back and stored is None:  # "Sorry, that was for question 2.": the answer before moves there
         await turn.load_entities()
-        if (before := await filing.the_answer_before(turn)) is not None:
-            await filing.move_to(turn, index, before, linked.points_back)
+        if len(before := await filing.answers_before(turn)) == 1:  # which of several is meant is not said
+            await filing.move_to(turn, index, before[0], linked.points_back)
             return
     linked = _within_opened_rounds(turn, index, linked, round_.number)
     if linked.announces and stored is None:

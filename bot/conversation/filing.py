@@ -123,26 +123,23 @@ async def own_contribution(turn: Turn, contribution_id: str) -> Contribution | N
     )
 
 
-async def the_answer_before(turn: Turn) -> Contribution | None:
-    """The one answer of the participant's message before in this chat, within a few minutes
-    (`announced.WINDOW`): the one a correction sent after it ("Sorry, that was for question 2.") means.
-    None when that message holds none, or several (which of them is meant is not said)."""
+async def answers_before(turn: Turn, within: dt.timedelta | None = announced.WINDOW) -> list[Contribution]:
+    """The answers of the participant's latest message in this chat (sent `within` that long, if given):
+    the one a correction sent after it ("Sorry, that was for question 2.") or `/move 1.2` means, when
+    there is only one."""
     if turn.participant is None:
-        return None
-    previous = (
-        select(Message.id)
-        .where(
-            Message.participant_id == turn.participant.id,
-            Message.platform == turn.chat.platform,
-            Message.chat_id == turn.chat.chat_id,
-            Message.received_at >= turn.now - announced.WINDOW,
-        )
-        .order_by(Message.received_at.desc(), Message.id.desc())
-        .limit(1)
-        .scalar_subquery()
+        return []
+    latest = select(Message.id).where(
+        Message.participant_id == turn.participant.id, Message.platform == turn.chat.platform, Message.chat_id == turn.chat.chat_id
     )
-    answers = (await turn.session.scalars(select(Contribution).where(Contribution.message_id == previous).limit(2))).all()
-    return answers[0] if len(answers) == 1 else None
+    if within is not None:
+        latest = latest.where(Message.received_at >= turn.now - within)
+    latest = latest.order_by(Message.received_at.desc(), Message.id.desc()).limit(1)
+    return list(
+        await turn.session.scalars(
+            select(Contribution).where(Contribution.message_id == latest.scalar_subquery()).order_by(Contribution.position)
+        )
+    )
 
 
 async def move_to(turn: Turn, index: DiscussionIndex, contribution: Contribution, key: str) -> None:
@@ -221,7 +218,23 @@ async def handle_button(turn: Turn, data: str) -> bool:
 
 
 async def move(turn: Turn, args: list[str]) -> None:
-    """/move 123 1.4: the author ties their own answer to another question."""
+    """/move 123 1.4: the author ties their own answer to another question; /move 1.4, the answer of
+    their latest message here, if it holds one."""
+    if len(args) == 1 and turn.discussion is not None:
+        latest = await answers_before(turn, within=None)
+        if len(latest) == 1:
+            await move_to(turn, await turn.index(), latest[0], args[0])
+            return
+        if latest:
+            index = await turn.index()
+            numbers = ", ".join(f"#{c.id} ({index.by_id[c.question_id].key if c.question_id in index.by_id else '?'})" for c in latest)
+            turn.reply(
+                _(
+                    "Your last message holds several answers: {answers}. Send /move, the one's number and the question's, "
+                    "for example /move {id} {key}."
+                ).format(answers=numbers, id=latest[0].id, key=args[0][:20])
+            )
+            return
     if len(args) != 2 or turn.discussion is None:
         turn.reply(_("Send /move, the answer's number and the question's, for example /move 123 1.4."))
         return
@@ -310,7 +323,7 @@ async def file(turn: Turn, args: list[str]) -> None:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("move", N_("tie one of your answers to another question"), move, arguments="N Q"),
+    Command("move", N_("tie one of your answers to another question"), move, arguments="[N] Q"),
     Command("pending", N_("answers waiting for their question"), pending, organiser_only=True),
     Command("file", N_("tie a waiting answer to its question"), file, organiser_only=True, arguments="N Q"),
 )

@@ -142,6 +142,20 @@ async def test_a_correction_moves_nothing_long_after_or_after_several_answers(en
     assert "To answer a question" in platform.last(john.dm).text
 
 
+async def test_move_with_only_a_question_moves_the_answer_of_the_latest_message_or_names_its_answers(engine, platform, user, clock):
+    _boss, john = await round_one(engine, user)
+    await engine.handle_message(john.message("Q1: we meet the ministry every quarter."))
+    clock.now += dt.timedelta(hours=3)  # no time limit for the command
+    await engine.handle_message(john.message("/move 1.2"))
+    assert await by_text(engine) == {"we meet the ministry every quarter.": ("1.2", ContributionStatus.filed)}
+    await engine.handle_message(john.message("Q3: twinning. Q4: the Thiès plan."))
+    await engine.handle_message(john.message("/move 1.5"))
+    async with engine.sessions() as session:
+        twinning = await session.scalar(select(Contribution.id).where(Contribution.text == "twinning."))
+    assert platform.last(john.dm).text.startswith(f"Your last message holds several answers: #{twinning} (1.3), #{twinning + 1} (1.4).")
+    assert (await by_text(engine))["twinning."] == ("1.3", ContributionStatus.filed)
+
+
 async def test_a_question_id_sent_in_reply_to_an_ask_files_that_ask_s_text(engine, platform, user):
     _boss, john = await round_one(engine, user)
     await two_unsure(engine, platform, john)
