@@ -126,18 +126,7 @@ _POINTING_START = re.compile(
 _COMMA = re.compile(r"[ \t]*,[ \t]*")
 _TOPIC_HEADER_END = re.compile(r"[ \t]*(?::|[ \t][-–—](?=[ \t]))[ \t]*")
 TOPIC_HEADER_MIN_WORDS = 2
-# An unmarked text in paragraphs answering different questions is split at them (`_by_paragraph`): each
-# needs as many content words as the model needs to tell a question.
-PARAGRAPH_MIN_WORDS = 6
-# Each paragraph costs the model again: a longer text (an e-mail, an essay) is one answer or has markers.
-# At this length the paragraphs and the whole together take about what a text of 4,000 characters does alone.
-PARAGRAPHS_MAX_CHARS = 2_000
-_PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
-_QUESTION_ON = re.compile(
-    r"\b(?:question|pregunta|pergunta|domanda)[ \t]+(?:on|about|regarding|concerning|sur|concernant|sobre|acerca de|su|sul|sulla|sui)\b"
-)
 TOPIC_HEADER_MAX_WORDS = 5
-CORRECTION_MAX_CHARS = 100  # "Sorry, I made a mistake: that answer was for question 2, not 1." is about as long as one is
 ONE_WORD_HEADER_MAX_WORDS = 3  # "Challenges:", "Sur les défis :": one telling word, an article or a lead-in around it
 # Words that label a part of any answer, not a question's topic: "Example: in Dakar…", "Contexte : …".
 _NO_TOPIC_ALONE = frozenset(
@@ -145,6 +134,18 @@ _NO_TOPIC_ALONE = frozenset(
     for word in "example exemple ejemplo exemplo esempio context contexte contexto contesto note nota remarque remark "
     "summary resume resumen resumo riassunto conclusion conclusao conclusione background result resultat resultado".split()
 )
+# "La question sur l'intégration :" names a question by one word of its topic.
+_QUESTION_ON = re.compile(
+    r"\b(?:question|pregunta|pergunta|domanda)[ \t]+(?:on|about|regarding|concerning|sur|concernant|sobre|acerca de|su|sul|sulla|sui)\b"
+)
+# An unmarked text in paragraphs answering different questions is split at them (`_by_paragraph`): each
+# needs as many content words as the model needs to tell a question.
+PARAGRAPH_MIN_WORDS = 6
+# Each paragraph costs the model again: a longer text (an e-mail, an essay) is one answer or has markers.
+# At this length the paragraphs and the whole together take about what a text of 4,000 characters does alone.
+PARAGRAPHS_MAX_CHARS = 2_000
+_PARAGRAPH = re.compile(r"\S(?:.|\n(?![ \t]*\n))*")
+CORRECTION_MAX_CHARS = 100  # "Sorry, I made a mistake: that answer was for question 2, not 1." is about as long as one is
 # The last sentence that names the question an answer was for: "That's my take on Q1."
 CLOSING_MENTION_MAX_WORDS = 10
 
@@ -798,9 +799,9 @@ class Linker:
         """An unmarked text in paragraphs that answer different questions, one each ("In Dakar we twin
         with Milan.\n\nWith the ministry we meet twice a year.\n\n…"): each paragraph tied by its own
         meaning and words, those too short to be tied going with the answer before them (the first with
-        the one after it). Empty unless every paragraph long enough to tell its question is tied, to two questions at
-        least, and the `whole` text is not tied to the question of most of them (an essay drifts): the text
-        is then one answer."""
+        the one after it). Empty unless every paragraph long enough to tell its question is tied, to two
+        questions at least, and the `whole` text is not tied to the question of most of them (an essay
+        drifts): the text is then one answer."""
         if len(body) > PARAGRAPHS_MAX_CHARS:
             return []
         spans = [m.span() for m in _PARAGRAPH.finditer(body)]
