@@ -401,7 +401,7 @@ def looks_back(folded_sentence: str) -> bool:
 
 
 # Saying which question the message before answered: "that was for question 2", "I meant Q2", "wrong
-# question, it's 1.2", "c'était pour la 3", "me equivoqué, era la pregunta 2".
+# question, it's 1.2", "c'était ma réponse à la question 1.3", "me equivoqué, era la pregunta 2".
 _CORRECTING = re.compile(
     r"\b(?:(?:that|this|it) (?:was|is)|that'?s|it'?s|(?:i )?meant|wrong question|my mistake|(?:it|that) should (?:be|have been)"
     r"|c'etait|c'est|je voulais dire|mauvaise question|je me suis trompee?|erreur|(?:eso |esto )?(?:era|es)|quise decir|queria decir"
@@ -418,7 +418,7 @@ _CORRECTING_WORDS = frozenset(
 
 
 def corrects_the_message_before(folded_without_references: str) -> bool:
-    """ "Sorry, that was for question 2.", "I meant Q2", "c'était pour la 3": a short message that only says which
+    """ "Sorry, that was for question 2.", "I meant Q2", "me equivoqué, era la pregunta 2": a short message that only says which
     question the writer's message before answered, once its question references are taken out (the linker's part)."""
     found = words(folded_without_references)
     return (
