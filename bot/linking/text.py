@@ -409,6 +409,7 @@ _CORRECTING = re.compile(
 )
 
 
+CORRECTION_REFERENCE_WORDS = 4  # "la troisième question", "question 1 de la semaine 2": what a reference may add
 _CORRECTING_WORDS = frozenset(
     """that this it was is s meant mean wrong mistake should be have been for about answer reply meant oops
     c etait est pour voulais dire mauvaise suis trompe trompee erreur reponse eso esto era es para quise queria decir equivocada
@@ -417,16 +418,20 @@ _CORRECTING_WORDS = frozenset(
 )
 
 
-def corrects_the_message_before(folded_without_references: str) -> bool:
+def corrects_the_message_before(folded: str, references_left: bool = False) -> bool:
     """ "Sorry, that was for question 2.", "I meant Q2", "me equivoqué, era la pregunta 2": a short message that only says which
-    question the writer's message before answered, once its question references are taken out (the linker's part)."""
-    found = words(folded_without_references)
+    question the writer's message before answered, once its question references are taken out (the linker's part).
+    `references_left`: they are still in, so that only the length and the correcting words are checked (a first look)."""
+    found = words(folded)
     return (
-        len(found) <= LOOKING_BACK_MAX_WORDS
-        and _CORRECTING.search(folded_without_references) is not None
-        and all(
-            w in STOPWORDS or w in _PHATIC_WORDS or w in _CORRECTING_WORDS or w in _WHAT_WAS_SAID or w.isdigit() or len(w) == 1
-            for w in found
+        len(found) <= LOOKING_BACK_MAX_WORDS + (CORRECTION_REFERENCE_WORDS if references_left else 0)
+        and _CORRECTING.search(folded) is not None
+        and (
+            references_left
+            or all(
+                w in STOPWORDS or w in _PHATIC_WORDS or w in _CORRECTING_WORDS or w in _WHAT_WAS_SAID or w.isdigit() or len(w) == 1
+                for w in found
+            )
         )
     )
 
