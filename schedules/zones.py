@@ -29,6 +29,7 @@ _MAIN_ZONE_COMMENTS = ("mainland", "most areas", "most locations")
 class ZoneLookup:
     zone: ZoneInfo | None  # the one zone meant
     candidates: tuple[str, ...] = ()  # otherwise: the zones it may mean, or the names nearest to it
+    fits_several: bool = False  # the candidates are zones the name itself fits (a country of several), not names near it
 
 
 def find_zone(text: str, language: str) -> ZoneLookup:
@@ -42,7 +43,7 @@ def find_zone(text: str, language: str) -> ZoneLookup:
     names = _names(language)
     zones = names.get(_fold(name))
     if zones is not None:
-        return ZoneLookup(ZoneInfo(next(iter(zones)))) if len(zones) == 1 else ZoneLookup(None, _in_table_order(zones))
+        return ZoneLookup(ZoneInfo(next(iter(zones)))) if len(zones) == 1 else ZoneLookup(None, _in_table_order(zones), fits_several=True)
     nearest = process.extract(_fold(name), names.keys(), scorer=fuzz.ratio, limit=MAX_CANDIDATES, score_cutoff=75)
     return ZoneLookup(None, _in_table_order({zone for match, _score, _index in nearest for zone in names[match]}))
 

@@ -349,10 +349,16 @@ def _zone_of_the_country(turn: Turn, participant: Participant) -> None:
     ("Sénégal", "Italia"), unless one was chosen with /timezone; a country of several gives none."""
     if participant.timezone is not None or participant.country is None:
         return
-    zone = zones.find_zone(participant.country, turn.language).zone
-    if zone is not None:
-        participant.timezone = zone.key
-        turn.reply(_("Your time zone is now {zone}, for your reminders. /timezone changes it.").format(zone=zone.key))
+    found = zones.find_zone(participant.country, turn.language)
+    if found.zone is not None:
+        participant.timezone = found.zone.key
+        turn.reply(_("Your time zone is now {zone}, for your reminders. /timezone changes it.").format(zone=found.zone.key))
+    elif found.fits_several:
+        turn.reply(
+            _("{country} has several time zones: send /timezone and your city (for example /timezone Lima), for your reminders.").format(
+                country=participant.country
+            )
+        )
 
 
 def _remarked(text: str) -> bool:

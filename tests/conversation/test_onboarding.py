@@ -93,7 +93,7 @@ async def test_a_profile_field_introduced_in_words_is_stored_without_them(engine
     assert await profile(engine) == ("role", *stored)
 
 
-@pytest.mark.parametrize("country, zone", [("Sénégal", "Africa/Dakar"), ("Italy", "Europe/Rome"), ("España", None), ("USA", None)])
+@pytest.mark.parametrize("country, zone", [("Sénégal", "Africa/Dakar"), ("Italy", "Europe/Rome"), ("Spain", None), ("USA", None)])
 async def test_a_country_of_one_time_zone_gives_the_reminders_theirs(engine, platform, user, country, zone):
     john = await at_the_name_prompt(engine, user)
     for line in ("/skip", "/skip", country):
@@ -102,6 +102,12 @@ async def test_a_country_of_one_time_zone_gives_the_reminders_theirs(engine, pla
         assert await session.scalar(select(Participant.timezone).where(Participant.display_name == "John")) == zone
     told = [m.text for m, _chat in platform.sent if m.text.startswith("Your time zone is now")]
     assert told == ([f"Your time zone is now {zone}, for your reminders. /timezone changes it."] if zone else [])
+    several = [m.text for m, _chat in platform.sent if "has several time zones" in m.text]
+    assert several == (
+        ["Spain has several time zones: send /timezone and your city (for example /timezone Lima), for your reminders."]
+        if country == "Spain"
+        else []
+    )
 
 
 async def test_a_time_zone_chosen_before_stays_whatever_the_country(engine, platform, user):
