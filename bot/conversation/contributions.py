@@ -25,7 +25,7 @@ from bot.handling.turn import Turn
 from bot.handling.unfiled import DROP, FILE, asked_in_reply, which_question_buttons
 from bot.i18n import _, current_language, format_moment, ngettext
 from bot.linking import Linked, Segment, worker
-from bot.linking.markers import LAST, typed_choice
+from bot.linking.markers import LAST, TypedChoice, typed_choice
 from bot.linking.text import fold
 from bot.ports import IncomingMessage
 from bot.storage.database import inserted_ids
@@ -446,7 +446,11 @@ def typed_question(index: DiscussionIndex, rounds: Sequence[RoundState], text: s
     """The question a choice typed alone names ("2", "1.2", "Q2", "the second one", "1.2 please"): a key as
     typed, or the current round's second question for "2" (the number as typed when that round has no such
     question). None for "none of them", and for a text that says more than a choice."""
-    choice = typed_choice(fold(text))
+    return _chosen_question(index, rounds, typed_choice(fold(text)))
+
+
+def _chosen_question(index: DiscussionIndex, rounds: Sequence[RoundState], choice: TypedChoice | None) -> str | None:
+    """`typed_question` of a choice already read."""
     if choice is None or choice.position is None:
         return None
     if choice.round_number is not None:
@@ -485,7 +489,7 @@ async def _resolve_typed_choice(turn: Turn, index: DiscussionIndex, rounds: Sequ
         )
     if pending is None:
         return False
-    key = typed_question(index, rounds, text)
+    key = _chosen_question(index, rounds, choice)
     if key is None:  # "none of them", as its button
         await _drop(turn, pending)
     else:

@@ -346,7 +346,8 @@ def _introduced(step: str, text: str) -> str:
 
 def _zone_of_the_country(turn: Turn, participant: Participant) -> None:
     """Reminders at a decent hour where the participant lives: a country of one time zone gives it
-    ("Sénégal", "Italia"), unless one was chosen with /timezone; a country of several gives none."""
+    ("Sénégal", "Italy"), unless one was chosen with /timezone; a country of several gives none, and
+    the participant is told to send /timezone and their city."""
     if participant.timezone is not None or participant.country is None:
         return
     found = zones.find_zone(participant.country, turn.language)

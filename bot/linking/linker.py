@@ -59,6 +59,7 @@ from bot.linking.text import (
     is_endorsement,
     is_not_a_contribution,
     leading_phatic_end,
+    may_correct_the_message_before,
     organiser_question,
     points_to_the_next_message,
     preamble_end,
@@ -603,7 +604,7 @@ class Linker:
     def _corrected(self, folded: str, open_round: int | None) -> str | None:
         """The one question a short correction names ("Sorry, that was for question 2.", "I meant Q2"): the
         question the writer's message before answers. None for anything else."""
-        if len(folded) > CORRECTION_MAX_CHARS or not corrects_the_message_before(folded, references_left=True):
+        if len(folded) > CORRECTION_MAX_CHARS or not may_correct_the_message_before(folded):
             return None  # most messages stop here, before their references are read
         references = [r for r in find_references(folded) if r.positions]
         if references and references[0].opens_segment and not folded[: references[0].start].strip():

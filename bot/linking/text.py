@@ -418,20 +418,21 @@ _CORRECTING_WORDS = frozenset(
 )
 
 
-def corrects_the_message_before(folded: str, references_left: bool = False) -> bool:
+def may_correct_the_message_before(folded: str) -> bool:
+    """A first look, its question references still in: short, with a correcting word ("that was for", "I meant")."""
+    return len(words(folded)) <= LOOKING_BACK_MAX_WORDS + CORRECTION_REFERENCE_WORDS and _CORRECTING.search(folded) is not None
+
+
+def corrects_the_message_before(folded_without_references: str) -> bool:
     """ "Sorry, that was for question 2.", "I meant Q2", "me equivoqué, era la pregunta 2": a short message that only says which
-    question the writer's message before answered, once its question references are taken out (the linker's part).
-    `references_left`: they are still in, so that only the length and the correcting words are checked (a first look)."""
-    found = words(folded)
+    question the writer's message before answered, once its question references are taken out (the linker's part)."""
+    found = words(folded_without_references)
     return (
-        len(found) <= LOOKING_BACK_MAX_WORDS + (CORRECTION_REFERENCE_WORDS if references_left else 0)
-        and _CORRECTING.search(folded) is not None
-        and (
-            references_left
-            or all(
-                w in STOPWORDS or w in _PHATIC_WORDS or w in _CORRECTING_WORDS or w in _WHAT_WAS_SAID or w.isdigit() or len(w) == 1
-                for w in found
-            )
+        len(found) <= LOOKING_BACK_MAX_WORDS
+        and _CORRECTING.search(folded_without_references) is not None
+        and all(
+            w in STOPWORDS or w in _PHATIC_WORDS or w in _CORRECTING_WORDS or w in _WHAT_WAS_SAID or w.isdigit() or len(w) == 1
+            for w in found
         )
     )
 
